@@ -1,0 +1,37 @@
+// ISBT 128 identifiers used on cellular therapy labels: the Donation Identification Number
+// (DIN, data structure 001), the product code (data structure 003) and division codes.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace dosegate::isbt128 {
+
+// True for a 13-character DIN: facility letter A-N, P-Z or digit 1-9, then 12 digits
+// (4 more facility digits, 2-digit year, 6-digit sequence). Flags and check character excluded.
+bool is_valid_din(std::string_view din);
+
+// The ISO/IEC 7064 mod 37-2 check character over the 13 DIN characters (0-9, A-Z or '*').
+// Precondition: is_valid_din(din) or, more generally, only 0-9 and A-Z; throws
+// std::invalid_argument otherwise.
+char din_check_character(std::string_view din);
+
+// The two flag digits that carry the check value in the bar-coded DIN ("60" + value).
+std::string din_check_flags(std::string_view din);
+
+// The eye-readable form printed on labels: "A9999 26 000147 X".
+std::string din_eye_readable(std::string_view din);
+
+// Product code as written in a CoA: "S" + 4 digits (product description), one type-of-donation
+// character, then "00" (divided with 2-character division codes) or "99" (Product Divisions).
+bool is_valid_product_code(std::string_view code);
+
+enum class DivisionScheme { unknown, two_character, product_divisions };
+
+// Which division scheme a valid product code uses; unknown for an invalid code.
+DivisionScheme division_scheme(std::string_view product_code);
+
+// A0..Z0 and Aa..Zz for two_character; 000001..999999 for product_divisions.
+bool is_valid_division(DivisionScheme scheme, std::string_view division);
+
+}  // namespace dosegate::isbt128

@@ -1,0 +1,76 @@
+// Release specifications (urn:dosegate:spec:1): data, versioned, hashed into every decision.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "dosegate/decimal.hpp"
+
+namespace dosegate::spec {
+
+inline constexpr const char* kNamespace = "urn:dosegate:spec:1";
+
+struct Bound {
+  enum class Kind { at_least, greater_than, at_most, less_than };
+  Kind kind;
+  Decimal value;
+};
+
+const char* symbol(Bound::Kind kind);  // ">=", ">", "<=", "<"
+
+// An interval with at most one lower (at_least / greater_than) and one upper
+// (at_most / less_than) bound.
+struct Range {
+  std::optional<Bound> lower;
+  std::optional<Bound> upper;
+
+  bool contains(const Decimal& value) const;
+  std::string describe() const;  // ">= 95", "30 .. 150", "> 90", "4.0e7 .. 6.0e7"
+};
+
+struct Criterion {
+  std::string test;
+  std::optional<Range> range;  // numeric criteria
+  std::string unit;            // required with a range
+  std::optional<std::string> outcome;  // qualitative criteria
+  bool may_be_pending = false;
+  bool report_only = false;
+  std::string path;  // element path in the specification
+
+  std::string describe() const;  // ">= 95 %", "no-growth", "report only"
+};
+
+struct OneOf {
+  std::vector<Criterion> members;
+};
+
+using Rule = std::variant<Criterion, OneOf>;
+
+struct Specification {
+  std::string id;
+  std::string version;
+  std::string title;
+  std::vector<std::string> applies_to;  // product sources; empty means any
+  std::vector<Rule> rules;
+  std::optional<Range> dose_viable_cells;
+  std::optional<int> use_within_after_thaw_minutes;
+  std::vector<std::string> required_accreditations;
+
+  std::string sha256;  // lowercase hex over the exact bytes read
+  std::string origin;  // the file it came from, or "built-in"
+
+  const Criterion* find_criterion(std::string_view test) const;
+};
+
+// Reads and checks a specification. Throws SpecError naming every problem (file,
+// line:column, element path) when it is not valid.
+Specification read(std::string_view bytes, std::string_view file_name);
+
+// The built-in default: samples/specs/wj-msc.xml, compiled in byte for byte.
+const Specification& default_specification();
+std::string_view default_specification_text();
+
+}  // namespace dosegate::spec

@@ -1,0 +1,25 @@
+// Instants are UTC, to the second. Dates are calendar dates without a time zone.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace dosegate {
+
+using Instant = std::chrono::sys_seconds;
+using Date = std::chrono::sys_days;
+
+// "YYYY-MM-DDThh:mm:ssZ" exactly, with a real calendar date; nullopt otherwise.
+std::optional<Instant> parse_utc_instant(std::string_view text);
+
+// "YYYY-MM-DD" exactly, with a real calendar date; nullopt otherwise.
+std::optional<Date> parse_date(std::string_view text);
+
+std::string format_instant(Instant instant);  // "2026-11-18T14:05:00Z"
+std::string format_date(Date date);           // "2026-11-18"
+
+Instant now_utc();
+
+}  // namespace dosegate

@@ -1,0 +1,53 @@
+// `dosegate verify`: the full check of one CoA, without side effects.
+#pragma once
+
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "dosegate/coa/certificate.hpp"
+#include "dosegate/finding.hpp"
+#include "dosegate/spec/engine.hpp"
+#include "dosegate/spec/specification.hpp"
+#include "dosegate/time.hpp"
+
+namespace dosegate {
+
+struct VerifyOptions {
+  std::string coa_path;
+  std::optional<std::string> spec_path;       // built-in default when absent
+  std::string trust_dir;                      // required; see README "Trust directory"
+  std::optional<std::string> signature_path;  // detached CMS; COA.xml.p7s beside the CoA if absent
+  Instant as_of{};                            // verification time
+};
+
+struct SignatureStatus {
+  std::string method;  // "enveloped XML-DSig", "detached CMS" or "none found"
+  bool verified = false;
+  std::string detail;
+};
+
+struct VerifyReport {
+  std::string coa_path;
+  std::string coa_sha256;
+  std::optional<coa::Certificate> certificate;  // absent when the CoA is malformed
+  spec::Specification specification;
+  SignatureStatus signature;
+  Evaluation evaluation;           // empty when the CoA is malformed
+  std::vector<Finding> findings;   // every finding: reader, signature, evaluation
+  Decision decision = Decision::unknown;
+  Instant as_of{};
+};
+
+// Reads the files and decides. Findings about the documents are in the report; throws
+// dosegate::Error (IoError, SpecError, ...) when it cannot reach a decision at all.
+VerifyReport verify(const VerifyOptions& options);
+
+// The human report: header, criteria table, doses, pending tests, findings, decision line.
+void print_text(const VerifyReport& report, std::ostream& out);
+
+// One JSON object: {"version": 1, "decision": ..., "findings": [...], ...}.
+void print_json(const VerifyReport& report, std::ostream& out);
+
+}  // namespace dosegate

@@ -1,0 +1,5 @@
+#pragma once
+
+namespace dosegate {
+const char* version();  // "0.1.0"
+}

@@ -1,0 +1,171 @@
+#include "dosegate/cli/cli.hpp"
+
+#include <boost/program_options.hpp>
+#include <sstream>
+
+#include "dosegate/error.hpp"
+#include "dosegate/verify/verify.hpp"
+#include "dosegate/version.hpp"
+
+namespace po = boost::program_options;
+
+namespace dosegate::cli {
+namespace {
+
+constexpr const char* kExitCodes =
+    "Exit codes:\n"
+    "  0  yes: releasable (including releasable with pending tests the specification allows)\n"
+    "  1  no: rejected for a reason found in the documents (failed or missing criterion,\n"
+    "     malformed CoA, signature not verified, expired lot, ...)\n"
+    "  2  dosegate could not do its job: usage error, unreadable file or directory, invalid\n"
+    "     specification or trust configuration\n";
+
+constexpr const char* kMainHelp =
+    "dosegate: release gate for cell-therapy lots. Checks a laboratory's Certificate of\n"
+    "Analysis (CoA) against a versioned release specification.\n"
+    "\n"
+    "Usage: dosegate COMMAND [OPTIONS]\n"
+    "       dosegate COMMAND --help\n"
+    "       dosegate --version\n"
+    "\n"
+    "Commands:\n"
+    "  verify   full check of one CoA (signature, every criterion, doses, expiry); no side "
+    "effects\n"
+    "\n"
+    "\"Releasable\" means the lot conforms to the named specification. It is not a regulatory\n"
+    "approval.\n"
+    "\n";
+
+struct Usage {
+  std::string command;
+  std::string message;
+};
+
+int usage_error(std::ostream& err, const std::string& command, const std::string& message) {
+  const std::string prefix = command.empty() ? "dosegate" : "dosegate " + command;
+  err << prefix << ": error: " << message << "\n"
+      << "Try '" << prefix << " --help'.\n";
+  return kCannot;
+}
+
+int cmd_verify(const std::vector<std::string>& args, std::ostream& out,
+               const Environment& env) {
+  po::options_description opts("Options");
+  // clang-format off
+  opts.add_options()
+    ("help,h", "show this help and exit")
+    ("spec", po::value<std::string>()->value_name("SPEC.xml"),
+     "release specification (urn:dosegate:spec:1); default: the built-in wj-msc version 1, "
+     "shipped as samples/specs/wj-msc.xml")
+    ("trust", po::value<std::string>()->value_name("DIR"),
+     "trust directory (anchors/, intermediates/, crls/, labs/, releasers/); required")
+    ("signature", po::value<std::string>()->value_name("COA.xml.p7s"),
+     "detached CMS signature; default: COA.xml.p7s beside the CoA when it exists")
+    ("as-of", po::value<std::string>()->value_name("TIME"),
+     "verify as of this UTC time (YYYY-MM-DDThh:mm:ssZ) instead of now")
+    ("json", "print one JSON object instead of the table");
+  // clang-format on
+  po::options_description hidden;
+  hidden.add_options()("coa", po::value<std::vector<std::string>>());
+  po::options_description all;
+  all.add(opts).add(hidden);
+  po::positional_options_description pos;
+  pos.add("coa", -1);
+
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
+  po::notify(vm);
+
+  if (vm.count("help")) {
+    out << "Usage: dosegate verify COA.xml --trust DIR [--spec SPEC.xml] [--signature "
+           "COA.xml.p7s]\n"
+           "                       [--as-of TIME] [--json]\n"
+           "\n"
+           "Checks one Certificate of Analysis without side effects: the document against the\n"
+           "CoA format (schemas/coa.xsd), its signature, every criterion of the release\n"
+           "specification (exact decimals, units compared exactly), dose viable cells, lot\n"
+           "expiry and the laboratory's accreditation. Prints each criterion with its\n"
+           "specification, result and verdict, the pending tests, every finding and the\n"
+           "decision: releasable, releasable-pending or rejected.\n"
+           "\n"
+        << opts << "\n"
+        << kExitCodes
+        << "\nExample:\n"
+           "  dosegate verify samples/coa-pass.xml --trust certs/trust\n";
+    return kYes;
+  }
+  const auto coas = vm.count("coa") ? vm["coa"].as<std::vector<std::string>>()
+                                    : std::vector<std::string>{};
+  if (coas.empty()) throw UsageError("missing the CoA to verify (dosegate verify COA.xml ...)");
+  if (coas.size() > 1)
+    throw UsageError("verify checks one CoA at a time; got " + std::to_string(coas.size()) +
+                     " files (" + coas[0] + ", " + coas[1] + (coas.size() > 2 ? ", ..." : "") +
+                     ")");
+  if (!vm.count("trust"))
+    throw UsageError("missing --trust DIR: the trust directory that says which laboratories may "
+                     "sign CoAs");
+
+  VerifyOptions options;
+  options.coa_path = coas[0];
+  options.trust_dir = vm["trust"].as<std::string>();
+  if (vm.count("spec")) options.spec_path = vm["spec"].as<std::string>();
+  if (vm.count("signature")) options.signature_path = vm["signature"].as<std::string>();
+  if (vm.count("as-of")) {
+    const auto text = vm["as-of"].as<std::string>();
+    const auto t = parse_utc_instant(text);
+    if (!t)
+      throw UsageError("--as-of '" + text +
+                       "' is not a UTC time; write YYYY-MM-DDThh:mm:ssZ, e.g. "
+                       "2026-11-21T09:30:00Z");
+    options.as_of = *t;
+  } else {
+    options.as_of = env.now();
+  }
+
+  const auto report = verify(options);
+  if (vm.count("json"))
+    print_json(report, out);
+  else
+    print_text(report, out);
+  return report.decision == Decision::releasable || report.decision == Decision::releasable_pending
+             ? kYes
+             : kNo;
+}
+
+}  // namespace
+
+int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err,
+        const Environment& env) {
+  if (args.empty()) {
+    err << kMainHelp << kExitCodes;
+    return kCannot;
+  }
+  const std::string& command = args[0];
+  if (command == "--help" || command == "-h" || command == "help") {
+    out << kMainHelp << kExitCodes;
+    return kYes;
+  }
+  if (command == "--version") {
+    out << "dosegate " << version() << '\n';
+    return kYes;
+  }
+  const std::vector<std::string> rest(args.begin() + 1, args.end());
+  try {
+    if (command == "verify") return cmd_verify(rest, out, env);
+    if (!command.empty() && command[0] == '-')
+      return usage_error(err, "", "expected a command before '" + command + "'");
+    return usage_error(err, "", "unknown command '" + command + "'; available: verify");
+  } catch (const po::error& e) {
+    return usage_error(err, command, e.what());
+  } catch (const UsageError& e) {
+    return usage_error(err, command, e.what());
+  } catch (const Error& e) {
+    err << "dosegate " << command << ": error [" << e.code() << "]: " << e.what() << '\n';
+    return kCannot;
+  } catch (const std::exception& e) {
+    err << "dosegate " << command << ": internal error: " << e.what() << '\n';
+    return kCannot;
+  }
+}
+
+}  // namespace dosegate::cli

@@ -1,0 +1,350 @@
+#include "xml/strict.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include "util/text.hpp"
+
+namespace dosegate::xml {
+namespace {
+
+constexpr unsigned kParseFlags = pugi::parse_default | pugi::parse_doctype | pugi::parse_pi |
+                                 pugi::parse_declaration;
+
+bool is_whitespace_only(std::string_view s) { return text::trim(s).empty(); }
+
+std::string shorten(std::string_view s) {
+  std::string t = text::collapse(s);
+  if (t.size() > 40) t = t.substr(0, 37) + "...";
+  return t;
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (auto& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
+}  // namespace
+
+std::string display(const QName& name, const std::string& context_ns) {
+  if (name.ns == context_ns) return "<" + name.local + ">";
+  if (name.ns.empty()) return "<" + name.local + "> (in no namespace)";
+  return "<" + name.local + "> (namespace " + name.ns + ")";
+}
+
+// ---------------------------------------------------------------------------------------------
+// Document
+
+Document::Document(std::string_view bytes, std::string file, std::vector<Diagnostic>& errors)
+    : bytes_(bytes), file_(std::move(file)), errors_(errors) {
+  line_starts_.push_back(0);
+  for (std::size_t i = 0; i < bytes_.size(); ++i)
+    if (bytes_[i] == '\n') line_starts_.push_back(i + 1);
+
+  if (const auto bad = text::find_invalid_utf8(bytes_); bad != std::string_view::npos) {
+    error_at_offset(static_cast<std::ptrdiff_t>(bad), "",
+                    "the document is not valid UTF-8 (dosegate reads UTF-8 documents only)");
+    return;
+  }
+  const auto result = doc_.load_buffer(bytes_.data(), bytes_.size(), kParseFlags,
+                                       pugi::encoding_utf8);
+  if (!result) {
+    error_at_offset(result.offset, "",
+                    std::string("not well-formed XML: ") + result.description());
+    return;
+  }
+  bool ok = true;
+  int roots = 0;
+  for (auto n : doc_.children()) {
+    switch (n.type()) {
+      case pugi::node_declaration: {
+        const auto enc = n.attribute("encoding");
+        if (enc && lower(enc.value()) != "utf-8") {
+          error_at(n, "", std::string("the XML declaration names encoding '") + enc.value() +
+                              "'; dosegate reads UTF-8 documents only (re-save as UTF-8 and "
+                              "declare encoding=\"UTF-8\")");
+          ok = false;
+        }
+        break;
+      }
+      case pugi::node_doctype:
+        error_at(n, "",
+                 "a DOCTYPE is not allowed: it can change what readers see after signing "
+                 "(remove the <!DOCTYPE ...> declaration)");
+        ok = false;
+        break;
+      case pugi::node_element:
+        ++roots;
+        if (roots > 1) {
+          error_at(n, "", std::string("a second root element <") + n.name() +
+                              "> follows the document element");
+          ok = false;
+        }
+        break;
+      case pugi::node_pcdata:
+      case pugi::node_cdata:
+        if (!is_whitespace_only(n.value())) {
+          error_at(n, "", "text '" + shorten(n.value()) + "' outside the document element");
+          ok = false;
+        }
+        break;
+      default:
+        break;
+    }
+  }
+  // Processing instructions are refused anywhere: nothing in a CoA or specification needs
+  // them, and they are invisible to schema validation.
+  struct PiFinder : pugi::xml_tree_walker {
+    Document* self;
+    bool found = false;
+    bool for_each(pugi::xml_node& n) override {
+      if (n.type() == pugi::node_pi) {
+        self->error_at(n, "", std::string("processing instruction <?") + n.name() +
+                                  "?> is not allowed");
+        found = true;
+      }
+      return true;
+    }
+  } finder;
+  finder.self = this;
+  doc_.traverse(finder);
+  if (finder.found) ok = false;
+  if (roots == 0) {
+    error_at_offset(0, "", "the document has no root element");
+    ok = false;
+  }
+  parsed_ = ok;
+}
+
+std::pair<int, int> Document::position(std::ptrdiff_t offset) const {
+  if (offset < 0) return {0, 0};
+  const auto off = static_cast<std::size_t>(offset);
+  const auto it = std::upper_bound(line_starts_.begin(), line_starts_.end(), off);
+  const auto line = static_cast<std::size_t>(it - line_starts_.begin());
+  return {static_cast<int>(line), static_cast<int>(off - line_starts_[line - 1] + 1)};
+}
+
+void Document::error_at_offset(std::ptrdiff_t offset, const std::string& path,
+                               const std::string& message) {
+  const auto [line, column] = position(offset);
+  errors_.push_back(Diagnostic{file_, line, column, path, message});
+}
+
+void Document::error_at(pugi::xml_node node, const std::string& path,
+                        const std::string& message) {
+  std::ptrdiff_t offset = node ? node.offset_debug() : -1;
+  // pugixml reports the offset of an element's name; point at its '<' instead.
+  if (offset > 0 && static_cast<std::size_t>(offset) <= bytes_.size() &&
+      (node.type() == pugi::node_element || node.type() == pugi::node_pi) &&
+      bytes_[static_cast<std::size_t>(offset) - 1] == '<')
+    --offset;
+  if (offset > 1 && node.type() == pugi::node_pi &&
+      bytes_[static_cast<std::size_t>(offset) - 1] == '<')
+    --offset;
+  const auto [line, column] = position(offset);
+  errors_.push_back(Diagnostic{file_, line, column, path, message});
+}
+
+NsScope Document::extend_scope(const NsScope& parent, pugi::xml_node node) {
+  NsScope scope = parent;
+  for (auto a : node.attributes()) {
+    const std::string_view n = a.name();
+    if (n == "xmlns") {
+      scope.emplace_back("", a.value());
+    } else if (n.substr(0, 6) == "xmlns:") {
+      scope.emplace_back(std::string(n.substr(6)), a.value());
+    }
+  }
+  return scope;
+}
+
+std::optional<QName> Document::resolve(std::string_view raw, const NsScope& scope,
+                                       bool is_attribute, pugi::xml_node at,
+                                       const std::string& path) {
+  const auto colon = raw.find(':');
+  std::string prefix = colon == std::string_view::npos ? "" : std::string(raw.substr(0, colon));
+  std::string local(colon == std::string_view::npos ? raw : raw.substr(colon + 1));
+  // Unprefixed attributes are in no namespace.
+  if (prefix.empty() && is_attribute) return QName{"", local};
+  if (prefix == "xml") return QName{"http://www.w3.org/XML/1998/namespace", local};
+  for (auto it = scope.rbegin(); it != scope.rend(); ++it)
+    if (it->first == prefix) return QName{it->second, local};
+  if (prefix.empty()) return QName{"", local};
+  error_at(at, path, "namespace prefix '" + prefix + "' of '" + std::string(raw) +
+                         "' is not declared");
+  return std::nullopt;
+}
+
+std::optional<Element> Document::root(const QName& expected) {
+  if (!parsed_) return std::nullopt;
+  const auto node = doc_.document_element();
+  const auto scope = extend_scope({}, node);
+  const auto name = resolve(node.name(), scope, false, node, "/");
+  if (!name) return std::nullopt;
+  if (*name != expected) {
+    error_at(node, "/" + name->local,
+             "the root element is " + display(*name, "") + "; expected <" + expected.local +
+                 "> in namespace " + expected.ns);
+    return std::nullopt;
+  }
+  return Element(*this, node, *name, "/" + name->local, scope);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Element
+
+Element::Element(Document& doc, pugi::xml_node node, QName name, std::string path, NsScope scope)
+    : doc_(&doc), node_(node), name_(std::move(name)), path_(std::move(path)),
+      scope_(std::move(scope)) {
+  // pugixml keeps duplicate attributes; XML forbids them.
+  std::vector<std::string_view> seen;
+  for (auto a : node_.attributes()) {
+    const std::string_view n = a.name();
+    if (std::find(seen.begin(), seen.end(), n) != seen.end())
+      error("duplicate attribute '" + std::string(n) + "'");
+    seen.push_back(n);
+  }
+}
+
+void Element::error(const std::string& message) const { doc_->error_at(node_, path_, message); }
+
+std::optional<std::string> Element::attribute(std::string_view name, bool required) {
+  known_attributes_.emplace_back(name);
+  for (auto a : node_.attributes()) {
+    if (name == a.name()) return std::string(text::trim(a.value()));
+  }
+  if (required) error("missing required attribute '" + std::string(name) + "'");
+  return std::nullopt;
+}
+
+std::string Element::text(bool require_non_empty) {
+  std::string value;
+  bool clean = true;
+  for (auto c : node_.children()) {
+    if (c.type() == pugi::node_pcdata || c.type() == pugi::node_cdata) {
+      value += c.value();
+    } else if (c.type() == pugi::node_element) {
+      doc_->error_at(c, path_, std::string("element <") + c.name() + "> is not allowed inside <" +
+                                   name_.local + ">, which holds text only");
+      clean = false;
+    }
+  }
+  std::string trimmed(text::trim(value));
+  if (clean && require_non_empty && trimmed.empty())
+    error("<" + name_.local + "> is empty; it must hold a value");
+  return trimmed;
+}
+
+Element Element::make_child(pugi::xml_node node, const QName& name,
+                            std::size_t index_among_same) const {
+  std::string path = path_ + "/" + name.local;
+  if (index_among_same > 0) path += "[" + std::to_string(index_among_same) + "]";
+  return Element(*doc_, node, name, std::move(path), doc_->extend_scope(scope_, node));
+}
+
+std::string Element::allowed_list() const {
+  std::vector<std::string> names;
+  for (const auto& q : allowed_) names.push_back(q.local);
+  return names.empty() ? "nothing" : text::join(names, ", ");
+}
+
+void Element::expect_children(std::vector<QName> allowed) {
+  allowed_ = std::move(allowed);
+  children_declared_ = true;
+  for (auto c : node_.children()) {
+    if (c.type() == pugi::node_pcdata || c.type() == pugi::node_cdata) {
+      if (!is_whitespace_only(c.value()))
+        doc_->error_at(c.type() == pugi::node_pcdata ? node_ : c, path_,
+                       "text '" + shorten(c.value()) + "' is not allowed directly inside <" +
+                           name_.local + ">");
+      continue;
+    }
+    if (c.type() != pugi::node_element) continue;
+    const auto scope = doc_->extend_scope(scope_, c);
+    const auto q = doc_->resolve(c.name(), scope, false, c, path_);
+    if (!q) continue;
+    if (std::find(allowed_.begin(), allowed_.end(), *q) == allowed_.end()) {
+      doc_->error_at(c, path_ + "/" + q->local,
+                     "unknown element " + display(*q, name_.ns) + " inside <" + name_.local +
+                         ">; allowed here, in this order: " + allowed_list());
+      continue;
+    }
+    std::size_t same = 0;
+    for (const auto& ch : children_)
+      if (ch.name == *q) ++same;
+    children_.push_back(Child{c, *q, same + 1, false});
+  }
+}
+
+std::optional<Element> Element::take(std::string_view local, bool required, const char* ns) {
+  const QName want{ns ? ns : name_.ns, std::string(local)};
+  auto index_of = [&](const Child& ch) {
+    std::size_t total = 0;
+    for (const auto& other : children_)
+      if (other.name == ch.name) ++total;
+    return total > 1 ? ch.index : 0;
+  };
+  auto cursor = std::find_if(children_.begin(), children_.end(),
+                             [](const Child& ch) { return !ch.consumed; });
+  if (cursor != children_.end() && cursor->name == want) {
+    cursor->consumed = true;
+    return make_child(cursor->node, cursor->name, index_of(*cursor));
+  }
+  if (!required) return std::nullopt;
+  // A required element further on: read it anyway so later checks still run, but report it.
+  for (auto it = cursor; it != children_.end(); ++it) {
+    if (!it->consumed && it->name == want) {
+      it->consumed = true;
+      doc_->error_at(it->node, path_ + "/" + want.local,
+                     "element <" + want.local + "> is out of order inside <" + name_.local +
+                         ">; the order is: " + allowed_list());
+      return make_child(it->node, it->name, index_of(*it));
+    }
+  }
+  std::string where;
+  if (cursor != children_.end()) where = " (found <" + cursor->name.local + "> in its place)";
+  error("missing required element <" + want.local + "> inside <" + name_.local + ">" + where);
+  return std::nullopt;
+}
+
+std::vector<Element> Element::take_all(std::string_view local, std::size_t min, const char* ns) {
+  std::vector<Element> out;
+  while (auto e = take(local, out.size() < min, ns)) out.push_back(std::move(*e));
+  return out;
+}
+
+void Element::finish() {
+  for (auto a : node_.attributes()) {
+    const std::string_view n = a.name();
+    if (n == "xmlns" || n.substr(0, 6) == "xmlns:") continue;
+    if (std::find(known_attributes_.begin(), known_attributes_.end(), n) ==
+        known_attributes_.end()) {
+      std::string allowed = known_attributes_.empty() ? "none" : text::join(known_attributes_, ", ");
+      error("unknown attribute '" + std::string(n) + "' on <" + name_.local +
+            ">; allowed: " + allowed);
+    }
+  }
+  for (const auto& ch : children_) {
+    if (ch.consumed) continue;
+    doc_->error_at(ch.node, path_ + "/" + ch.name.local,
+                   "unexpected <" + ch.name.local + "> inside <" + name_.local +
+                       ">: repeated or out of order; the order is: " + allowed_list());
+  }
+}
+
+void Element::require_empty() {
+  for (auto c : node_.children()) {
+    if (c.type() == pugi::node_element) {
+      doc_->error_at(c, path_, std::string("element <") + c.name() + "> is not allowed inside <" +
+                                   name_.local + ">, which must be empty");
+    } else if ((c.type() == pugi::node_pcdata || c.type() == pugi::node_cdata) &&
+               !is_whitespace_only(c.value())) {
+      error("text '" + shorten(c.value()) + "' is not allowed inside <" + name_.local +
+            ">, which must be empty");
+    }
+  }
+}
+
+}  // namespace dosegate::xml

@@ -1,0 +1,119 @@
+// A strict, namespace-aware reading layer over pugixml, shared by the CoA and specification
+// readers. pugixml is not a validating or namespace-aware parser, so this layer adds what the
+// schemas require: namespace resolution, a fixed child order, no unknown or duplicate elements
+// or attributes, no DOCTYPE or processing instructions, UTF-8 only, values collected across
+// comments. Every violation becomes a Diagnostic with line:column and element path.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <pugixml.hpp>
+
+#include "dosegate/finding.hpp"
+
+namespace dosegate::xml {
+
+struct QName {
+  std::string ns;
+  std::string local;
+  bool operator==(const QName&) const = default;
+};
+
+using NsScope = std::vector<std::pair<std::string, std::string>>;  // prefix -> URI, innermost last
+
+class Document;
+
+// One element being read. Declare the allowed children with the constructor's `allowed`, then
+// take them in order with take()/take_all(), then call finish().
+class Element {
+ public:
+  const std::string& path() const { return path_; }
+  const QName& name() const { return name_; }
+  pugi::xml_node node() const { return node_; }
+
+  // Records an error at this element.
+  void error(const std::string& message) const;
+
+  // Attribute access; each call marks the attribute as known. `what` is the human description
+  // used in messages. Returns nullopt when absent (and reports it when required).
+  std::optional<std::string> attribute(std::string_view name, bool required);
+
+  // The text content (all text and CDATA pieces joined, comments skipped), whitespace
+  // trimmed. Reports element children and, when required, empty text.
+  std::string text(bool require_non_empty = true);
+
+  // Declares which child elements may occur (in order) and reports every other element child
+  // and any non-whitespace text among them.
+  void expect_children(std::vector<QName> allowed);
+  // Takes the next child named `local` (namespace: this element's, or `ns` when given).
+  std::optional<Element> take(std::string_view local, bool required, const char* ns = nullptr);
+  std::vector<Element> take_all(std::string_view local, std::size_t min, const char* ns = nullptr);
+
+  // Reports unconsumed children (duplicates, wrong order) and unknown attributes.
+  void finish();
+
+  // For an element that must have no content at all.
+  void require_empty();
+
+ private:
+  friend class Document;
+  Element(Document& doc, pugi::xml_node node, QName name, std::string path, NsScope scope);
+  Element make_child(pugi::xml_node node, const QName& name, std::size_t index_among_same) const;
+  std::string allowed_list() const;
+
+  Document* doc_;
+  pugi::xml_node node_;
+  QName name_;
+  std::string path_;
+  NsScope scope_;
+  std::vector<std::string> known_attributes_;
+  struct Child {
+    pugi::xml_node node;
+    QName name;
+    std::size_t index;  // 1-based among siblings with the same name
+    bool consumed = false;
+  };
+  std::vector<Child> children_;
+  std::vector<QName> allowed_;
+  bool children_declared_ = false;
+};
+
+class Document {
+ public:
+  // Parses `bytes`; errors (well-formedness, DOCTYPE, PI, encoding, namespaces) go to `errors`.
+  Document(std::string_view bytes, std::string file, std::vector<Diagnostic>& errors);
+  Document(const Document&) = delete;
+  Document& operator=(const Document&) = delete;
+
+  // The root element, if it exists and is named `expected` (reported otherwise).
+  std::optional<Element> root(const QName& expected);
+
+  void error_at(pugi::xml_node node, const std::string& path, const std::string& message);
+  void error_at_offset(std::ptrdiff_t offset, const std::string& path, const std::string& message);
+
+  // Resolves an element's or attribute's prefixed name; nullopt (and an error) if the
+  // prefix is undeclared.
+  std::optional<QName> resolve(std::string_view raw, const NsScope& scope, bool is_attribute,
+                               pugi::xml_node at, const std::string& path);
+  NsScope extend_scope(const NsScope& parent, pugi::xml_node node);
+
+  bool ok() const { return parsed_; }
+
+ private:
+  std::pair<int, int> position(std::ptrdiff_t offset) const;
+  std::string_view bytes_;
+  std::string file_;
+  std::vector<Diagnostic>& errors_;
+  pugi::xml_document doc_;
+  std::vector<std::size_t> line_starts_;
+  bool parsed_ = false;
+};
+
+std::string display(const QName& name, const std::string& context_ns);
+
+}  // namespace dosegate::xml
