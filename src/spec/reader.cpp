@@ -176,6 +176,7 @@ Specification read(std::string_view bytes, std::string_view file_name) {
         a.finish();
       }
       std::set<std::string> seen;
+      root->skip_misplaced_before({"Criterion", "OneOf"});
       // Criterion and OneOf interleave freely; take whichever comes next.
       while (true) {
         if (auto c = root->take("Criterion", false)) {

@@ -19,6 +19,7 @@ std::optional<Date> parse_ymd(std::string_view s) {
   if (!digits(s, 0, 4, y) || s[4] != '-' || !digits(s, 5, 2, m) || s[7] != '-' ||
       !digits(s, 8, 2, d))
     return std::nullopt;
+  if (y == 0) return std::nullopt;  // xs:date has no year 0000
   const std::chrono::year_month_day ymd{std::chrono::year{y},
                                         std::chrono::month{static_cast<unsigned>(m)},
                                         std::chrono::day{static_cast<unsigned>(d)}};

@@ -8,6 +8,26 @@
 namespace dosegate::xml {
 namespace {
 
+// Element path of a node, for errors found before the strict walk (processing instructions).
+std::string path_of(pugi::xml_node node) {
+  std::string path;
+  for (auto n = node; n && n.type() == pugi::node_element; n = n.parent()) {
+    std::string_view name = n.name();
+    if (const auto colon = name.find(':'); colon != std::string_view::npos)
+      name = name.substr(colon + 1);
+    std::size_t index = 0, total = 0;
+    for (auto sib = n.parent().first_child(); sib; sib = sib.next_sibling()) {
+      if (sib.type() != pugi::node_element || std::strcmp(sib.name(), n.name()) != 0) continue;
+      ++total;
+      if (sib == n) index = total;
+    }
+    std::string step = "/" + std::string(name);
+    if (total > 1) step += "[" + std::to_string(index) + "]";
+    path = step + path;
+  }
+  return path.empty() ? "/" : path;
+}
+
 constexpr unsigned kParseFlags = pugi::parse_default | pugi::parse_doctype | pugi::parse_pi |
                                  pugi::parse_declaration;
 
@@ -44,14 +64,14 @@ Document::Document(std::string_view bytes, std::string file, std::vector<Diagnos
     if (bytes_[i] == '\n') line_starts_.push_back(i + 1);
 
   if (const auto bad = text::find_invalid_utf8(bytes_); bad != std::string_view::npos) {
-    error_at_offset(static_cast<std::ptrdiff_t>(bad), "",
+    error_at_offset(static_cast<std::ptrdiff_t>(bad), "/",
                     "the document is not valid UTF-8 (dosegate reads UTF-8 documents only)");
     return;
   }
   const auto result = doc_.load_buffer(bytes_.data(), bytes_.size(), kParseFlags,
                                        pugi::encoding_utf8);
   if (!result) {
-    error_at_offset(result.offset, "",
+    error_at_offset(result.offset, "/",
                     std::string("not well-formed XML: ") + result.description());
     return;
   }
@@ -62,7 +82,7 @@ Document::Document(std::string_view bytes, std::string file, std::vector<Diagnos
       case pugi::node_declaration: {
         const auto enc = n.attribute("encoding");
         if (enc && lower(enc.value()) != "utf-8") {
-          error_at(n, "", std::string("the XML declaration names encoding '") + enc.value() +
+          error_at(n, "/", std::string("the XML declaration names encoding '") + enc.value() +
                               "'; dosegate reads UTF-8 documents only (re-save as UTF-8 and "
                               "declare encoding=\"UTF-8\")");
           ok = false;
@@ -70,7 +90,7 @@ Document::Document(std::string_view bytes, std::string file, std::vector<Diagnos
         break;
       }
       case pugi::node_doctype:
-        error_at(n, "",
+        error_at(n, "/",
                  "a DOCTYPE is not allowed: it can change what readers see after signing "
                  "(remove the <!DOCTYPE ...> declaration)");
         ok = false;
@@ -78,7 +98,7 @@ Document::Document(std::string_view bytes, std::string file, std::vector<Diagnos
       case pugi::node_element:
         ++roots;
         if (roots > 1) {
-          error_at(n, "", std::string("a second root element <") + n.name() +
+          error_at(n, "/", std::string("a second root element <") + n.name() +
                               "> follows the document element");
           ok = false;
         }
@@ -86,7 +106,7 @@ Document::Document(std::string_view bytes, std::string file, std::vector<Diagnos
       case pugi::node_pcdata:
       case pugi::node_cdata:
         if (!is_whitespace_only(n.value())) {
-          error_at(n, "", "text '" + shorten(n.value()) + "' outside the document element");
+          error_at(n, "/", "text '" + shorten(n.value()) + "' outside the document element");
           ok = false;
         }
         break;
@@ -101,7 +121,7 @@ Document::Document(std::string_view bytes, std::string file, std::vector<Diagnos
     bool found = false;
     bool for_each(pugi::xml_node& n) override {
       if (n.type() == pugi::node_pi) {
-        self->error_at(n, "", std::string("processing instruction <?") + n.name() +
+        self->error_at(n, path_of(n.parent()), std::string("processing instruction <?") + n.name() +
                                   "?> is not allowed");
         found = true;
       }
@@ -112,7 +132,7 @@ Document::Document(std::string_view bytes, std::string file, std::vector<Diagnos
   doc_.traverse(finder);
   if (finder.found) ok = false;
   if (roots == 0) {
-    error_at_offset(0, "", "the document has no root element");
+    error_at_offset(0, "/", "the document has no root element");
     ok = false;
   }
   parsed_ = ok;
@@ -135,14 +155,14 @@ void Document::error_at_offset(std::ptrdiff_t offset, const std::string& path,
 void Document::error_at(pugi::xml_node node, const std::string& path,
                         const std::string& message) {
   std::ptrdiff_t offset = node ? node.offset_debug() : -1;
-  // pugixml reports the offset of an element's name; point at its '<' instead.
+  // pugixml reports the offset of a name or of the content; point at the markup's '<'.
   if (offset > 0 && static_cast<std::size_t>(offset) <= bytes_.size() &&
-      (node.type() == pugi::node_element || node.type() == pugi::node_pi) &&
-      bytes_[static_cast<std::size_t>(offset) - 1] == '<')
-    --offset;
-  if (offset > 1 && node.type() == pugi::node_pi &&
-      bytes_[static_cast<std::size_t>(offset) - 1] == '<')
-    --offset;
+      (node.type() == pugi::node_element || node.type() == pugi::node_pi ||
+       node.type() == pugi::node_doctype)) {
+    const auto lt = bytes_.rfind('<', static_cast<std::size_t>(offset));
+    if (lt != std::string_view::npos && static_cast<std::size_t>(offset) - lt <= 10)
+      offset = static_cast<std::ptrdiff_t>(lt);
+  }
   const auto [line, column] = position(offset);
   errors_.push_back(Diagnostic{file_, line, column, path, message});
 }
@@ -292,6 +312,24 @@ std::optional<Element> Element::take(std::string_view local, bool required, cons
     cursor->consumed = true;
     return make_child(cursor->node, cursor->name, index_of(*cursor));
   }
+  // A repeat of an element already read stands where the next one belongs: report it as such.
+  auto order = [&](const QName& q) { return std::find(allowed_.begin(), allowed_.end(), q); };
+  while (cursor != children_.end() && !(cursor->name == want) &&
+         order(cursor->name) < order(want) &&
+         std::any_of(children_.begin(), cursor, [&](const Child& ch) {
+           return ch.consumed && ch.name == cursor->name;
+         })) {
+    cursor->consumed = true;
+    doc_->error_at(cursor->node, path_ + "/" + cursor->name.local + "[" +
+                                     std::to_string(cursor->index) + "]",
+                   "<" + cursor->name.local + "> appears more than once inside <" + name_.local +
+                       ">; it may appear once");
+    cursor = std::find_if(cursor, children_.end(), [](const Child& ch) { return !ch.consumed; });
+  }
+  if (cursor != children_.end() && cursor->name == want) {
+    cursor->consumed = true;
+    return make_child(cursor->node, cursor->name, index_of(*cursor));
+  }
   if (!required) return std::nullopt;
   // A required element further on: read it anyway so later checks still run, but report it.
   for (auto it = cursor; it != children_.end(); ++it) {
@@ -315,6 +353,25 @@ std::vector<Element> Element::take_all(std::string_view local, std::size_t min, 
   return out;
 }
 
+void Element::skip_misplaced_before(std::initializer_list<std::string_view> locals) {
+  auto wanted = [&](const Child& ch) {
+    for (auto l : locals)
+      if (ch.name.ns == name_.ns && ch.name.local == l) return true;
+    return false;
+  };
+  auto cursor = std::find_if(children_.begin(), children_.end(),
+                             [](const Child& ch) { return !ch.consumed; });
+  const auto later = std::find_if(cursor, children_.end(), wanted);
+  if (later == children_.end()) return;
+  for (auto it = cursor; it != later; ++it) {
+    if (it->consumed) continue;
+    it->consumed = true;
+    doc_->error_at(it->node, path_ + "/" + it->name.local,
+                   "element <" + it->name.local + "> is out of order inside <" + name_.local +
+                       ">; the order is: " + allowed_list());
+  }
+}
+
 void Element::finish() {
   for (auto a : node_.attributes()) {
     const std::string_view n = a.name();
@@ -328,7 +385,7 @@ void Element::finish() {
   }
   for (const auto& ch : children_) {
     if (ch.consumed) continue;
-    doc_->error_at(ch.node, path_ + "/" + ch.name.local,
+    doc_->error_at(ch.node, path_ + "/" + ch.name.local + "[" + std::to_string(ch.index) + "]",
                    "unexpected <" + ch.name.local + "> inside <" + name_.local +
                        ">: repeated or out of order; the order is: " + allowed_list());
   }

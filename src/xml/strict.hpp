@@ -5,6 +5,7 @@
 // comments. Every violation becomes a Diagnostic with line:column and element path.
 #pragma once
 
+#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>
@@ -53,6 +54,10 @@ class Element {
   // Takes the next child named `local` (namespace: this element's, or `ns` when given).
   std::optional<Element> take(std::string_view local, bool required, const char* ns = nullptr);
   std::vector<Element> take_all(std::string_view local, std::size_t min, const char* ns = nullptr);
+
+  // When the next child is not one of `locals` but one of them comes later, the children in
+  // between are out of order: reports and skips them, so one misplaced element is one error.
+  void skip_misplaced_before(std::initializer_list<std::string_view> locals);
 
   // Reports unconsumed children (duplicates, wrong order) and unknown attributes.
   void finish();

@@ -1,0 +1,193 @@
+// End-to-end tests of the command line over the shipped samples, in-process and, for the exit
+// codes, as a real process.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <set>
+
+#include "dosegate/spec/specification.hpp"
+#include "test_support.hpp"
+
+using namespace dosegate;
+using test::run_cli;
+
+namespace {
+
+const std::string kAsOf = "2026-11-21T12:00:00Z";
+
+std::string s(const std::string& relative) { return test::source(relative); }
+
+test::CliResult verify(const std::string& coa, std::vector<std::string> extra = {}) {
+  std::vector<std::string> args{"verify", s(coa), "--trust", s("certs/trust"), "--as-of", kAsOf};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return run_cli(args);
+}
+
+// Finding codes with severity "error" in a --json report (a small scan, no JSON library).
+std::set<std::string> error_codes(const std::string& json) {
+  std::set<std::string> out;
+  std::size_t pos = 0;
+  while ((pos = json.find("\"code\": \"", pos)) != std::string::npos) {
+    pos += 9;
+    const auto code = json.substr(pos, json.find('"', pos) - pos);
+    const auto sev = json.find("\"severity\": \"", pos);
+    if (json.compare(sev + 13, 5, "error") == 0) out.insert(code);
+  }
+  return out;
+}
+
+bool contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+}  // namespace
+
+TEST_CASE("cli: help and version exit 0 and explain the exit codes", "[cli]") {
+  auto r = run_cli({"--help"});
+  CHECK(r.code == 0);
+  CHECK(contains(r.out, "verify"));
+  CHECK(contains(r.out, "Exit codes"));
+  CHECK(contains(r.out, "not a regulatory"));
+  r = run_cli({"verify", "--help"});
+  CHECK(r.code == 0);
+  CHECK(contains(r.out, "--trust DIR"));
+  CHECK(contains(r.out, "--as-of"));
+  CHECK(contains(r.out, "2  dosegate could not do its job"));
+  r = run_cli({"--version"});
+  CHECK(r.code == 0);
+  CHECK(r.out.rfind("dosegate ", 0) == 0);
+}
+
+TEST_CASE("cli: usage errors exit 2 with a message naming the problem", "[cli]") {
+  auto r = run_cli({});
+  CHECK(r.code == 2);
+  r = run_cli({"frobnicate"});
+  CHECK(r.code == 2);
+  CHECK(contains(r.err, "unknown command 'frobnicate'"));
+  r = run_cli({"verify", s("samples/coa-pass.xml")});
+  CHECK(r.code == 2);
+  CHECK(contains(r.err, "missing --trust DIR"));
+  r = run_cli({"verify", "--trust", s("certs/trust")});
+  CHECK(r.code == 2);
+  CHECK(contains(r.err, "missing the CoA"));
+  r = run_cli({"verify", s("samples/coa-pass.xml"), s("samples/coa-viability-90.xml"), "--trust",
+               s("certs/trust")});
+  CHECK(r.code == 2);
+  CHECK(contains(r.err, "one CoA at a time"));
+  r = verify("samples/coa-pass.xml", {"--colour"});
+  CHECK(r.code == 2);
+  CHECK(contains(r.err, "colour"));
+  r = run_cli({"verify", s("samples/coa-pass.xml"), "--trust", s("certs/trust"), "--as-of",
+               "2026-11-21 12:00"});
+  CHECK(r.code == 2);
+  CHECK(contains(r.err, "--as-of '2026-11-21 12:00' is not a UTC time"));
+}
+
+TEST_CASE("cli: unreadable inputs exit 2 naming the file", "[cli]") {
+  auto r = verify("samples/no-such-coa.xml");
+  CHECK(r.code == 2);
+  CHECK(contains(r.err, "no-such-coa.xml: cannot read: No such file or directory"));
+  r = verify("samples");
+  CHECK(r.code == 2);
+  CHECK(contains(r.err, "is a directory"));
+  r = run_cli({"verify", s("samples/coa-pass.xml"), "--trust", s("certs/no-such-dir")});
+  CHECK(r.code == 2);
+  CHECK(contains(r.err, "no-such-dir: cannot open trust directory"));
+  r = verify("samples/coa-pass.xml", {"--spec", s("samples/specs/none.xml")});
+  CHECK(r.code == 2);
+  CHECK(contains(r.err, "none.xml: cannot read"));
+  r = verify("samples/coa-pass.xml", {"--signature", s("samples/none.p7s")});
+  CHECK(r.code == 2);
+  CHECK(contains(r.err, "none.p7s: cannot read"));
+}
+
+TEST_CASE("cli: an invalid specification exits 2 with every problem located", "[cli]") {
+  const auto r =
+      verify("samples/coa-pass.xml", {"--spec", s("tests/data/spec/invalid-reader-only/two-lower-bounds.xml")});
+  CHECK(r.code == 2);
+  CHECK(contains(r.err, "[spec.invalid]"));
+  CHECK(contains(r.err, "two-lower-bounds.xml:6:3: /ReleaseSpecification/Criterion[1]: two lower bounds"));
+}
+
+TEST_CASE("cli: a malformed CoA is a 'no' (exit 1) with coa.malformed findings", "[cli]") {
+  const auto r = verify("tests/data/coa/invalid/value-not-decimal.xml", {"--json"});
+  CHECK(r.code == 1);
+  CHECK(contains(r.out, "\"decision\": \"rejected\""));
+  CHECK(error_codes(r.out).count("coa.malformed") == 1);
+  CHECK(contains(r.out, "value-not-decimal.xml:35:7: /CertificateOfAnalysis/Results/Result[1]/Value"));
+}
+
+TEST_CASE("cli: until signatures are verified no CoA is releasable", "[cli]") {
+  const auto r = verify("samples/coa-pass.xml");
+  CHECK(r.code == 1);
+  CHECK(contains(r.out, "NOT VERIFIED"));
+  CHECK(contains(r.out, "Decision: REJECTED: 1 error (signature.not-verified)"));
+}
+
+// What samples/README.md promises for each sample.
+TEST_CASE("cli: each sample gives the outcome samples/README.md promises", "[cli][samples]") {
+  struct Expect {
+    const char* file;
+    std::vector<std::string> extra;
+    std::set<std::string> errors;  // besides signature.not-verified
+    const char* criterion_line;    // a row of the criteria table
+  };
+  const std::vector<Expect> samples = {
+      {"samples/coa-pass.xml", {}, {}, "viability-post-thaw > 90 %"},
+      {"samples/coa-pending-mycoplasma.xml", {}, {}, "pending (expected 2026-11-30)"},
+      {"samples/coa-viability-90.xml", {}, {"criterion.failed"}, "90.0 %"},
+      {"samples/coa-marker-failed.xml", {}, {"criterion.failed"}, "94.99 %"},
+      {"samples/coa-sterility-growth.xml", {}, {"criterion.failed"}, "growth"},
+      {"samples/coa-missing-result.xml", {}, {"criterion.missing", "conclusion.disagrees"}, "not reported"},
+      {"samples/coa-unit-mismatch.xml", {}, {"criterion.unit-mismatch", "conclusion.disagrees"}, "0.3 IU/mL"},
+      {"samples/coa-exosome-pass.xml", {"--spec", s("samples/specs/msc-exosome.xml")}, {}, "30 .. 150 nm"},
+  };
+  for (const auto& e : samples) {
+    INFO(e.file);
+    auto extra = e.extra;
+    auto table = verify(e.file, extra);
+    CHECK(table.code == 1);
+    CHECK(contains(table.out, e.criterion_line));
+    extra.push_back("--json");
+    const auto json = verify(e.file, extra);
+    CHECK(json.code == 1);
+    auto expected = e.errors;
+    expected.insert("signature.not-verified");
+    CHECK(error_codes(json.out) == expected);
+  }
+  // Pending: the allowed pending test is listed in full.
+  const auto pending = verify("samples/coa-pending-mycoplasma.xml");
+  CHECK(contains(pending.out, "Pending tests (the specification allows release before these complete)"));
+  CHECK(contains(pending.out, "mycoplasma"));
+  CHECK(contains(pending.out, "2026-11-30"));
+}
+
+TEST_CASE("cli: --json has version 1, a decision and located findings", "[cli]") {
+  const auto r = verify("samples/coa-marker-failed.xml", {"--json"});
+  CHECK(r.out.rfind("{\n  \"version\": 1,\n", 0) == 0);
+  CHECK(contains(r.out, "\"decision\": \"rejected\""));
+  CHECK(contains(r.out, "\"code\": \"criterion.failed\",\n      \"severity\": \"error\",\n"));
+  CHECK(contains(r.out, "\"location\": \"/CertificateOfAnalysis/Results/Result[@test='cd105']/Value\""));
+  CHECK(contains(r.out, "\"check_character\": \"B\""));
+  CHECK(contains(r.out, "\"id\": \"wj-msc\""));
+  CHECK(contains(r.out, "\"sha256\": \"" + spec::default_specification().sha256 + "\""));
+}
+
+TEST_CASE("cli: the report names the specification and the DIN with its check character", "[cli]") {
+  const auto r = verify("samples/coa-pass.xml");
+  CHECK(contains(r.out, "DIN A9999 26 000147 9"));
+  CHECK(contains(r.out, "wj-msc version 1 (built-in)"));
+  CHECK(contains(r.out, spec::default_specification().sha256));
+  CHECK(contains(r.out, "Checked as of 2026-11-21T12:00:00Z"));
+}
+
+TEST_CASE("cli: the real binary returns 0, 1 and 2", "[cli][process]") {
+  const std::string bin = test::quote_arg(DOSEGATE_BINARY);
+  CHECK(test::run_process(bin + " --version").code == 0);
+  CHECK(test::run_process(bin + " verify " + test::quote_arg(s("samples/coa-pass.xml")) +
+                          " --trust " + test::quote_arg(s("certs/trust")))
+            .code == 1);
+  const auto two = test::run_process(bin + " verify " + test::quote_arg(s("samples/coa-pass.xml")));
+  CHECK(two.code == 2);
+  CHECK(contains(two.output, "missing --trust DIR"));
+}

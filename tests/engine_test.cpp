@@ -1,0 +1,313 @@
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+
+#include "dosegate/coa/reader.hpp"
+#include "dosegate/spec/engine.hpp"
+#include "test_support.hpp"
+
+using namespace dosegate;
+using dosegate::test::read_source;
+
+namespace {
+
+const Instant kAsOf = *parse_utc_instant("2026-11-21T12:00:00Z");
+
+std::string replace(std::string text, const std::string& from, const std::string& to) {
+  const auto at = text.find(from);
+  REQUIRE(at != std::string::npos);
+  text.replace(at, from.size(), to);
+  return text;
+}
+
+coa::Certificate certificate(const std::string& xml) {
+  auto r = coa::read(xml, "t.xml");
+  INFO(join_diagnostics(r.errors));
+  REQUIRE(r.certificate);
+  return *r.certificate;
+}
+
+struct Outcome {
+  Evaluation evaluation;
+  Decision decision;
+  bool has(const std::string& code) const {
+    return std::any_of(evaluation.findings.begin(), evaluation.findings.end(),
+                       [&](const Finding& f) { return f.code == code; });
+  }
+  Verdict verdict(const std::string& test) const {
+    for (const auto& r : evaluation.rows)
+      if (r.test == test) return r.verdict;
+    return Verdict::unknown;
+  }
+  std::vector<std::string> errors() const {
+    std::vector<std::string> out;
+    for (const auto& f : evaluation.findings)
+      if (f.severity == Severity::error) out.push_back(f.code);
+    return out;
+  }
+};
+
+Outcome run(const std::string& coa_xml, const spec::Specification& s = spec::default_specification(),
+            Instant as_of = kAsOf) {
+  Outcome o{evaluate(certificate(coa_xml), s, as_of), Decision::unknown};
+  o.decision = decide(o.evaluation.findings, o.evaluation.pending);
+  return o;
+}
+
+std::string pass() { return read_source("samples/coa-pass.xml"); }
+
+// The pass sample with one result value replaced.
+std::string with_value(const std::string& test, const std::string& value_element) {
+  auto xml = pass();
+  const auto start = xml.find("test=\"" + test + "\"");
+  REQUIRE(start != std::string::npos);
+  const auto v = xml.find("<Value", start);
+  const auto end = xml.find("</Value>", v) + 8;
+  xml.replace(v, end - v, value_element);
+  return xml;
+}
+
+spec::Specification one(const std::string& criterion) {
+  return spec::read("<ReleaseSpecification xmlns=\"urn:dosegate:spec:1\" id=\"t\" version=\"1\" "
+                    "title=\"T\">" + criterion + "</ReleaseSpecification>",
+                    "t.xml");
+}
+
+}  // namespace
+
+TEST_CASE("the passing sample is releasable under the built-in specification", "[engine]") {
+  const auto o = run(pass());
+  INFO(test::quote_arg(""));
+  CHECK(o.errors().empty());
+  CHECK(o.decision == Decision::releasable);
+  CHECK(o.verdict("cd73") == Verdict::pass);
+  CHECK(o.verdict("potency-ido") == Verdict::info);
+  REQUIRE(o.evaluation.doses.size() == 2);
+  CHECK(o.evaluation.doses[0].verdict == Verdict::pass);
+}
+
+TEST_CASE("boundaries: 95.0 passes at-least 95, 94.99 fails; 90.0 fails greater-than 90", "[engine]") {
+  CHECK(run(with_value("cd73", "<Value unit=\"%\">95.0</Value>")).verdict("cd73") == Verdict::pass);
+  CHECK(run(with_value("cd73", "<Value unit=\"%\">95</Value>")).verdict("cd73") == Verdict::pass);
+  const auto low = run(with_value("cd73", "<Value unit=\"%\">94.99</Value>"));
+  CHECK(low.verdict("cd73") == Verdict::fail);
+  CHECK(low.has("criterion.failed"));
+  CHECK(low.decision == Decision::rejected);
+  CHECK(run(with_value("cd73", "<Value unit=\"%\">94.9999999999999999</Value>")).verdict("cd73") ==
+        Verdict::fail);
+  CHECK(run(with_value("viability-post-thaw", "<Value unit=\"%\">90.0</Value>"))
+            .verdict("viability-post-thaw") == Verdict::fail);
+  CHECK(run(with_value("viability-post-thaw", "<Value unit=\"%\">90.0001</Value>"))
+            .verdict("viability-post-thaw") == Verdict::pass);
+}
+
+TEST_CASE("the four comparators", "[engine]") {
+  auto verdict = [](const std::string& crit, const std::string& value) {
+    return run(with_value("cd73", "<Value unit=\"%\">" + value + "</Value>"),
+               one("<Criterion test=\"cd73\" " + crit + " unit=\"%\"/>"))
+        .verdict("cd73");
+  };
+  CHECK(verdict("at-least=\"95\"", "95") == Verdict::pass);
+  CHECK(verdict("at-least=\"95\"", "94.9") == Verdict::fail);
+  CHECK(verdict("greater-than=\"95\"", "95") == Verdict::fail);
+  CHECK(verdict("greater-than=\"95\"", "95.01") == Verdict::pass);
+  CHECK(verdict("at-most=\"2\"", "2.0") == Verdict::pass);
+  CHECK(verdict("at-most=\"2\"", "2.01") == Verdict::fail);
+  CHECK(verdict("less-than=\"2\"", "2") == Verdict::fail);
+  CHECK(verdict("less-than=\"2\"", "1.99") == Verdict::pass);
+  CHECK(verdict("at-least=\"30\" at-most=\"150\"", "150") == Verdict::pass);
+  CHECK(verdict("at-least=\"30\" at-most=\"150\"", "150.1") == Verdict::fail);
+  CHECK(verdict("at-least=\"30\" at-most=\"150\"", "29.9") == Verdict::fail);
+}
+
+TEST_CASE("qualified results pass only when every value they allow passes", "[engine]") {
+  auto verdict = [](const std::string& crit, const std::string& qualifier, const std::string& v) {
+    return run(with_value("endotoxin", "<Value unit=\"EU/mL\" qualifier=\"" + qualifier + "\">" +
+                                           v + "</Value>"),
+               one("<Criterion test=\"endotoxin\" " + crit + " unit=\"EU/mL\"/>"))
+        .verdict("endotoxin");
+  };
+  CHECK(verdict("at-most=\"0.5\"", "less-than", "0.5") == Verdict::pass);
+  CHECK(verdict("at-most=\"0.4\"", "less-than", "0.5") == Verdict::fail);
+  CHECK(verdict("less-than=\"0.5\"", "less-than", "0.5") == Verdict::pass);
+  CHECK(verdict("at-most=\"0.5\"", "greater-than", "0.1") == Verdict::fail);
+  CHECK(verdict("at-least=\"0.1\"", "greater-than", "0.1") == Verdict::pass);
+  CHECK(verdict("greater-than=\"0.1\"", "greater-than", "0.1") == Verdict::pass);
+  CHECK(verdict("at-least=\"0.2\"", "greater-than", "0.1") == Verdict::fail);
+  CHECK(verdict("at-least=\"0\" at-most=\"0.5\"", "less-than", "0.5") == Verdict::fail);
+}
+
+TEST_CASE("units must match exactly", "[engine]") {
+  const auto o = run(with_value("endotoxin", "<Value unit=\"EU/ml\">0.1</Value>"));
+  CHECK(o.verdict("endotoxin") == Verdict::fail);
+  CHECK(o.has("criterion.unit-mismatch"));
+}
+
+TEST_CASE("a number where an outcome belongs, and the reverse, fail", "[engine]") {
+  const auto o = run(pass(), one("<Criterion test=\"cd73\" outcome=\"detected\"/>"));
+  CHECK(o.has("criterion.wrong-kind"));
+  const auto p = run(pass(), one("<Criterion test=\"sterility\" at-most=\"1\" unit=\"%\"/>"));
+  CHECK(p.has("criterion.wrong-kind"));
+}
+
+TEST_CASE("outcomes", "[engine]") {
+  auto xml = replace(pass(), "<Outcome>no-growth</Outcome>", "<Outcome>growth</Outcome>");
+  const auto o = run(xml);
+  CHECK(o.verdict("sterility") == Verdict::fail);
+  CHECK(o.has("criterion.failed"));
+}
+
+TEST_CASE("OneOf: at least one reported, every reported one passes", "[engine]") {
+  // The sample reports cd14 and not cd11b.
+  CHECK(run(pass()).verdict("cd14") == Verdict::pass);
+  CHECK(run(pass()).verdict("cd11b") == Verdict::info);
+  SECTION("a failing member fails the group") {
+    const auto o = run(with_value("cd14", "<Value unit=\"%\">2.5</Value>"));
+    CHECK(o.verdict("cd14") == Verdict::fail);
+    CHECK(o.decision == Decision::rejected);
+  }
+  SECTION("no member reported") {
+    auto xml = pass();
+    const auto start = xml.find("<Result test=\"cd14\"");
+    const auto end = xml.find("</Result>", start) + 9;
+    xml.erase(start, end - start);
+    const auto o = run(xml);
+    CHECK(o.verdict("cd14") == Verdict::missing);
+    CHECK(o.has("criterion.missing"));
+    CHECK(o.decision == Decision::rejected);
+  }
+  SECTION("both reported, one failing") {
+    auto xml = replace(pass(), "<Result test=\"cd14\"",
+                       "<Result test=\"cd11b\" status=\"complete\"><Method>Flow</Method>"
+                       "<Value unit=\"%\">3</Value><Completed>2026-11-10</Completed></Result>"
+                       "<Result test=\"cd14\"");
+    const auto o = run(xml);
+    CHECK(o.verdict("cd14") == Verdict::pass);
+    CHECK(o.verdict("cd11b") == Verdict::fail);
+    CHECK(o.decision == Decision::rejected);
+  }
+}
+
+TEST_CASE("pending: allowed gives releasable-pending, not allowed rejects", "[engine]") {
+  const auto xml = read_source("samples/coa-pending-mycoplasma.xml");
+  const auto o = run(xml);
+  CHECK(o.decision == Decision::releasable_pending);
+  REQUIRE(o.evaluation.pending.size() == 1);
+  CHECK(o.evaluation.pending[0].test == "mycoplasma");
+  CHECK(o.evaluation.pending[0].expected == "2026-11-30");
+  CHECK(o.verdict("mycoplasma") == Verdict::pending);
+
+  const auto strict = run(xml, one("<Criterion test=\"mycoplasma\" outcome=\"not-detected\"/>"));
+  CHECK(strict.has("criterion.pending-not-allowed"));
+  CHECK(strict.decision == Decision::rejected);
+}
+
+TEST_CASE("a pending test past its expected date is flagged", "[engine]") {
+  const auto o = run(read_source("samples/coa-pending-mycoplasma.xml"), spec::default_specification(),
+                     *parse_utc_instant("2026-12-01T00:00:00Z"));
+  CHECK(o.has("criterion.pending-overdue"));
+  CHECK(o.decision == Decision::releasable_pending);  // a warning, not a rejection
+}
+
+TEST_CASE("invalid and missing results reject", "[engine]") {
+  auto xml = pass();
+  const auto start = xml.find("<Result test=\"str-identity\"");
+  const auto end = xml.find("</Result>", start) + 9;
+  xml.replace(start, end - start,
+              "<Result test=\"str-identity\" status=\"invalid\"><Method>STR</Method></Result>");
+  const auto o = run(xml);
+  CHECK(o.verdict("str-identity") == Verdict::invalid);
+  CHECK(o.has("criterion.invalid"));
+  CHECK(o.decision == Decision::rejected);
+
+  const auto m = run(read_source("samples/coa-missing-result.xml"));
+  CHECK(m.verdict("str-identity") == Verdict::missing);
+  CHECK(m.has("criterion.missing"));
+}
+
+TEST_CASE("report-only never blocks", "[engine]") {
+  auto xml = with_value("potency-ido", "<Value unit=\"umol/L\">0</Value>");
+  const auto o = run(xml);
+  CHECK(o.verdict("potency-ido") == Verdict::info);
+  CHECK(o.decision == Decision::releasable);
+}
+
+TEST_CASE("a test the specification does not name is informational", "[engine]") {
+  const auto o = run(pass(), one("<Criterion test=\"sterility\" outcome=\"no-growth\"/>"));
+  CHECK(o.verdict("cd73") == Verdict::info);
+  CHECK(o.has("result.not-in-specification"));
+  CHECK(o.errors().empty());
+}
+
+TEST_CASE("dose viable cells against the specification", "[engine]") {
+  auto xml = replace(pass(), "<ViableCells>5.1e7</ViableCells>", "<ViableCells>6.01e7</ViableCells>");
+  const auto o = run(xml);
+  CHECK(o.has("dose.viable-cells"));
+  CHECK(o.evaluation.doses[0].verdict == Verdict::fail);
+  CHECK(o.decision == Decision::rejected);
+  auto edge = replace(pass(), "<ViableCells>5.1e7</ViableCells>", "<ViableCells>60000000</ViableCells>");
+  CHECK(run(edge).evaluation.doses[0].verdict == Verdict::pass);
+}
+
+TEST_CASE("AppliesTo: a specification for another product source rejects", "[engine]") {
+  const auto o = run(read_source("samples/coa-exosome-pass.xml"));
+  CHECK(o.has("spec.not-applicable"));
+  CHECK(o.decision == Decision::rejected);
+}
+
+TEST_CASE("the exosome sample passes the exosome specification", "[engine]") {
+  const auto s = spec::read(read_source("samples/specs/msc-exosome.xml"), "msc-exosome.xml");
+  const auto o = run(read_source("samples/coa-exosome-pass.xml"), s);
+  CHECK(o.errors().empty());
+  CHECK(o.decision == Decision::releasable);
+}
+
+TEST_CASE("required accreditation", "[engine]") {
+  auto xml = pass();
+  const auto start = xml.find("<Accreditation");
+  const auto end = xml.find("/>", start) + 2;
+  xml.erase(start, end - start);
+  const auto o = run(xml);
+  CHECK(o.has("laboratory.accreditation-missing"));
+  CHECK(o.decision == Decision::rejected);
+}
+
+TEST_CASE("lot expiry is checked at the verification time", "[engine]") {
+  CHECK_FALSE(run(pass(), spec::default_specification(), *parse_utc_instant("2027-11-02T23:58:59Z"))
+                  .has("lot.expired"));
+  const auto o = run(pass(), spec::default_specification(), *parse_utc_instant("2027-11-02T23:59:00Z"));
+  CHECK(o.has("lot.expired"));
+  CHECK(o.decision == Decision::rejected);
+  CHECK_FALSE(o.has("conclusion.disagrees"));  // expiry is not the laboratory's verdict
+}
+
+TEST_CASE("a laboratory conclusion that disagrees is a finding that rejects", "[engine]") {
+  SECTION("lab says conforms, results fail") {
+    const auto o = run(read_source("samples/coa-unit-mismatch.xml"));
+    CHECK(o.has("conclusion.disagrees"));
+  }
+  SECTION("lab says does-not-conform, results pass: fail closed") {
+    const auto o = run(replace(pass(), "<Conclusion>conforms</Conclusion>",
+                               "<Conclusion>does-not-conform</Conclusion>"));
+    CHECK(o.has("conclusion.disagrees"));
+    CHECK(o.decision == Decision::rejected);
+  }
+  SECTION("lab says conforms-pending, nothing pending") {
+    const auto o = run(replace(pass(), "<Conclusion>conforms</Conclusion>",
+                               "<Conclusion>conforms-pending</Conclusion>"));
+    CHECK(o.has("conclusion.disagrees"));
+  }
+  SECTION("agreement raises nothing") {
+    CHECK_FALSE(run(read_source("samples/coa-marker-failed.xml")).has("conclusion.disagrees"));
+    CHECK_FALSE(run(read_source("samples/coa-pending-mycoplasma.xml")).has("conclusion.disagrees"));
+  }
+}
+
+TEST_CASE("decide: any error rejects, pending without errors is releasable-pending", "[engine]") {
+  const Finding warn{"x.y", Severity::warning, "", ""};
+  const Finding err{"x.z", Severity::error, "", ""};
+  CHECK(decide({}, {}) == Decision::releasable);
+  CHECK(decide({warn}, {}) == Decision::releasable);
+  CHECK(decide({warn}, {PendingTest{"mycoplasma", "", ""}}) == Decision::releasable_pending);
+  CHECK(decide({err}, {PendingTest{"mycoplasma", "", ""}}) == Decision::rejected);
+}

@@ -1,0 +1,133 @@
+#include <catch2/catch.hpp>
+
+#include "dosegate/error.hpp"
+#include "dosegate/spec/specification.hpp"
+#include "test_support.hpp"
+
+using namespace dosegate;
+using dosegate::test::read_source;
+
+namespace {
+spec::Specification read_ok(const std::string& relative) {
+  try {
+    return spec::read(read_source(relative), relative);
+  } catch (const SpecError& e) {
+    FAIL(e.what());
+  }
+  throw std::logic_error("unreachable");
+}
+
+std::string spec_error(const std::string& xml) {
+  try {
+    spec::read(xml, "s.xml");
+  } catch (const SpecError& e) {
+    CHECK(e.code() == "spec.invalid");
+    return e.what();
+  }
+  FAIL("the specification was accepted");
+  return "";
+}
+
+std::string minimal(const std::string& criteria) {
+  return "<ReleaseSpecification xmlns=\"urn:dosegate:spec:1\" id=\"t\" version=\"1\" title=\"T\">" +
+         criteria + "</ReleaseSpecification>";
+}
+}  // namespace
+
+TEST_CASE("the built-in specification is the shipped wj-msc file, byte for byte", "[spec]") {
+  const auto& builtin = spec::default_specification();
+  const auto shipped = read_source("samples/specs/wj-msc.xml");
+  CHECK(spec::default_specification_text() == shipped);
+  CHECK(builtin.sha256 == read_ok("samples/specs/wj-msc.xml").sha256);
+  CHECK(builtin.origin == "built-in");
+  CHECK(builtin.id == "wj-msc");
+  CHECK(builtin.version == "1");
+}
+
+TEST_CASE("the built-in specification holds the clinics' criteria", "[spec]") {
+  const auto& s = spec::default_specification();
+  for (const char* marker : {"cd73", "cd90", "cd105"}) {
+    const auto* c = s.find_criterion(marker);
+    REQUIRE(c);
+    REQUIRE(c->range);
+    CHECK(c->range->describe() == ">= 95");
+    CHECK(c->unit == "%");
+  }
+  const auto* viability = s.find_criterion("viability-post-thaw");
+  REQUIRE(viability);
+  CHECK(viability->describe() == "> 90 %");
+  CHECK(s.find_criterion("sterility")->outcome == "no-growth");
+  CHECK(s.find_criterion("mycoplasma")->may_be_pending);
+  CHECK(s.find_criterion("potency-ido")->report_only);
+  REQUIRE(s.dose_viable_cells);
+  CHECK(s.dose_viable_cells->describe() == "4.0e7 .. 6.0e7");
+  CHECK(s.use_within_after_thaw_minutes == 90);
+  CHECK(s.required_accreditations == std::vector<std::string>{"ISO/IEC 17025"});
+  CHECK(s.applies_to == std::vector<std::string>{"wharton-jelly"});
+}
+
+TEST_CASE("the exosome specification reads", "[spec]") {
+  const auto s = read_ok("samples/specs/msc-exosome.xml");
+  CHECK(s.id == "msc-exosome");
+  CHECK(s.find_criterion("calnexin")->outcome == "not-detected");
+  CHECK(s.find_criterion("particle-size-mode")->describe() == "30 .. 150 nm");
+  CHECK_FALSE(s.dose_viable_cells);
+}
+
+TEST_CASE("every valid test specification reads", "[spec]") {
+  for (const auto& f : test::xml_files("tests/data/spec/valid")) {
+    INFO(f);
+    read_ok(f);
+  }
+}
+
+TEST_CASE("every invalid test specification is refused, naming the element", "[spec]") {
+  for (const auto* dir : {"tests/data/spec/invalid", "tests/data/spec/invalid-reader-only"}) {
+    for (const auto& f : test::xml_files(dir)) {
+      INFO(f);
+      try {
+        spec::read(read_source(f), f);
+        FAIL("accepted: " + f);
+      } catch (const SpecError& e) {
+        const std::string what = e.what();
+        // The first problem line: "  FILE:LINE:COL: PATH: message"
+        const auto first = what.find("\n  " + f + ":");
+        REQUIRE(first != std::string::npos);
+        const auto line = what.substr(first + 3, what.find('\n', first + 3) - first - 3);
+        INFO(line);
+        CHECK(line.find(": " + test::declared_location(f) + ": ") != std::string::npos);
+      }
+    }
+  }
+}
+
+TEST_CASE("specification errors explain the fix", "[spec]") {
+  CHECK(spec_error(minimal("<Criterion test=\"cd73\" at-least=\"95\"/>"))
+            .find("numeric bounds need attribute 'unit'") != std::string::npos);
+  CHECK(spec_error(minimal("<Criterion test=\"cd73\" at-least=\"95\" greater-than=\"94\" unit=\"%\"/>"))
+            .find("two lower bounds") != std::string::npos);
+  CHECK(spec_error(minimal("<Criterion test=\"cd73\" greater-than=\"5\" less-than=\"5\" unit=\"%\"/>"))
+            .find("admit no value") != std::string::npos);
+  CHECK(spec_error(minimal("<Criterion test=\"cd73\" at-least=\"9 5\" unit=\"%\"/>"))
+            .find("'9 5' is not a decimal number") != std::string::npos);
+  CHECK(spec_error(minimal("<Criterion test=\"sterility\" outcome=\"no-growth\" unit=\"%\"/>"))
+            .find("'unit' is for numeric bounds") != std::string::npos);
+  CHECK(spec_error(minimal("<Criterion test=\"cd73\"/>")).find("a criterion needs bounds") !=
+        std::string::npos);
+  CHECK(spec_error("<ReleaseSpecification/>").find("expected <ReleaseSpecification> in namespace") !=
+        std::string::npos);
+}
+
+TEST_CASE("equal inclusive bounds are a valid single-value criterion", "[spec]") {
+  const auto s = spec::read(minimal("<Criterion test=\"cd73\" at-least=\"5\" at-most=\"5.0\" unit=\"%\"/>"),
+                            "s.xml");
+  CHECK(s.find_criterion("cd73")->range->contains(*Decimal::parse("5.00")));
+  CHECK_FALSE(s.find_criterion("cd73")->range->contains(*Decimal::parse("5.01")));
+}
+
+TEST_CASE("a specification's hash is over its exact bytes", "[spec]") {
+  const auto a = spec::read(minimal("<Criterion test=\"cd73\" at-least=\"95\" unit=\"%\"/>"), "a");
+  const auto b = spec::read(minimal("<Criterion test=\"cd73\"  at-least=\"95\" unit=\"%\"/>"), "b");
+  CHECK(a.sha256.size() == 64);
+  CHECK(a.sha256 != b.sha256);
+}

@@ -1,0 +1,83 @@
+// Shared helpers for the tests: paths into the source tree, the CLI in-process and as a process.
+#pragma once
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <sstream>
+#include <string>
+#include <sys/wait.h>
+#include <vector>
+
+#include "dosegate/cli/cli.hpp"
+#include "util/text.hpp"
+
+namespace dosegate::test {
+
+inline std::string source(const std::string& relative) {
+  return std::string(DOSEGATE_SOURCE_DIR) + "/" + relative;
+}
+
+inline std::string read_source(const std::string& relative) {
+  return text::read_file(source(relative));
+}
+
+// Sorted *.xml files of a directory under the source tree, as paths relative to it.
+inline std::vector<std::string> xml_files(const std::string& relative_dir) {
+  std::vector<std::string> out;
+  for (const auto& e : std::filesystem::directory_iterator(source(relative_dir)))
+    if (e.path().extension() == ".xml") out.push_back(relative_dir + "/" + e.path().filename().string());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// The element path a test document names in its "<!-- invalid: WHAT; at: PATH -->" header.
+inline std::string declared_location(const std::string& relative) {
+  const auto text = read_source(relative);
+  const auto at = text.find("; at: ");
+  if (at == std::string::npos) return "";
+  const auto end = text.find(" -->", at);
+  return text.substr(at + 6, end - at - 6);
+}
+
+struct CliResult {
+  int code = -1;
+  std::string out;
+  std::string err;
+};
+
+// Runs the CLI in-process with the working directory at the source root's paths.
+inline CliResult run_cli(const std::vector<std::string>& args) {
+  std::ostringstream out, err;
+  CliResult r;
+  r.code = cli::run(args, out, err);
+  r.out = out.str();
+  r.err = err.str();
+  return r;
+}
+
+struct ProcessResult {
+  int code = -1;
+  std::string output;  // stdout and stderr together
+};
+
+// Runs a shell command line and captures its output and exit status.
+inline ProcessResult run_process(const std::string& command) {
+  ProcessResult r;
+  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
+  if (!pipe) return r;
+  std::array<char, 4096> buf{};
+  std::size_t n = 0;
+  while ((n = std::fread(buf.data(), 1, buf.size(), pipe)) > 0) r.output.append(buf.data(), n);
+  const int status = ::pclose(pipe);
+  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return r;
+}
+
+inline std::string quote_arg(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+}  // namespace dosegate::test
