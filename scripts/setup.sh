@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs the Debian packages dosegate needs (only those missing), then configures and builds
+# one CMake preset. Usage: scripts/setup.sh PRESET   (dev, release, ci or asan-ubsan)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+preset=${1:?usage: scripts/setup.sh PRESET}
+
+# Build: compiler, CMake, Ninja and the libraries. Test tools: xmllint for schema validation.
+packages=(
+  g++ cmake ninja-build pkg-config
+  libssl-dev libpugixml-dev libboost-program-options-dev catch2
+  libxml2-utils
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing missing Debian packages: ${missing[*]}"
+  sudo_cmd=()
+  if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null; then
+      sudo_cmd=(sudo)
+    else
+      echo "setup: error: not root and no sudo; install these packages and run again: ${missing[*]}" >&2
+      exit 2
+    fi
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo_cmd[@]}" apt-get update -qq
+  "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+cmake --preset "$preset" >/dev/null
+cmake --build --preset "$preset"
