@@ -5,11 +5,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 preset=${1:?usage: scripts/setup.sh PRESET}
 
-# Build: compiler, CMake, Ninja and the libraries. Test tools: xmllint for schema validation.
+# Build: compiler, CMake, Ninja and the libraries. Test tools: xmllint (schema validation),
+# xmlsec1 and openssl (signature interoperability), perl (sample re-signing).
 packages=(
   g++ cmake ninja-build pkg-config
-  libssl-dev libpugixml-dev libboost-program-options-dev catch2
-  libxml2-utils
+  libssl-dev libpugixml-dev libxmlsec1-dev libboost-program-options-dev catch2
+  libxml2-utils xmlsec1 openssl perl
 )
 
 missing=()

@@ -23,22 +23,8 @@ test::CliResult verify(const std::string& coa, std::vector<std::string> extra = 
   return run_cli(args);
 }
 
-// Finding codes with severity "error" in a --json report (a small scan, no JSON library).
-std::set<std::string> error_codes(const std::string& json) {
-  std::set<std::string> out;
-  std::size_t pos = 0;
-  while ((pos = json.find("\"code\": \"", pos)) != std::string::npos) {
-    pos += 9;
-    const auto code = json.substr(pos, json.find('"', pos) - pos);
-    const auto sev = json.find("\"severity\": \"", pos);
-    if (json.compare(sev + 13, 5, "error") == 0) out.insert(code);
-  }
-  return out;
-}
-
-bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
+using test::contains;
+using test::error_codes;
 
 }  // namespace
 
@@ -117,49 +103,53 @@ TEST_CASE("cli: a malformed CoA is a 'no' (exit 1) with coa.malformed findings",
   CHECK(contains(r.out, "value-not-decimal.xml:35:7: /CertificateOfAnalysis/Results/Result[1]/Value"));
 }
 
-TEST_CASE("cli: until signatures are verified no CoA is releasable", "[cli]") {
+TEST_CASE("cli: a signed CoA that meets the specification is releasable (exit 0)", "[cli]") {
   const auto r = verify("samples/coa-pass.xml");
-  CHECK(r.code == 1);
-  CHECK(contains(r.out, "NOT VERIFIED"));
-  CHECK(contains(r.out, "Decision: REJECTED: 1 error (signature.not-verified)"));
+  CHECK(r.code == 0);
+  CHECK(contains(r.out, "Signature      VERIFIED, enveloped XML-DSig, ECDSA-SHA256"));
+  CHECK(contains(r.out, "Decision: RELEASABLE: the lot conforms to specification wj-msc version 1"));
+  CHECK(contains(r.out, "not a regulatory approval"));
 }
 
 // What samples/README.md promises for each sample.
 TEST_CASE("cli: each sample gives the outcome samples/README.md promises", "[cli][samples]") {
-  struct Expect {
+  struct Row {
     const char* file;
     std::vector<std::string> extra;
-    std::set<std::string> errors;  // besides signature.not-verified
-    const char* criterion_line;    // a row of the criteria table
+    int exit_code;
+    const char* decision;
+    std::set<std::string> errors;
+    const char* criterion_line;  // text of the criteria table
   };
-  const std::vector<Expect> samples = {
-      {"samples/coa-pass.xml", {}, {}, "viability-post-thaw > 90 %"},
-      {"samples/coa-pending-mycoplasma.xml", {}, {}, "pending (expected 2026-11-30)"},
-      {"samples/coa-viability-90.xml", {}, {"criterion.failed"}, "90.0 %"},
-      {"samples/coa-marker-failed.xml", {}, {"criterion.failed"}, "94.99 %"},
-      {"samples/coa-sterility-growth.xml", {}, {"criterion.failed"}, "growth"},
-      {"samples/coa-missing-result.xml", {}, {"criterion.missing", "conclusion.disagrees"}, "not reported"},
-      {"samples/coa-unit-mismatch.xml", {}, {"criterion.unit-mismatch", "conclusion.disagrees"}, "0.3 IU/mL"},
-      {"samples/coa-exosome-pass.xml", {"--spec", s("samples/specs/msc-exosome.xml")}, {}, "30 .. 150 nm"},
+  const std::vector<Row> samples = {
+      {"samples/coa-pass.xml", {}, 0, "releasable", {}, "viability-post-thaw > 90 %"},
+      {"samples/coa-pending-mycoplasma.xml", {}, 0, "releasable-pending", {}, "pending (expected 2026-11-30)"},
+      {"samples/coa-viability-90.xml", {}, 1, "rejected", {"criterion.failed"}, "90.0 %"},
+      {"samples/coa-marker-failed.xml", {}, 1, "rejected", {"criterion.failed"}, "94.99 %"},
+      {"samples/coa-sterility-growth.xml", {}, 1, "rejected", {"criterion.failed"}, "growth"},
+      {"samples/coa-missing-result.xml", {}, 1, "rejected", {"criterion.missing", "conclusion.disagrees"}, "not reported"},
+      {"samples/coa-unit-mismatch.xml", {}, 1, "rejected", {"criterion.unit-mismatch", "conclusion.disagrees"}, "0.3 IU/mL"},
+      {"samples/coa-exosome-pass.xml", {"--spec", s("samples/specs/msc-exosome.xml")}, 0, "releasable", {}, "30 .. 150 nm"},
   };
   for (const auto& e : samples) {
     INFO(e.file);
     auto extra = e.extra;
     auto table = verify(e.file, extra);
-    CHECK(table.code == 1);
+    CHECK(table.code == e.exit_code);
     CHECK(contains(table.out, e.criterion_line));
     extra.push_back("--json");
     const auto json = verify(e.file, extra);
-    CHECK(json.code == 1);
-    auto expected = e.errors;
-    expected.insert("signature.not-verified");
-    CHECK(error_codes(json.out) == expected);
+    CHECK(json.code == e.exit_code);
+    CHECK(contains(json.out, std::string("\"decision\": \"") + e.decision + "\""));
+    CHECK(contains(json.out, "\"verified\": true"));
+    CHECK(error_codes(json.out) == e.errors);
   }
-  // Pending: the allowed pending test is listed in full.
+  // Pending: the allowed pending test is listed in full; its signature is a detached CMS file.
   const auto pending = verify("samples/coa-pending-mycoplasma.xml");
   CHECK(contains(pending.out, "Pending tests (the specification allows release before these complete)"));
   CHECK(contains(pending.out, "mycoplasma"));
   CHECK(contains(pending.out, "2026-11-30"));
+  CHECK(contains(pending.out, "detached CMS"));
 }
 
 TEST_CASE("cli: --json has version 1, a decision and located findings", "[cli]") {
@@ -178,14 +168,18 @@ TEST_CASE("cli: the report names the specification and the DIN with its check ch
   CHECK(contains(r.out, "DIN A9999 26 000147 9"));
   CHECK(contains(r.out, "wj-msc version 1 (built-in)"));
   CHECK(contains(r.out, spec::default_specification().sha256));
-  CHECK(contains(r.out, "Checked as of 2026-11-21T12:00:00Z"));
+  CHECK(contains(r.out, "Checked as of"));
+  CHECK(contains(r.out, " 2026-11-21T12:00:00Z\n"));
 }
 
 TEST_CASE("cli: the real binary returns 0, 1 and 2", "[cli][process]") {
   const std::string bin = test::quote_arg(DOSEGATE_BINARY);
   CHECK(test::run_process(bin + " --version").code == 0);
-  CHECK(test::run_process(bin + " verify " + test::quote_arg(s("samples/coa-pass.xml")) +
-                          " --trust " + test::quote_arg(s("certs/trust")))
+  const std::string trust = " --trust " + test::quote_arg(s("certs/trust")) + " --as-of " + kAsOf;
+  CHECK(test::run_process(bin + " verify " + test::quote_arg(s("samples/coa-pass.xml")) + trust)
+            .code == 0);
+  CHECK(test::run_process(bin + " verify " + test::quote_arg(s("samples/coa-viability-90.xml")) +
+                          trust)
             .code == 1);
   const auto two = test::run_process(bin + " verify " + test::quote_arg(s("samples/coa-pass.xml")));
   CHECK(two.code == 2);

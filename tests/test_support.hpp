@@ -1,7 +1,9 @@
 // Shared helpers for the tests: paths into the source tree, the CLI in-process and as a process.
 #pragma once
 
+#include <algorithm>
 #include <array>
+#include <set>
 #include <cstdio>
 #include <filesystem>
 #include <sstream>
@@ -72,6 +74,23 @@ inline ProcessResult run_process(const std::string& command) {
   const int status = ::pclose(pipe);
   r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return r;
+}
+
+// Finding codes with severity "error" in a --json report (a small scan, no JSON library).
+inline std::set<std::string> error_codes(const std::string& json) {
+  std::set<std::string> out;
+  std::size_t pos = 0;
+  while ((pos = json.find("\"code\": \"", pos)) != std::string::npos) {
+    pos += 9;
+    const auto code = json.substr(pos, json.find('"', pos) - pos);
+    const auto sev = json.find("\"severity\": \"", pos);
+    if (json.compare(sev + 13, 5, "error") == 0) out.insert(code);
+  }
+  return out;
+}
+
+inline bool contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
 }
 
 inline std::string quote_arg(const std::string& s) {

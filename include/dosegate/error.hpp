@@ -38,4 +38,11 @@ class SpecError : public Error {
   explicit SpecError(const std::string& message) : Error("spec.invalid", message) {}
 };
 
+// A trust directory that cannot be used: no anchors, an unreadable or unparsable PEM file, a
+// self-signed certificate among the intermediates.
+class TrustError : public Error {
+ public:
+  explicit TrustError(const std::string& message) : Error("trust.invalid", message) {}
+};
+
 }  // namespace dosegate

@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "dosegate/error.hpp"
+#include "sign/sign_coa.hpp"
 #include "dosegate/verify/verify.hpp"
 #include "dosegate/version.hpp"
 
@@ -16,7 +17,7 @@ constexpr const char* kExitCodes =
     "Exit codes:\n"
     "  0  yes: releasable (including releasable with pending tests the specification allows)\n"
     "  1  no: rejected for a reason found in the documents (failed or missing criterion,\n"
-    "     malformed CoA, signature not verified, expired lot, ...)\n"
+    "     malformed CoA, bad or untrusted signature, expired lot, ...)\n"
     "  2  dosegate could not do its job: usage error, unreadable file or directory, invalid\n"
     "     specification or trust configuration\n";
 
@@ -29,8 +30,10 @@ constexpr const char* kMainHelp =
     "       dosegate --version\n"
     "\n"
     "Commands:\n"
-    "  verify   full check of one CoA (signature, every criterion, doses, expiry); no side "
-    "effects\n"
+    "  verify     full check of one CoA (signature, every criterion, doses, expiry); no side\n"
+    "             effects\n"
+    "  sign-coa   sign a CoA for a laboratory (enveloped XML-DSig that dosegate and xmlsec1\n"
+    "             verify)\n"
     "\n"
     "\"Releasable\" means the lot conforms to the named specification. It is not a regulatory\n"
     "approval.\n"
@@ -82,7 +85,9 @@ int cmd_verify(const std::vector<std::string>& args, std::ostream& out,
            "                       [--as-of TIME] [--json]\n"
            "\n"
            "Checks one Certificate of Analysis without side effects: the document against the\n"
-           "CoA format (schemas/coa.xsd), its signature, every criterion of the release\n"
+           "CoA format (schemas/coa.xsd), its signature (enveloped XML-DSig, or a detached CMS\n"
+           "signature) and signer (chain to an anchor, CRLs, labs/ allow-list), then, on the\n"
+           "signed content only, every criterion of the release\n"
            "specification (exact decimals, units compared exactly), dose viable cells, lot\n"
            "expiry and the laboratory's accreditation. Prints each criterion with its\n"
            "specification, result and verdict, the pending tests, every finding and the\n"
@@ -132,6 +137,83 @@ int cmd_verify(const std::vector<std::string>& args, std::ostream& out,
              : kNo;
 }
 
+int cmd_sign_coa(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  po::options_description opts("Options");
+  // clang-format off
+  opts.add_options()
+    ("help,h", "show this help and exit")
+    ("key", po::value<std::string>()->value_name("KEY.pem"),
+     "the laboratory signer's private key (PEM, ECDSA P-256 or RSA >= 2048); required")
+    ("cert", po::value<std::string>()->value_name("CERT.pem"),
+     "the signer's certificate (further certificates in the file are included as chain); "
+     "required")
+    ("chain", po::value<std::string>()->value_name("CHAIN.pem"),
+     "intermediate CA certificates to include in the signature")
+    ("passphrase-file", po::value<std::string>()->value_name("FILE"),
+     "read the key's passphrase from the first line of FILE; without it an encrypted key's "
+     "passphrase is asked for on the terminal")
+    ("out", po::value<std::string>()->value_name("SIGNED.xml"),
+     "where to write the signed CoA (written atomically); required");
+  // clang-format on
+  po::options_description hidden;
+  hidden.add_options()("coa", po::value<std::vector<std::string>>());
+  po::options_description all;
+  all.add(opts).add(hidden);
+  po::positional_options_description pos;
+  pos.add("coa", -1);
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
+  po::notify(vm);
+  if (vm.count("help")) {
+    out << "Usage: dosegate sign-coa COA.xml --key KEY.pem --cert CERT.pem [--chain CHAIN.pem]\n"
+           "                         [--passphrase-file FILE] --out SIGNED.xml\n"
+           "\n"
+           "Signs a Certificate of Analysis with an enveloped XML-DSig (exclusive c14n,\n"
+           "SHA-256, ECDSA-SHA256 or RSA-SHA256 by key type, the certificate and chain in\n"
+           "X509Data) as the last child of the root. The CoA must be valid and unsigned. The\n"
+           "result verifies in dosegate and in\n"
+           "  xmlsec1 --verify --enabled-key-data x509 --enabled-reference-uris empty \\\n"
+           "          --trusted-pem ROOT.pem SIGNED.xml\n"
+           "\n"
+        << opts << "\n"
+        << "Exit codes:\n"
+           "  0  signed and written\n"
+           "  1  the CoA is malformed or already signed; nothing written\n"
+           "  2  dosegate could not do its job: usage error, unreadable file, a key that does\n"
+           "     not match its certificate, a wrong or missing passphrase\n"
+           "\nExample:\n"
+           "  dosegate sign-coa coa.xml --key certs/test-pki/lab-ec.key.pem \\\n"
+           "      --cert certs/test-pki/lab-ec.cert.pem --chain certs/test-pki/lab-chain.pem \\\n"
+           "      --out coa.signed.xml\n";
+    return kYes;
+  }
+  const auto coas = vm.count("coa") ? vm["coa"].as<std::vector<std::string>>()
+                                    : std::vector<std::string>{};
+  if (coas.size() != 1)
+    throw UsageError(coas.empty() ? "missing the CoA to sign" : "sign-coa signs one CoA at a time");
+  for (const char* required : {"key", "cert", "out"})
+    if (!vm.count(required)) throw UsageError(std::string("missing --") + required);
+  sign::SignCoaOptions o;
+  o.coa_path = coas[0];
+  o.key_path = vm["key"].as<std::string>();
+  o.cert_path = vm["cert"].as<std::string>();
+  o.out_path = vm["out"].as<std::string>();
+  if (vm.count("chain")) o.chain_path = vm["chain"].as<std::string>();
+  if (vm.count("passphrase-file")) o.passphrase_file = vm["passphrase-file"].as<std::string>();
+  const auto r = sign::sign_coa(o, sign::terminal_prompt);
+  if (!r.problems.empty()) {
+    err << "dosegate sign-coa: " << o.coa_path << " was not signed:\n"
+        << join_diagnostics(r.problems) << '\n';
+    return kNo;
+  }
+  out << "signed " << r.coa_id << " (" << r.algorithm << ", " << r.certificates
+      << " certificate" << (r.certificates == 1 ? "" : "s") << " in X509Data)\n"
+      << "  signer  " << r.signer.subject << "\n"
+      << "  SHA-256 " << r.signer.sha256 << "\n"
+      << "wrote " << o.out_path << '\n';
+  return kYes;
+}
+
 }  // namespace
 
 int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err,
@@ -152,9 +234,10 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   const std::vector<std::string> rest(args.begin() + 1, args.end());
   try {
     if (command == "verify") return cmd_verify(rest, out, env);
+    if (command == "sign-coa") return cmd_sign_coa(rest, out, err);
     if (!command.empty() && command[0] == '-')
       return usage_error(err, "", "expected a command before '" + command + "'");
-    return usage_error(err, "", "unknown command '" + command + "'; available: verify");
+    return usage_error(err, "", "unknown command '" + command + "'; available: verify, sign-coa");
   } catch (const po::error& e) {
     return usage_error(err, command, e.what());
   } catch (const UsageError& e) {

@@ -96,12 +96,25 @@ void print_text(const VerifyReport& r, std::ostream& out) {
   const auto& s = r.specification;
   head.push_back({"Specification", s.id + " version " + s.version + " (" + s.origin + "): " + s.title});
   head.push_back({"Spec SHA-256", s.sha256});
-  head.push_back({"Signature", std::string(r.signature.verified ? "verified" : "NOT VERIFIED") +
-                                   " (" + r.signature.method + "): " + r.signature.detail});
+  head.push_back({"Signature", std::string(r.signature.verified ? "VERIFIED" : "NOT VERIFIED") +
+                                   ", " + r.signature.method +
+                                   (r.signature.algorithm.empty() ? "" : ", " + r.signature.algorithm) +
+                                   ": " + r.signature.detail});
+  if (r.signature.signer) {
+    const auto& g = *r.signature.signer;
+    head.push_back({"Signer", g.subject});
+    head.push_back({"Signer issuer", g.issuer});
+    head.push_back({"Signer SHA-256", g.sha256 + " (" + g.key + ", valid " + g.not_before +
+                                          " to " + g.not_after + ")"});
+  }
   head.push_back({"Checked as of", format_instant(r.as_of)});
   out << "dosegate verify\n";
   table(out, head);
 
+  if (!r.evaluated) {
+    out << "\nCriteria: not evaluated. dosegate reads the CoA's data only from the bytes a "
+           "verified signature covers.\n";
+  }
   if (r.certificate) {
     out << "\nCriteria\n";
     std::vector<std::vector<std::string>> rows{{"TEST", "SPECIFICATION", "RESULT", "VERDICT"}};
@@ -172,9 +185,18 @@ void print_json(const VerifyReport& r, std::ostream& out) {
   w.field("origin", s.origin).field("title", s.title);
   w.end_object();
   w.key("signature").begin_object();
-  w.field("method", r.signature.method).key("verified").value(r.signature.verified);
+  w.field("method", r.signature.method).field("algorithm", r.signature.algorithm);
+  w.key("verified").value(r.signature.verified);
   w.field("detail", r.signature.detail);
+  if (r.signature.signer) {
+    const auto& g = *r.signature.signer;
+    w.key("signer").begin_object();
+    w.field("subject", g.subject).field("issuer", g.issuer).field("sha256", g.sha256);
+    w.field("key", g.key).field("not_before", g.not_before).field("not_after", g.not_after);
+    w.end_object();
+  }
   w.end_object();
+  w.key("evaluated").value(r.evaluated);
   w.key("criteria").begin_array();
   for (const auto& row : r.evaluation.rows) {
     w.begin_object();

@@ -2,27 +2,74 @@
 
 #include <sys/stat.h>
 
-#include <cerrno>
-#include <cstring>
-
+#include "cms/cms.hpp"
 #include "crypto/sha256.hpp"
 #include "dosegate/coa/reader.hpp"
 #include "dosegate/error.hpp"
+#include "trust/trust_store.hpp"
 #include "util/text.hpp"
+#include "xmldsig/xmldsig.hpp"
 
 namespace dosegate {
 namespace {
+
+constexpr const char* kRoot = "/CertificateOfAnalysis";
 
 bool file_exists(const std::string& path) {
   struct stat st {};
   return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
 }
 
-void require_directory(const std::string& path, const char* what) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0)
-    throw IoError(path + ": cannot open " + what + ": " + std::strerror(errno));
-  if (!S_ISDIR(st.st_mode)) throw IoError(path + ": " + what + " is not a directory");
+void add_all(std::vector<Finding>& to, const std::vector<Finding>& from) {
+  to.insert(to.end(), from.begin(), from.end());
+}
+
+// Verifies the CoA's signature (detached CMS when there is one, else enveloped XML-DSig) and
+// returns the bytes it covers when the signature and its signer hold.
+std::optional<std::string> check_signature(const VerifyOptions& options, const std::string& bytes,
+                                           const std::optional<std::string>& detached,
+                                           const trust::TrustStore& trust, VerifyReport& report) {
+  auto& sig = report.signature;
+  std::vector<Finding> findings;
+  std::optional<std::string> signed_content;
+  if (detached) {
+    sig.method = "detached CMS (" + *detached + ")";
+    const auto result = cms::verify_detached(text::read_file(*detached), bytes, trust,
+                                             trust::Role::lab, options.as_of, kRoot);
+    sig.algorithm = result.algorithm;
+    if (result.signer_found) sig.signer = result.signer;
+    findings = result.findings;
+    if (findings.empty()) signed_content = bytes;
+  } else {
+    const auto result = xmldsig::verify_enveloped(bytes, options.coa_path);
+    if (!result.present) {
+      sig.method = "none";
+      findings.push_back(Finding{"signature.missing", Severity::error,
+                                 "the CoA is not signed: it holds no enveloped ds:Signature and "
+                                 "no detached signature " + options.coa_path +
+                                     ".p7s lies beside it (give one with --signature)",
+                                 kRoot});
+    } else {
+      sig.method = "enveloped XML-DSig";
+      sig.algorithm = result.algorithm;
+      findings = result.findings;
+      if (findings.empty()) {
+        std::vector<X509*> extra;
+        for (const auto& c : result.extra) extra.push_back(c.get());
+        auto check = trust.check(result.signer.get(), extra, trust::Role::lab, options.as_of,
+                                 kRoot + std::string("/Signature"));
+        sig.signer = check.signer;
+        findings = std::move(check.findings);
+        if (findings.empty()) signed_content = result.signed_content;
+      }
+    }
+  }
+  sig.verified = findings.empty() && signed_content.has_value();
+  sig.detail = sig.verified ? "valid; the signer chains to an anchor, is not revoked and is "
+                              "allowed to sign CoAs (labs/)"
+                            : findings.front().message;
+  add_all(report.findings, findings);
+  return signed_content;
 }
 
 }  // namespace
@@ -33,7 +80,7 @@ VerifyReport verify(const VerifyOptions& options) {
   report.coa_path = options.coa_path;
 
   // Everything that makes the job impossible is checked before any finding is produced.
-  require_directory(options.trust_dir, "trust directory");
+  const trust::TrustStore trust(options.trust_dir);
   report.specification = options.spec_path
                              ? spec::read(text::read_file(*options.spec_path), *options.spec_path)
                              : spec::default_specification();
@@ -46,29 +93,24 @@ VerifyReport verify(const VerifyOptions& options) {
   }
   report.coa_sha256 = crypto::sha256_hex(bytes);
 
-  auto read = coa::read(bytes, options.coa_path);
-  for (const auto& d : read.errors)
+  // The file as a whole must be a well-formed CoA (errors with the file's own line numbers).
+  auto raw = coa::read(bytes, options.coa_path);
+  for (const auto& d : raw.errors)
     report.findings.push_back(Finding{"coa.malformed", Severity::error, d.to_string(), d.path});
 
-  // Signature verification arrives with the signatures work; until then no CoA is releasable.
-  report.signature.method = detached ? "detached CMS"
-                            : (read.certificate && read.certificate->has_enveloped_signature)
-                                ? "enveloped XML-DSig"
-                                : "none found";
-  report.signature.verified = false;
-  report.signature.detail = "signature verification is not implemented in this version";
-  report.findings.push_back(
-      Finding{"signature.not-verified", Severity::error,
-              "the CoA's signature (" + report.signature.method +
-                  ") was not verified: this version of dosegate cannot verify signatures yet, so "
-                  "no CoA is releasable",
-              "/CertificateOfAnalysis"});
+  const auto signed_content = check_signature(options, bytes, detached, trust, report);
 
-  if (read.certificate) {
-    report.certificate = std::move(read.certificate);
-    report.evaluation = evaluate(*report.certificate, report.specification, options.as_of);
-    report.findings.insert(report.findings.end(), report.evaluation.findings.begin(),
-                           report.evaluation.findings.end());
+  // Business data comes only from the bytes the signature covers.
+  if (signed_content && raw.errors.empty()) {
+    auto covered = coa::read(*signed_content, options.coa_path + " (signed content)");
+    for (const auto& d : covered.errors)
+      report.findings.push_back(Finding{"coa.malformed", Severity::error, d.to_string(), d.path});
+    if (covered.certificate) {
+      report.certificate = std::move(covered.certificate);
+      report.evaluation = evaluate(*report.certificate, report.specification, options.as_of);
+      report.evaluated = true;
+      add_all(report.findings, report.evaluation.findings);
+    }
   }
   report.decision = decide(report.findings, report.evaluation.pending);
   return report;

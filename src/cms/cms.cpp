@@ -1,0 +1,91 @@
+#include "cms/cms.hpp"
+
+#include <openssl/cms.h>
+#include <openssl/err.h>
+#include <openssl/objects.h>
+#include <openssl/pem.h>
+
+namespace dosegate::cms {
+
+Verified verify_detached(std::string_view signature, std::string_view content,
+                         const trust::TrustStore& trust, trust::Role role, Instant at,
+                         const std::string& location) {
+  Verified v;
+  auto fail = [&](const char* code, std::string message) {
+    v.findings.push_back(Finding{code, Severity::error, std::move(message), location});
+    return v;
+  };
+  crypto::BioPtr in(BIO_new_mem_buf(signature.data(), static_cast<int>(signature.size())));
+  crypto::CmsPtr cms(d2i_CMS_bio(in.get(), nullptr));
+  if (!cms) {
+    crypto::BioPtr pem(BIO_new_mem_buf(signature.data(), static_cast<int>(signature.size())));
+    cms.reset(PEM_read_bio_CMS(pem.get(), nullptr, nullptr, nullptr));
+  }
+  crypto::take_errors();
+  if (!cms)
+    return fail("signature.unreadable",
+                "the detached signature is not a CMS SignedData structure (DER or PEM)");
+  if (OBJ_obj2nid(CMS_get0_type(cms.get())) != NID_pkcs7_signed)
+    return fail("signature.structure", "the CMS structure is not SignedData");
+  if (CMS_is_detached(cms.get()) != 1)
+    return fail("signature.structure",
+                "the CMS signature embeds its content; dosegate takes detached signatures over "
+                "the CoA file (openssl cms -sign -binary without -nodetach)");
+  STACK_OF(CMS_SignerInfo)* infos = CMS_get0_SignerInfos(cms.get());
+  if (sk_CMS_SignerInfo_num(infos) != 1)
+    return fail("signature.multiple", "the CMS signature holds " +
+                                          std::to_string(sk_CMS_SignerInfo_num(infos)) +
+                                          " signers; exactly one is allowed");
+  CMS_SignerInfo* si = sk_CMS_SignerInfo_value(infos, 0);
+  X509_ALGOR *dig = nullptr, *sig = nullptr;
+  EVP_PKEY* pk = nullptr;
+  X509* signer_cert = nullptr;
+  CMS_SignerInfo_get0_algs(si, &pk, &signer_cert, &dig, &sig);
+  const int dig_nid = OBJ_obj2nid(dig->algorithm);
+  if (dig_nid != NID_sha256 && dig_nid != NID_sha384 && dig_nid != NID_sha512)
+    return fail(dig_nid == NID_sha1 || dig_nid == NID_md5 ? "signature.weak-algorithm"
+                                                          : "signature.algorithm-not-allowed",
+                std::string("the CMS digest algorithm ") + OBJ_nid2sn(dig_nid) +
+                    " is not accepted; use SHA-256 or stronger");
+  const int sig_nid = OBJ_obj2nid(sig->algorithm);
+  v.algorithm = sig_nid == NID_rsaEncryption ? std::string("RSA with ") + OBJ_nid2sn(dig_nid)
+                                             : std::string(OBJ_nid2sn(sig_nid));
+
+  crypto::X509StackPtr certs(CMS_get1_certs(cms.get()));
+  X509* leaf = nullptr;
+  std::vector<X509*> extra;
+  for (int i = 0; certs && i < sk_X509_num(certs.get()); ++i) {
+    X509* c = sk_X509_value(certs.get(), i);
+    if (!leaf && CMS_SignerInfo_cert_cmp(si, c) == 0)
+      leaf = c;
+    else
+      extra.push_back(c);
+  }
+  if (!leaf)
+    return fail("signature.key-info",
+                "the CMS signature does not include the signer's certificate (sign without "
+                "-nocerts)");
+  v.signer_found = true;
+  auto check = trust.check(leaf, extra, role, at, location);
+  v.signer = check.signer;
+  if (!check.ok()) {
+    v.findings = std::move(check.findings);
+    return v;
+  }
+  // The chain was accepted by dosegate's policy; CMS_verify checks it again (never skipped)
+  // together with the signed attributes and the content digest.
+  auto store = trust.make_store(at, true);
+  crypto::BioPtr data(BIO_new_mem_buf(content.data(), static_cast<int>(content.size())));
+  if (CMS_verify(cms.get(), certs.get(), store.get(), data.get(), nullptr, CMS_BINARY) != 1) {
+    const unsigned long e = ERR_peek_error();
+    const std::string detail = crypto::take_errors();
+    if (ERR_GET_REASON(e) == CMS_R_VERIFICATION_FAILURE || ERR_GET_REASON(e) == CMS_R_CONTENT_VERIFY_ERROR)
+      return fail("signature.invalid",
+                  "the detached signature does not match this CoA: it was made over other "
+                  "content, or the CoA was changed after signing (" + detail + ")");
+    return fail("signature.invalid", "the detached signature does not verify: " + detail);
+  }
+  return v;
+}
+
+}  // namespace dosegate::cms

@@ -1,0 +1,27 @@
+// Detached CMS signatures over CoAs (openssl cms -sign -binary -cades, DER or PEM).
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "dosegate/finding.hpp"
+#include "dosegate/time.hpp"
+#include "trust/trust_store.hpp"
+
+namespace dosegate::cms {
+
+struct Verified {
+  std::vector<Finding> findings;  // empty when the signature verified and the signer is trusted
+  Signer signer;                  // set when the signer's certificate was found
+  bool signer_found = false;
+  std::string algorithm;          // e.g. "ECDSA with SHA-256"
+};
+
+// Verifies `signature` (DER or PEM CMS SignedData, detached) over exactly `content`, with the
+// signer checked by `trust` in `role` at `at`.
+Verified verify_detached(std::string_view signature, std::string_view content,
+                         const trust::TrustStore& trust, trust::Role role, Instant at,
+                         const std::string& location);
+
+}  // namespace dosegate::cms

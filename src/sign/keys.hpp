@@ -1,0 +1,35 @@
+// Loading a signer's private key and certificates. Passphrases are read from a file or asked
+// for on the terminal with echo off; never echoed, logged or kept after use.
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "crypto/openssl.hpp"
+
+namespace dosegate::sign {
+
+// Asks for a passphrase; returns nullopt when nobody can be asked (no terminal).
+using PassphrasePrompt = std::function<std::optional<std::string>(const std::string& prompt)>;
+
+// Prompts on /dev/tty with echo off when standard input is a terminal.
+std::optional<std::string> terminal_prompt(const std::string& prompt);
+
+struct SignerKey {
+  crypto::EvpPkeyPtr key;
+  crypto::X509Ptr cert;
+  std::vector<crypto::X509Ptr> chain;
+};
+
+// Reads a PEM private key (PKCS#8 or traditional, encrypted or not), the signer's
+// certificate and an optional chain file; checks that the key belongs to the certificate.
+// The passphrase comes from `passphrase_file` (first line) or, when the key is encrypted and
+// no file is given, from `prompt`. Throws dosegate::Error naming the file and the fix.
+SignerKey load_signer(const std::string& key_path, const std::string& cert_path,
+                      const std::optional<std::string>& chain_path,
+                      const std::optional<std::string>& passphrase_file,
+                      const PassphrasePrompt& prompt);
+
+}  // namespace dosegate::sign

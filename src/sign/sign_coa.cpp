@@ -1,0 +1,79 @@
+#include "sign/sign_coa.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "dosegate/coa/reader.hpp"
+#include "dosegate/error.hpp"
+#include "trust/trust_store.hpp"
+#include "util/text.hpp"
+#include "xmldsig/xmldsig.hpp"
+
+namespace dosegate::sign {
+namespace {
+
+// Writes `bytes` to `path` through a temporary file in the same directory, synced and renamed,
+// so `path` never holds a partial document.
+void write_atomically(const std::string& path, const std::string& bytes) {
+  std::string tmp = path + ".tmp-XXXXXX";
+  const int fd = ::mkstemp(tmp.data());
+  if (fd < 0) throw IoError(path + ": cannot create a temporary file beside it: " + std::strerror(errno));
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    const auto n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0) {
+      const int err = errno;
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      throw IoError(path + ": write failed: " + std::strerror(err));
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  if (::fchmod(fd, 0644) != 0 || ::fsync(fd) != 0 || ::close(fd) != 0 ||
+      ::rename(tmp.c_str(), path.c_str()) != 0) {
+    const int err = errno;
+    ::unlink(tmp.c_str());
+    throw IoError(path + ": cannot write: " + std::strerror(err));
+  }
+}
+
+}  // namespace
+
+SignCoaResult sign_coa(const SignCoaOptions& o, const PassphrasePrompt& prompt) {
+  SignCoaResult result;
+  const std::string bytes = text::read_file(o.coa_path);
+  auto read = coa::read(bytes, o.coa_path);
+  if (!read.errors.empty()) {
+    result.problems = std::move(read.errors);
+    return result;
+  }
+  if (read.certificate->has_enveloped_signature) {
+    result.problems.push_back(Diagnostic{o.coa_path, 0, 0, "/CertificateOfAnalysis/Signature",
+                                         "the CoA is already signed; sign the unsigned CoA"});
+    return result;
+  }
+  result.coa_id = read.certificate->id;
+  auto signer = load_signer(o.key_path, o.cert_path, o.chain_path, o.passphrase_file, prompt);
+  std::vector<X509*> chain;
+  for (const auto& c : signer.chain) chain.push_back(c.get());
+  const std::string signed_doc =
+      xmldsig::sign_enveloped(bytes, o.coa_path, signer.key.get(), signer.cert.get(), chain);
+
+  // Never hand out a document that dosegate itself would not verify.
+  const auto check = xmldsig::verify_enveloped(signed_doc, o.out_path);
+  if (!check.findings.empty() || !check.signed_content)
+    throw Error("crypto.failure", "the freshly signed CoA does not verify: " +
+                                      (check.findings.empty() ? std::string("no signed content")
+                                                              : check.findings[0].message));
+  write_atomically(o.out_path, signed_doc);
+  result.signer = trust::describe(signer.cert.get());
+  result.algorithm = check.algorithm;
+  result.certificates = 1 + chain.size();
+  return result;
+}
+
+}  // namespace dosegate::sign

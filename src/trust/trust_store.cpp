@@ -1,0 +1,299 @@
+#include "trust/trust_store.hpp"
+
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include "dosegate/error.hpp"
+#include "util/text.hpp"
+
+namespace dosegate::trust {
+namespace {
+
+namespace fs = std::filesystem;
+using crypto::X509Ptr;
+
+std::vector<std::string> pem_files(const std::string& dir) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) return out;
+  for (const auto& e : fs::directory_iterator(dir, ec))
+    if (e.path().extension() == ".pem") out.push_back(e.path().string());
+  if (ec) throw IoError(dir + ": cannot list: " + ec.message());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::vector<X509Ptr> certificates(const std::string& file) {
+  try {
+    return crypto::read_pem_certificates(file);
+  } catch (const IoError& e) {
+    throw TrustError(std::string(e.what()) + " (every *.pem in a trust directory must hold "
+                                              "PEM certificates)");
+  }
+}
+
+bool self_signed(X509* c) { return X509_check_issued(c, c) == X509_V_OK; }
+
+std::string asn1_time(const ASN1_TIME* t) {
+  std::tm tm{};
+  if (!t || ASN1_TIME_to_tm(t, &tm) != 1) return "";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  return buf;
+}
+
+std::string common_name(X509* cert) {
+  X509_NAME* name = X509_get_subject_name(cert);
+  const int idx = X509_NAME_get_index_by_NID(name, NID_commonName, -1);
+  if (idx < 0) return "";
+  const ASN1_STRING* data = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, idx));
+  unsigned char* utf8 = nullptr;
+  const int len = ASN1_STRING_to_UTF8(&utf8, data);
+  if (len < 0) return "";
+  std::string out(reinterpret_cast<char*>(utf8), static_cast<std::size_t>(len));
+  OPENSSL_free(utf8);
+  return out;
+}
+
+struct ChainError {
+  int error;
+  int depth;
+  std::string subject;
+};
+
+}  // namespace
+
+const char* directory_of(Role role) { return role == Role::lab ? "labs" : "releasers"; }
+
+Signer describe(X509* cert) {
+  Signer s;
+  s.subject = crypto::subject_of(cert);
+  s.issuer = crypto::issuer_of(cert);
+  s.sha256 = crypto::fingerprint_sha256(cert);
+  s.key = crypto::key_description(cert);
+  s.not_before = asn1_time(X509_get0_notBefore(cert));
+  s.not_after = asn1_time(X509_get0_notAfter(cert));
+  s.common_name = common_name(cert);
+  return s;
+}
+
+TrustStore::TrustStore(const std::string& dir) : dir_(dir) {
+  struct stat st {};
+  if (::stat(dir.c_str(), &st) != 0)
+    throw IoError(dir + ": cannot open trust directory: " + std::strerror(errno));
+  if (!S_ISDIR(st.st_mode)) throw IoError(dir + ": trust directory is not a directory");
+
+  for (const auto& f : pem_files(dir + "/anchors")) {
+    for (auto& c : certificates(f)) {
+      if (!self_signed(c.get()) || X509_check_ca(c.get()) == 0)
+        throw TrustError(f + ": '" + crypto::subject_of(c.get()) +
+                         "' is not a self-signed CA certificate; anchors/ holds root CAs only");
+      anchors_.push_back(std::move(c));
+    }
+  }
+  if (anchors_.empty())
+    throw TrustError(dir + "/anchors: no trusted root certificate (*.pem); a trust directory "
+                           "needs at least one anchor");
+  for (const auto& f : pem_files(dir + "/intermediates")) {
+    for (auto& c : certificates(f)) {
+      if (self_signed(c.get()))
+        throw TrustError(f + ": '" + crypto::subject_of(c.get()) +
+                         "' is self-signed; a root belongs in anchors/, not intermediates/");
+      intermediates_.push_back(std::move(c));
+    }
+  }
+  for (const auto& f : pem_files(dir + "/crls")) {
+    const std::string pem = text::read_file(f);
+    crypto::BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+    std::size_t n = 0;
+    while (X509_CRL* crl = PEM_read_bio_X509_CRL(bio.get(), nullptr, nullptr, nullptr)) {
+      crls_.emplace_back(crl);
+      ++n;
+    }
+    ERR_clear_error();
+    if (n == 0) throw TrustError(f + ": no PEM CRL in this file (crls/ holds PEM CRLs only)");
+  }
+  for (auto [sub, list] : {std::pair{"/labs", &labs_}, std::pair{"/releasers", &releasers_}})
+    for (const auto& f : pem_files(dir + sub))
+      for (auto& c : certificates(f)) list->emplace_back(crypto::der(c.get()), f);
+}
+
+crypto::X509StorePtr TrustStore::make_store(Instant at, bool with_intermediates) const {
+  crypto::X509StorePtr store(X509_STORE_new());
+  for (const auto& a : anchors_) X509_STORE_add_cert(store.get(), a.get());
+  if (with_intermediates)
+    for (const auto& c : intermediates_) X509_STORE_add_cert(store.get(), c.get());
+  for (const auto& c : crls_) X509_STORE_add_crl(store.get(), c.get());
+  X509_VERIFY_PARAM* param = X509_STORE_get0_param(store.get());
+  X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL |
+                                         X509_V_FLAG_X509_STRICT);
+  X509_VERIFY_PARAM_set_time(param, static_cast<time_t>(at.time_since_epoch().count()));
+  X509_VERIFY_PARAM_set_purpose(param, X509_PURPOSE_SMIME_SIGN);
+  // 112-bit security: refuses RSA and DSA keys under 2048 bits and SHA-1 signatures.
+  X509_VERIFY_PARAM_set_auth_level(param, 2);
+  return store;
+}
+
+namespace {
+
+struct Collector {
+  std::vector<ChainError> errors;
+};
+
+int g_collector_index = -1;
+
+int record_error(int ok, X509_STORE_CTX* ctx) {
+  if (ok) return 1;
+  auto* c = static_cast<Collector*>(X509_STORE_CTX_get_ex_data(ctx, g_collector_index));
+  X509* cert = X509_STORE_CTX_get_current_cert(ctx);
+  c->errors.push_back(ChainError{X509_STORE_CTX_get_error(ctx), X509_STORE_CTX_get_error_depth(ctx),
+                                 cert ? crypto::subject_of(cert) : std::string("?")});
+  // Keep going so that every problem is reported; the caller rejects on any recorded error.
+  return 1;
+}
+
+Finding chain_finding(const ChainError& e, const std::string& location) {
+  const std::string who = e.depth == 0 ? "the signer's certificate '" + e.subject + "'"
+                                       : "CA certificate '" + e.subject + "'";
+  const std::string why = X509_verify_cert_error_string(e.error);
+  switch (e.error) {
+    case X509_V_ERR_CERT_REVOKED:
+      return {"signature.revoked", Severity::error, who + " is revoked", location};
+    case X509_V_ERR_UNABLE_TO_GET_CRL:
+      return {"signature.crl-missing", Severity::error,
+              "no CRL for the issuer of " + who +
+                  " in the trust directory's crls/; dosegate fails closed without one",
+              location};
+    case X509_V_ERR_CRL_HAS_EXPIRED:
+      return {"signature.crl-expired", Severity::error,
+              "the CRL covering " + who + " has expired (its nextUpdate is before the "
+                                          "verification time); install a current CRL",
+              location};
+    case X509_V_ERR_CRL_NOT_YET_VALID:
+      return {"signature.crl-not-yet-valid", Severity::error,
+              "the CRL covering " + who + " is not yet valid at the verification time",
+              location};
+    case X509_V_ERR_UNABLE_TO_GET_CRL_ISSUER:
+    case X509_V_ERR_CRL_SIGNATURE_FAILURE:
+    case X509_V_ERR_UNABLE_TO_DECRYPT_CRL_SIGNATURE:
+      return {"signature.crl-invalid", Severity::error,
+              "the CRL for " + who + " cannot be used: " + why, location};
+    case X509_V_ERR_CERT_HAS_EXPIRED:
+      return {"signature.certificate-expired", Severity::error,
+              who + " had expired at the verification time", location};
+    case X509_V_ERR_CERT_NOT_YET_VALID:
+      return {"signature.certificate-not-yet-valid", Severity::error,
+              who + " was not yet valid at the verification time", location};
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+    case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+    case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+    case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+    case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+      return {"signature.untrusted", Severity::error,
+              who + " does not chain to an anchor of the trust directory (" + why + ")",
+              location};
+    case X509_V_ERR_INVALID_PURPOSE:
+      return {"signature.certificate-purpose", Severity::error,
+              who + " is not valid for signing documents: it needs extendedKeyUsage "
+                    "emailProtection and keyUsage digitalSignature or nonRepudiation",
+              location};
+    case X509_V_ERR_EE_KEY_TOO_SMALL:
+    case X509_V_ERR_CA_KEY_TOO_SMALL:
+      return {"signature.weak-key", Severity::error,
+              who + " has a key below 112-bit security (RSA keys need at least 2048 bits)",
+              location};
+    case X509_V_ERR_CA_MD_TOO_WEAK:
+      return {"signature.weak-algorithm", Severity::error,
+              who + " is signed with a weak digest (SHA-1 or older)", location};
+    default:
+      return {"signature.chain-invalid", Severity::error, who + ": " + why, location};
+  }
+}
+
+}  // namespace
+
+TrustStore::Check TrustStore::check(X509* leaf, const std::vector<X509*>& extra, Role role,
+                                    Instant at, const std::string& location) const {
+  Check out;
+  out.signer = describe(leaf);
+  auto store = make_store(at);
+  crypto::X509StackPtr untrusted(sk_X509_new_null());
+  for (const auto& c : intermediates_) {
+    X509_up_ref(c.get());
+    sk_X509_push(untrusted.get(), c.get());
+  }
+  for (X509* c : extra) {
+    X509_up_ref(c);
+    sk_X509_push(untrusted.get(), c);
+  }
+  if (g_collector_index < 0)
+    g_collector_index = X509_STORE_CTX_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+  Collector collector;
+  crypto::X509StoreCtxPtr ctx(X509_STORE_CTX_new());
+  if (!ctx || X509_STORE_CTX_init(ctx.get(), store.get(), leaf, untrusted.get()) != 1)
+    throw Error("crypto.failure", "cannot set up certificate verification: " + crypto::take_errors());
+  X509_STORE_CTX_set_ex_data(ctx.get(), g_collector_index, &collector);
+  X509_STORE_CTX_set_verify_cb(ctx.get(), record_error);
+  const int rc = X509_verify_cert(ctx.get());
+  crypto::take_errors();
+  if (rc != 1 && collector.errors.empty())
+    collector.errors.push_back(ChainError{X509_STORE_CTX_get_error(ctx.get()), 0, out.signer.subject});
+
+  const bool untrusted_chain = std::any_of(collector.errors.begin(), collector.errors.end(),
+                                           [](const ChainError& e) {
+                                             return chain_finding(e, "").code == "signature.untrusted";
+                                           });
+  for (const auto& e : collector.errors) {
+    auto f = chain_finding(e, location);
+    // Without a chain to an anchor, CRL findings only repeat that the issuer is unknown.
+    if (untrusted_chain && f.code.rfind("signature.crl-", 0) == 0) continue;
+    const bool seen = std::any_of(out.findings.begin(), out.findings.end(), [&](const Finding& g) {
+      return g.code == f.code && g.message == f.message;
+    });
+    if (!seen) out.findings.push_back(std::move(f));
+  }
+
+  // Key usage: the leaf must carry the extension with digitalSignature or nonRepudiation.
+  const bool has_ku = (X509_get_extension_flags(leaf) & EXFLAG_KUSAGE) != 0;
+  if (!has_ku || (X509_get_key_usage(leaf) & (KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION)) == 0)
+    out.findings.push_back({"signature.key-usage", Severity::error,
+                            "the signer's certificate lacks keyUsage digitalSignature or "
+                            "nonRepudiation",
+                            location});
+
+  // Role: the leaf must be in the allow-list for the role, and only there.
+  const std::string leaf_der = crypto::der(leaf);
+  const auto& allowed = role == Role::lab ? labs_ : releasers_;
+  const auto& other = role == Role::lab ? releasers_ : labs_;
+  auto find = [&](const auto& list) {
+    return std::find_if(list.begin(), list.end(), [&](const auto& p) { return p.first == leaf_der; });
+  };
+  if (find(allowed) == allowed.end()) {
+    const auto in_other = find(other);
+    if (in_other != other.end()) {
+      out.findings.push_back(
+          {"signature.wrong-role", Severity::error,
+           std::string("the signer '") + out.signer.subject + "' is allowed to sign " +
+               (role == Role::lab ? "release records (" : "CoAs (") + in_other->second +
+               "), not " + (role == Role::lab ? "CoAs" : "release records"),
+           location});
+    } else {
+      out.findings.push_back({"signature.signer-not-authorized", Severity::error,
+                              "the signer '" + out.signer.subject + "' (SHA-256 " +
+                                  out.signer.sha256 + ") is not in " + dir_ + "/" +
+                                  directory_of(role) + "/",
+                              location});
+    }
+  }
+  return out;
+}
+
+}  // namespace dosegate::trust

@@ -1,0 +1,382 @@
+#include "xmldsig/xmldsig.hpp"
+
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <xmlsec/xmlsec.h>
+// xmlsec.h first: the other xmlsec headers rely on its types.
+#include <xmlsec/errors.h>
+#include <xmlsec/keyinfo.h>
+#include <xmlsec/keys.h>
+#include <xmlsec/keysmngr.h>
+#include <xmlsec/membuf.h>
+#include <xmlsec/openssl/app.h>
+#include <xmlsec/openssl/crypto.h>
+#include <xmlsec/openssl/evp.h>
+#include <xmlsec/openssl/x509.h>
+#include <xmlsec/templates.h>
+#include <xmlsec/transforms.h>
+#include <xmlsec/xmldsig.h>
+#include <xmlsec/xmltree.h>
+
+#include <cstring>
+#include <memory>
+#include <mutex>
+
+#include "dosegate/error.hpp"
+
+namespace dosegate::xmldsig {
+namespace {
+
+constexpr const char* kDsig = "http://www.w3.org/2000/09/xmldsig#";
+constexpr const char* kExcC14n = "http://www.w3.org/2001/10/xml-exc-c14n#";
+constexpr const char* kEnveloped = "http://www.w3.org/2000/09/xmldsig#enveloped-signature";
+constexpr const char* kSha256 = "http://www.w3.org/2001/04/xmlenc#sha256";
+constexpr const char* kRsaSha256 = "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256";
+constexpr const char* kEcdsaSha256 = "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256";
+constexpr const char* kLocation = "/CertificateOfAnalysis/Signature";
+
+// xmlsec reports through a global callback; collect its messages per thread instead of
+// letting it print.
+thread_local std::string t_xmlsec_errors;
+
+void collect_xmlsec_error(const char* file, int line, const char* func, const char* object,
+                          const char* subject, int reason, const char* msg) {
+  (void)file, (void)line, (void)func, (void)object;
+  if (!t_xmlsec_errors.empty()) t_xmlsec_errors += "; ";
+  for (xmlSecSize i = 0; i < XMLSEC_ERRORS_MAX_NUMBER; ++i) {
+    if (xmlSecErrorsGetMsg(i) == nullptr) break;
+    if (xmlSecErrorsGetCode(i) == reason) {
+      t_xmlsec_errors += xmlSecErrorsGetMsg(i);
+      break;
+    }
+  }
+  if (subject && *subject) t_xmlsec_errors += std::string(" (") + subject + ")";
+  if (msg && *msg) t_xmlsec_errors += std::string(": ") + msg;
+}
+
+void ensure_initialised() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    xmlInitParser();
+    if (xmlSecInit() < 0 || xmlSecCheckVersion() != 1 || xmlSecOpenSSLAppInit(nullptr) < 0 ||
+        xmlSecOpenSSLInit() < 0)
+      throw Error("crypto.failure", "cannot initialise libxmlsec1");
+    xmlSecErrorsSetCallback(collect_xmlsec_error);
+  });
+}
+
+struct DocFree {
+  void operator()(xmlDoc* d) const { xmlFreeDoc(d); }
+};
+using DocPtr = std::unique_ptr<xmlDoc, DocFree>;
+struct MngrFree {
+  void operator()(xmlSecKeysMngr* m) const { xmlSecKeysMngrDestroy(m); }
+};
+struct CtxFree {
+  void operator()(xmlSecDSigCtx* c) const { xmlSecDSigCtxDestroy(c); }
+};
+struct KeyFree {
+  void operator()(xmlSecKey* k) const { xmlSecKeyDestroy(k); }
+};
+
+// Never resolve external entities, never load a DTD, never touch the network.
+constexpr int kParseOptions = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING;
+
+DocPtr parse(std::string_view bytes, const std::string& file) {
+  return DocPtr(xmlReadMemory(bytes.data(), static_cast<int>(bytes.size()), file.c_str(),
+                              nullptr, kParseOptions));
+}
+
+bool is_dsig(const xmlNode* n, const char* local) {
+  return n && n->type == XML_ELEMENT_NODE && n->ns &&
+         std::strcmp(reinterpret_cast<const char*>(n->ns->href), kDsig) == 0 &&
+         std::strcmp(reinterpret_cast<const char*>(n->name), local) == 0;
+}
+
+void find_signatures(xmlNode* n, std::vector<xmlNode*>& out) {
+  for (; n; n = n->next) {
+    if (n->type != XML_ELEMENT_NODE) continue;
+    if (is_dsig(n, "Signature")) out.push_back(n);
+    find_signatures(n->children, out);
+  }
+}
+
+std::vector<xmlNode*> element_children(xmlNode* n) {
+  std::vector<xmlNode*> out;
+  for (xmlNode* c = n ? n->children : nullptr; c; c = c->next)
+    if (c->type == XML_ELEMENT_NODE) out.push_back(c);
+  return out;
+}
+
+std::string attr(xmlNode* n, const char* name) {
+  xmlChar* v = xmlGetProp(n, reinterpret_cast<const xmlChar*>(name));
+  if (!v) return std::string("\x01");  // absent: differs from every real value
+  std::string s(reinterpret_cast<char*>(v));
+  xmlFree(v);
+  return s;
+}
+
+bool has_attr(xmlNode* n, const char* name) {
+  return xmlHasProp(n, reinterpret_cast<const xmlChar*>(name)) != nullptr;
+}
+
+bool mentions_sha1(const std::string& alg) {
+  return alg.find("sha1") != std::string::npos || alg.find("SHA1") != std::string::npos;
+}
+
+Finding finding(const char* code, std::string message) {
+  return Finding{code, Severity::error, std::move(message), kLocation};
+}
+
+// The profile, checked on the DOM before any cryptography, so each violation gets its own
+// finding. xmlsec is configured to enforce the same limits as a second line.
+void check_profile(xmlNode* sig, std::vector<Finding>& out, std::string& algorithm) {
+  const auto kids = element_children(sig);
+  if (kids.size() < 2 || !is_dsig(kids[0], "SignedInfo") || !is_dsig(kids[1], "SignatureValue")) {
+    out.push_back(finding("signature.structure",
+                          "ds:Signature must hold SignedInfo, SignatureValue and KeyInfo"));
+    return;
+  }
+  xmlNode* keyinfo = kids.size() > 2 ? kids[2] : nullptr;
+  if (!is_dsig(keyinfo, "KeyInfo") || kids.size() > 3) {
+    out.push_back(finding("signature.key-info",
+                          "ds:Signature must end with a KeyInfo holding the signer's X509Data "
+                          "(and nothing after it, such as ds:Object)"));
+  }
+  const auto si = element_children(kids[0]);
+  if (si.size() < 3 || !is_dsig(si[0], "CanonicalizationMethod") ||
+      !is_dsig(si[1], "SignatureMethod")) {
+    out.push_back(finding("signature.structure", "ds:SignedInfo is incomplete"));
+    return;
+  }
+  const auto c14n = attr(si[0], "Algorithm");
+  if (c14n != kExcC14n)
+    out.push_back(finding("signature.algorithm-not-allowed",
+                          "SignedInfo canonicalization '" + c14n +
+                              "' is not allowed; use exclusive c14n (" + kExcC14n + ")"));
+  const auto method = attr(si[1], "Algorithm");
+  if (method == kEcdsaSha256) {
+    algorithm = "ECDSA-SHA256";
+  } else if (method == kRsaSha256) {
+    algorithm = "RSA-SHA256";
+  } else {
+    out.push_back(finding(mentions_sha1(method) ? "signature.weak-algorithm"
+                                                : "signature.algorithm-not-allowed",
+                          "signature method '" + method +
+                              "' is not accepted; dosegate accepts RSA-SHA256 and ECDSA-SHA256"));
+  }
+  std::size_t references = 0;
+  for (std::size_t i = 2; i < si.size(); ++i) {
+    if (!is_dsig(si[i], "Reference")) {
+      out.push_back(finding("signature.structure", "unexpected element in ds:SignedInfo"));
+      continue;
+    }
+    ++references;
+    xmlNode* ref = si[i];
+    if (!has_attr(ref, "URI") || attr(ref, "URI") != "")
+      out.push_back(finding("signature.reference",
+                            "the Reference must cover the whole document (URI=\"\"); found " +
+                                (has_attr(ref, "URI") ? "URI=\"" + attr(ref, "URI") + "\""
+                                                      : std::string("no URI"))));
+    bool enveloped = false;
+    for (xmlNode* part : element_children(ref)) {
+      if (is_dsig(part, "Transforms")) {
+        for (xmlNode* t : element_children(part)) {
+          const auto alg = attr(t, "Algorithm");
+          if (alg == kEnveloped) {
+            enveloped = true;
+          } else if (alg != kExcC14n) {
+            out.push_back(finding("signature.algorithm-not-allowed",
+                                  "transform '" + alg +
+                                      "' is not allowed; only enveloped-signature and exclusive "
+                                      "c14n are"));
+          } else if (!element_children(t).empty()) {
+            out.push_back(finding("signature.algorithm-not-allowed",
+                                  "exclusive c14n with InclusiveNamespaces is not allowed"));
+          }
+        }
+      } else if (is_dsig(part, "DigestMethod")) {
+        const auto alg = attr(part, "Algorithm");
+        if (alg != kSha256)
+          out.push_back(finding(mentions_sha1(alg) ? "signature.weak-algorithm"
+                                                   : "signature.algorithm-not-allowed",
+                                "digest method '" + alg + "' is not accepted; use SHA-256"));
+      }
+    }
+    if (!enveloped)
+      out.push_back(finding("signature.reference",
+                            "the Reference lacks the enveloped-signature transform"));
+  }
+  if (references != 1)
+    out.push_back(finding("signature.reference",
+                          "SignedInfo holds " + std::to_string(references) +
+                              " References; exactly one (URI=\"\") is allowed"));
+  if (is_dsig(keyinfo, "KeyInfo")) {
+    std::size_t certificates = 0;
+    for (xmlNode* k : element_children(keyinfo)) {
+      if (!is_dsig(k, "X509Data")) {
+        out.push_back(finding("signature.key-info",
+                              std::string("KeyInfo/") + reinterpret_cast<const char*>(k->name) +
+                                  " is not accepted: the key must come from the signer's X509 "
+                                  "certificate (a bare KeyValue lets anyone sign)"));
+        continue;
+      }
+      for (xmlNode* x : element_children(k))
+        if (is_dsig(x, "X509Certificate")) ++certificates;
+    }
+    if (certificates == 0)
+      out.push_back(finding("signature.key-info",
+                            "KeyInfo holds no X509Certificate; the signer's certificate must be "
+                            "included"));
+  }
+}
+
+}  // namespace
+
+Verified verify_enveloped(std::string_view bytes, const std::string& file) {
+  ensure_initialised();
+  t_xmlsec_errors.clear();
+  Verified v;
+  const auto doc = parse(bytes, file);
+  if (!doc) {
+    v.findings.push_back(finding("signature.unreadable",
+                                 "the document is not well-formed XML, so no signature in it "
+                                 "can be checked"));
+    return v;
+  }
+  xmlNode* root = xmlDocGetRootElement(doc.get());
+  std::vector<xmlNode*> signatures;
+  find_signatures(root, signatures);
+  v.present = !signatures.empty();
+  if (!v.present) return v;
+  if (doc->intSubset || doc->extSubset)
+    v.findings.push_back(finding("signature.doctype",
+                                 "the document has a DOCTYPE; it can change what readers see "
+                                 "after signing, so a signed CoA must not have one"));
+  if (signatures.size() > 1) {
+    v.findings.push_back(finding("signature.multiple",
+                                 "the document holds " + std::to_string(signatures.size()) +
+                                     " ds:Signature elements; exactly one is allowed"));
+    return v;
+  }
+  xmlNode* sig = signatures[0];
+  xmlNode* last = nullptr;
+  for (xmlNode* c = root->children; c; c = c->next)
+    if (c->type == XML_ELEMENT_NODE) last = c;
+  if (sig->parent != root || sig != last) {
+    v.findings.push_back(finding("signature.misplaced",
+                                 "ds:Signature must be the last child of the root element"));
+    return v;
+  }
+  check_profile(sig, v.findings, v.algorithm);
+  if (!v.findings.empty()) return v;
+
+  std::unique_ptr<xmlSecKeysMngr, MngrFree> mngr(xmlSecKeysMngrCreate());
+  if (!mngr || xmlSecOpenSSLAppDefaultKeysMngrInit(mngr.get()) < 0)
+    throw Error("crypto.failure", "cannot create the xmlsec keys manager: " + t_xmlsec_errors);
+  std::unique_ptr<xmlSecDSigCtx, CtxFree> ctx(xmlSecDSigCtxCreate(mngr.get()));
+  if (!ctx) throw Error("crypto.failure", "cannot create the xmlsec signature context");
+  // The key comes only from an X509 certificate; its trust is checked by dosegate's own
+  // policy afterwards, on exactly the certificate whose key verified the signature.
+  xmlSecPtrListEmpty(&ctx->keyInfoReadCtx.enabledKeyData);
+  xmlSecPtrListAdd(&ctx->keyInfoReadCtx.enabledKeyData,
+                   const_cast<void*>(static_cast<const void*>(xmlSecOpenSSLKeyDataX509Id)));
+  ctx->keyInfoReadCtx.flags |= XMLSEC_KEYINFO_FLAGS_X509DATA_DONT_VERIFY_CERTS;
+  ctx->enabledReferenceUris = xmlSecTransformUriTypeEmpty;
+  ctx->flags |= XMLSEC_DSIG_FLAGS_STORE_SIGNEDINFO_REFERENCES;
+  xmlSecDSigCtxEnableReferenceTransform(ctx.get(), xmlSecTransformEnvelopedId);
+  xmlSecDSigCtxEnableReferenceTransform(ctx.get(), xmlSecTransformExclC14NId);
+  xmlSecDSigCtxEnableReferenceTransform(ctx.get(), xmlSecOpenSSLTransformSha256Id);
+  xmlSecDSigCtxEnableSignatureTransform(ctx.get(), xmlSecTransformExclC14NId);
+  xmlSecDSigCtxEnableSignatureTransform(ctx.get(), xmlSecOpenSSLTransformRsaSha256Id);
+  xmlSecDSigCtxEnableSignatureTransform(ctx.get(), xmlSecOpenSSLTransformEcdsaSha256Id);
+
+  const int rc = xmlSecDSigCtxVerify(ctx.get(), sig);
+  if (rc < 0 || ctx->status != xmlSecDSigStatusSucceeded) {
+    std::string detail = rc < 0 ? "verification could not complete (" + t_xmlsec_errors + ")"
+                                : "the digest or signature value does not match: the CoA or its "
+                                  "SignedInfo was changed after signing";
+    v.findings.push_back(finding("signature.invalid", "the signature does not verify: " + detail));
+    crypto::take_errors();
+    return v;
+  }
+  auto* ref = static_cast<xmlSecDSigReferenceCtx*>(xmlSecPtrListGetItem(&ctx->signedInfoReferences, 0));
+  xmlSecBuffer* pre = ref ? xmlSecTransformMemBufGetBuffer(ref->preDigestMemBufMethod) : nullptr;
+  if (!pre) throw Error("crypto.failure", "xmlsec kept no pre-digest buffer for the Reference");
+  v.signed_content = std::string(reinterpret_cast<const char*>(xmlSecBufferGetData(pre)),
+                                 xmlSecBufferGetSize(pre));
+  xmlSecKeyDataPtr x509 = ctx->signKey ? xmlSecKeyGetData(ctx->signKey, xmlSecOpenSSLKeyDataX509Id)
+                                       : nullptr;
+  X509* key_cert = x509 ? xmlSecOpenSSLKeyDataX509GetKeyCert(x509) : nullptr;
+  if (!key_cert) throw Error("crypto.failure", "xmlsec verified without an X509 key certificate");
+  X509_up_ref(key_cert);
+  v.signer.reset(key_cert);
+  for (xmlSecSize i = 0; i < xmlSecOpenSSLKeyDataX509GetCertsSize(x509); ++i) {
+    X509* c = xmlSecOpenSSLKeyDataX509GetCert(x509, i);
+    if (!c || X509_cmp(c, key_cert) == 0) continue;
+    X509_up_ref(c);
+    v.extra.emplace_back(c);
+  }
+  return v;
+}
+
+std::string sign_enveloped(std::string_view bytes, const std::string& file, EVP_PKEY* key,
+                           X509* cert, const std::vector<X509*>& chain) {
+  ensure_initialised();
+  t_xmlsec_errors.clear();
+  const auto doc = parse(bytes, file);
+  if (!doc) throw Error("coa.malformed", file + ": not well-formed XML; nothing was signed");
+  xmlNode* root = xmlDocGetRootElement(doc.get());
+  std::vector<xmlNode*> existing;
+  find_signatures(root, existing);
+  if (!existing.empty())
+    throw Error("coa.already-signed",
+                file + ": the CoA already holds a ds:Signature; sign the unsigned CoA");
+
+  const bool ec = EVP_PKEY_is_a(key, "EC");
+  if (!ec && !EVP_PKEY_is_a(key, "RSA"))
+    throw Error("key.unsupported", "the signing key must be ECDSA or RSA");
+  xmlNode* sig = xmlSecTmplSignatureCreate(
+      doc.get(), xmlSecTransformExclC14NId,
+      ec ? xmlSecOpenSSLTransformEcdsaSha256Id : xmlSecOpenSSLTransformRsaSha256Id, nullptr);
+  if (!sig) throw Error("crypto.failure", "cannot create the signature template");
+  xmlAddChild(root, sig);
+  xmlAddNextSibling(sig, xmlNewText(reinterpret_cast<const xmlChar*>("\n")));
+  xmlNode* ref = xmlSecTmplSignatureAddReference(sig, xmlSecOpenSSLTransformSha256Id, nullptr,
+                                                 reinterpret_cast<const xmlChar*>(""), nullptr);
+  if (!ref || !xmlSecTmplReferenceAddTransform(ref, xmlSecTransformEnvelopedId) ||
+      !xmlSecTmplReferenceAddTransform(ref, xmlSecTransformExclC14NId))
+    throw Error("crypto.failure", "cannot create the signature reference");
+  xmlNode* keyinfo = xmlSecTmplSignatureEnsureKeyInfo(sig, nullptr);
+  if (!keyinfo || !xmlSecTmplKeyInfoAddX509Data(keyinfo))
+    throw Error("crypto.failure", "cannot create KeyInfo/X509Data");
+
+  std::unique_ptr<xmlSecKey, KeyFree> sec_key(xmlSecKeyCreate());
+  EVP_PKEY_up_ref(key);
+  xmlSecKeyDataPtr value = xmlSecOpenSSLEvpKeyAdopt(key);
+  if (!sec_key || !value || xmlSecKeySetValue(sec_key.get(), value) < 0)
+    throw Error("crypto.failure", "cannot hand the key to xmlsec: " + t_xmlsec_errors);
+  auto add_cert = [&](X509* c) {
+    const std::string d = crypto::der(c);
+    if (xmlSecOpenSSLAppKeyCertLoadMemory(sec_key.get(),
+                                          reinterpret_cast<const xmlSecByte*>(d.data()),
+                                          static_cast<xmlSecSize>(d.size()),
+                                          xmlSecKeyDataFormatDer) < 0)
+      throw Error("crypto.failure", "cannot attach a certificate to the key: " + t_xmlsec_errors);
+  };
+  add_cert(cert);
+  for (X509* c : chain) add_cert(c);
+
+  std::unique_ptr<xmlSecDSigCtx, CtxFree> ctx(xmlSecDSigCtxCreate(nullptr));
+  ctx->signKey = sec_key.release();
+  if (xmlSecDSigCtxSign(ctx.get(), sig) < 0)
+    throw Error("crypto.failure", "signing failed: " + t_xmlsec_errors + crypto::take_errors());
+  xmlChar* out = nullptr;
+  int size = 0;
+  xmlDocDumpMemoryEnc(doc.get(), &out, &size, "UTF-8");
+  std::string result(reinterpret_cast<char*>(out), static_cast<std::size_t>(size));
+  xmlFree(out);
+  return result;
+}
+
+}  // namespace dosegate::xmldsig
