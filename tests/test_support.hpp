@@ -24,6 +24,8 @@ inline std::string read_source(const std::string& relative) {
   return text::read_file(source(relative));
 }
 
+inline std::string read_file_text(const std::string& path) { return text::read_file(path); }
+
 // Sorted *.xml files of a directory under the source tree, as paths relative to it.
 inline std::vector<std::string> xml_files(const std::string& relative_dir) {
   std::vector<std::string> out;

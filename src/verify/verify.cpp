@@ -42,7 +42,7 @@ std::optional<std::string> check_signature(const VerifyOptions& options, const s
     if (findings.empty()) signed_content = bytes;
   } else {
     const auto result = xmldsig::verify_enveloped(bytes, options.coa_path);
-    if (!result.present) {
+    if (!result.present && result.findings.empty()) {
       sig.method = "none";
       findings.push_back(Finding{"signature.missing", Severity::error,
                                  "the CoA is not signed: it holds no enveloped ds:Signature and "
