@@ -18,6 +18,7 @@
 #include <xmlsec/xmldsig.h>
 #include <xmlsec/xmltree.h>
 
+#include <cctype>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -69,9 +70,6 @@ struct DocFree {
   void operator()(xmlDoc* d) const { xmlFreeDoc(d); }
 };
 using DocPtr = std::unique_ptr<xmlDoc, DocFree>;
-struct MngrFree {
-  void operator()(xmlSecKeysMngr* m) const { xmlSecKeysMngrDestroy(m); }
-};
 struct CtxFree {
   void operator()(xmlSecDSigCtx* c) const { xmlSecDSigCtxDestroy(c); }
 };
@@ -231,6 +229,35 @@ void check_profile(xmlNode* sig, std::vector<Finding>& out, std::string& algorit
   }
 }
 
+// The certificates of KeyInfo/X509Data, decoded. Returns false when one cannot be decoded.
+bool x509data_certificates(xmlNode* sig, std::vector<crypto::X509Ptr>& out) {
+  for (xmlNode* part : element_children(sig)) {
+    if (!is_dsig(part, "KeyInfo")) continue;
+    for (xmlNode* data : element_children(part)) {
+      for (xmlNode* x : element_children(data)) {
+        if (!is_dsig(x, "X509Certificate")) continue;
+        xmlChar* content = xmlNodeGetContent(x);
+        std::string b64;
+        for (const xmlChar* p = content; p && *p; ++p)
+          if (!std::isspace(*p)) b64 += static_cast<char>(*p);
+        xmlFree(content);
+        std::string der((b64.size() / 4) * 3 + 3, '\0');
+        const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(der.data()),
+                                      reinterpret_cast<const unsigned char*>(b64.data()),
+                                      static_cast<int>(b64.size()));
+        if (n < 0 || b64.size() % 4 != 0) return false;
+        std::size_t len = static_cast<std::size_t>(n);
+        for (auto it = b64.rbegin(); it != b64.rend() && *it == '='; ++it) --len;
+        const auto* p = reinterpret_cast<const unsigned char*>(der.data());
+        X509* cert = d2i_X509(nullptr, &p, static_cast<long>(len));
+        if (!cert) return false;
+        out.emplace_back(cert);
+      }
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 Verified verify_enveloped(std::string_view bytes, const std::string& file) {
@@ -271,17 +298,43 @@ Verified verify_enveloped(std::string_view bytes, const std::string& file) {
   check_profile(sig, v.findings, v.algorithm);
   if (!v.findings.empty()) return v;
 
-  std::unique_ptr<xmlSecKeysMngr, MngrFree> mngr(xmlSecKeysMngrCreate());
-  if (!mngr || xmlSecOpenSSLAppDefaultKeysMngrInit(mngr.get()) < 0)
-    throw Error("crypto.failure", "cannot create the xmlsec keys manager: " + t_xmlsec_errors);
-  std::unique_ptr<xmlSecDSigCtx, CtxFree> ctx(xmlSecDSigCtxCreate(mngr.get()));
+  // The signer is the one certificate of X509Data that issued none of the others; the rest
+  // are its chain. Its trust is checked afterwards by dosegate's own policy.
+  std::vector<crypto::X509Ptr> certs;
+  if (!x509data_certificates(sig, certs)) {
+    crypto::take_errors();
+    v.findings.push_back(finding("signature.key-info",
+                                 "an X509Certificate in KeyInfo is not a valid base64 DER "
+                                 "certificate"));
+    return v;
+  }
+  std::vector<std::size_t> leaves;
+  for (std::size_t i = 0; i < certs.size(); ++i) {
+    bool issues_another = false;
+    for (std::size_t j = 0; j < certs.size(); ++j)
+      if (i != j && X509_cmp(certs[i].get(), certs[j].get()) != 0 &&
+          X509_check_issued(certs[i].get(), certs[j].get()) == X509_V_OK)
+        issues_another = true;
+    if (!issues_another) leaves.push_back(i);
+  }
+  if (leaves.size() != 1) {
+    v.findings.push_back(finding("signature.key-info",
+                                 "cannot tell which certificate of X509Data signed: it must hold "
+                                 "the signer's certificate and, optionally, its CA chain"));
+    return v;
+  }
+  // No keys manager: the key is set from the signer's certificate, so KeyInfo is never used
+  // to find a key (no KeyValue, no retrieval) and no system certificate store is loaded.
+  std::unique_ptr<xmlSecDSigCtx, CtxFree> ctx(xmlSecDSigCtxCreate(nullptr));
   if (!ctx) throw Error("crypto.failure", "cannot create the xmlsec signature context");
-  // The key comes only from an X509 certificate; its trust is checked by dosegate's own
-  // policy afterwards, on exactly the certificate whose key verified the signature.
-  xmlSecPtrListEmpty(&ctx->keyInfoReadCtx.enabledKeyData);
-  xmlSecPtrListAdd(&ctx->keyInfoReadCtx.enabledKeyData,
-                   const_cast<void*>(static_cast<const void*>(xmlSecOpenSSLKeyDataX509Id)));
-  ctx->keyInfoReadCtx.flags |= XMLSEC_KEYINFO_FLAGS_X509DATA_DONT_VERIFY_CERTS;
+  {
+    EVP_PKEY* pub = X509_get_pubkey(certs[leaves[0]].get());
+    xmlSecKeyDataPtr value = pub ? xmlSecOpenSSLEvpKeyAdopt(pub) : nullptr;
+    std::unique_ptr<xmlSecKey, KeyFree> key(xmlSecKeyCreate());
+    if (!value || !key || xmlSecKeySetValue(key.get(), value) < 0)
+      throw Error("crypto.failure", "cannot load the signer's public key: " + t_xmlsec_errors);
+    ctx->signKey = key.release();
+  }
   ctx->enabledReferenceUris = xmlSecTransformUriTypeEmpty;
   ctx->flags |= XMLSEC_DSIG_FLAGS_STORE_SIGNEDINFO_REFERENCES;
   xmlSecDSigCtxEnableReferenceTransform(ctx.get(), xmlSecTransformEnvelopedId);
@@ -305,17 +358,11 @@ Verified verify_enveloped(std::string_view bytes, const std::string& file) {
   if (!pre) throw Error("crypto.failure", "xmlsec kept no pre-digest buffer for the Reference");
   v.signed_content = std::string(reinterpret_cast<const char*>(xmlSecBufferGetData(pre)),
                                  xmlSecBufferGetSize(pre));
-  xmlSecKeyDataPtr x509 = ctx->signKey ? xmlSecKeyGetData(ctx->signKey, xmlSecOpenSSLKeyDataX509Id)
-                                       : nullptr;
-  X509* key_cert = x509 ? xmlSecOpenSSLKeyDataX509GetKeyCert(x509) : nullptr;
-  if (!key_cert) throw Error("crypto.failure", "xmlsec verified without an X509 key certificate");
-  X509_up_ref(key_cert);
-  v.signer.reset(key_cert);
-  for (xmlSecSize i = 0; i < xmlSecOpenSSLKeyDataX509GetCertsSize(x509); ++i) {
-    X509* c = xmlSecOpenSSLKeyDataX509GetCert(x509, i);
-    if (!c || X509_cmp(c, key_cert) == 0) continue;
-    X509_up_ref(c);
-    v.extra.emplace_back(c);
+  for (std::size_t i = 0; i < certs.size(); ++i) {
+    if (i == leaves[0])
+      v.signer = std::move(certs[i]);
+    else
+      v.extra.push_back(std::move(certs[i]));
   }
   return v;
 }
