@@ -15,7 +15,9 @@ namespace {
 
 const std::string kAsOf = "2026-11-21T12:00:00Z";
 
-std::string s(const std::string& relative) { return test::source(relative); }
+std::string s(const std::string& relative) {
+  return test::source(relative);
+}
 
 test::CliResult verify(const std::string& coa, std::vector<std::string> extra = {}) {
   std::vector<std::string> args{"verify", s(coa), "--trust", s("certs/trust"), "--as-of", kAsOf};
@@ -88,11 +90,12 @@ TEST_CASE("cli: unreadable inputs exit 2 naming the file", "[cli]") {
 }
 
 TEST_CASE("cli: an invalid specification exits 2 with every problem located", "[cli]") {
-  const auto r =
-      verify("samples/coa-pass.xml", {"--spec", s("tests/data/spec/invalid-reader-only/two-lower-bounds.xml")});
+  const auto r = verify("samples/coa-pass.xml",
+                        {"--spec", s("tests/data/spec/invalid-reader-only/two-lower-bounds.xml")});
   CHECK(r.code == 2);
   CHECK(contains(r.err, "[spec.invalid]"));
-  CHECK(contains(r.err, "two-lower-bounds.xml:6:3: /ReleaseSpecification/Criterion[1]: two lower bounds"));
+  CHECK(contains(r.err,
+                 "two-lower-bounds.xml:6:3: /ReleaseSpecification/Criterion[1]: two lower bounds"));
 }
 
 TEST_CASE("cli: a malformed CoA is a 'no' (exit 1) with coa.malformed findings", "[cli]") {
@@ -100,14 +103,16 @@ TEST_CASE("cli: a malformed CoA is a 'no' (exit 1) with coa.malformed findings",
   CHECK(r.code == 1);
   CHECK(contains(r.out, "\"decision\": \"rejected\""));
   CHECK(error_codes(r.out).count("coa.malformed") == 1);
-  CHECK(contains(r.out, "value-not-decimal.xml:35:7: /CertificateOfAnalysis/Results/Result[1]/Value"));
+  CHECK(contains(r.out,
+                 "value-not-decimal.xml:35:7: /CertificateOfAnalysis/Results/Result[1]/Value"));
 }
 
 TEST_CASE("cli: a signed CoA that meets the specification is releasable (exit 0)", "[cli]") {
   const auto r = verify("samples/coa-pass.xml");
   CHECK(r.code == 0);
   CHECK(contains(r.out, "Signature      VERIFIED, enveloped XML-DSig, ECDSA-SHA256"));
-  CHECK(contains(r.out, "Decision: RELEASABLE: the lot conforms to specification wj-msc version 1"));
+  CHECK(
+      contains(r.out, "Decision: RELEASABLE: the lot conforms to specification wj-msc version 1"));
   CHECK(contains(r.out, "not a regulatory approval"));
 }
 
@@ -123,13 +128,33 @@ TEST_CASE("cli: each sample gives the outcome samples/README.md promises", "[cli
   };
   const std::vector<Row> samples = {
       {"samples/coa-pass.xml", {}, 0, "releasable", {}, "viability-post-thaw > 90 %"},
-      {"samples/coa-pending-mycoplasma.xml", {}, 0, "releasable-pending", {}, "pending (expected 2026-11-30)"},
+      {"samples/coa-pending-mycoplasma.xml",
+       {},
+       0,
+       "releasable-pending",
+       {},
+       "pending (expected 2026-11-30)"},
       {"samples/coa-viability-90.xml", {}, 1, "rejected", {"criterion.failed"}, "90.0 %"},
       {"samples/coa-marker-failed.xml", {}, 1, "rejected", {"criterion.failed"}, "94.99 %"},
       {"samples/coa-sterility-growth.xml", {}, 1, "rejected", {"criterion.failed"}, "growth"},
-      {"samples/coa-missing-result.xml", {}, 1, "rejected", {"criterion.missing", "conclusion.disagrees"}, "not reported"},
-      {"samples/coa-unit-mismatch.xml", {}, 1, "rejected", {"criterion.unit-mismatch", "conclusion.disagrees"}, "0.3 IU/mL"},
-      {"samples/coa-exosome-pass.xml", {"--spec", s("samples/specs/msc-exosome.xml")}, 0, "releasable", {}, "30 .. 150 nm"},
+      {"samples/coa-missing-result.xml",
+       {},
+       1,
+       "rejected",
+       {"criterion.missing", "conclusion.disagrees"},
+       "not reported"},
+      {"samples/coa-unit-mismatch.xml",
+       {},
+       1,
+       "rejected",
+       {"criterion.unit-mismatch", "conclusion.disagrees"},
+       "0.3 IU/mL"},
+      {"samples/coa-exosome-pass.xml",
+       {"--spec", s("samples/specs/msc-exosome.xml")},
+       0,
+       "releasable",
+       {},
+       "30 .. 150 nm"},
   };
   for (const auto& e : samples) {
     INFO(e.file);
@@ -146,7 +171,8 @@ TEST_CASE("cli: each sample gives the outcome samples/README.md promises", "[cli
   }
   // Pending: the allowed pending test is listed in full; its signature is a detached CMS file.
   const auto pending = verify("samples/coa-pending-mycoplasma.xml");
-  CHECK(contains(pending.out, "Pending tests (the specification allows release before these complete)"));
+  CHECK(contains(pending.out,
+                 "Pending tests (the specification allows release before these complete)"));
   CHECK(contains(pending.out, "mycoplasma"));
   CHECK(contains(pending.out, "2026-11-30"));
   CHECK(contains(pending.out, "detached CMS"));
@@ -157,7 +183,8 @@ TEST_CASE("cli: --json has version 1, a decision and located findings", "[cli]")
   CHECK(r.out.rfind("{\n  \"version\": 1,\n", 0) == 0);
   CHECK(contains(r.out, "\"decision\": \"rejected\""));
   CHECK(contains(r.out, "\"code\": \"criterion.failed\",\n      \"severity\": \"error\",\n"));
-  CHECK(contains(r.out, "\"location\": \"/CertificateOfAnalysis/Results/Result[@test='cd105']/Value\""));
+  CHECK(contains(r.out,
+                 "\"location\": \"/CertificateOfAnalysis/Results/Result[@test='cd105']/Value\""));
   CHECK(contains(r.out, "\"check_character\": \"B\""));
   CHECK(contains(r.out, "\"id\": \"wj-msc\""));
   CHECK(contains(r.out, "\"sha256\": \"" + spec::default_specification().sha256 + "\""));

@@ -130,8 +130,8 @@ TEST_CASE("reader errors name the file, line, column, path and fix", "[coa]") {
     CHECK(errors[0].message.find("is not a UTC date and time") != std::string::npos);
   }
   SECTION("duplicate attribute, which pugixml alone would accept") {
-    const auto errors =
-        read_errors("x.xml", pass_with("<Value unit=\"%\">98.7", "<Value unit=\"%\" unit=\"%\">98.7"));
+    const auto errors = read_errors(
+        "x.xml", pass_with("<Value unit=\"%\">98.7", "<Value unit=\"%\" unit=\"%\">98.7"));
     CHECK(any_message_contains(errors, "duplicate attribute 'unit'"));
   }
   SECTION("undeclared namespace prefix") {
@@ -164,12 +164,13 @@ TEST_CASE("reader errors name the file, line, column, path and fix", "[coa]") {
     CHECK(errors[0].message.find("not valid UTF-8") != std::string::npos);
   }
   SECTION("year 0000") {
-    const auto errors = read_errors("x.xml", pass_with("<Manufactured>2026-11-02", "<Manufactured>0000-11-02"));
+    const auto errors =
+        read_errors("x.xml", pass_with("<Manufactured>2026-11-02", "<Manufactured>0000-11-02"));
     CHECK(any_message_contains(errors, "is not a calendar date"));
   }
   SECTION("element inside a text value") {
-    const auto errors = read_errors("x.xml", pass_with("<DIN>A999926000147</DIN>",
-                                                       "<DIN>A999926000147<b/></DIN>"));
+    const auto errors =
+        read_errors("x.xml", pass_with("<DIN>A999926000147</DIN>", "<DIN>A999926000147<b/></DIN>"));
     CHECK(any_message_contains(errors, "element <b> is not allowed inside <DIN>"));
   }
 }

@@ -47,14 +47,16 @@ struct Outcome {
   }
 };
 
-Outcome run(const std::string& coa_xml, const spec::Specification& s = spec::default_specification(),
-            Instant as_of = kAsOf) {
+Outcome run(const std::string& coa_xml,
+            const spec::Specification& s = spec::default_specification(), Instant as_of = kAsOf) {
   Outcome o{evaluate(certificate(coa_xml), s, as_of), Decision::unknown};
   o.decision = decide(o.evaluation.findings, o.evaluation.pending);
   return o;
 }
 
-std::string pass() { return read_source("samples/coa-pass.xml"); }
+std::string pass() {
+  return read_source("samples/coa-pass.xml");
+}
 
 // The pass sample with one result value replaced.
 std::string with_value(const std::string& test, const std::string& value_element) {
@@ -68,9 +70,11 @@ std::string with_value(const std::string& test, const std::string& value_element
 }
 
 spec::Specification one(const std::string& criterion) {
-  return spec::read("<ReleaseSpecification xmlns=\"urn:dosegate:spec:1\" id=\"t\" version=\"1\" "
-                    "title=\"T\">" + criterion + "</ReleaseSpecification>",
-                    "t.xml");
+  return spec::read(
+      "<ReleaseSpecification xmlns=\"urn:dosegate:spec:1\" id=\"t\" version=\"1\" "
+      "title=\"T\">" +
+          criterion + "</ReleaseSpecification>",
+      "t.xml");
 }
 
 }  // namespace
@@ -86,7 +90,8 @@ TEST_CASE("the passing sample is releasable under the built-in specification", "
   CHECK(o.evaluation.doses[0].verdict == Verdict::pass);
 }
 
-TEST_CASE("boundaries: 95.0 passes at-least 95, 94.99 fails; 90.0 fails greater-than 90", "[engine]") {
+TEST_CASE("boundaries: 95.0 passes at-least 95, 94.99 fails; 90.0 fails greater-than 90",
+          "[engine]") {
   CHECK(run(with_value("cd73", "<Value unit=\"%\">95.0</Value>")).verdict("cd73") == Verdict::pass);
   CHECK(run(with_value("cd73", "<Value unit=\"%\">95</Value>")).verdict("cd73") == Verdict::pass);
   const auto low = run(with_value("cd73", "<Value unit=\"%\">94.99</Value>"));
@@ -203,8 +208,8 @@ TEST_CASE("pending: allowed gives releasable-pending, not allowed rejects", "[en
 }
 
 TEST_CASE("a pending test past its expected date is flagged", "[engine]") {
-  const auto o = run(read_source("samples/coa-pending-mycoplasma.xml"), spec::default_specification(),
-                     *parse_utc_instant("2026-12-01T00:00:00Z"));
+  const auto o = run(read_source("samples/coa-pending-mycoplasma.xml"),
+                     spec::default_specification(), *parse_utc_instant("2026-12-01T00:00:00Z"));
   CHECK(o.has("criterion.pending-overdue"));
   CHECK(o.decision == Decision::releasable_pending);  // a warning, not a rejection
 }
@@ -240,12 +245,14 @@ TEST_CASE("a test the specification does not name is informational", "[engine]")
 }
 
 TEST_CASE("dose viable cells against the specification", "[engine]") {
-  auto xml = replace(pass(), "<ViableCells>5.1e7</ViableCells>", "<ViableCells>6.01e7</ViableCells>");
+  auto xml =
+      replace(pass(), "<ViableCells>5.1e7</ViableCells>", "<ViableCells>6.01e7</ViableCells>");
   const auto o = run(xml);
   CHECK(o.has("dose.viable-cells"));
   CHECK(o.evaluation.doses[0].verdict == Verdict::fail);
   CHECK(o.decision == Decision::rejected);
-  auto edge = replace(pass(), "<ViableCells>5.1e7</ViableCells>", "<ViableCells>60000000</ViableCells>");
+  auto edge =
+      replace(pass(), "<ViableCells>5.1e7</ViableCells>", "<ViableCells>60000000</ViableCells>");
   CHECK(run(edge).evaluation.doses[0].verdict == Verdict::pass);
 }
 
@@ -275,7 +282,8 @@ TEST_CASE("required accreditation", "[engine]") {
 TEST_CASE("lot expiry is checked at the verification time", "[engine]") {
   CHECK_FALSE(run(pass(), spec::default_specification(), *parse_utc_instant("2027-11-02T23:58:59Z"))
                   .has("lot.expired"));
-  const auto o = run(pass(), spec::default_specification(), *parse_utc_instant("2027-11-02T23:59:00Z"));
+  const auto o =
+      run(pass(), spec::default_specification(), *parse_utc_instant("2027-11-02T23:59:00Z"));
   CHECK(o.has("lot.expired"));
   CHECK(o.decision == Decision::rejected);
   CHECK_FALSE(o.has("conclusion.disagrees"));  // expiry is not the laboratory's verdict

@@ -104,9 +104,11 @@ TEST_CASE("every invalid test specification is refused, naming the element", "[s
 TEST_CASE("specification errors explain the fix", "[spec]") {
   CHECK(spec_error(minimal("<Criterion test=\"cd73\" at-least=\"95\"/>"))
             .find("numeric bounds need attribute 'unit'") != std::string::npos);
-  CHECK(spec_error(minimal("<Criterion test=\"cd73\" at-least=\"95\" greater-than=\"94\" unit=\"%\"/>"))
+  CHECK(spec_error(
+            minimal("<Criterion test=\"cd73\" at-least=\"95\" greater-than=\"94\" unit=\"%\"/>"))
             .find("two lower bounds") != std::string::npos);
-  CHECK(spec_error(minimal("<Criterion test=\"cd73\" greater-than=\"5\" less-than=\"5\" unit=\"%\"/>"))
+  CHECK(spec_error(
+            minimal("<Criterion test=\"cd73\" greater-than=\"5\" less-than=\"5\" unit=\"%\"/>"))
             .find("admit no value") != std::string::npos);
   CHECK(spec_error(minimal("<Criterion test=\"cd73\" at-least=\"9 5\" unit=\"%\"/>"))
             .find("'9 5' is not a decimal number") != std::string::npos);
@@ -114,13 +116,14 @@ TEST_CASE("specification errors explain the fix", "[spec]") {
             .find("'unit' is for numeric bounds") != std::string::npos);
   CHECK(spec_error(minimal("<Criterion test=\"cd73\"/>")).find("a criterion needs bounds") !=
         std::string::npos);
-  CHECK(spec_error("<ReleaseSpecification/>").find("expected <ReleaseSpecification> in namespace") !=
-        std::string::npos);
+  CHECK(
+      spec_error("<ReleaseSpecification/>").find("expected <ReleaseSpecification> in namespace") !=
+      std::string::npos);
 }
 
 TEST_CASE("equal inclusive bounds are a valid single-value criterion", "[spec]") {
-  const auto s = spec::read(minimal("<Criterion test=\"cd73\" at-least=\"5\" at-most=\"5.0\" unit=\"%\"/>"),
-                            "s.xml");
+  const auto s = spec::read(
+      minimal("<Criterion test=\"cd73\" at-least=\"5\" at-most=\"5.0\" unit=\"%\"/>"), "s.xml");
   CHECK(s.find_criterion("cd73")->range->contains(*Decimal::parse("5.00")));
   CHECK_FALSE(s.find_criterion("cd73")->range->contains(*Decimal::parse("5.01")));
 }

@@ -1,14 +1,14 @@
 // Shared helpers for the tests: paths into the source tree, the CLI in-process and as a process.
 #pragma once
 
+#include <sys/wait.h>
 #include <algorithm>
 #include <array>
-#include <set>
 #include <cstdio>
 #include <filesystem>
+#include <set>
 #include <sstream>
 #include <string>
-#include <sys/wait.h>
 #include <vector>
 
 #include "dosegate/cli/cli.hpp"
@@ -24,13 +24,16 @@ inline std::string read_source(const std::string& relative) {
   return text::read_file(source(relative));
 }
 
-inline std::string read_file_text(const std::string& path) { return text::read_file(path); }
+inline std::string read_file_text(const std::string& path) {
+  return text::read_file(path);
+}
 
 // Sorted *.xml files of a directory under the source tree, as paths relative to it.
 inline std::vector<std::string> xml_files(const std::string& relative_dir) {
   std::vector<std::string> out;
   for (const auto& e : std::filesystem::directory_iterator(source(relative_dir)))
-    if (e.path().extension() == ".xml") out.push_back(relative_dir + "/" + e.path().filename().string());
+    if (e.path().extension() == ".xml")
+      out.push_back(relative_dir + "/" + e.path().filename().string());
   std::sort(out.begin(), out.end());
   return out;
 }

@@ -11,7 +11,7 @@ enum class Severity { error, warning, info };
 const char* to_string(Severity severity);
 
 struct Finding {
-  std::string code;      // stable and dotted, e.g. "criterion.failed"; see README "Finding codes"
+  std::string code;  // stable and dotted, e.g. "criterion.failed"; see README "Finding codes"
   Severity severity = Severity::error;
   std::string message;   // one sentence a QA reviewer can act on
   std::string location;  // element path such as /CertificateOfAnalysis/Results/Result[@test='cd73']

@@ -4,9 +4,9 @@
 #include <sstream>
 
 #include "dosegate/error.hpp"
-#include "sign/sign_coa.hpp"
 #include "dosegate/verify/verify.hpp"
 #include "dosegate/version.hpp"
+#include "sign/sign_coa.hpp"
 
 namespace po = boost::program_options;
 
@@ -51,8 +51,7 @@ int usage_error(std::ostream& err, const std::string& command, const std::string
   return kCannot;
 }
 
-int cmd_verify(const std::vector<std::string>& args, std::ostream& out,
-               const Environment& env) {
+int cmd_verify(const std::vector<std::string>& args, std::ostream& out, const Environment& env) {
   po::options_description opts("Options");
   // clang-format off
   opts.add_options()
@@ -99,16 +98,17 @@ int cmd_verify(const std::vector<std::string>& args, std::ostream& out,
            "  dosegate verify samples/coa-pass.xml --trust certs/trust\n";
     return kYes;
   }
-  const auto coas = vm.count("coa") ? vm["coa"].as<std::vector<std::string>>()
-                                    : std::vector<std::string>{};
+  const auto coas =
+      vm.count("coa") ? vm["coa"].as<std::vector<std::string>>() : std::vector<std::string>{};
   if (coas.empty()) throw UsageError("missing the CoA to verify (dosegate verify COA.xml ...)");
   if (coas.size() > 1)
     throw UsageError("verify checks one CoA at a time; got " + std::to_string(coas.size()) +
                      " files (" + coas[0] + ", " + coas[1] + (coas.size() > 2 ? ", ..." : "") +
                      ")");
   if (!vm.count("trust"))
-    throw UsageError("missing --trust DIR: the trust directory that says which laboratories may "
-                     "sign CoAs");
+    throw UsageError(
+        "missing --trust DIR: the trust directory that says which laboratories may "
+        "sign CoAs");
 
   VerifyOptions options;
   options.coa_path = coas[0];
@@ -187,8 +187,8 @@ int cmd_sign_coa(const std::vector<std::string>& args, std::ostream& out, std::o
            "      --out coa.signed.xml\n";
     return kYes;
   }
-  const auto coas = vm.count("coa") ? vm["coa"].as<std::vector<std::string>>()
-                                    : std::vector<std::string>{};
+  const auto coas =
+      vm.count("coa") ? vm["coa"].as<std::vector<std::string>>() : std::vector<std::string>{};
   if (coas.size() != 1)
     throw UsageError(coas.empty() ? "missing the CoA to sign" : "sign-coa signs one CoA at a time");
   for (const char* required : {"key", "cert", "out"})
@@ -206,8 +206,8 @@ int cmd_sign_coa(const std::vector<std::string>& args, std::ostream& out, std::o
         << join_diagnostics(r.problems) << '\n';
     return kNo;
   }
-  out << "signed " << r.coa_id << " (" << r.algorithm << ", " << r.certificates
-      << " certificate" << (r.certificates == 1 ? "" : "s") << " in X509Data)\n"
+  out << "signed " << r.coa_id << " (" << r.algorithm << ", " << r.certificates << " certificate"
+      << (r.certificates == 1 ? "" : "s") << " in X509Data)\n"
       << "  signer  " << r.signer.subject << "\n"
       << "  SHA-256 " << r.signer.sha256 << "\n"
       << "wrote " << o.out_path << '\n';

@@ -79,10 +79,12 @@ Verified verify_detached(std::string_view signature, std::string_view content,
   if (CMS_verify(cms.get(), certs.get(), store.get(), data.get(), nullptr, CMS_BINARY) != 1) {
     const unsigned long e = ERR_peek_error();
     const std::string detail = crypto::take_errors();
-    if (ERR_GET_REASON(e) == CMS_R_VERIFICATION_FAILURE || ERR_GET_REASON(e) == CMS_R_CONTENT_VERIFY_ERROR)
+    if (ERR_GET_REASON(e) == CMS_R_VERIFICATION_FAILURE ||
+        ERR_GET_REASON(e) == CMS_R_CONTENT_VERIFY_ERROR)
       return fail("signature.invalid",
                   "the detached signature does not match this CoA: it was made over other "
-                  "content, or the CoA was changed after signing (" + detail + ")");
+                  "content, or the CoA was changed after signing (" +
+                      detail + ")");
     return fail("signature.invalid", "the detached signature does not verify: " + detail);
   }
   return v;

@@ -15,7 +15,7 @@ struct Verified {
   std::vector<Finding> findings;  // empty when the signature verified and the signer is trusted
   Signer signer;                  // set when the signer's certificate was found
   bool signer_found = false;
-  std::string algorithm;          // e.g. "ECDSA with SHA-256"
+  std::string algorithm;  // e.g. "ECDSA with SHA-256"
 };
 
 // Verifies `signature` (DER or PEM CMS SignedData, detached) over exactly `content`, with the

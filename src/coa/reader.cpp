@@ -58,10 +58,10 @@ class Reader {
     if (auto product = root.take("Product", true)) read_product(*product, c.product);
     if (auto lot = root.take("Lot", true)) read_lot(*lot, c.lot, c.product.code);
     if (auto results = root.take("Results", true)) read_results(*results, c.results);
-    if (auto v = child_value(root, "Conclusion", true, [](Element& e, const std::string& s,
-                                                          const std::string& w) {
-          return xml::to_enum(e, s, w, {"conforms", "does-not-conform", "conforms-pending"});
-        })) {
+    if (auto v = child_value(
+            root, "Conclusion", true, [](Element& e, const std::string& s, const std::string& w) {
+              return xml::to_enum(e, s, w, {"conforms", "does-not-conform", "conforms-pending"});
+            })) {
       c.conclusion = *v == "conforms"           ? Conclusion::conforms
                      : *v == "does-not-conform" ? Conclusion::does_not_conform
                                                 : Conclusion::conforms_pending;
@@ -108,15 +108,15 @@ class Reader {
                            return std::nullopt;
                          })
                  .value_or("");
-    if (auto v = child_value(e, "Source", true, [](Element& at, const std::string& s,
-                                                   const std::string& w) {
-          return xml::to_enum(at, s, w, xml::kSources);
-        }))
+    if (auto v = child_value(e, "Source", true,
+                             [](Element& at, const std::string& s, const std::string& w) {
+                               return xml::to_enum(at, s, w, xml::kSources);
+                             }))
       p.source = *v;
-    if (auto v = child_value(e, "Use", true, [](Element& at, const std::string& s,
-                                                const std::string& w) {
-          return xml::to_enum(at, s, w, {"allogeneic", "autologous"});
-        }))
+    if (auto v = child_value(e, "Use", true,
+                             [](Element& at, const std::string& s, const std::string& w) {
+                               return xml::to_enum(at, s, w, {"allogeneic", "autologous"});
+                             }))
       p.use = *v;
     p.storage = token_child(e, "Storage", false);
     e.finish();
@@ -167,7 +167,8 @@ class Reader {
                     "value");
           }
           if (!seen.insert(*division).second)
-            d.error("division '" + *division + "' appears twice in this lot; divisions are "
+            d.error("division '" + *division +
+                    "' appears twice in this lot; divisions are "
                     "unique per lot");
         }
         dose.path = "/CertificateOfAnalysis/Lot/Doses/Dose[@division='" + dose.division + "']";
@@ -213,7 +214,7 @@ class Reader {
       }
       if (auto s = r.attribute("status", true)) {
         if (auto ok = xml::to_enum(r, *s, "attribute 'status'", {"complete", "pending", "invalid"}))
-          result.status = *ok == "complete" ? ResultStatus::complete
+          result.status = *ok == "complete"  ? ResultStatus::complete
                           : *ok == "pending" ? ResultStatus::pending
                                              : ResultStatus::invalid;
       }
@@ -231,7 +232,8 @@ class Reader {
           ok = false;
         }
         if (auto q = v->attribute("qualifier", false)) {
-          if (auto qq = xml::to_enum(*v, *q, "attribute 'qualifier'", {"less-than", "greater-than"}))
+          if (auto qq =
+                  xml::to_enum(*v, *q, "attribute 'qualifier'", {"less-than", "greater-than"}))
             mv.qualifier = *qq == "less-than" ? Qualifier::less_than : Qualifier::greater_than;
         }
         v->finish();
@@ -248,8 +250,7 @@ class Reader {
         o->finish();
         const auto text = o->text(true);
         if (!text.empty()) result.outcome = xml::to_enum(*o, text, "<Outcome>", xml::kOutcomes);
-        if (has_value_element)
-          o->error("a result holds either <Value> or <Outcome>, not both");
+        if (has_value_element) o->error("a result holds either <Value> or <Outcome>, not both");
       }
       bool has_completed = false;
       if (auto c = r.take("Completed", false)) {
@@ -270,8 +271,7 @@ class Reader {
       const bool has_reading = has_value_element || has_outcome_element;
       switch (result.status) {
         case ResultStatus::complete:
-          if (!has_reading)
-            r.error("a complete result needs a <Value> or an <Outcome>");
+          if (!has_reading) r.error("a complete result needs a <Value> or an <Outcome>");
           if (!has_completed) r.error("a complete result needs <Completed> (the date it ended)");
           if (has_expected)
             r.error("a complete result has no <Expected>; that is for pending results");
@@ -287,8 +287,7 @@ class Reader {
           if (has_expected)
             r.error("an invalid result has no <Expected>; a retest is reported as a new CoA");
           break;
-        case ResultStatus::unknown:
-          break;
+        case ResultStatus::unknown: break;
       }
       results.push_back(std::move(result));
     }
@@ -307,7 +306,6 @@ class Reader {
     e.require_empty();
     e.finish();
   }
-
 };
 
 }  // namespace

@@ -32,7 +32,9 @@ std::string der(X509* cert) {
   return out;
 }
 
-std::string fingerprint_sha256(X509* cert) { return sha256_hex(der(cert)); }
+std::string fingerprint_sha256(X509* cert) {
+  return sha256_hex(der(cert));
+}
 
 namespace {
 std::string name_line(X509_NAME* name) {
@@ -44,8 +46,12 @@ std::string name_line(X509_NAME* name) {
 }
 }  // namespace
 
-std::string subject_of(X509* cert) { return name_line(X509_get_subject_name(cert)); }
-std::string issuer_of(X509* cert) { return name_line(X509_get_issuer_name(cert)); }
+std::string subject_of(X509* cert) {
+  return name_line(X509_get_subject_name(cert));
+}
+std::string issuer_of(X509* cert) {
+  return name_line(X509_get_issuer_name(cert));
+}
 
 std::string key_description(X509* cert) {
   EVP_PKEY* key = X509_get0_pubkey(cert);

@@ -6,8 +6,10 @@
 #include <string>
 #include <vector>
 
+// pem.h first: cms.h declares the CMS PEM functions through pem.h's macros.
+#include <openssl/pem.h>
+
 #include <openssl/bio.h>
-#include <openssl/pem.h>  // before cms.h, which declares the CMS PEM functions through its macros
 #include <openssl/cms.h>
 #include <openssl/evp.h>
 #include <openssl/x509.h>

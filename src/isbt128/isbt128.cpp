@@ -5,9 +5,15 @@
 namespace dosegate::isbt128 {
 namespace {
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-bool is_upper(char c) { return c >= 'A' && c <= 'Z'; }
-bool is_lower(char c) { return c >= 'a' && c <= 'z'; }
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+bool is_upper(char c) {
+  return c >= 'A' && c <= 'Z';
+}
+bool is_lower(char c) {
+  return c >= 'a' && c <= 'z';
+}
 
 int mod37_value(char c) {
   if (is_digit(c)) return c - '0';
@@ -43,9 +49,13 @@ bool is_valid_din(std::string_view din) {
   return true;
 }
 
-char din_check_character(std::string_view din) { return mod37_char(check_value(din)); }
+char din_check_character(std::string_view din) {
+  return mod37_char(check_value(din));
+}
 
-std::string din_check_flags(std::string_view din) { return std::to_string(60 + check_value(din)); }
+std::string din_check_flags(std::string_view din) {
+  return std::to_string(60 + check_value(din));
+}
 
 std::string din_eye_readable(std::string_view din) {
   if (din.size() != 13) throw std::invalid_argument("ISBT 128 DIN must have 13 characters");
@@ -81,8 +91,7 @@ bool is_valid_division(DivisionScheme scheme, std::string_view division) {
         if (!is_digit(c)) return false;
       return division != "000000";
     }
-    case DivisionScheme::unknown:
-      break;
+    case DivisionScheme::unknown: break;
   }
   return false;
 }

@@ -34,7 +34,8 @@ int passphrase_callback(char* buf, int size, int /*rwflag*/, void* userdata) {
     state->unavailable = true;
     return -1;
   }
-  const int n = static_cast<int>(std::min<std::size_t>(pass->size(), static_cast<std::size_t>(size)));
+  const int n =
+      static_cast<int>(std::min<std::size_t>(pass->size(), static_cast<std::size_t>(size)));
   std::memcpy(buf, pass->data(), static_cast<std::size_t>(n));
   OPENSSL_cleanse(pass->data(), pass->size());
   return n;
@@ -88,8 +89,9 @@ SignerKey load_signer(const std::string& key_path, const std::string& cert_path,
     const auto detail = crypto::take_errors();
     if (state.unavailable)
       throw Error("key.passphrase-required",
-                  key_path + ": the key is encrypted and there is no terminal to ask for its "
-                             "passphrase; give --passphrase-file FILE");
+                  key_path +
+                      ": the key is encrypted and there is no terminal to ask for its "
+                      "passphrase; give --passphrase-file FILE");
     if (state.given || state.asked)
       throw Error("key.passphrase-wrong",
                   key_path + ": cannot decrypt the key: wrong passphrase (or a damaged key file)");

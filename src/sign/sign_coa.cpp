@@ -21,7 +21,8 @@ namespace {
 void write_atomically(const std::string& path, const std::string& bytes) {
   std::string tmp = path + ".tmp-XXXXXX";
   const int fd = ::mkstemp(tmp.data());
-  if (fd < 0) throw IoError(path + ": cannot create a temporary file beside it: " + std::strerror(errno));
+  if (fd < 0)
+    throw IoError(path + ": cannot create a temporary file beside it: " + std::strerror(errno));
   std::size_t done = 0;
   while (done < bytes.size()) {
     const auto n = ::write(fd, bytes.data() + done, bytes.size() - done);

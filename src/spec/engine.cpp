@@ -142,8 +142,7 @@ class Evaluator {
         add(Severity::error, "criterion.unit-mismatch",
             "'" + c.test + "' is reported in '" + r->value->unit +
                 "' but the specification requires '" + c.unit +
-                "'; dosegate never converts units (ask the laboratory for a CoA in " + c.unit +
-                ")",
+                "'; dosegate never converts units (ask the laboratory for a CoA in " + c.unit + ")",
             location + "/Value");
       } else if (qualified_within(*r->value, *c.range)) {
         row.verdict = Verdict::pass;
@@ -151,8 +150,9 @@ class Evaluator {
         row.verdict = Verdict::fail;
         std::string why;
         if (r->value->qualifier != Qualifier::none)
-          why = "; a result beyond the limit of quantitation passes only when every value it "
-                "allows passes";
+          why =
+              "; a result beyond the limit of quantitation passes only when every value it "
+              "allows passes";
         add(Severity::error, "criterion.failed",
             "'" + c.test + "' is " + describe_result(*r) + "; the specification requires " +
                 spec_text + why,
@@ -170,8 +170,8 @@ class Evaluator {
       } else {
         row.verdict = Verdict::fail;
         add(Severity::error, "criterion.failed",
-            "'" + c.test + "' is '" + *r->outcome + "'; the specification requires '" +
-                *c.outcome + "'",
+            "'" + c.test + "' is '" + *r->outcome + "'; the specification requires '" + *c.outcome +
+                "'",
             location + "/Outcome");
       }
     }
@@ -197,8 +197,8 @@ class Evaluator {
       if (const auto* r = coa_.find_result(m.test))
         evaluate(m, r, label);
       else
-        out_.rows.push_back({m.test, label, m.describe(), "not reported (another of the group is)",
-                             Verdict::info});
+        out_.rows.push_back(
+            {m.test, label, m.describe(), "not reported (another of the group is)", Verdict::info});
     }
   }
 
@@ -242,7 +242,7 @@ class Evaluator {
     // The laboratory's conclusion is about its results; compare it with dosegate's verdict on
     // the results and doses alone, before lot-level checks such as expiry.
     const Decision ours = decide(out_.findings, out_.pending);
-    coa::Conclusion expected = ours == Decision::releasable   ? coa::Conclusion::conforms
+    coa::Conclusion expected = ours == Decision::releasable ? coa::Conclusion::conforms
                                : ours == Decision::rejected ? coa::Conclusion::does_not_conform
                                                             : coa::Conclusion::conforms_pending;
     if (coa_.conclusion == expected) return;

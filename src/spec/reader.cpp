@@ -54,8 +54,8 @@ std::optional<Range> read_range(Element& e, bool& ok) {
   if (!any) return std::nullopt;
   if (range.lower && range.upper) {
     const auto order = range.lower->value <=> range.upper->value;
-    const bool both_inclusive = range.lower->kind == Bound::Kind::at_least &&
-                                range.upper->kind == Bound::Kind::at_most;
+    const bool both_inclusive =
+        range.lower->kind == Bound::Kind::at_least && range.upper->kind == Bound::Kind::at_most;
     if (order > 0 || (order == 0 && !both_inclusive)) {
       e.error("the bounds " + range.describe() +
               " admit no value; the lower bound must be below the upper bound");
@@ -80,8 +80,8 @@ Criterion read_criterion(Element& e, bool in_one_of, std::set<std::string>& seen
   } else {
     ok = false;
   }
-  c.path = "/ReleaseSpecification/" + std::string(in_one_of ? "OneOf/" : "") +
-           "Criterion[@test='" + c.test + "']";
+  c.path = "/ReleaseSpecification/" + std::string(in_one_of ? "OneOf/" : "") + "Criterion[@test='" +
+           c.test + "']";
   c.range = read_range(e, ok);
   if (auto u = e.attribute("unit", false)) {
     if (auto unit = xml::to_unit(e, *u, "attribute 'unit'"))
@@ -116,15 +116,19 @@ Criterion read_criterion(Element& e, bool in_one_of, std::set<std::string>& seen
   if (c.range && c.outcome)
     fail("a criterion is either numeric (bounds with a unit) or qualitative (outcome), not both");
   if (c.range && !has_unit_attr)
-    fail("numeric bounds need attribute 'unit' (e.g. unit=\"%\"); results must carry the same unit");
-  if (c.outcome && has_unit_attr) fail("attribute 'unit' is for numeric bounds, not for an outcome");
+    fail(
+        "numeric bounds need attribute 'unit' (e.g. unit=\"%\"); results must carry the same unit");
+  if (c.outcome && has_unit_attr)
+    fail("attribute 'unit' is for numeric bounds, not for an outcome");
   if (!c.range && !c.outcome && has_unit_attr) fail("attribute 'unit' without any bound");
   if (!c.range && !c.outcome && !c.report_only)
-    fail("a criterion needs bounds (at-least, greater-than, at-most, less-than), an outcome, or "
-         "report-only=\"true\"");
+    fail(
+        "a criterion needs bounds (at-least, greater-than, at-most, less-than), an outcome, or "
+        "report-only=\"true\"");
   if (c.report_only && c.may_be_pending)
-    fail("report-only and may-be-pending together make no sense: a report-only test never "
-         "blocks release");
+    fail(
+        "report-only and may-be-pending together make no sense: a report-only test never "
+        "blocks release");
   if (in_one_of && c.report_only)
     fail("report-only is not allowed inside <OneOf>: a OneOf requires a passing result");
   return c;
@@ -189,21 +193,20 @@ Specification read(std::string_view bytes, std::string_view file_name) {
           for (auto& c : g->take_all("Criterion", 2)) {
             group.members.push_back(read_criterion(c, true, seen, ok));
           }
-          if (group.members.size() < 2)
-            g->error("<OneOf> needs at least two <Criterion> elements");
+          if (group.members.size() < 2) g->error("<OneOf> needs at least two <Criterion> elements");
           g->finish();
           s.rules.emplace_back(std::move(group));
           continue;
         }
         break;
       }
-      if (s.rules.empty())
-        root->error("a specification needs at least one <Criterion> or <OneOf>");
+      if (s.rules.empty()) root->error("a specification needs at least one <Criterion> or <OneOf>");
       if (auto d = root->take("DoseViableCells", false)) {
         s.dose_viable_cells = read_range(*d, ok);
         if (!s.dose_viable_cells)
-          d->error("<DoseViableCells> needs at least one bound (at-least, greater-than, "
-                   "at-most, less-than)");
+          d->error(
+              "<DoseViableCells> needs at least one bound (at-least, greater-than, "
+              "at-most, less-than)");
         d->require_empty();
         d->finish();
       }
@@ -212,8 +215,10 @@ Specification read(std::string_view bytes, std::string_view file_name) {
           int minutes = 0;
           bool good = !m->empty() && m->size() <= 5;
           for (char ch : *m) {
-            if (ch < '0' || ch > '9') good = false;
-            else minutes = minutes * 10 + (ch - '0');
+            if (ch < '0' || ch > '9')
+              good = false;
+            else
+              minutes = minutes * 10 + (ch - '0');
           }
           if (good && minutes >= 1 && minutes <= 10080)
             s.use_within_after_thaw_minutes = minutes;
@@ -292,8 +297,10 @@ std::string Range::describe() const {
 
 std::string Criterion::describe() const {
   std::string out;
-  if (range) out = range->describe() + " " + unit;
-  else if (outcome) out = *outcome;
+  if (range)
+    out = range->describe() + " " + unit;
+  else if (outcome)
+    out = *outcome;
   if (report_only) out = out.empty() ? "report only" : out + " (report only)";
   return out;
 }

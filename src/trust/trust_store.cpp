@@ -34,19 +34,22 @@ std::vector<X509Ptr> certificates(const std::string& file) {
   try {
     return crypto::read_pem_certificates(file);
   } catch (const IoError& e) {
-    throw TrustError(std::string(e.what()) + " (every *.pem in a trust directory must hold "
-                                              "PEM certificates)");
+    throw TrustError(std::string(e.what()) +
+                     " (every *.pem in a trust directory must hold "
+                     "PEM certificates)");
   }
 }
 
-bool self_signed(X509* c) { return X509_check_issued(c, c) == X509_V_OK; }
+bool self_signed(X509* c) {
+  return X509_check_issued(c, c) == X509_V_OK;
+}
 
 std::string asn1_time(const ASN1_TIME* t) {
   std::tm tm{};
   if (!t || ASN1_TIME_to_tm(t, &tm) != 1) return "";
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
   return buf;
 }
 
@@ -71,7 +74,9 @@ struct ChainError {
 
 }  // namespace
 
-const char* directory_of(Role role) { return role == Role::lab ? "labs" : "releasers"; }
+const char* directory_of(Role role) {
+  return role == Role::lab ? "labs" : "releasers";
+}
 
 Signer describe(X509* cert) {
   Signer s;
@@ -100,8 +105,9 @@ TrustStore::TrustStore(const std::string& dir) : dir_(dir) {
     }
   }
   if (anchors_.empty())
-    throw TrustError(dir + "/anchors: no trusted root certificate (*.pem); a trust directory "
-                           "needs at least one anchor");
+    throw TrustError(dir +
+                     "/anchors: no trusted root certificate (*.pem); a trust directory "
+                     "needs at least one anchor");
   for (const auto& f : pem_files(dir + "/intermediates")) {
     for (auto& c : certificates(f)) {
       if (self_signed(c.get()))
@@ -133,8 +139,8 @@ crypto::X509StorePtr TrustStore::make_store(Instant at, bool with_intermediates)
     for (const auto& c : intermediates_) X509_STORE_add_cert(store.get(), c.get());
   for (const auto& c : crls_) X509_STORE_add_crl(store.get(), c.get());
   X509_VERIFY_PARAM* param = X509_STORE_get0_param(store.get());
-  X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL |
-                                         X509_V_FLAG_X509_STRICT);
+  X509_VERIFY_PARAM_set_flags(
+      param, X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL | X509_V_FLAG_X509_STRICT);
   X509_VERIFY_PARAM_set_time(param, static_cast<time_t>(at.time_since_epoch().count()));
   X509_VERIFY_PARAM_set_purpose(param, X509_PURPOSE_SMIME_SIGN);
   // 112-bit security: refuses RSA and DSA keys under 2048 bits and SHA-1 signatures.
@@ -174,13 +180,13 @@ Finding chain_finding(const ChainError& e, const std::string& location) {
               location};
     case X509_V_ERR_CRL_HAS_EXPIRED:
       return {"signature.crl-expired", Severity::error,
-              "the CRL covering " + who + " has expired (its nextUpdate is before the "
-                                          "verification time); install a current CRL",
+              "the CRL covering " + who +
+                  " has expired (its nextUpdate is before the "
+                  "verification time); install a current CRL",
               location};
     case X509_V_ERR_CRL_NOT_YET_VALID:
       return {"signature.crl-not-yet-valid", Severity::error,
-              "the CRL covering " + who + " is not yet valid at the verification time",
-              location};
+              "the CRL covering " + who + " is not yet valid at the verification time", location};
     case X509_V_ERR_UNABLE_TO_GET_CRL_ISSUER:
     case X509_V_ERR_CRL_SIGNATURE_FAILURE:
     case X509_V_ERR_UNABLE_TO_DECRYPT_CRL_SIGNATURE:
@@ -198,12 +204,12 @@ Finding chain_finding(const ChainError& e, const std::string& location) {
     case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
     case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
       return {"signature.untrusted", Severity::error,
-              who + " does not chain to an anchor of the trust directory (" + why + ")",
-              location};
+              who + " does not chain to an anchor of the trust directory (" + why + ")", location};
     case X509_V_ERR_INVALID_PURPOSE:
       return {"signature.certificate-purpose", Severity::error,
-              who + " is not valid for signing documents: it needs extendedKeyUsage "
-                    "emailProtection and keyUsage digitalSignature or nonRepudiation",
+              who +
+                  " is not valid for signing documents: it needs extendedKeyUsage "
+                  "emailProtection and keyUsage digitalSignature or nonRepudiation",
               location};
     case X509_V_ERR_EE_KEY_TOO_SMALL:
     case X509_V_ERR_CA_KEY_TOO_SMALL:
@@ -213,8 +219,7 @@ Finding chain_finding(const ChainError& e, const std::string& location) {
     case X509_V_ERR_CA_MD_TOO_WEAK:
       return {"signature.weak-algorithm", Severity::error,
               who + " is signed with a weak digest (SHA-1 or older)", location};
-    default:
-      return {"signature.chain-invalid", Severity::error, who + ": " + why, location};
+    default: return {"signature.chain-invalid", Severity::error, who + ": " + why, location};
   }
 }
 
@@ -239,18 +244,19 @@ TrustStore::Check TrustStore::check(X509* leaf, const std::vector<X509*>& extra,
   Collector collector;
   crypto::X509StoreCtxPtr ctx(X509_STORE_CTX_new());
   if (!ctx || X509_STORE_CTX_init(ctx.get(), store.get(), leaf, untrusted.get()) != 1)
-    throw Error("crypto.failure", "cannot set up certificate verification: " + crypto::take_errors());
+    throw Error("crypto.failure",
+                "cannot set up certificate verification: " + crypto::take_errors());
   X509_STORE_CTX_set_ex_data(ctx.get(), g_collector_index, &collector);
   X509_STORE_CTX_set_verify_cb(ctx.get(), record_error);
   const int rc = X509_verify_cert(ctx.get());
   crypto::take_errors();
   if (rc != 1 && collector.errors.empty())
-    collector.errors.push_back(ChainError{X509_STORE_CTX_get_error(ctx.get()), 0, out.signer.subject});
+    collector.errors.push_back(
+        ChainError{X509_STORE_CTX_get_error(ctx.get()), 0, out.signer.subject});
 
-  const bool untrusted_chain = std::any_of(collector.errors.begin(), collector.errors.end(),
-                                           [](const ChainError& e) {
-                                             return chain_finding(e, "").code == "signature.untrusted";
-                                           });
+  const bool untrusted_chain = std::any_of(
+      collector.errors.begin(), collector.errors.end(),
+      [](const ChainError& e) { return chain_finding(e, "").code == "signature.untrusted"; });
   for (const auto& e : collector.errors) {
     auto f = chain_finding(e, location);
     // Without a chain to an anchor, CRL findings only repeat that the issuer is unknown.
@@ -274,7 +280,8 @@ TrustStore::Check TrustStore::check(X509* leaf, const std::vector<X509*>& extra,
   const auto& allowed = role == Role::lab ? labs_ : releasers_;
   const auto& other = role == Role::lab ? releasers_ : labs_;
   auto find = [&](const auto& list) {
-    return std::find_if(list.begin(), list.end(), [&](const auto& p) { return p.first == leaf_der; });
+    return std::find_if(list.begin(), list.end(),
+                        [&](const auto& p) { return p.first == leaf_der; });
   };
   if (find(allowed) == allowed.end()) {
     const auto in_other = find(other);
@@ -282,8 +289,8 @@ TrustStore::Check TrustStore::check(X509* leaf, const std::vector<X509*>& extra,
       out.findings.push_back(
           {"signature.wrong-role", Severity::error,
            std::string("the signer '") + out.signer.subject + "' is allowed to sign " +
-               (role == Role::lab ? "release records (" : "CoAs (") + in_other->second +
-               "), not " + (role == Role::lab ? "CoAs" : "release records"),
+               (role == Role::lab ? "release records (" : "CoAs (") + in_other->second + "), not " +
+               (role == Role::lab ? "CoAs" : "release records"),
            location});
     } else {
       out.findings.push_back({"signature.signer-not-authorized", Severity::error,

@@ -46,7 +46,6 @@ class TrustStore {
   crypto::X509StorePtr make_store(Instant at, bool with_intermediates = false) const;
 
  private:
-
   std::string dir_;
   std::vector<crypto::X509Ptr> anchors_;
   std::vector<crypto::X509Ptr> intermediates_;

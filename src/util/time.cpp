@@ -35,16 +35,14 @@ std::optional<Date> parse_date(std::string_view text) {
 }
 
 std::optional<Instant> parse_utc_instant(std::string_view text) {
-  if (text.size() != 20 || text[10] != 'T' || text[13] != ':' || text[16] != ':' ||
-      text[19] != 'Z')
+  if (text.size() != 20 || text[10] != 'T' || text[13] != ':' || text[16] != ':' || text[19] != 'Z')
     return std::nullopt;
   const auto day = parse_ymd(text.substr(0, 10));
   int h = 0, mi = 0, s = 0;
   if (!day || !digits(text, 11, 2, h) || !digits(text, 14, 2, mi) || !digits(text, 17, 2, s))
     return std::nullopt;
   if (h > 23 || mi > 59 || s > 59) return std::nullopt;
-  return Instant{*day} + std::chrono::hours{h} + std::chrono::minutes{mi} +
-         std::chrono::seconds{s};
+  return Instant{*day} + std::chrono::hours{h} + std::chrono::minutes{mi} + std::chrono::seconds{s};
 }
 
 std::string format_date(Date date) {

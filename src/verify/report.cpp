@@ -16,8 +16,7 @@ std::string pad(const std::string& s, std::size_t width) {
 
 std::string verdict_label(Verdict v) {
   std::string s = to_string(v);
-  if (v == Verdict::fail || v == Verdict::missing || v == Verdict::invalid ||
-      v == Verdict::unknown)
+  if (v == Verdict::fail || v == Verdict::missing || v == Verdict::invalid || v == Verdict::unknown)
     std::transform(s.begin(), s.end(), s.begin(), [](char c) {
       return static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
     });
@@ -62,8 +61,8 @@ std::string decision_line(const VerifyReport& r) {
         ++errors;
         if (std::find(codes.begin(), codes.end(), f.code) == codes.end()) codes.push_back(f.code);
       }
-      return "Decision: REJECTED: " + std::to_string(errors) + " error" +
-             (errors == 1 ? "" : "s") + " (" + text::join(codes, ", ") + ")";
+      return "Decision: REJECTED: " + std::to_string(errors) + " error" + (errors == 1 ? "" : "s") +
+             " (" + text::join(codes, ", ") + ")";
     }
     case Decision::unknown: break;
   }
@@ -94,18 +93,20 @@ void print_text(const VerifyReport& r, std::ostream& out) {
                                (c.lot.doses.size() == 1 ? "" : "s")});
   }
   const auto& s = r.specification;
-  head.push_back({"Specification", s.id + " version " + s.version + " (" + s.origin + "): " + s.title});
+  head.push_back(
+      {"Specification", s.id + " version " + s.version + " (" + s.origin + "): " + s.title});
   head.push_back({"Spec SHA-256", s.sha256});
-  head.push_back({"Signature", std::string(r.signature.verified ? "VERIFIED" : "NOT VERIFIED") +
-                                   ", " + r.signature.method +
-                                   (r.signature.algorithm.empty() ? "" : ", " + r.signature.algorithm) +
-                                   ": " + r.signature.detail});
+  head.push_back(
+      {"Signature", std::string(r.signature.verified ? "VERIFIED" : "NOT VERIFIED") + ", " +
+                        r.signature.method +
+                        (r.signature.algorithm.empty() ? "" : ", " + r.signature.algorithm) + ": " +
+                        r.signature.detail});
   if (r.signature.signer) {
     const auto& g = *r.signature.signer;
     head.push_back({"Signer", g.subject});
     head.push_back({"Signer issuer", g.issuer});
-    head.push_back({"Signer SHA-256", g.sha256 + " (" + g.key + ", valid " + g.not_before +
-                                          " to " + g.not_after + ")"});
+    head.push_back({"Signer SHA-256", g.sha256 + " (" + g.key + ", valid " + g.not_before + " to " +
+                                          g.not_after + ")"});
   }
   head.push_back({"Checked as of", format_instant(r.as_of)});
   out << "dosegate verify\n";
@@ -126,9 +127,11 @@ void print_text(const VerifyReport& r, std::ostream& out) {
     table(out, rows);
 
     out << "\nDoses (viable cells per dose)\n";
-    std::vector<std::vector<std::string>> doses{{"DIVISION", "VIABLE CELLS", "SPECIFICATION", "VERDICT"}};
+    std::vector<std::vector<std::string>> doses{
+        {"DIVISION", "VIABLE CELLS", "SPECIFICATION", "VERDICT"}};
     for (const auto& d : r.evaluation.doses)
-      doses.push_back({d.division, d.viable_cells, d.specification.empty() ? "none" : d.specification,
+      doses.push_back({d.division, d.viable_cells,
+                       d.specification.empty() ? "none" : d.specification,
                        verdict_label(d.verdict)});
     table(out, doses);
 

@@ -46,7 +46,8 @@ std::optional<std::string> check_signature(const VerifyOptions& options, const s
       sig.method = "none";
       findings.push_back(Finding{"signature.missing", Severity::error,
                                  "the CoA is not signed: it holds no enveloped ds:Signature and "
-                                 "no detached signature " + options.coa_path +
+                                 "no detached signature " +
+                                     options.coa_path +
                                      ".p7s lies beside it (give one with --signature)",
                                  kRoot});
     } else {

@@ -28,10 +28,12 @@ std::string path_of(pugi::xml_node node) {
   return path.empty() ? "/" : path;
 }
 
-constexpr unsigned kParseFlags = pugi::parse_default | pugi::parse_doctype | pugi::parse_pi |
-                                 pugi::parse_declaration;
+constexpr unsigned kParseFlags =
+    pugi::parse_default | pugi::parse_doctype | pugi::parse_pi | pugi::parse_declaration;
 
-bool is_whitespace_only(std::string_view s) { return text::trim(s).empty(); }
+bool is_whitespace_only(std::string_view s) {
+  return text::trim(s).empty();
+}
 
 std::string shorten(std::string_view s) {
   std::string t = text::collapse(s);
@@ -68,8 +70,8 @@ Document::Document(std::string_view bytes, std::string file, std::vector<Diagnos
                     "the document is not valid UTF-8 (dosegate reads UTF-8 documents only)");
     return;
   }
-  const auto result = doc_.load_buffer(bytes_.data(), bytes_.size(), kParseFlags,
-                                       pugi::encoding_utf8);
+  const auto result =
+      doc_.load_buffer(bytes_.data(), bytes_.size(), kParseFlags, pugi::encoding_utf8);
   if (!result) {
     error_at_offset(result.offset, "/",
                     std::string("not well-formed XML: ") + result.description());
@@ -82,9 +84,10 @@ Document::Document(std::string_view bytes, std::string file, std::vector<Diagnos
       case pugi::node_declaration: {
         const auto enc = n.attribute("encoding");
         if (enc && lower(enc.value()) != "utf-8") {
-          error_at(n, "/", std::string("the XML declaration names encoding '") + enc.value() +
-                              "'; dosegate reads UTF-8 documents only (re-save as UTF-8 and "
-                              "declare encoding=\"UTF-8\")");
+          error_at(n, "/",
+                   std::string("the XML declaration names encoding '") + enc.value() +
+                       "'; dosegate reads UTF-8 documents only (re-save as UTF-8 and "
+                       "declare encoding=\"UTF-8\")");
           ok = false;
         }
         break;
@@ -98,8 +101,9 @@ Document::Document(std::string_view bytes, std::string file, std::vector<Diagnos
       case pugi::node_element:
         ++roots;
         if (roots > 1) {
-          error_at(n, "/", std::string("a second root element <") + n.name() +
-                              "> follows the document element");
+          error_at(
+              n, "/",
+              std::string("a second root element <") + n.name() + "> follows the document element");
           ok = false;
         }
         break;
@@ -110,8 +114,7 @@ Document::Document(std::string_view bytes, std::string file, std::vector<Diagnos
           ok = false;
         }
         break;
-      default:
-        break;
+      default: break;
     }
   }
   // Processing instructions are refused anywhere: nothing in a CoA or specification needs
@@ -121,8 +124,8 @@ Document::Document(std::string_view bytes, std::string file, std::vector<Diagnos
     bool found = false;
     bool for_each(pugi::xml_node& n) override {
       if (n.type() == pugi::node_pi) {
-        self->error_at(n, path_of(n.parent()), std::string("processing instruction <?") + n.name() +
-                                  "?> is not allowed");
+        self->error_at(n, path_of(n.parent()),
+                       std::string("processing instruction <?") + n.name() + "?> is not allowed");
         found = true;
       }
       return true;
@@ -152,8 +155,7 @@ void Document::error_at_offset(std::ptrdiff_t offset, const std::string& path,
   errors_.push_back(Diagnostic{file_, line, column, path, message});
 }
 
-void Document::error_at(pugi::xml_node node, const std::string& path,
-                        const std::string& message) {
+void Document::error_at(pugi::xml_node node, const std::string& path, const std::string& message) {
   std::ptrdiff_t offset = node ? node.offset_debug() : -1;
   // pugixml reports the offset of a name or of the content; point at the markup's '<'.
   if (offset > 0 && static_cast<std::size_t>(offset) <= bytes_.size() &&
@@ -192,8 +194,8 @@ std::optional<QName> Document::resolve(std::string_view raw, const NsScope& scop
   for (auto it = scope.rbegin(); it != scope.rend(); ++it)
     if (it->first == prefix) return QName{it->second, local};
   if (prefix.empty()) return QName{"", local};
-  error_at(at, path, "namespace prefix '" + prefix + "' of '" + std::string(raw) +
-                         "' is not declared");
+  error_at(at, path,
+           "namespace prefix '" + prefix + "' of '" + std::string(raw) + "' is not declared");
   return std::nullopt;
 }
 
@@ -216,7 +218,10 @@ std::optional<Element> Document::root(const QName& expected) {
 // Element
 
 Element::Element(Document& doc, pugi::xml_node node, QName name, std::string path, NsScope scope)
-    : doc_(&doc), node_(node), name_(std::move(name)), path_(std::move(path)),
+    : doc_(&doc),
+      node_(node),
+      name_(std::move(name)),
+      path_(std::move(path)),
       scope_(std::move(scope)) {
   // pugixml keeps duplicate attributes; XML forbids them.
   std::vector<std::string_view> seen;
@@ -228,7 +233,9 @@ Element::Element(Document& doc, pugi::xml_node node, QName name, std::string pat
   }
 }
 
-void Element::error(const std::string& message) const { doc_->error_at(node_, path_, message); }
+void Element::error(const std::string& message) const {
+  doc_->error_at(node_, path_, message);
+}
 
 std::optional<std::string> Element::attribute(std::string_view name, bool required) {
   known_attributes_.emplace_back(name);
@@ -246,8 +253,9 @@ std::string Element::text(bool require_non_empty) {
     if (c.type() == pugi::node_pcdata || c.type() == pugi::node_cdata) {
       value += c.value();
     } else if (c.type() == pugi::node_element) {
-      doc_->error_at(c, path_, std::string("element <") + c.name() + "> is not allowed inside <" +
-                                   name_.local + ">, which holds text only");
+      doc_->error_at(c, path_,
+                     std::string("element <") + c.name() + "> is not allowed inside <" +
+                         name_.local + ">, which holds text only");
       clean = false;
     }
   }
@@ -316,12 +324,11 @@ std::optional<Element> Element::take(std::string_view local, bool required, cons
   auto order = [&](const QName& q) { return std::find(allowed_.begin(), allowed_.end(), q); };
   while (cursor != children_.end() && !(cursor->name == want) &&
          order(cursor->name) < order(want) &&
-         std::any_of(children_.begin(), cursor, [&](const Child& ch) {
-           return ch.consumed && ch.name == cursor->name;
-         })) {
+         std::any_of(children_.begin(), cursor,
+                     [&](const Child& ch) { return ch.consumed && ch.name == cursor->name; })) {
     cursor->consumed = true;
-    doc_->error_at(cursor->node, path_ + "/" + cursor->name.local + "[" +
-                                     std::to_string(cursor->index) + "]",
+    doc_->error_at(cursor->node,
+                   path_ + "/" + cursor->name.local + "[" + std::to_string(cursor->index) + "]",
                    "<" + cursor->name.local + "> appears more than once inside <" + name_.local +
                        ">; it may appear once");
     cursor = std::find_if(cursor, children_.end(), [](const Child& ch) { return !ch.consumed; });
@@ -378,7 +385,8 @@ void Element::finish() {
     if (n == "xmlns" || n.substr(0, 6) == "xmlns:") continue;
     if (std::find(known_attributes_.begin(), known_attributes_.end(), n) ==
         known_attributes_.end()) {
-      std::string allowed = known_attributes_.empty() ? "none" : text::join(known_attributes_, ", ");
+      std::string allowed =
+          known_attributes_.empty() ? "none" : text::join(known_attributes_, ", ");
       error("unknown attribute '" + std::string(n) + "' on <" + name_.local +
             ">; allowed: " + allowed);
     }
@@ -394,8 +402,9 @@ void Element::finish() {
 void Element::require_empty() {
   for (auto c : node_.children()) {
     if (c.type() == pugi::node_element) {
-      doc_->error_at(c, path_, std::string("element <") + c.name() + "> is not allowed inside <" +
-                                   name_.local + ">, which must be empty");
+      doc_->error_at(c, path_,
+                     std::string("element <") + c.name() + "> is not allowed inside <" +
+                         name_.local + ">, which must be empty");
     } else if ((c.type() == pugi::node_pcdata || c.type() == pugi::node_cdata) &&
                !is_whitespace_only(c.value())) {
       error("text '" + shorten(c.value()) + "' is not allowed inside <" + name_.local +

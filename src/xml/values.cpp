@@ -4,12 +4,33 @@
 
 namespace dosegate::xml {
 
-const std::initializer_list<const char*> kTestCodes = {
-    "cd73", "cd90", "cd105", "cd34", "cd45", "cd14", "cd11b", "cd19", "cd79a", "hla-dr",
-    "viability-post-thaw", "viability-pre-freeze", "viable-cell-count", "sterility",
-    "mycoplasma", "endotoxin", "str-identity", "potency-ido", "potency-tcell-suppression",
-    "karyotype", "appearance", "cd9", "cd63", "cd81", "calnexin", "particle-size-mode",
-    "particle-concentration"};
+const std::initializer_list<const char*> kTestCodes = {"cd73",
+                                                       "cd90",
+                                                       "cd105",
+                                                       "cd34",
+                                                       "cd45",
+                                                       "cd14",
+                                                       "cd11b",
+                                                       "cd19",
+                                                       "cd79a",
+                                                       "hla-dr",
+                                                       "viability-post-thaw",
+                                                       "viability-pre-freeze",
+                                                       "viable-cell-count",
+                                                       "sterility",
+                                                       "mycoplasma",
+                                                       "endotoxin",
+                                                       "str-identity",
+                                                       "potency-ido",
+                                                       "potency-tcell-suppression",
+                                                       "karyotype",
+                                                       "appearance",
+                                                       "cd9",
+                                                       "cd63",
+                                                       "cd81",
+                                                       "calnexin",
+                                                       "particle-size-mode",
+                                                       "particle-concentration"};
 const std::initializer_list<const char*> kOutcomes = {
     "no-growth", "growth", "not-detected", "detected", "match", "no-match", "normal", "abnormal"};
 const std::initializer_list<const char*> kSources = {"wharton-jelly", "umbilical-cord",
@@ -69,7 +90,8 @@ std::optional<std::string> to_identifier(Element& at, const std::string& value,
   return std::nullopt;
 }
 
-std::optional<std::string> to_token(Element& at, const std::string& value, const std::string& what) {
+std::optional<std::string> to_token(Element& at, const std::string& value,
+                                    const std::string& what) {
   auto collapsed = text::collapse(value);
   if (!collapsed.empty()) return collapsed;
   at.error(what + " is empty; it must hold a value");
@@ -81,8 +103,9 @@ std::optional<std::string> to_unit(Element& at, const std::string& value, const 
   for (char c : value)
     if (c == ' ' || c == '\t' || c == '\r' || c == '\n') ok = false;
   if (ok) return value;
-  at.error(what + ": '" + value + "' is not a unit; write 1 to 32 characters without spaces, "
-                                  "such as %, EU/mL or nm");
+  at.error(what + ": '" + value +
+           "' is not a unit; write 1 to 32 characters without spaces, "
+           "such as %, EU/mL or nm");
   return std::nullopt;
 }
 

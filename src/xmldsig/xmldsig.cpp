@@ -81,8 +81,8 @@ struct KeyFree {
 constexpr int kParseOptions = XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING;
 
 DocPtr parse(std::string_view bytes, const std::string& file) {
-  return DocPtr(xmlReadMemory(bytes.data(), static_cast<int>(bytes.size()), file.c_str(),
-                              nullptr, kParseOptions));
+  return DocPtr(xmlReadMemory(bytes.data(), static_cast<int>(bytes.size()), file.c_str(), nullptr,
+                              kParseOptions));
 }
 
 bool is_dsig(const xmlNode* n, const char* local) {
@@ -158,10 +158,10 @@ void check_profile(xmlNode* sig, std::vector<Finding>& out, std::string& algorit
   } else if (method == kRsaSha256) {
     algorithm = "RSA-SHA256";
   } else {
-    out.push_back(finding(mentions_sha1(method) ? "signature.weak-algorithm"
-                                                : "signature.algorithm-not-allowed",
-                          "signature method '" + method +
-                              "' is not accepted; dosegate accepts RSA-SHA256 and ECDSA-SHA256"));
+    out.push_back(finding(
+        mentions_sha1(method) ? "signature.weak-algorithm" : "signature.algorithm-not-allowed",
+        "signature method '" + method +
+            "' is not accepted; dosegate accepts RSA-SHA256 and ECDSA-SHA256"));
   }
   std::size_t references = 0;
   for (std::size_t i = 2; i < si.size(); ++i) {
@@ -172,10 +172,10 @@ void check_profile(xmlNode* sig, std::vector<Finding>& out, std::string& algorit
     ++references;
     xmlNode* ref = si[i];
     if (!has_attr(ref, "URI") || attr(ref, "URI") != "")
-      out.push_back(finding("signature.reference",
-                            "the Reference must cover the whole document (URI=\"\"); found " +
-                                (has_attr(ref, "URI") ? "URI=\"" + attr(ref, "URI") + "\""
-                                                      : std::string("no URI"))));
+      out.push_back(finding(
+          "signature.reference",
+          "the Reference must cover the whole document (URI=\"\"); found " +
+              (has_attr(ref, "URI") ? "URI=\"" + attr(ref, "URI") + "\"" : std::string("no URI"))));
     bool enveloped = false;
     for (xmlNode* part : element_children(ref)) {
       if (is_dsig(part, "Transforms")) {
@@ -196,19 +196,19 @@ void check_profile(xmlNode* sig, std::vector<Finding>& out, std::string& algorit
       } else if (is_dsig(part, "DigestMethod")) {
         const auto alg = attr(part, "Algorithm");
         if (alg != kSha256)
-          out.push_back(finding(mentions_sha1(alg) ? "signature.weak-algorithm"
-                                                   : "signature.algorithm-not-allowed",
-                                "digest method '" + alg + "' is not accepted; use SHA-256"));
+          out.push_back(finding(
+              mentions_sha1(alg) ? "signature.weak-algorithm" : "signature.algorithm-not-allowed",
+              "digest method '" + alg + "' is not accepted; use SHA-256"));
       }
     }
     if (!enveloped)
-      out.push_back(finding("signature.reference",
-                            "the Reference lacks the enveloped-signature transform"));
+      out.push_back(
+          finding("signature.reference", "the Reference lacks the enveloped-signature transform"));
   }
   if (references != 1)
-    out.push_back(finding("signature.reference",
-                          "SignedInfo holds " + std::to_string(references) +
-                              " References; exactly one (URI=\"\") is allowed"));
+    out.push_back(
+        finding("signature.reference", "SignedInfo holds " + std::to_string(references) +
+                                           " References; exactly one (URI=\"\") is allowed"));
   if (is_dsig(keyinfo, "KeyInfo")) {
     std::size_t certificates = 0;
     for (xmlNode* k : element_children(keyinfo)) {
@@ -281,9 +281,9 @@ Verified verify_enveloped(std::string_view bytes, const std::string& file) {
                                  "the document has a DOCTYPE; it can change what readers see "
                                  "after signing, so a signed CoA must not have one"));
   if (signatures.size() > 1) {
-    v.findings.push_back(finding("signature.multiple",
-                                 "the document holds " + std::to_string(signatures.size()) +
-                                     " ds:Signature elements; exactly one is allowed"));
+    v.findings.push_back(
+        finding("signature.multiple", "the document holds " + std::to_string(signatures.size()) +
+                                          " ds:Signature elements; exactly one is allowed"));
     return v;
   }
   xmlNode* sig = signatures[0];
@@ -291,8 +291,8 @@ Verified verify_enveloped(std::string_view bytes, const std::string& file) {
   for (xmlNode* c = root->children; c; c = c->next)
     if (c->type == XML_ELEMENT_NODE) last = c;
   if (sig->parent != root || sig != last) {
-    v.findings.push_back(finding("signature.misplaced",
-                                 "ds:Signature must be the last child of the root element"));
+    v.findings.push_back(
+        finding("signature.misplaced", "ds:Signature must be the last child of the root element"));
     return v;
   }
   check_profile(sig, v.findings, v.algorithm);
@@ -353,7 +353,8 @@ Verified verify_enveloped(std::string_view bytes, const std::string& file) {
     crypto::take_errors();
     return v;
   }
-  auto* ref = static_cast<xmlSecDSigReferenceCtx*>(xmlSecPtrListGetItem(&ctx->signedInfoReferences, 0));
+  auto* ref =
+      static_cast<xmlSecDSigReferenceCtx*>(xmlSecPtrListGetItem(&ctx->signedInfoReferences, 0));
   xmlSecBuffer* pre = ref ? xmlSecTransformMemBufGetBuffer(ref->preDigestMemBufMethod) : nullptr;
   if (!pre) throw Error("crypto.failure", "xmlsec kept no pre-digest buffer for the Reference");
   v.signed_content = std::string(reinterpret_cast<const char*>(xmlSecBufferGetData(pre)),
@@ -405,10 +406,9 @@ std::string sign_enveloped(std::string_view bytes, const std::string& file, EVP_
     throw Error("crypto.failure", "cannot hand the key to xmlsec: " + t_xmlsec_errors);
   auto add_cert = [&](X509* c) {
     const std::string d = crypto::der(c);
-    if (xmlSecOpenSSLAppKeyCertLoadMemory(sec_key.get(),
-                                          reinterpret_cast<const xmlSecByte*>(d.data()),
-                                          static_cast<xmlSecSize>(d.size()),
-                                          xmlSecKeyDataFormatDer) < 0)
+    if (xmlSecOpenSSLAppKeyCertLoadMemory(
+            sec_key.get(), reinterpret_cast<const xmlSecByte*>(d.data()),
+            static_cast<xmlSecSize>(d.size()), xmlSecKeyDataFormatDer) < 0)
       throw Error("crypto.failure", "cannot attach a certificate to the key: " + t_xmlsec_errors);
   };
   add_cert(cert);

@@ -21,9 +21,9 @@ struct Verified {
   // The bytes the signature covers: the reference's pre-digest buffer (exclusive c14n,
   // comment-free, without the Signature). Business data is read from these only.
   std::optional<std::string> signed_content;
-  crypto::X509Ptr signer;                  // the certificate whose key verified the signature
-  std::vector<crypto::X509Ptr> extra;      // the other certificates of X509Data
-  std::string algorithm;                   // "ECDSA-SHA256" or "RSA-SHA256"
+  crypto::X509Ptr signer;              // the certificate whose key verified the signature
+  std::vector<crypto::X509Ptr> extra;  // the other certificates of X509Data
+  std::string algorithm;               // "ECDSA-SHA256" or "RSA-SHA256"
 };
 
 // Checks the profile and the cryptography. Certificate trust is the caller's business (one

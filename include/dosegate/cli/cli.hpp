@@ -11,8 +11,9 @@
 namespace dosegate::cli {
 
 // Exit codes, the same for every command (README "Exit codes").
-inline constexpr int kYes = 0;     // releasable (also with allowed pending tests), released, GO, intact
-inline constexpr int kNo = 1;      // rejected for a reason found in the documents, NO-GO, tampered
+inline constexpr int kYes =
+    0;                         // releasable (also with allowed pending tests), released, GO, intact
+inline constexpr int kNo = 1;  // rejected for a reason found in the documents, NO-GO, tampered
 inline constexpr int kCannot = 2;  // usage error, unreadable input, invalid specification or trust
 
 struct Environment {

@@ -33,8 +33,8 @@ struct Range {
 
 struct Criterion {
   std::string test;
-  std::optional<Range> range;  // numeric criteria
-  std::string unit;            // required with a range
+  std::optional<Range> range;          // numeric criteria
+  std::string unit;                    // required with a range
   std::optional<std::string> outcome;  // qualitative criteria
   bool may_be_pending = false;
   bool report_only = false;

@@ -24,11 +24,11 @@ struct VerifyOptions {
 };
 
 struct SignatureStatus {
-  std::string method;  // "enveloped XML-DSig", "detached CMS (FILE)" or "none"
+  std::string method;     // "enveloped XML-DSig", "detached CMS (FILE)" or "none"
   std::string algorithm;  // "ECDSA-SHA256", ...
   bool verified = false;  // the signature verifies and the signer may sign CoAs
   std::optional<Signer> signer;
-  std::string detail;     // one line: what was verified, or why not
+  std::string detail;  // one line: what was verified, or why not
 };
 
 struct VerifyReport {
@@ -37,9 +37,9 @@ struct VerifyReport {
   std::optional<coa::Certificate> certificate;  // absent when the CoA is malformed
   spec::Specification specification;
   SignatureStatus signature;
-  bool evaluated = false;          // business data is read only from verified signed content
-  Evaluation evaluation;           // empty unless evaluated
-  std::vector<Finding> findings;   // every finding: reader, signature, evaluation
+  bool evaluated = false;         // business data is read only from verified signed content
+  Evaluation evaluation;          // empty unless evaluated
+  std::vector<Finding> findings;  // every finding: reader, signature, evaluation
   Decision decision = Decision::unknown;
   Instant as_of{};
 };
