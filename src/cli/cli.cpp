@@ -51,6 +51,25 @@ int usage_error(std::ostream& err, const std::string& command, const std::string
   return kCannot;
 }
 
+// Parses a command's options; every argument that is not an option is a positional file.
+po::variables_map parse(const std::vector<std::string>& args, const po::options_description& opts) {
+  po::options_description hidden;
+  hidden.add_options()("positional", po::value<std::vector<std::string>>());
+  po::options_description all;
+  all.add(opts).add(hidden);
+  po::positional_options_description pos;
+  pos.add("positional", -1);
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
+  po::notify(vm);
+  return vm;
+}
+
+std::vector<std::string> positionals(const po::variables_map& vm) {
+  return vm.count("positional") ? vm["positional"].as<std::vector<std::string>>()
+                                : std::vector<std::string>{};
+}
+
 int cmd_verify(const std::vector<std::string>& args, std::ostream& out, const Environment& env) {
   po::options_description opts("Options");
   // clang-format off
@@ -67,16 +86,7 @@ int cmd_verify(const std::vector<std::string>& args, std::ostream& out, const En
      "verify as of this UTC time (YYYY-MM-DDThh:mm:ssZ) instead of now")
     ("json", "print one JSON object instead of the table");
   // clang-format on
-  po::options_description hidden;
-  hidden.add_options()("coa", po::value<std::vector<std::string>>());
-  po::options_description all;
-  all.add(opts).add(hidden);
-  po::positional_options_description pos;
-  pos.add("coa", -1);
-
-  po::variables_map vm;
-  po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
-  po::notify(vm);
+  const auto vm = parse(args, opts);
 
   if (vm.count("help")) {
     out << "Usage: dosegate verify COA.xml --trust DIR [--spec SPEC.xml] [--signature "
@@ -155,15 +165,7 @@ int cmd_sign_coa(const std::vector<std::string>& args, std::ostream& out, std::o
     ("out", po::value<std::string>()->value_name("SIGNED.xml"),
      "where to write the signed CoA (written atomically); required");
   // clang-format on
-  po::options_description hidden;
-  hidden.add_options()("coa", po::value<std::vector<std::string>>());
-  po::options_description all;
-  all.add(opts).add(hidden);
-  po::positional_options_description pos;
-  pos.add("coa", -1);
-  po::variables_map vm;
-  po::store(po::command_line_parser(args).options(all).positional(pos).run(), vm);
-  po::notify(vm);
+  const auto vm = parse(args, opts);
   if (vm.count("help")) {
     out << "Usage: dosegate sign-coa COA.xml --key KEY.pem --cert CERT.pem [--chain CHAIN.pem]\n"
            "                         [--passphrase-file FILE] --out SIGNED.xml\n"

@@ -12,13 +12,8 @@ namespace {
 constexpr const char* kDsig = "http://www.w3.org/2000/09/xmldsig#";
 
 using xml::Element;
+using xml::names;
 using xml::QName;
-
-std::vector<QName> names(std::initializer_list<const char*> locals) {
-  std::vector<QName> out;
-  for (const char* l : locals) out.push_back(QName{kNamespace, l});
-  return out;
-}
 
 // Reads the text of a required (or optional) child and converts it with `convert`.
 template <typename Convert>
@@ -47,8 +42,8 @@ class Reader {
     if (auto id = root.attribute("id", true)) {
       if (auto ok = xml::to_identifier(root, *id, "attribute 'id'")) c.id = *ok;
     }
-    auto allowed = names({"Issued", "Supersedes", "Laboratory", "Product", "Lot", "Results",
-                          "Conclusion", "Approval"});
+    auto allowed = names(kNamespace, {"Issued", "Supersedes", "Laboratory", "Product", "Lot",
+                                      "Results", "Conclusion", "Approval"});
     allowed.push_back(QName{kDsig, "Signature"});
     root.expect_children(allowed);
 
@@ -78,7 +73,7 @@ class Reader {
   void read_laboratory(Element& e, Laboratory& lab) {
     if (auto id = e.attribute("id", true))
       if (auto ok = xml::to_identifier(e, *id, "attribute 'id'")) lab.id = *ok;
-    e.expect_children(names({"Name", "Address", "Accreditation"}));
+    e.expect_children(names(kNamespace, {"Name", "Address", "Accreditation"}));
     if (auto v = token_child(e, "Name", true)) lab.name = *v;
     lab.address = token_child(e, "Address", false);
     for (auto& a : e.take_all("Accreditation", 0)) {
@@ -95,7 +90,7 @@ class Reader {
   }
 
   void read_product(Element& e, Product& p) {
-    e.expect_children(names({"Name", "Code", "Source", "Use", "Storage"}));
+    e.expect_children(names(kNamespace, {"Name", "Code", "Source", "Use", "Storage"}));
     if (auto v = token_child(e, "Name", true)) p.name = *v;
     p.code = child_value(e, "Code", true,
                          [](Element& at, const std::string& s,
@@ -123,7 +118,7 @@ class Reader {
   }
 
   void read_lot(Element& e, Lot& lot, const std::string& product_code) {
-    e.expect_children(names({"DIN", "Donor", "Manufactured", "Expires", "Doses"}));
+    e.expect_children(names(kNamespace, {"DIN", "Donor", "Manufactured", "Expires", "Doses"}));
     if (auto v = child_value(e, "DIN", true,
                              [](Element& at, const std::string& s,
                                 const std::string& w) -> std::optional<std::string> {
@@ -140,7 +135,7 @@ class Reader {
     if (auto d = child_value(e, "Manufactured", true, xml::to_date)) lot.manufactured = *d;
     if (auto t = child_value(e, "Expires", true, xml::to_instant)) lot.expires = *t;
     if (auto doses = e.take("Doses", true)) {
-      doses->expect_children(names({"Dose"}));
+      doses->expect_children(names(kNamespace, {"Dose"}));
       const auto scheme = isbt128::division_scheme(product_code);
       std::set<std::string> seen;
       for (auto& d : doses->take_all("Dose", 1)) {
@@ -172,7 +167,7 @@ class Reader {
                     "unique per lot");
         }
         dose.path = "/CertificateOfAnalysis/Lot/Doses/Dose[@division='" + dose.division + "']";
-        d.expect_children(names({"ViableCells", "Volume"}));
+        d.expect_children(names(kNamespace, {"ViableCells", "Volume"}));
         bool ok = true;
         if (auto v = child_value(d, "ViableCells", true, xml::to_decimal))
           dose.viable_cells = *v;
@@ -199,7 +194,7 @@ class Reader {
   }
 
   void read_results(Element& e, std::vector<Result>& results) {
-    e.expect_children(names({"Result"}));
+    e.expect_children(names(kNamespace, {"Result"}));
     std::set<std::string> seen;
     for (auto& r : e.take_all("Result", 1)) {
       Result result;
@@ -219,7 +214,7 @@ class Reader {
                                              : ResultStatus::invalid;
       }
       result.path = "/CertificateOfAnalysis/Results/Result[@test='" + result.test + "']";
-      r.expect_children(names({"Method", "Value", "Outcome", "Completed", "Expected"}));
+      r.expect_children(names(kNamespace, {"Method", "Value", "Outcome", "Completed", "Expected"}));
       if (auto m = token_child(r, "Method", true)) result.method = *m;
       bool has_value_element = false;
       if (auto v = r.take("Value", false)) {

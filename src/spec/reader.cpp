@@ -10,13 +10,8 @@ namespace dosegate::spec {
 namespace {
 
 using xml::Element;
+using xml::names;
 using xml::QName;
-
-std::vector<QName> names(std::initializer_list<const char*> locals) {
-  std::vector<QName> out;
-  for (const char* l : locals) out.push_back(QName{kNamespace, l});
-  return out;
-}
 
 // Reads the four bound attributes into a Range, enforcing one lower and one upper bound and
 // a non-empty interval. Returns nullopt when no bound is present.
@@ -170,8 +165,8 @@ Specification read(std::string_view bytes, std::string_view file_name) {
       }
       if (auto t = root->attribute("title", true))
         if (auto v = xml::to_token(*root, *t, "attribute 'title'")) s.title = *v;
-      root->expect_children(names({"AppliesTo", "Criterion", "OneOf", "DoseViableCells",
-                                   "UseWithinAfterThaw", "RequireAccreditation"}));
+      root->expect_children(names(kNamespace, {"AppliesTo", "Criterion", "OneOf", "DoseViableCells",
+                                               "UseWithinAfterThaw", "RequireAccreditation"}));
       for (auto& a : root->take_all("AppliesTo", 0)) {
         if (auto src = a.attribute("source", true))
           if (auto v = xml::to_enum(a, *src, "attribute 'source'", xml::kSources))
@@ -188,7 +183,7 @@ Specification read(std::string_view bytes, std::string_view file_name) {
           continue;
         }
         if (auto g = root->take("OneOf", false)) {
-          g->expect_children(names({"Criterion"}));
+          g->expect_children(names(kNamespace, {"Criterion"}));
           OneOf group;
           for (auto& c : g->take_all("Criterion", 2)) {
             group.members.push_back(read_criterion(c, true, seen, ok));

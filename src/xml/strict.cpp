@@ -56,6 +56,12 @@ std::string display(const QName& name, const std::string& context_ns) {
   return "<" + name.local + "> (namespace " + name.ns + ")";
 }
 
+std::vector<QName> names(const char* ns, std::initializer_list<const char*> locals) {
+  std::vector<QName> out;
+  for (const char* l : locals) out.push_back(QName{ns, l});
+  return out;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Document
 

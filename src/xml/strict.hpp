@@ -121,4 +121,7 @@ class Document {
 
 std::string display(const QName& name, const std::string& context_ns);
 
+// QNames in one namespace, for Element::expect_children.
+std::vector<QName> names(const char* ns, std::initializer_list<const char*> locals);
+
 }  // namespace dosegate::xml
