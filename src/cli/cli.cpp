@@ -108,8 +108,7 @@ int cmd_verify(const std::vector<std::string>& args, std::ostream& out, const En
            "  dosegate verify samples/coa-pass.xml --trust certs/trust\n";
     return kYes;
   }
-  const auto coas =
-      vm.count("coa") ? vm["coa"].as<std::vector<std::string>>() : std::vector<std::string>{};
+  const auto coas = positionals(vm);
   if (coas.empty()) throw UsageError("missing the CoA to verify (dosegate verify COA.xml ...)");
   if (coas.size() > 1)
     throw UsageError("verify checks one CoA at a time; got " + std::to_string(coas.size()) +
@@ -189,8 +188,7 @@ int cmd_sign_coa(const std::vector<std::string>& args, std::ostream& out, std::o
            "      --out coa.signed.xml\n";
     return kYes;
   }
-  const auto coas =
-      vm.count("coa") ? vm["coa"].as<std::vector<std::string>>() : std::vector<std::string>{};
+  const auto coas = positionals(vm);
   if (coas.size() != 1)
     throw UsageError(coas.empty() ? "missing the CoA to sign" : "sign-coa signs one CoA at a time");
   for (const char* required : {"key", "cert", "out"})
