@@ -6,11 +6,11 @@ cd "$(dirname "$0")/.."
 preset=${1:?usage: scripts/setup.sh PRESET}
 
 # Build: compiler, CMake, Ninja and the libraries. Test tools: xmllint (schema validation),
-# xmlsec1 and openssl (signature interoperability), perl (sample re-signing).
+# xmlsec1 and openssl (signature interoperability), perl (sample re-signing), clang-format.
 packages=(
   g++ cmake ninja-build pkg-config
   libssl-dev libpugixml-dev libxmlsec1-dev libboost-program-options-dev catch2
-  libxml2-utils xmlsec1 openssl perl
+  libxml2-utils xmlsec1 openssl perl clang-format
 )
 
 missing=()
