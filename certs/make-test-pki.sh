@@ -107,12 +107,17 @@ keyUsage               = critical, keyCertSign, cRLSign
 subjectKeyIdentifier   = hash
 authorityKeyIdentifier = keyid:always
 
+# Signer certificates carry a CRL distribution point (in the reserved .invalid domain, so
+# nothing is ever fetched): poppler's pdfsig reports "Unknown issue with Certificate" for a
+# signer without one, because NSS leaves SEC_ERROR_EXTENSION_NOT_FOUND set while verifying
+# and pdfsig reads that stale error code after a successful verification.
 [ signer_ext ]
 basicConstraints       = critical, CA:FALSE
 keyUsage               = critical, digitalSignature, nonRepudiation
 extendedKeyUsage       = emailProtection, 1.3.6.1.5.5.7.3.36
 subjectKeyIdentifier   = hash
 authorityKeyIdentifier = keyid:always
+crlDistributionPoints  = URI:http://crl.invalid/dosegate-test.crl
 
 [ docsign_only_ext ]
 basicConstraints       = critical, CA:FALSE
@@ -120,6 +125,7 @@ keyUsage               = critical, digitalSignature, nonRepudiation
 extendedKeyUsage       = 1.3.6.1.5.5.7.3.36
 subjectKeyIdentifier   = hash
 authorityKeyIdentifier = keyid:always
+crlDistributionPoints  = URI:http://crl.invalid/dosegate-test.crl
 
 [ no_digsig_ext ]
 basicConstraints       = critical, CA:FALSE
@@ -127,6 +133,7 @@ keyUsage               = critical, keyAgreement
 extendedKeyUsage       = emailProtection
 subjectKeyIdentifier   = hash
 authorityKeyIdentifier = keyid:always
+crlDistributionPoints  = URI:http://crl.invalid/dosegate-test.crl
 
 [ crl_ext ]
 authorityKeyIdentifier = keyid:always

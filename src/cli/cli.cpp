@@ -4,8 +4,10 @@
 #include <sstream>
 
 #include "dosegate/error.hpp"
+#include "dosegate/release/release.hpp"
 #include "dosegate/verify/verify.hpp"
 #include "dosegate/version.hpp"
+#include "sign/keys.hpp"
 #include "sign/sign_coa.hpp"
 
 namespace po = boost::program_options;
@@ -32,6 +34,7 @@ constexpr const char* kMainHelp =
     "Commands:\n"
     "  verify     full check of one CoA (signature, every criterion, doses, expiry); no side\n"
     "             effects\n"
+    "  release    verify a CoA, then write one signed PDF release record per dose\n"
     "  sign-coa   sign a CoA for a laboratory (enveloped XML-DSig that dosegate and xmlsec1\n"
     "             verify)\n"
     "\n"
@@ -68,6 +71,17 @@ po::variables_map parse(const std::vector<std::string>& args, const po::options_
 std::vector<std::string> positionals(const po::variables_map& vm) {
   return vm.count("positional") ? vm["positional"].as<std::vector<std::string>>()
                                 : std::vector<std::string>{};
+}
+
+// Reads --as-of, or the clock.
+Instant verification_time(const po::variables_map& vm, const Environment& env) {
+  if (!vm.count("as-of")) return env.now();
+  const auto text = vm["as-of"].as<std::string>();
+  const auto t = parse_utc_instant(text);
+  if (!t)
+    throw UsageError("--as-of '" + text +
+                     "' is not a UTC time; write YYYY-MM-DDThh:mm:ssZ, e.g. 2026-11-21T09:30:00Z");
+  return *t;
 }
 
 int cmd_verify(const std::vector<std::string>& args, std::ostream& out, const Environment& env) {
@@ -124,17 +138,7 @@ int cmd_verify(const std::vector<std::string>& args, std::ostream& out, const En
   options.trust_dir = vm["trust"].as<std::string>();
   if (vm.count("spec")) options.spec_path = vm["spec"].as<std::string>();
   if (vm.count("signature")) options.signature_path = vm["signature"].as<std::string>();
-  if (vm.count("as-of")) {
-    const auto text = vm["as-of"].as<std::string>();
-    const auto t = parse_utc_instant(text);
-    if (!t)
-      throw UsageError("--as-of '" + text +
-                       "' is not a UTC time; write YYYY-MM-DDThh:mm:ssZ, e.g. "
-                       "2026-11-21T09:30:00Z");
-    options.as_of = *t;
-  } else {
-    options.as_of = env.now();
-  }
+  options.as_of = verification_time(vm, env);
 
   const auto report = verify(options);
   if (vm.count("json"))
@@ -214,6 +218,95 @@ int cmd_sign_coa(const std::vector<std::string>& args, std::ostream& out, std::o
   return kYes;
 }
 
+int cmd_release(const std::vector<std::string>& args, std::ostream& out, std::ostream& err,
+                const Environment& env) {
+  po::options_description opts("Options");
+  // clang-format off
+  opts.add_options()
+    ("help,h", "show this help and exit")
+    ("trust", po::value<std::string>()->value_name("DIR"),
+     "trust directory; the CoA's signer must be in labs/, the releaser in releasers/; required")
+    ("key", po::value<std::string>()->value_name("KEY.pem|KEY.p12"),
+     "the QA releaser's private key: PEM (with --cert) or PKCS#12; required")
+    ("cert", po::value<std::string>()->value_name("CERT.pem"), "the releaser's certificate")
+    ("chain", po::value<std::string>()->value_name("CHAIN.pem"),
+     "intermediate CA certificates to embed in each record")
+    ("passphrase-file", po::value<std::string>()->value_name("FILE"),
+     "read the key's passphrase from FILE; without it the passphrase is asked for on the "
+     "terminal (re-authentication at signing)")
+    ("out", po::value<std::string>()->value_name("DIR"),
+     "directory for the records, created if missing; required")
+    ("spec", po::value<std::string>()->value_name("SPEC.xml"),
+     "release specification; default: the built-in wj-msc version 1")
+    ("signature", po::value<std::string>()->value_name("COA.xml.p7s"),
+     "detached CMS signature of the CoA")
+    ("meaning", po::value<std::string>()->value_name("TEXT"),
+     "meaning of the release signature; default: \"Released for clinical use\"")
+    ("reason", po::value<std::string>()->value_name("TEXT"), "reason, shown on every record")
+    ("role", po::value<std::string>()->value_name("TEXT"),
+     "the releaser's role; default: \"Quality Assurance, lot release\"")
+    ("as-of", po::value<std::string>()->value_name("TIME"),
+     "release as of this UTC time instead of now (for reproducible records)")
+    ("quiet", "no verification report, only the records written");
+  // clang-format on
+  const auto vm = parse(args, opts);
+  if (vm.count("help")) {
+    out << "Usage: dosegate release COA.xml --trust DIR --key KEY.pem --cert CERT.pem\n"
+           "                        [--chain CHAIN.pem] --out DIR [--spec SPEC.xml] ...\n"
+           "\n"
+           "Verifies the CoA exactly as `dosegate verify` does. When the lot is releasable\n"
+           "(also with pending tests the specification allows), writes one PDF release record\n"
+           "per dose into --out, named DIN-PRODUCTCODE-DIVISION.pdf, each signed with the QA\n"
+           "releaser's key (PAdES, ETSI.CAdES.detached) and carrying the release data as a\n"
+           "signed attachment. A rejected lot gets no record. The releaser's certificate must\n"
+           "pass the trust policy in the releasers/ role: dosegate does not produce a record\n"
+           "its own checks would reject. Existing records are never overwritten.\n"
+           "\n"
+        << opts << "\n"
+        << "Exit codes:\n"
+           "  0  released: every record written\n"
+           "  1  rejected: the report says why; nothing written\n"
+           "  2  dosegate could not do its job: usage error, unreadable file, a key or\n"
+           "     certificate it refuses to sign with, a record that already exists\n";
+    return kYes;
+  }
+  const auto coas = positionals(vm);
+  if (coas.size() != 1)
+    throw UsageError(coas.empty() ? "missing the CoA to release" : "release takes one CoA");
+  for (const char* required : {"trust", "key", "out"})
+    if (!vm.count(required)) throw UsageError(std::string("missing --") + required);
+  ReleaseOptions o;
+  o.verify.coa_path = coas[0];
+  o.verify.trust_dir = vm["trust"].as<std::string>();
+  if (vm.count("spec")) o.verify.spec_path = vm["spec"].as<std::string>();
+  if (vm.count("signature")) o.verify.signature_path = vm["signature"].as<std::string>();
+  o.verify.as_of = verification_time(vm, env);
+  o.key_path = vm["key"].as<std::string>();
+  if (vm.count("cert")) o.cert_path = vm["cert"].as<std::string>();
+  if (vm.count("chain")) o.chain_path = vm["chain"].as<std::string>();
+  if (vm.count("passphrase-file")) o.passphrase_file = vm["passphrase-file"].as<std::string>();
+  o.out_dir = vm["out"].as<std::string>();
+  if (vm.count("meaning")) o.meaning = vm["meaning"].as<std::string>();
+  if (vm.count("reason")) o.reason = vm["reason"].as<std::string>();
+  if (vm.count("role")) o.role = vm["role"].as<std::string>();
+
+  // Progress on long releases, on the diagnostic stream so that the output stays parseable.
+  auto progress = [&](std::size_t done, std::size_t total) {
+    if (total >= 50 && (done % 100 == 0 || done == total))
+      err << "dosegate release: " << done << " of " << total << " records written\n";
+  };
+  const auto r = release(o, sign::terminal_prompt, progress);
+  if (!vm.count("quiet")) print_text(r.report, out);
+  if (!r.released) {
+    out << "\nNo release records written.\n";
+    return kNo;
+  }
+  out << "\nReleased " << r.records.size() << " dose" << (r.records.size() == 1 ? "" : "s")
+      << " into " << o.out_dir << ":\n";
+  for (const auto& path : r.records) out << "  " << path << '\n';
+  return kYes;
+}
+
 }  // namespace
 
 int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err,
@@ -235,9 +328,11 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
   try {
     if (command == "verify") return cmd_verify(rest, out, env);
     if (command == "sign-coa") return cmd_sign_coa(rest, out, err);
+    if (command == "release") return cmd_release(rest, out, err, env);
     if (!command.empty() && command[0] == '-')
       return usage_error(err, "", "expected a command before '" + command + "'");
-    return usage_error(err, "", "unknown command '" + command + "'; available: verify, sign-coa");
+    return usage_error(err, "",
+                       "unknown command '" + command + "'; available: verify, release, sign-coa");
   } catch (const po::error& e) {
     return usage_error(err, command, e.what());
   } catch (const UsageError& e) {

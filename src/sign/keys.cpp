@@ -3,6 +3,7 @@
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
+#include <openssl/pkcs12.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -66,7 +67,60 @@ std::optional<std::string> terminal_prompt(const std::string& prompt) {
   return line;
 }
 
-SignerKey load_signer(const std::string& key_path, const std::string& cert_path,
+namespace {
+
+bool is_pkcs12(const std::string& path) {
+  auto ends = [&](const char* ext) {
+    const std::string e(ext);
+    return path.size() >= e.size() && path.compare(path.size() - e.size(), e.size(), e) == 0;
+  };
+  return ends(".p12") || ends(".pfx") || ends(".P12") || ends(".PFX");
+}
+
+SignerKey load_pkcs12(const std::string& path, PassphraseState& state) {
+  const std::string der = text::read_file(path);
+  crypto::BioPtr bio(BIO_new_mem_buf(der.data(), static_cast<int>(der.size())));
+  std::unique_ptr<PKCS12, crypto::Deleter<PKCS12_free>> p12(d2i_PKCS12_bio(bio.get(), nullptr));
+  if (!p12) {
+    crypto::take_errors();
+    throw Error("key.unreadable", path + ": not a PKCS#12 file");
+  }
+  std::optional<std::string> pass = state.given;
+  if (!pass && PKCS12_verify_mac(p12.get(), "", 0) != 1 && *state.prompt) {
+    state.asked = true;
+    pass = (*state.prompt)("Passphrase for " + path + ": ");
+  }
+  if (!pass && PKCS12_verify_mac(p12.get(), "", 0) != 1)
+    throw Error("key.passphrase-required",
+                path +
+                    ": the PKCS#12 file is protected and there is no terminal to ask for its "
+                    "passphrase; give --passphrase-file FILE");
+  EVP_PKEY* key = nullptr;
+  X509* cert = nullptr;
+  STACK_OF(X509)* ca = nullptr;
+  const int ok = PKCS12_parse(p12.get(), pass ? pass->c_str() : "", &key, &cert, &ca);
+  if (pass) OPENSSL_cleanse(pass->data(), pass->size());
+  crypto::take_errors();
+  if (ok != 1 || !key || !cert) {
+    EVP_PKEY_free(key);
+    X509_free(cert);
+    sk_X509_pop_free(ca, X509_free);
+    throw Error("key.passphrase-wrong",
+                path +
+                    ": cannot open the PKCS#12 file: wrong passphrase, or no key and "
+                    "certificate in it");
+  }
+  SignerKey out;
+  out.key.reset(key);
+  out.cert.reset(cert);
+  for (int i = 0; ca && i < sk_X509_num(ca); ++i) out.chain.emplace_back(sk_X509_value(ca, i));
+  sk_X509_free(ca);
+  return out;
+}
+
+}  // namespace
+
+SignerKey load_signer(const std::string& key_path, const std::optional<std::string>& cert_path,
                       const std::optional<std::string>& chain_path,
                       const std::optional<std::string>& passphrase_file,
                       const PassphrasePrompt& prompt) {
@@ -80,6 +134,24 @@ SignerKey load_signer(const std::string& key_path, const std::string& cert_path,
     state.given = content.substr(0, eol);
     OPENSSL_cleanse(content.data(), content.size());
   }
+  if (is_pkcs12(key_path)) {
+    SignerKey out12 = load_pkcs12(key_path, state);
+    if (state.given) OPENSSL_cleanse(state.given->data(), state.given->size());
+    if (cert_path) {
+      auto certs = crypto::read_pem_certificates(*cert_path);
+      out12.cert = std::move(certs.front());
+    }
+    if (chain_path)
+      for (auto& c : crypto::read_pem_certificates(*chain_path))
+        out12.chain.push_back(std::move(c));
+    if (X509_check_private_key(out12.cert.get(), out12.key.get()) != 1) {
+      crypto::take_errors();
+      throw Error("key.mismatch", key_path + ": the key does not belong to the certificate");
+    }
+    return out12;
+  }
+  if (!cert_path)
+    throw Error("usage", "--cert CERT.pem is required with a PEM key (" + key_path + ")");
   std::string pem = text::read_file(key_path);
   crypto::BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   out.key.reset(PEM_read_bio_PrivateKey(bio.get(), nullptr, passphrase_callback, &state));
@@ -97,7 +169,7 @@ SignerKey load_signer(const std::string& key_path, const std::string& cert_path,
                   key_path + ": cannot decrypt the key: wrong passphrase (or a damaged key file)");
     throw Error("key.unreadable", key_path + ": not a PEM private key (" + detail + ")");
   }
-  auto certs = crypto::read_pem_certificates(cert_path);
+  auto certs = crypto::read_pem_certificates(*cert_path);
   out.cert = std::move(certs.front());
   for (std::size_t i = 1; i < certs.size(); ++i) out.chain.push_back(std::move(certs[i]));
   if (chain_path)
@@ -105,7 +177,7 @@ SignerKey load_signer(const std::string& key_path, const std::string& cert_path,
   if (X509_check_private_key(out.cert.get(), out.key.get()) != 1) {
     crypto::take_errors();
     throw Error("key.mismatch", key_path + " is not the private key of the certificate in " +
-                                    cert_path + " ('" + crypto::subject_of(out.cert.get()) + "')");
+                                    *cert_path + " ('" + crypto::subject_of(out.cert.get()) + "')");
   }
   return out;
 }

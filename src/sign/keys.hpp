@@ -23,11 +23,12 @@ struct SignerKey {
   std::vector<crypto::X509Ptr> chain;
 };
 
-// Reads a PEM private key (PKCS#8 or traditional, encrypted or not), the signer's
-// certificate and an optional chain file; checks that the key belongs to the certificate.
-// The passphrase comes from `passphrase_file` (first line) or, when the key is encrypted and
-// no file is given, from `prompt`. Throws dosegate::Error naming the file and the fix.
-SignerKey load_signer(const std::string& key_path, const std::string& cert_path,
+// Reads a PEM private key (PKCS#8 or traditional, encrypted or not) with the signer's
+// certificate from `cert_path`, or a PKCS#12 file (`*.p12`, `*.pfx`: key, certificate and
+// chain; `cert_path` optional); plus an optional chain file. Checks that the key belongs to
+// the certificate. The passphrase comes from `passphrase_file` (first line) or, when needed
+// and no file is given, from `prompt`. Throws dosegate::Error naming the file and the fix.
+SignerKey load_signer(const std::string& key_path, const std::optional<std::string>& cert_path,
                       const std::optional<std::string>& chain_path,
                       const std::optional<std::string>& passphrase_file,
                       const PassphrasePrompt& prompt);

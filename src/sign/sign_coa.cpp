@@ -58,7 +58,8 @@ SignCoaResult sign_coa(const SignCoaOptions& o, const PassphrasePrompt& prompt) 
     return result;
   }
   result.coa_id = read.certificate->id;
-  auto signer = load_signer(o.key_path, o.cert_path, o.chain_path, o.passphrase_file, prompt);
+  auto signer = load_signer(o.key_path, std::optional<std::string>(o.cert_path), o.chain_path,
+                            o.passphrase_file, prompt);
   std::vector<X509*> chain;
   for (const auto& c : signer.chain) chain.push_back(c.get());
   const std::string signed_doc =

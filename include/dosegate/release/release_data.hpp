@@ -1,0 +1,64 @@
+// The facts of one release record: what its page shows and what its signed attachment
+// (release-data.json) holds, so that `confirm` never reads page text.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dosegate/spec/engine.hpp"
+
+namespace dosegate {
+
+struct ReleaseDose {
+  std::string division;      // "A0" or "000001"
+  std::string viable_cells;  // as written in the CoA
+  std::string volume;        // "5.0 mL"
+  std::size_t index = 0;     // 1-based position in the lot
+};
+
+struct ReleaseData {
+  // Lot and product
+  std::string din;
+  std::string check_character;
+  std::string product_code;
+  std::string product_name;
+  std::string product_source;
+  std::string expires;   // UTC
+  std::string decision;  // "releasable" or "releasable-pending"
+  std::vector<CriterionRow> criteria;
+  std::vector<PendingTest> pending;
+  std::size_t dose_count = 0;
+  // Source CoA
+  std::string coa_id;
+  std::string coa_sha256;
+  std::string laboratory_id;
+  std::string laboratory_name;
+  std::string coa_signature;  // method and algorithm
+  std::string coa_signer_subject;
+  std::string coa_signer_sha256;
+  // Specification
+  std::string spec_id;
+  std::string spec_version;
+  std::string spec_title;
+  std::string spec_sha256;
+  std::optional<int> use_within_after_thaw_minutes;
+  // Release signature manifestation (21 CFR 11.50)
+  std::string released_by;  // printed name: the releaser certificate's common name
+  std::string releaser_subject;
+  std::string releaser_sha256;
+  std::string role;
+  std::string meaning;
+  std::string reason;       // may be empty
+  std::string released_at;  // UTC
+  // The dose this record is for
+  ReleaseDose dose;
+};
+
+// "DIN-PRODUCTCODE-DIVISION", also the record's file name without ".pdf".
+std::string record_id(const ReleaseData& data);
+
+// The machine-readable form: one JSON object, "format": "dosegate-release-data", "version": 1.
+std::string to_json(const ReleaseData& data);
+
+}  // namespace dosegate

@@ -1,0 +1,531 @@
+#include "pdf/record.hpp"
+
+#include <hpdf.h>
+
+#include <cstdio>
+#include <cstring>
+#include <map>
+
+#include "dosegate/error.hpp"
+#include "dosegate/isbt128.hpp"
+#include "pdf/barcode.hpp"
+
+namespace dosegate::pdf {
+namespace {
+
+constexpr const char* kFontRegular = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";
+constexpr const char* kFontBold = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf";
+constexpr float kPageWidth = 595.276f;  // A4
+constexpr float kPageHeight = 841.89f;
+constexpr float kLeft = 40;
+constexpr float kRight = kPageWidth - 40;
+constexpr float kBottom = 60;
+// The dose block: drawn per dose in the record's own revision, inside this band of page 1.
+constexpr float kDoseTop = 752;
+constexpr float kDoseBottom = 652;
+
+// libharu reports errors through a C callback; remember the first and throw once control is
+// back in C++.
+struct HpdfErrors {
+  HPDF_STATUS status = HPDF_OK;
+  HPDF_STATUS detail = 0;
+};
+
+void on_hpdf_error(HPDF_STATUS status, HPDF_STATUS detail, void* user) {
+  auto* e = static_cast<HpdfErrors*>(user);
+  if (e->status == HPDF_OK) {
+    e->status = status;
+    e->detail = detail;
+  }
+}
+
+struct DocFree {
+  void operator()(HPDF_Doc d) const { HPDF_Free(d); }
+};
+
+std::string pdf_date(Instant t) {
+  const auto s = format_instant(t);  // 2026-11-21T12:00:00Z
+  return "D:" + s.substr(0, 4) + s.substr(5, 2) + s.substr(8, 2) + s.substr(11, 2) +
+         s.substr(14, 2) + s.substr(17, 2) + "Z";
+}
+
+// Typographic comparators for the page (the attachment keeps the ASCII forms).
+std::string pretty(std::string s) {
+  const std::pair<const char*, const char*> subs[] = {{">=", "\u2265"}, {"<=", "\u2264"}};
+  for (const auto& [from, to] : subs)
+    for (std::size_t p = s.find(from); p != std::string::npos; p = s.find(from, p))
+      s.replace(p, 2, to);
+  return s;
+}
+
+class Layout {
+ public:
+  explicit Layout(const ReleaseData& d) : d_(d) {
+    doc_.reset(HPDF_New(on_hpdf_error, &errors_));
+    if (!doc_) throw Error("pdf.failure", "libharu could not create a document");
+    HPDF_SetCompressionMode(doc_.get(), HPDF_COMP_ALL);
+    HPDF_UseUTFEncodings(doc_.get());
+    regular_ = load_font(kFontRegular);
+    bold_ = load_font(kFontBold);
+    check();
+  }
+
+  std::string render(std::size_t& pages_out) {
+    new_page();
+    // Every printable ASCII character, invisible, so that the embedded subset and its widths
+    // cover whatever a dose block prints later with the same font.
+    HPDF_Page_BeginText(page_);
+    HPDF_Page_SetTextRenderingMode(page_, HPDF_INVISIBLE);
+    HPDF_Page_SetFontAndSize(page_, regular_, 6);
+    std::string ascii;
+    for (char c = 0x20; c < 0x7f; ++c) ascii += c;
+    HPDF_Page_TextOut(page_, -kPageWidth, -kPageHeight, ascii.c_str());  // off the page
+    HPDF_Page_SetTextRenderingMode(page_, HPDF_FILL);
+    HPDF_Page_EndText(page_);
+
+    text(bold_, 16, kLeft, 800, "Release record");
+    text(regular_, 8, kRight - width(regular_, 8, "dosegate"), 803, "dosegate");
+    y_ = 786;
+    wrap(regular_, 8.5f,
+         "This record is not a regulatory approval. It attests that the lot below conforms to "
+         "release specification " +
+             d_.spec_id + " version " + d_.spec_version + ".");
+    // The dose band is left empty here and framed; each dose's revision fills it.
+    HPDF_Page_SetLineWidth(page_, 0.8f);
+    HPDF_Page_Rectangle(page_, kLeft, kDoseBottom, kRight - kLeft, kDoseTop - kDoseBottom);
+    HPDF_Page_Stroke(page_);
+    y_ = kDoseBottom - 18;
+
+    heading("Product and lot");
+    row("Product", d_.product_name);
+    row("Product code", d_.product_code + " (" + d_.product_source + ")");
+    row("Lot (DIN)",
+        isbt128::din_eye_readable(d_.din) + "   (check character " + d_.check_character + ")");
+    row("Expires (UTC)", d_.expires);
+    row("Doses in lot", std::to_string(d_.dose_count));
+    row("Decision", d_.decision == "releasable-pending" ? "released with pending tests (see below)"
+                                                        : "released: every criterion met");
+
+    heading("Criteria (" + d_.spec_id + " version " + d_.spec_version + ")");
+    columns({"Test", "Specification", "Result", "Verdict"}, true);
+    for (const auto& r : d_.criteria) {
+      std::string spec = pretty(r.specification);
+      if (!r.group.empty()) spec += " (" + r.group + ")";
+      columns({r.test, spec, r.result, to_string(r.verdict)}, false);
+    }
+
+    heading("Pending tests");
+    if (d_.pending.empty()) {
+      row("", "none: every required test is complete");
+    } else {
+      for (const auto& p : d_.pending)
+        row(p.test, p.method + "; result expected " + p.expected +
+                        "; allowed pending by the specification");
+    }
+
+    heading("Source certificate of analysis");
+    row("CoA", d_.coa_id);
+    row("Laboratory", d_.laboratory_id + ", " + d_.laboratory_name);
+    row("Signed by", d_.coa_signer_subject);
+    row("Signature", d_.coa_signature);
+    row("Signer SHA-256", d_.coa_signer_sha256);
+    row("CoA SHA-256", d_.coa_sha256);
+
+    heading("Release specification");
+    row("Specification", d_.spec_id + " version " + d_.spec_version + ": " + d_.spec_title);
+    row("SHA-256", d_.spec_sha256);
+
+    need(150);  // the manifestation stays on one page
+    heading("Release signature");
+    row("Printed name", d_.released_by);
+    row("Role", d_.role);
+    row("Date and time", d_.released_at + " (UTC)");
+    row("Meaning", d_.meaning);
+    if (!d_.reason.empty()) row("Reason", d_.reason);
+    row("Certificate", d_.releaser_subject);
+    row("Cert. SHA-256", d_.releaser_sha256);
+    wrap(regular_, 7.5f,
+         "Signed electronically (PAdES, ETSI.CAdES.detached). The signature covers this whole "
+         "file, including the attached release data (release-data.json).");
+
+    const std::string id = d_.din + "-" + d_.product_code;
+    for (std::size_t i = 0; i < pages_.size(); ++i) {
+      page_ = pages_[i];
+      const std::string footer =
+          "Page " + std::to_string(i + 1) + " of " + std::to_string(pages_.size());
+      text(regular_, 7.5f, kLeft, 30, "Lot " + id + " release record");
+      text(regular_, 7.5f, kRight - width(regular_, 7.5f, footer), 30, footer);
+    }
+    pages_out = pages_.size();
+
+    if (HPDF_SetInfoAttr(doc_.get(), HPDF_INFO_CREATOR, "dosegate") != HPDF_OK ||
+        HPDF_SetInfoAttr(doc_.get(), HPDF_INFO_TITLE, ("Release record, lot " + id).c_str()) !=
+            HPDF_OK)
+      check();
+    HPDF_SaveToStream(doc_.get());
+    check();
+    std::string out(HPDF_GetStreamSize(doc_.get()), '\0');
+    HPDF_UINT32 size = static_cast<HPDF_UINT32>(out.size());
+    HPDF_ReadFromStream(doc_.get(), reinterpret_cast<HPDF_BYTE*>(out.data()), &size);
+    check();
+    out.resize(size);
+    return out;
+  }
+
+ private:
+  HPDF_Font load_font(const char* path) {
+    const char* name = HPDF_LoadTTFontFromFile(doc_.get(), path, HPDF_TRUE);
+    if (!name)
+      throw Error("pdf.font", std::string(path) +
+                                  ": cannot load the font (install Debian's fonts-dejavu-core)");
+    return HPDF_GetFont(doc_.get(), name, "UTF-8");
+  }
+
+  void check() const {
+    if (errors_.status != HPDF_OK) {
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "0x%04X (detail %u)", static_cast<unsigned>(errors_.status),
+                    static_cast<unsigned>(errors_.detail));
+      throw Error("pdf.failure", std::string("libharu failed with error ") + buf);
+    }
+  }
+
+  void new_page() {
+    page_ = HPDF_AddPage(doc_.get());
+    HPDF_Page_SetWidth(page_, kPageWidth);
+    HPDF_Page_SetHeight(page_, kPageHeight);
+    pages_.push_back(page_);
+    y_ = 800;
+    check();
+  }
+
+  float width(HPDF_Font f, float size, const std::string& s) {
+    HPDF_Page_SetFontAndSize(page_, f, size);
+    return HPDF_Page_TextWidth(page_, s.c_str());
+  }
+
+  void text(HPDF_Font f, float size, float x, float y, const std::string& s) {
+    HPDF_Page_BeginText(page_);
+    HPDF_Page_SetFontAndSize(page_, f, size);
+    HPDF_Page_TextOut(page_, x, y, s.c_str());
+    HPDF_Page_EndText(page_);
+  }
+
+  // Cuts `s` to fit `max` points, marking the cut with an ellipsis.
+  std::string fit(HPDF_Font f, float size, std::string s, float max) {
+    if (width(f, size, s) <= max) return s;
+    while (!s.empty() && width(f, size, s + "\u2026") > max) {
+      s.pop_back();
+      while (!s.empty() && (static_cast<unsigned char>(s.back()) & 0xC0) == 0x80) s.pop_back();
+      if (!s.empty() && static_cast<unsigned char>(s.back()) >= 0xC0) s.pop_back();
+    }
+    return s + "\u2026";
+  }
+
+  void need(float height) {
+    if (y_ - height < kBottom) new_page();
+  }
+
+  void heading(const std::string& s) {
+    need(34);
+    y_ -= 8;
+    text(bold_, 10, kLeft, y_, s);
+    y_ -= 14;
+  }
+
+  void row(const std::string& label, const std::string& value) {
+    const float size = 8.5f;
+    need(12);
+    text(regular_, size, kLeft, y_, label);
+    // Long values wrap onto more lines under the value column.
+    std::string rest = value;
+    const float x = kLeft + 95, max = kRight - x;
+    while (true) {
+      std::string line = rest;
+      if (width(regular_, size, line) > max) {
+        std::size_t cut = line.size();
+        while (cut > 0 && width(regular_, size, line.substr(0, cut)) > max) {
+          const auto sp = line.rfind(' ', cut - 1);
+          cut = (sp == std::string::npos || sp == 0) ? cut - 1 : sp;
+          while (cut > 0 && (static_cast<unsigned char>(line[cut]) & 0xC0) == 0x80) --cut;
+        }
+        line = line.substr(0, cut);
+      }
+      text(regular_, size, x, y_, line);
+      y_ -= 12;
+      rest = rest.substr(line.size());
+      while (!rest.empty() && rest.front() == ' ') rest.erase(0, 1);
+      if (rest.empty() || line.empty()) break;
+      need(12);
+    }
+  }
+
+  void columns(const std::vector<std::string>& cells, bool header) {
+    const float xs[] = {kLeft, kLeft + 110, kLeft + 270, kLeft + 455};
+    const float size = 8;
+    need(11);
+    for (std::size_t i = 0; i < cells.size(); ++i) {
+      const float max = (i + 1 < cells.size() ? xs[i + 1] : kRight) - xs[i] - 6;
+      text(header ? bold_ : regular_, size, xs[i], y_, fit(regular_, size, cells[i], max));
+    }
+    y_ -= 11;
+  }
+
+  void wrap(HPDF_Font f, float size, const std::string& s) {
+    std::string rest = s;
+    while (!rest.empty()) {
+      std::size_t cut = rest.size();
+      while (width(f, size, rest.substr(0, cut)) > kRight - kLeft) {
+        const auto sp = rest.rfind(' ', cut - 1);
+        if (sp == std::string::npos || sp == 0) break;
+        cut = sp;
+      }
+      need(11);
+      text(f, size, kLeft, y_, rest.substr(0, cut));
+      y_ -= 11;
+      rest = cut < rest.size() ? rest.substr(cut + 1) : "";
+    }
+  }
+
+  const ReleaseData& d_;
+  HpdfErrors errors_;
+  std::unique_ptr<std::remove_pointer_t<HPDF_Doc>, DocFree> doc_;
+  HPDF_Font regular_ = nullptr;
+  HPDF_Font bold_ = nullptr;
+  HPDF_Page page_ = nullptr;
+  std::vector<HPDF_Page> pages_;
+  float y_ = 0;
+};
+
+// Text in the layout's regular font: its codes are UTF-16 code units (Identity-H).
+std::string show(const std::string& font, float size, float x, float y, const std::string& ascii) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string codes;
+  for (unsigned char c : ascii) {
+    const unsigned char ch = (c < 0x20 || c > 0x7e) ? '?' : c;
+    codes += "00";
+    codes += hex[ch >> 4];
+    codes += hex[ch & 15];
+  }
+  char pos[96];
+  std::snprintf(pos, sizeof pos, " %.2f Tf %.2f %.2f Td ", size, x, y);
+  return "BT /" + font + pos + "<" + codes + "> Tj ET\n";
+}
+
+std::string bars(const Barcode& code, float x, float top, float module) {
+  std::string out;
+  char buf[96];
+  for (const auto& r : code.bars) {
+    std::snprintf(buf, sizeof buf, "%.3f %.3f %.3f %.3f re\n", x + r.x * module,
+                  top - (r.y + r.height) * module, r.width * module, r.height * module);
+    out += buf;
+  }
+  return out + "f\n";
+}
+
+std::string obj(int num, const std::string& body) {
+  return std::to_string(num) + " 0 obj\n" + body + "\nendobj\n";
+}
+
+}  // namespace
+
+std::string dose_barcode_data(const ReleaseData& lot, const ReleaseDose& dose) {
+  std::string product = lot.product_code;
+  if (dose.division.size() == 2) product = product.substr(0, 6) + dose.division;
+  std::string data = "=" + lot.din + "00=<" + product;
+  if (dose.division.size() == 6) data += dose.division;
+  return data;
+}
+
+RecordWriter::RecordWriter(const ReleaseData& lot) : lot_(lot) {
+  layout_ = Layout(lot_).render(pages_);
+  try {
+    Document doc(layout_);
+    size_ = doc.size();
+    prev_xref_ = doc.startxref();
+    const Object trailer = Object::dict(doc.trailer());
+    const auto* root = trailer.get("Root");
+    if (!root || !root->as_ref()) throw ParseError{"no /Root", 0};
+    catalog_num_ = root->as_ref()->num;
+    catalog_ = doc.load(catalog_num_);
+    if (const auto* info = trailer.get("Info")) info_ = *info;
+    const Object pages = doc.resolve(*catalog_.get("Pages"));
+    const auto* kids = pages.get("Kids")->as_array();
+    page_num_ = kids->front().as_ref()->num;
+    page_ = doc.load(page_num_);
+    const Object resources = doc.resolve(*page_.get("Resources"));
+    const Object fonts = doc.resolve(*resources.get("Font"));
+    for (const auto& [name, ref] : *fonts.as_dict()) {
+      const Object font = doc.resolve(ref);
+      const auto* base = font.get("BaseFont");
+      if (base && base->as_name() &&
+          base->as_name()->value.find("DejaVuSans") != std::string::npos &&
+          base->as_name()->value.find("Bold") == std::string::npos)
+        font_ = name;
+    }
+  } catch (const ParseError& e) {
+    throw Error("pdf.failure", "cannot read libharu's layout back: " + e.message);
+  }
+  if (font_.empty()) throw Error("pdf.failure", "the layout has no regular font resource");
+}
+
+std::string RecordWriter::dose_overlay(const ReleaseDose& dose) const {
+  std::string s = "q\n";
+  const float x = kLeft + 12;
+  s += show(font_, 8, x, kDoseTop - 16, "DOSE");
+  s += show(font_, 22, x, kDoseTop - 42, dose.division);
+  s += show(font_, 8.5f, x, kDoseTop - 58,
+            "Dose " + std::to_string(dose.index) + " of " + std::to_string(lot_.dose_count));
+  s += show(font_, 8.5f, x, kDoseTop - 71, "Viable cells: " + dose.viable_cells);
+  s += show(font_, 8.5f, x, kDoseTop - 84, "Volume: " + dose.volume);
+  ReleaseData with_dose = lot_;
+  with_dose.dose = dose;
+  s += show(font_, 6.5f, x, kDoseBottom + 5, "Record " + record_id(with_dose));
+  const std::string data = dose_barcode_data(lot_, dose);
+  const auto linear = code128(data, 28);
+  const float module = std::min(0.95f, 250.0f / static_cast<float>(linear.width));
+  const float bx = kLeft + 175;
+  s += bars(linear, bx, kDoseTop - 12, module);
+  s += show(font_, 7, bx, kDoseTop - 12 - static_cast<float>(linear.height) * module - 10, data);
+  const auto matrix = datamatrix(data);
+  const float cell = 72.0f / static_cast<float>(matrix.width);
+  s += bars(matrix, kRight - 84, kDoseTop - 12, cell);
+  s += show(font_, 7, bx, kDoseBottom + 5,
+            isbt128::din_eye_readable(lot_.din) + "   " + data.substr(data.find("=<") + 2));
+  return s + "Q\n";
+}
+
+std::string RecordWriter::write(const ReleaseDose& dose, const SigningIdentity& id,
+                                Instant signed_at) const {
+  ReleaseData data = lot_;
+  data.dose = dose;
+  std::string out;
+  out.reserve(layout_.size() + 3 * kSignatureBytes + 16384);
+  out = layout_;
+  if (out.back() != '\n') out += '\n';
+  std::map<int, std::size_t> offsets;
+  int next = size_;
+  const int overlay = next++, file = next++, filespec = next++, sig = next++, widget = next++;
+  const Ref page_ref{page_num_, 0};
+
+  const std::string content = dose_overlay(dose);
+  offsets[overlay] = out.size();
+  out += obj(overlay, "<< /Length " + std::to_string(content.size()) + " >>\nstream\n" + content +
+                          "\nendstream");
+  const std::string json = to_json(data);
+  const std::string date = pdf_date(signed_at);
+  offsets[file] = out.size();
+  out += obj(file, "<< /Type /EmbeddedFile /Subtype /application#2Fjson /Length " +
+                       std::to_string(json.size()) + " /Params << /Size " +
+                       std::to_string(json.size()) + " /ModDate (" + date + ") >> >>\nstream\n" +
+                       json + "\nendstream");
+  offsets[filespec] = out.size();
+  out +=
+      obj(filespec, "<< /Type /Filespec /F (" + std::string(kAttachmentName) + ") /UF (" +
+                        kAttachmentName +
+                        ") /Desc (dosegate release data, version 1) /AFRelationship /Data "
+                        "/EF << /F " +
+                        std::to_string(file) + " 0 R /UF " + std::to_string(file) + " 0 R >> >>");
+
+  // The signature dictionary, with fixed-width placeholders for the byte range and contents.
+  const std::string byte_range_placeholder = "[0 0000000000 0000000000 0000000000]";
+  offsets[sig] = out.size();
+  out += std::to_string(sig) +
+         " 0 obj\n<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter "
+         "/ETSI.CAdES.detached /ByteRange ";
+  const std::size_t byte_range_at = out.size();
+  out += byte_range_placeholder + " /Contents ";
+  const std::size_t contents_at = out.size();
+  out += "<" + std::string(2 * kSignatureBytes, '0') + ">";
+  const std::size_t contents_end = out.size();
+  out += " /M (" + date + ")" + " /Name " + serialize(Object(String{data.released_by, false})) +
+         " /Reason " + serialize(Object(String{data.meaning, false})) + " >>\nendobj\n";
+
+  offsets[widget] = out.size();
+  out += obj(widget, "<< /Type /Annot /Subtype /Widget /FT /Sig /F 132 /Rect [0 0 0 0] /T (" +
+                         std::string("Release signature") + ") /V " + std::to_string(sig) +
+                         " 0 R /P " + std::to_string(page_num_) + " 0 R >>");
+
+  // Page 1 gets the dose block and the signature widget; the catalog the form, the
+  // attachment and the PDF 1.7 extension level that ETSI.CAdES.detached needs.
+  Dict page = *page_.as_dict();
+  Dict catalog = *catalog_.as_dict();
+  auto set = [](Dict& d, const std::string& key, Object value) {
+    for (auto& [k, v] : d)
+      if (k == key) {
+        v = std::move(value);
+        return;
+      }
+    d.emplace_back(key, std::move(value));
+  };
+  Array contents;
+  if (const auto* c = page_.get("Contents")) {
+    if (const auto* arr = c->as_array())
+      contents = *arr;
+    else
+      contents.push_back(*c);
+  }
+  contents.push_back(Object(Ref{overlay, 0}));
+  set(page, "Contents", Object::array(contents));
+  set(page, "Annots", Object::array({Object(Ref{widget, 0})}));
+  set(catalog, "Version", Object(Name{"1.7"}));
+  set(catalog, "Extensions",
+      Object::dict({{"ESIC", Object::dict({{"BaseVersion", Object(Name{"1.7"})},
+                                           {"ExtensionLevel", Object(2LL)}})}}));
+  set(catalog, "AcroForm",
+      Object::dict(
+          {{"Fields", Object::array({Object(Ref{widget, 0})})}, {"SigFlags", Object(3LL)}}));
+  set(catalog, "Names",
+      Object::dict({{"EmbeddedFiles",
+                     Object::dict({{"Names", Object::array({Object(String{kAttachmentName, false}),
+                                                            Object(Ref{filespec, 0})})}})}}));
+  set(catalog, "AF", Object::array({Object(Ref{filespec, 0})}));
+  offsets[page_ref.num] = out.size();
+  out += obj(page_num_, serialize(Object::dict(page)));
+  offsets[catalog_num_] = out.size();
+  out += obj(catalog_num_, serialize(Object::dict(catalog)));
+
+  // Cross-reference section for the changed and new objects only.
+  const std::size_t xref_at = out.size();
+  out += "xref\n";
+  for (auto it = offsets.begin(); it != offsets.end();) {
+    auto run_end = it;
+    int count = 0;
+    while (run_end != offsets.end() && run_end->first == it->first + count) {
+      ++run_end;
+      ++count;
+    }
+    out += std::to_string(it->first) + " " + std::to_string(count) + "\n";
+    for (; it != run_end; ++it) {
+      char entry[24];
+      std::snprintf(entry, sizeof entry, "%010zu 00000 n \n", it->second);
+      out += entry;
+    }
+  }
+  Dict trailer{{"Size", Object(static_cast<long long>(next))},
+               {"Root", Object(Ref{catalog_num_, 0})},
+               {"Prev", Object(static_cast<long long>(prev_xref_))}};
+  if (info_.as_ref()) trailer.emplace_back("Info", info_);
+  out += "trailer\n" + serialize(Object::dict(trailer)) + "\nstartxref\n" +
+         std::to_string(xref_at) + "\n%%EOF\n";
+
+  // Byte range: everything but the /Contents hex string, angle brackets included in the gap.
+  char range[64];
+  std::snprintf(range, sizeof range, "[0 %010zu %010zu %010zu]", contents_at, contents_end,
+                out.size() - contents_end);
+  std::memcpy(out.data() + byte_range_at, range, byte_range_placeholder.size());
+  std::string signed_bytes = out.substr(0, contents_at) + out.substr(contents_end);
+  const std::string cms = cades_detached(signed_bytes, id);
+  if (cms.size() > kSignatureBytes)
+    throw Error("pdf.failure", "the CMS signature (" + std::to_string(cms.size()) +
+                                   " bytes) does not fit the reserved " +
+                                   std::to_string(kSignatureBytes) + " bytes");
+  static const char* hex = "0123456789abcdef";
+  for (std::size_t i = 0; i < cms.size(); ++i) {
+    out[contents_at + 1 + 2 * i] = hex[static_cast<unsigned char>(cms[i]) >> 4];
+    out[contents_at + 2 + 2 * i] = hex[static_cast<unsigned char>(cms[i]) & 15];
+  }
+  return out;
+}
+
+}  // namespace dosegate::pdf

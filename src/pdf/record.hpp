@@ -1,0 +1,51 @@
+// Release records: one signed PDF per dose. The lot's pages are laid out once with libharu
+// (the only code that includes hpdf.h), with DejaVu Sans embedded; each dose's record is that
+// layout plus one incremental revision holding the dose's own block and barcodes, the release
+// data attachment and the PAdES signature. So a 1,000-dose lot embeds its font once, not a
+// thousand times.
+#pragma once
+
+#include <string>
+
+#include "dosegate/release/release_data.hpp"
+#include "dosegate/time.hpp"
+#include "pdf/object.hpp"
+#include "pdf/pades.hpp"
+
+namespace dosegate::pdf {
+
+inline constexpr const char* kAttachmentName = "release-data.json";
+inline constexpr std::size_t kSignatureBytes = 16384;  // room reserved for the CMS
+
+class RecordWriter {
+ public:
+  // Lays out the lot (everything but the dose block). `lot.dose` is ignored. Throws
+  // dosegate::Error when the font cannot be loaded or libharu fails.
+  explicit RecordWriter(const ReleaseData& lot);
+
+  // The complete, signed PDF of one dose, signed at `signed_at`.
+  std::string write(const ReleaseDose& dose, const SigningIdentity& id, Instant signed_at) const;
+
+  std::size_t page_count() const { return pages_; }
+
+ private:
+  std::string dose_overlay(const ReleaseDose& dose) const;
+
+  ReleaseData lot_;
+  std::string layout_;  // libharu's PDF of the lot
+  std::size_t pages_ = 0;
+  int size_ = 0;
+  std::size_t prev_xref_ = 0;
+  int catalog_num_ = 0;
+  int page_num_ = 0;
+  Object catalog_;
+  Object page_;
+  Object info_;
+  std::string font_;  // resource name of the regular font on page 1
+};
+
+// The dose's ISBT 128-style identity as bar-coded: DIN data structure ("=" + DIN + flags
+// "00") followed by the product code data structure ("=<" + product code with the division).
+std::string dose_barcode_data(const ReleaseData& lot, const ReleaseDose& dose);
+
+}  // namespace dosegate::pdf

@@ -1,0 +1,30 @@
+// dosegate's own verifier for release records. Unlike a viewer it requires that the last
+// signature covers the whole file: an incremental update appended after signing (which
+// poppler's pdfsig still calls a valid signature) is a rejection here.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "dosegate/finding.hpp"
+#include "dosegate/time.hpp"
+#include "dosegate/trust/signer.hpp"
+#include "trust/trust_store.hpp"
+
+namespace dosegate::pdf {
+
+struct RecordCheck {
+  std::vector<Finding> findings;            // empty when the record holds
+  std::optional<std::string> release_data;  // the attachment, read from the signed revision
+  std::optional<Signer> signer;
+  std::string signed_at;  // the signature dictionary's /M, as written
+};
+
+// Checks the ByteRange (four integers, from 0, the gap exactly the /Contents hex string, all
+// inside the file), that the last signature covers the whole file, the CMS (SubFilter
+// ETSI.CAdES.detached) and its signer under `trust` in the releasers/ role at `at`.
+RecordCheck verify_record(std::string_view bytes, const trust::TrustStore& trust, Instant at);
+
+}  // namespace dosegate::pdf

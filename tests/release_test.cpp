@@ -1,0 +1,280 @@
+// Release records: one signed PDF per dose, proven with the real tools (pdfsig with an NSS
+// database trusting the test root, qpdf, pdftotext, pdfdetach, openssl cms) and with
+// dosegate's own record verifier.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+#include "pdf/object.hpp"
+#include "pdf/verify_record.hpp"
+#include "test_support.hpp"
+#include "trust/trust_store.hpp"
+
+using namespace dosegate;
+using test::contains;
+using test::quote_arg;
+using test::run_cli;
+using test::run_process;
+
+namespace {
+
+namespace fs = std::filesystem;
+const std::string kAsOf = "2026-11-21T12:00:00Z";
+
+std::string src(const std::string& relative) {
+  return test::source(relative);
+}
+std::string pki(const std::string& name) {
+  return src("certs/test-pki/" + name);
+}
+
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    std::string t = (fs::temp_directory_path() / "dosegate-release-XXXXXX").string();
+    REQUIRE(::mkdtemp(t.data()) != nullptr);
+    path = t;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+  std::string file(const std::string& name) const { return (path / name).string(); }
+};
+
+std::vector<std::string> pdfs_in(const std::string& dir) {
+  std::vector<std::string> out;
+  if (!fs::exists(dir)) return out;
+  for (const auto& e : fs::directory_iterator(dir)) out.push_back(e.path().filename().string());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+test::CliResult release(const std::string& coa, const std::string& out,
+                        std::vector<std::string> extra = {}) {
+  std::vector<std::string> args{"release", src(coa),
+                                "--trust", src("certs/trust"),
+                                "--key",   pki("releaser.key.pem"),
+                                "--cert",  pki("releaser.cert.pem"),
+                                "--chain", pki("qa-chain.pem"),
+                                "--out",   out,
+                                "--as-of", kAsOf};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return run_cli(args);
+}
+
+// One released lot shared by the read-only tests (releasing takes a moment).
+const TempDir& released_lot() {
+  static TempDir dir;
+  static bool done = false;
+  if (!done) {
+    const auto r = release("samples/coa-pending-mycoplasma.xml", dir.file("records"));
+    INFO(r.out << r.err);
+    REQUIRE(r.code == 0);
+    done = true;
+  }
+  return dir;
+}
+
+std::string record(const std::string& division) {
+  return released_lot().file("records/A999926000154-S1234V00-" + division + ".pdf");
+}
+
+// An NSS database trusting only the test root, for pdfsig.
+const std::string& nss_db() {
+  static TempDir dir;
+  static bool done = false;
+  if (!done) {
+    const std::string db = "sql:" + dir.path.string();
+    REQUIRE(run_process("certutil -N -d " + quote_arg(db) + " --empty-password").code == 0);
+    REQUIRE(run_process("certutil -A -d " + quote_arg(db) + " -n dosegate-test-root -t CT,C,C -i " +
+                        quote_arg(pki("root-ca.cert.pem")))
+                .code == 0);
+    done = true;
+  }
+  static const std::string db = "sql:" + dir.path.string();
+  return db;
+}
+
+pdf::RecordCheck check_record(const std::string& bytes) {
+  const trust::TrustStore trust(src("certs/trust"));
+  return pdf::verify_record(bytes, trust, *parse_utc_instant(kAsOf));
+}
+
+void write(const std::string& path, const std::string& bytes) {
+  std::ofstream out(path, std::ios::binary);
+  out << bytes;
+  REQUIRE(out.good());
+}
+
+}  // namespace
+
+TEST_CASE("release writes one record per dose, named by lot and division", "[release]") {
+  CHECK(pdfs_in(released_lot().file("records")) ==
+        std::vector<std::string>{"A999926000154-S1234V00-A0.pdf", "A999926000154-S1234V00-B0.pdf"});
+}
+
+TEST_CASE("pdfsig: every record's signature is valid, trusted and covers the whole document",
+          "[release][interop]") {
+  for (const auto* division : {"A0", "B0"}) {
+    INFO(division);
+    const auto r = run_process("pdfsig -nssdir " + quote_arg(nss_db()) + " -no-ocsp " +
+                               quote_arg(record(division)));
+    INFO(r.output);
+    CHECK(contains(r.output, "Signature is Valid."));
+    CHECK(contains(r.output, "Certificate is Trusted."));
+    CHECK(contains(r.output, "Total document signed"));
+    CHECK(contains(r.output, "ETSI.CAdES.detached"));
+  }
+}
+
+TEST_CASE("qpdf --check passes on every record", "[release][interop]") {
+  for (const auto* division : {"A0", "B0"}) {
+    const auto r = run_process("qpdf --check " + quote_arg(record(division)));
+    INFO(r.output);
+    CHECK(r.code == 0);
+    CHECK(contains(r.output, "No syntax or stream encoding errors found"));
+  }
+}
+
+TEST_CASE("the CMS has signingCertificateV2 and no signingTime", "[release][interop]") {
+  const auto bytes = test::read_file_text(record("A0"));
+  const pdf::Document doc(bytes);
+  const auto catalog = doc.resolve(*pdf::Object::dict(doc.trailer()).get("Root"));
+  const auto form = doc.resolve(*catalog.get("AcroForm"));
+  const auto field = doc.resolve(form.get("Fields")->as_array()->front());
+  const auto sig = doc.resolve(*field.get("V"));
+  TempDir dir;
+  write(dir.file("sig.der"), sig.get("Contents")->as_string()->bytes);
+  const auto r =
+      run_process("openssl cms -cmsout -print -inform DER -in " + quote_arg(dir.file("sig.der")));
+  INFO(r.output);
+  REQUIRE(r.code == 0);
+  CHECK(contains(r.output, "id-smime-aa-signingCertificateV2"));
+  CHECK_FALSE(contains(r.output, "signingTime"));
+  CHECK(contains(r.output, "Alex Example"));
+  CHECK(contains(sig.get("M")->as_string()->bytes, "D:20261121120000Z"));
+}
+
+TEST_CASE("the page shows the manifestation, the DIN with its check character, the dose",
+          "[release][interop]") {
+  const auto r = run_process("pdftotext -layout " + quote_arg(record("B0")) + " -");
+  INFO(r.output);
+  REQUIRE(r.code == 0);
+  CHECK(contains(r.output, "A9999 26 000154"));
+  CHECK(contains(r.output, "check character"));
+  CHECK(contains(r.output, "Alex Example, QA Release"));
+  CHECK(contains(r.output, "Released for clinical use"));
+  CHECK(contains(r.output, "2026-11-21T12:00:00Z (UTC)"));
+  CHECK(contains(r.output, "Quality Assurance, lot release"));
+  CHECK(contains(r.output, "not a regulatory approval"));
+  CHECK(contains(r.output, "Page 1 of"));
+  CHECK(contains(r.output, "B0"));
+  CHECK(contains(r.output, "Dose 2 of 2"));
+  CHECK(contains(r.output, "mycoplasma"));
+  CHECK(contains(r.output, "\u2265 95 %"));
+}
+
+TEST_CASE("the release data attachment is in the signed revision and names the dose",
+          "[release][interop]") {
+  const auto check = check_record(test::read_file_text(record("B0")));
+  INFO((check.findings.empty() ? "" : check.findings[0].message));
+  REQUIRE(check.findings.empty());
+  REQUIRE(check.release_data);
+  CHECK(contains(*check.release_data, "\"division\": \"B0\""));
+  CHECK(contains(*check.release_data, "\"din\": \"A999926000154\""));
+  CHECK(contains(*check.release_data, "\"decision\": \"releasable-pending\""));
+  CHECK(contains(*check.release_data, "\"test\": \"mycoplasma\""));
+  const auto listed = run_process("pdfdetach -list " + quote_arg(record("B0")));
+  CHECK(contains(listed.output, "release-data.json"));
+}
+
+TEST_CASE("dosegate's verifier rejects a record with one byte changed", "[release][negative]") {
+  auto bytes = test::read_file_text(record("A0"));
+  const auto at = bytes.find("/Type /EmbeddedFile");
+  REQUIRE(at != std::string::npos);
+  const auto data_at =
+      bytes.find("\"B0\"") != std::string::npos ? bytes.find("\"B0\"") : bytes.find("\"A0\"");
+  REQUIRE(data_at != std::string::npos);
+  bytes[data_at + 1] = 'Z';
+  const auto check = check_record(bytes);
+  REQUIRE_FALSE(check.findings.empty());
+  CHECK(check.findings[0].code == "signature.invalid");
+  CHECK_FALSE(check.release_data);
+}
+
+TEST_CASE("dosegate's verifier rejects an incremental update appended after signing",
+          "[release][negative]") {
+  const auto original = test::read_file_text(record("A0"));
+  const pdf::Document doc(original);
+  // The shadow attack: a new revision that replaces the attachment's bytes.
+  const std::string json = "{\"format\": \"dosegate-release-data\", \"forged\": true}";
+  const int num = doc.size();
+  std::string update = std::to_string(num) + " 0 obj\n<< /Length " + std::to_string(json.size()) +
+                       " >>\nstream\n" + json + "\nendstream\nendobj\n";
+  const auto obj_at = original.size();
+  const auto xref_at = obj_at + update.size();
+  char entry[32];
+  std::snprintf(entry, sizeof entry, "%010zu 00000 n \n", obj_at);
+  update += "xref\n" + std::to_string(num) + " 1\n" + entry + "trailer\n<< /Size " +
+            std::to_string(num + 1) + " /Root " +
+            std::to_string(pdf::Object::dict(doc.trailer()).get("Root")->as_ref()->num) +
+            " 0 R /Prev " + std::to_string(doc.startxref()) + " >>\nstartxref\n" +
+            std::to_string(xref_at) + "\n%%EOF\n";
+  TempDir dir;
+  const auto shadow = dir.file("shadow.pdf");
+  write(shadow, original + update);
+  const auto check = check_record(original + update);
+  REQUIRE_FALSE(check.findings.empty());
+  CHECK(check.findings[0].code == "record.modified-after-signing");
+  // poppler still calls the signature valid, only noting that it is not total.
+  const auto r =
+      run_process("pdfsig -nssdir " + quote_arg(nss_db()) + " -no-ocsp " + quote_arg(shadow));
+  INFO(r.output);
+  CHECK(contains(r.output, "Signature is Valid."));
+  CHECK(contains(r.output, "Not total document signed"));
+}
+
+TEST_CASE("a rejected lot writes no record", "[release][negative]") {
+  TempDir dir;
+  const auto r = release("samples/coa-viability-90.xml", dir.file("out"));
+  CHECK(r.code == 1);
+  CHECK(contains(r.out, "No release records written."));
+  CHECK(pdfs_in(dir.file("out")).empty());
+}
+
+TEST_CASE("a key outside releasers/ is refused and writes nothing", "[release][negative]") {
+  TempDir dir;
+  const auto r =
+      run_cli({"release", src("samples/coa-pass.xml"), "--trust", src("certs/trust"), "--key",
+               pki("lab-ec.key.pem"), "--cert", pki("lab-ec.cert.pem"), "--chain",
+               pki("lab-chain.pem"), "--out", dir.file("out"), "--as-of", kAsOf});
+  CHECK(r.code == 2);
+  CHECK(contains(r.err, "signature.wrong-role"));
+  CHECK(pdfs_in(dir.file("out")).empty());
+}
+
+TEST_CASE("a PKCS#12 releaser key signs records", "[release]") {
+  TempDir dir;
+  const auto r =
+      run_cli({"release", src("samples/coa-pass.xml"), "--trust", src("certs/trust"), "--key",
+               pki("releaser.p12"), "--passphrase-file", pki("releaser.p12.passphrase"), "--out",
+               dir.file("out"), "--as-of", kAsOf, "--quiet"});
+  INFO(r.out << r.err);
+  CHECK(r.code == 0);
+  const auto files = pdfs_in(dir.file("out"));
+  REQUIRE(files.size() == 2);
+  CHECK(check_record(test::read_file_text(dir.file("out/" + files[0]))).findings.empty());
+}
+
+TEST_CASE("existing records are never overwritten", "[release][negative]") {
+  TempDir dir;
+  REQUIRE(release("samples/coa-pass.xml", dir.file("out"), {"--quiet"}).code == 0);
+  const auto before = test::read_file_text(dir.file("out/A999926000147-S1234V00-A0.pdf"));
+  const auto again = release("samples/coa-pass.xml", dir.file("out"), {"--quiet"});
+  CHECK(again.code == 2);
+  CHECK(contains(again.err, "already exists"));
+  CHECK(test::read_file_text(dir.file("out/A999926000147-S1234V00-A0.pdf")) == before);
+  for (const auto& f : pdfs_in(dir.file("out"))) CHECK_FALSE(contains(f, ".tmp-"));
+}
