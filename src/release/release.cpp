@@ -4,9 +4,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
+#include <exception>
 #include <filesystem>
+#include <mutex>
+#include <thread>
 
 #include "dosegate/error.hpp"
 #include "dosegate/isbt128.hpp"
@@ -126,29 +131,51 @@ ReleaseResult release(const ReleaseOptions& o, const Prompt& prompt, const Progr
   const pdf::RecordWriter writer(lot);
   const pdf::SigningIdentity id{signer.key.get(), signer.cert.get(), chain};
   std::vector<TempFile> temps(doses.size());
-  for (std::size_t i = 0; i < doses.size(); ++i) {
-    const std::string bytes = writer.write(doses[i].first, id, now);
-    if (i == 0) {
-      // Never hand out a record that dosegate's own verifier would reject.
-      const auto self = pdf::verify_record(bytes, trust, now);
-      if (!self.findings.empty())
-        throw Error("pdf.failure", "the first record does not verify: " + self.findings[0].message);
-    }
-    std::string tmp = doses[i].second + ".tmp-XXXXXX";
-    const int fd = ::mkstemp(tmp.data());
-    if (fd < 0)
-      throw IoError(doses[i].second + ": cannot create a temporary file: " + std::strerror(errno));
-    temps[i].path = tmp;
+  // Self-check first: never hand out a record that dosegate's own verifier would reject.
+  const auto first = writer.write(doses.front().first, id, now);
+  const auto self = pdf::verify_record(first, trust, now);
+  if (!self.findings.empty())
+    throw Error("pdf.failure",
+                "a freshly signed record does not verify: " + self.findings[0].message);
+  // Records are independent: sign and write them on every core.
+  std::atomic<std::size_t> next{0}, done{0};
+  std::mutex progress_mutex;
+  std::exception_ptr failure;
+  auto work = [&] {
     try {
-      write_fully(fd, bytes, tmp);
+      for (std::size_t i = next++; i < doses.size() && !failure; i = next++) {
+        const std::string bytes = i == 0 ? first : writer.write(doses[i].first, id, now);
+        std::string tmp = doses[i].second + ".tmp-XXXXXX";
+        const int fd = ::mkstemp(tmp.data());
+        if (fd < 0)
+          throw IoError(doses[i].second +
+                        ": cannot create a temporary file: " + std::strerror(errno));
+        temps[i].path = tmp;
+        try {
+          write_fully(fd, bytes, tmp);
+        } catch (...) {
+          ::close(fd);
+          throw;
+        }
+        if (::fchmod(fd, 0644) != 0 || ::close(fd) != 0)
+          throw IoError(tmp + ": cannot write: " + std::strerror(errno));
+        const std::size_t n = ++done;
+        if (progress) {
+          std::lock_guard lock(progress_mutex);
+          progress(n, doses.size());
+        }
+      }
     } catch (...) {
-      ::close(fd);
-      throw;
+      std::lock_guard lock(progress_mutex);
+      if (!failure) failure = std::current_exception();
     }
-    if (::fchmod(fd, 0644) != 0 || ::close(fd) != 0)
-      throw IoError(tmp + ": cannot write: " + std::strerror(errno));
-    if (progress) progress(i + 1, doses.size());
-  }
+  };
+  const unsigned threads = std::max(1u, std::min(4u, std::thread::hardware_concurrency()));
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(work);
+  work();
+  for (auto& t : pool) t.join();
+  if (failure) std::rethrow_exception(failure);
   // One sync for the whole lot, then the renames, then the directory.
   const int dir_fd = ::open(o.out_dir.c_str(), O_RDONLY | O_DIRECTORY);
   if (dir_fd < 0 || ::syncfs(dir_fd) != 0)
