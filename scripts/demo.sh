@@ -20,4 +20,13 @@ for coa in samples/coa-*.xml; do
   printf '%-40s exit %s  %s\n' "$coa" "$code" "$line"
 done
 echo
-echo "The binary is $bin; see samples/README.md for what each sample shows."
+records=build/demo/records
+rm -rf "$records"  # the demo's own output; dosegate never overwrites a record
+echo "== dosegate release samples/coa-pass.xml (test PKI releaser; keys for tests only)"
+"$bin" release samples/coa-pass.xml --trust certs/trust --key certs/test-pki/releaser.key.pem \
+  --cert certs/test-pki/releaser.cert.pem --chain certs/test-pki/qa-chain.pem \
+  --out "$records" --quiet
+
+echo
+echo "The binary is $bin; the signed release records are in $records."
+echo "See samples/README.md for what each sample shows."

@@ -278,3 +278,71 @@ TEST_CASE("existing records are never overwritten", "[release][negative]") {
   CHECK(test::read_file_text(dir.file("out/A999926000147-S1234V00-A0.pdf")) == before);
   for (const auto& f : pdfs_in(dir.file("out"))) CHECK_FALSE(contains(f, ".tmp-"));
 }
+
+namespace {
+// A signed lot of `n` doses with 6-digit Product Divisions, made from the passing sample.
+std::string signed_lot(const TempDir& dir, int n) {
+  auto text = test::read_file_text(src("samples/coa-pass.xml"));
+  const auto sig = text.find("<Signature xmlns=");
+  text.erase(sig, text.find("</Signature>", sig) + 13 - sig);
+  text.replace(text.find("<Code>S1234V00</Code>"), 21, "<Code>S1234V99</Code>");
+  const auto start = text.find("<Doses>") + 7;
+  const auto end = text.find("</Doses>");
+  std::string doses;
+  for (int i = 1; i <= n; ++i) {
+    char buf[160];
+    std::snprintf(buf, sizeof buf,
+                  "<Dose division=\"%06d\"><ViableCells>5.0e7</ViableCells>"
+                  "<Volume unit=\"mL\">5.0</Volume></Dose>\n",
+                  i);
+    doses += buf;
+  }
+  text.replace(start, end - start, doses);
+  write(dir.file("lot-unsigned.xml"), text);
+  const auto r = run_cli({"sign-coa", dir.file("lot-unsigned.xml"), "--key", pki("lab-ec.key.pem"),
+                          "--cert", pki("lab-ec.cert.pem"), "--chain", pki("lab-chain.pem"),
+                          "--out", dir.file("lot.xml")});
+  REQUIRE(r.code == 0);
+  return dir.file("lot.xml");
+}
+}  // namespace
+
+TEST_CASE("a long release shows progress and names records by 6-digit division", "[release]") {
+  TempDir dir;
+  const auto lot = signed_lot(dir, 120);
+  const auto r = run_cli({"release", lot, "--trust", src("certs/trust"), "--key",
+                          pki("releaser.key.pem"), "--cert", pki("releaser.cert.pem"), "--out",
+                          dir.file("out"), "--as-of", kAsOf, "--quiet"});
+  INFO(r.err);
+  CHECK(r.code == 0);
+  CHECK(contains(r.err, "100 of 120 records written"));
+  CHECK(contains(r.err, "120 of 120 records written"));
+  const auto files = pdfs_in(dir.file("out"));
+  REQUIRE(files.size() == 120);
+  CHECK(files.front() == "A999926000147-S1234V99-000001.pdf");
+  CHECK(files.back() == "A999926000147-S1234V99-000120.pdf");
+  const auto check = check_record(test::read_file_text(dir.file("out/" + files.back())));
+  REQUIRE(check.findings.empty());
+  CHECK(contains(*check.release_data, "\"division\": \"000120\""));
+  CHECK(contains(*check.release_data, "\"index\": 120"));
+}
+
+TEST_CASE("a release killed midway leaves only complete, valid records under final names",
+          "[release][negative]") {
+  TempDir dir;
+  const auto lot = signed_lot(dir, 600);
+  const std::string out = dir.file("out");
+  // Kill the real process at some point during its work; whenever that is, every file with a
+  // final name must be a complete record that verifies.
+  const auto r = run_process("timeout -s KILL 0.3 " + quote_arg(DOSEGATE_BINARY) + " release " +
+                             quote_arg(lot) + " --trust " + quote_arg(src("certs/trust")) +
+                             " --key " + quote_arg(pki("releaser.key.pem")) + " --cert " +
+                             quote_arg(pki("releaser.cert.pem")) + " --out " + quote_arg(out) +
+                             " --as-of " + kAsOf + " --quiet");
+  INFO(r.output);
+  for (const auto& f : pdfs_in(out)) {
+    if (contains(f, ".tmp-")) continue;  // temporary names are not records
+    INFO(f);
+    CHECK(check_record(test::read_file_text(out + "/" + f)).findings.empty());
+  }
+}
