@@ -346,3 +346,46 @@ TEST_CASE("a release killed midway leaves only complete, valid records under fin
     CHECK(check_record(test::read_file_text(out + "/" + f)).findings.empty());
   }
 }
+
+TEST_CASE("the record's Code 128 decodes to the dose identity", "[release][interop]") {
+  TempDir dir;
+  const auto page = dir.file("page");
+  REQUIRE(run_process("pdftoppm -r 300 -f 1 -l 1 -singlefile -png " + quote_arg(record("B0")) +
+                      " " + quote_arg(page))
+              .code == 0);
+  const auto r = run_process("zbarimg --nodbus --raw -q -Sdisable -Scode128.enable " +
+                             quote_arg(page + ".png"));
+  INFO(r.output);
+  CHECK(r.code == 0);
+  CHECK(contains(r.output, "=A99992600015400=<S1234VB0"));
+}
+
+TEST_CASE("UTF-8 text prints with the embedded font: accents and the micro sign",
+          "[release][interop]") {
+  TempDir dir;
+  auto text = test::read_file_text(src("samples/coa-pass.xml"));
+  const auto sig = text.find("<Signature xmlns=");
+  text.erase(sig, text.find("</Signature>", sig) + 13 - sig);
+  text.replace(text.find("Example QC Laboratory GmbH"), 26, "Laboratoire Qualité Zoë");
+  text.replace(text.find("umol/L"), 6, "µmol/L");
+  write(dir.file("coa-unsigned.xml"), text);
+  REQUIRE(run_cli({"sign-coa", dir.file("coa-unsigned.xml"), "--key", pki("lab-ec.key.pem"),
+                   "--cert", pki("lab-ec.cert.pem"), "--chain", pki("lab-chain.pem"), "--out",
+                   dir.file("coa.xml")})
+              .code == 0);
+  const auto r = run_cli({"release", dir.file("coa.xml"), "--trust", src("certs/trust"), "--key",
+                          pki("releaser.key.pem"), "--cert", pki("releaser.cert.pem"), "--out",
+                          dir.file("out"), "--as-of", kAsOf, "--quiet"});
+  INFO(r.out << r.err);
+  REQUIRE(r.code == 0);
+  const auto txt = run_process("pdftotext -layout " +
+                               quote_arg(dir.file("out/A999926000147-S1234V00-A0.pdf")) + " -");
+  INFO(txt.output);
+  CHECK(contains(txt.output, "Laboratoire Qualité Zoë"));
+  CHECK(contains(txt.output, "µmol/L"));
+  const auto fonts =
+      run_process("pdffonts " + quote_arg(dir.file("out/A999926000147-S1234V00-A0.pdf")));
+  INFO(fonts.output);
+  CHECK(contains(fonts.output, "DejaVuSans"));
+  CHECK(contains(fonts.output, "yes yes yes"));  // embedded, subset, ToUnicode
+}
