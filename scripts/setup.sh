@@ -14,7 +14,7 @@ packages=(
   libssl-dev libpugixml-dev libxmlsec1-dev libboost-program-options-dev catch2 libzint-dev
   libhpdf-dev fonts-dejavu-core
   libxml2-utils xmlsec1 openssl perl clang-format zbar-tools dmtx-utils
-  poppler-utils qpdf libnss3-tools time
+  poppler-utils qpdf libnss3-tools time sqlite3 libsqlite3-dev
 )
 
 missing=()

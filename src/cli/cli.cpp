@@ -1,14 +1,24 @@
 #include "dosegate/cli/cli.hpp"
 
+#include <algorithm>
 #include <boost/program_options.hpp>
 #include <sstream>
 
+#include "util/json.hpp"
+#include "util/text.hpp"
+
 #include "dosegate/error.hpp"
+#include "dosegate/isbt128.hpp"
+#include "dosegate/ledger/ledger.hpp"
 #include "dosegate/release/release.hpp"
 #include "dosegate/verify/verify.hpp"
 #include "dosegate/version.hpp"
+#include "ledger/audit.hpp"
+#include "ledger/export.hpp"
+#include "pdf/pades.hpp"
 #include "sign/keys.hpp"
 #include "sign/sign_coa.hpp"
+#include "trust/trust_store.hpp"
 
 namespace po = boost::program_options;
 
@@ -35,6 +45,9 @@ constexpr const char* kMainHelp =
     "  verify     full check of one CoA (signature, every criterion, doses, expiry); no side\n"
     "             effects\n"
     "  release    verify a CoA, then write one signed PDF release record per dose\n"
+    "  history    the release history from the ledger (table, CSV or JSON)\n"
+    "  audit      prove that the ledger is intact (chain, content, signatures)\n"
+    "  recall     withdraw a lot; later confirmations say NO-GO\n"
     "  sign-coa   sign a CoA for a laboratory (enveloped XML-DSig that dosegate and xmlsec1\n"
     "             verify)\n"
     "\n"
@@ -247,6 +260,9 @@ int cmd_release(const std::vector<std::string>& args, std::ostream& out, std::os
      "the releaser's role; default: \"Quality Assurance, lot release\"")
     ("as-of", po::value<std::string>()->value_name("TIME"),
      "release as of this UTC time instead of now (for reproducible records)")
+    ("ledger", po::value<std::string>()->value_name("FILE"),
+     "the ledger to record the decision in; default: $DOSEGATE_LEDGER, else "
+     "$XDG_STATE_HOME/dosegate/ledger.sqlite or ~/.local/state/dosegate/ledger.sqlite")
     ("quiet", "no verification report, only the records written");
   // clang-format on
   const auto vm = parse(args, opts);
@@ -289,6 +305,10 @@ int cmd_release(const std::vector<std::string>& args, std::ostream& out, std::os
   if (vm.count("meaning")) o.meaning = vm["meaning"].as<std::string>();
   if (vm.count("reason")) o.reason = vm["reason"].as<std::string>();
   if (vm.count("role")) o.role = vm["role"].as<std::string>();
+  if (vm.count("ledger")) o.ledger_path = vm["ledger"].as<std::string>();
+  o.on_recovered = [&](const std::string& note) {
+    err << "dosegate release: earlier interrupted release: " << note << '\n';
+  };
 
   // Progress on long releases, on the diagnostic stream so that the output stays parseable.
   auto progress = [&](std::size_t done, std::size_t total) {
@@ -297,13 +317,238 @@ int cmd_release(const std::vector<std::string>& args, std::ostream& out, std::os
   };
   const auto r = release(o, sign::terminal_prompt, progress);
   if (!vm.count("quiet")) print_text(r.report, out);
+  std::string entries;
+  for (auto seq : r.ledger_entries) entries += (entries.empty() ? "" : ", ") + std::to_string(seq);
   if (!r.released) {
-    out << "\nNo release records written.\n";
+    out << "\nNo release records written. The rejection is ledger entry " << entries << " in "
+        << r.ledger_path << ".\n";
     return kNo;
   }
   out << "\nReleased " << r.records.size() << " dose" << (r.records.size() == 1 ? "" : "s")
-      << " into " << o.out_dir << ":\n";
+      << " into " << o.out_dir << " (ledger entries " << entries << " in " << r.ledger_path
+      << "):\n";
   for (const auto& path : r.records) out << "  " << path << '\n';
+  return kYes;
+}
+
+constexpr const char* kLedgerHelp =
+    "the ledger; default: $DOSEGATE_LEDGER, else $XDG_STATE_HOME/dosegate/ledger.sqlite or "
+    "~/.local/state/dosegate/ledger.sqlite";
+
+std::optional<std::string> optional_arg(const po::variables_map& vm, const char* name) {
+  if (!vm.count(name)) return std::nullopt;
+  return vm[name].as<std::string>();
+}
+
+int cmd_history(const std::vector<std::string>& args, std::ostream& out) {
+  po::options_description opts("Options");
+  // clang-format off
+  opts.add_options()
+    ("help,h", "show this help and exit")
+    ("ledger", po::value<std::string>()->value_name("FILE"), kLedgerHelp)
+    ("lot", po::value<std::string>()->value_name("DIN"), "only this lot (13-character DIN)")
+    ("kind", po::value<std::string>()->value_name("KIND"),
+     "only entries of this kind: release, records, rejection, recall, confirm")
+    ("since", po::value<std::string>()->value_name("TIME"), "only entries at or after this UTC time")
+    ("until", po::value<std::string>()->value_name("TIME"), "only entries at or before this UTC time")
+    ("format", po::value<std::string>()->value_name("table|csv|json")->default_value("table"),
+     "output format; CSV is UTF-8 with a byte order mark and CRLF, as spreadsheets expect");
+  // clang-format on
+  const auto vm = parse(args, opts);
+  if (vm.count("help")) {
+    out << "Usage: dosegate history [--ledger FILE] [--lot DIN] [--kind KIND] [--since TIME]\n"
+           "                        [--until TIME] [--format table|csv|json]\n"
+           "\n"
+           "Lists the ledger's entries: every release, rejection, recall and confirmation,\n"
+           "who signed it, when, why, and which CoA and specification version. Every export\n"
+           "ends with the chain head (the ledger's last entry and its hash): keep it, and\n"
+           "`dosegate audit --expect-head HASH` proves later that nothing was dropped.\n"
+           "\n"
+        << opts << "\n"
+        << "Exit codes: 0 listed; 2 the ledger cannot be read or the options are wrong.\n";
+    return kYes;
+  }
+  if (!positionals(vm).empty()) throw UsageError("history takes no file arguments");
+  ledger::Filter f;
+  f.din = optional_arg(vm, "lot");
+  if (f.din && !isbt128::is_valid_din(*f.din))
+    throw UsageError("--lot '" + *f.din + "' is not a 13-character DIN (e.g. A999926000147)");
+  f.kind = optional_arg(vm, "kind");
+  const std::vector<std::string> kinds{"release", "records", "rejection", "recall", "confirm"};
+  if (f.kind && std::find(kinds.begin(), kinds.end(), *f.kind) == kinds.end())
+    throw UsageError("--kind '" + *f.kind +
+                     "' is not one of release, records, rejection, recall, confirm");
+  for (const char* t : {"since", "until"})
+    if (vm.count(t) && !parse_utc_instant(vm[t].as<std::string>()))
+      throw UsageError(std::string("--") + t + " '" + vm[t].as<std::string>() +
+                       "' is not a UTC time; write YYYY-MM-DDThh:mm:ssZ");
+  f.since = optional_arg(vm, "since");
+  f.until = optional_arg(vm, "until");
+  const auto format = vm["format"].as<std::string>();
+  if (format != "table" && format != "csv" && format != "json")
+    throw UsageError("--format '" + format + "' is not table, csv or json");
+  const auto path = ledger::resolve_path(optional_arg(vm, "ledger"));
+  const auto ledger = ledger::Ledger::open(path, false);
+  const auto entries = ledger.entries(f);
+  const auto head = ledger.head();
+  if (format == "csv")
+    ledger::write_csv(out, entries, head);
+  else if (format == "json")
+    ledger::write_json(out, entries, head, path);
+  else
+    ledger::write_table(out, entries, head);
+  return kYes;
+}
+
+int cmd_audit(const std::vector<std::string>& args, std::ostream& out) {
+  po::options_description opts("Options");
+  // clang-format off
+  opts.add_options()
+    ("help,h", "show this help and exit")
+    ("ledger", po::value<std::string>()->value_name("FILE"), kLedgerHelp)
+    ("trust", po::value<std::string>()->value_name("DIR"),
+     "trust directory to check the entries' signatures (releasers/ role); required")
+    ("expect-head", po::value<std::string>()->value_name("HASH"),
+     "a chain head hash from an earlier export or record: the ledger must still contain it")
+    ("json", "print one JSON object");
+  // clang-format on
+  const auto vm = parse(args, opts);
+  if (vm.count("help")) {
+    out << "Usage: dosegate audit --trust DIR [--ledger FILE] [--expect-head HASH] [--json]\n"
+           "\n"
+           "Recomputes the ledger's hash chain and every entry's hash, verifies every\n"
+           "signature under the trust policy (as of the entry's own time), and checks that\n"
+           "the append-only triggers are in place and no tail was removed. Says INTACT, or\n"
+           "names the first entry that is wrong: a changed value, a deleted or reordered\n"
+           "entry, a truncated tail, a forged signature.\n"
+           "\n"
+        << opts << "\n"
+        << "Exit codes: 0 intact; 1 tampered; 2 the ledger or trust directory cannot be read.\n";
+    return kYes;
+  }
+  if (!vm.count("trust"))
+    throw UsageError("missing --trust DIR (to verify the entries' signatures)");
+  const trust::TrustStore trust(vm["trust"].as<std::string>());
+  const auto path = ledger::resolve_path(optional_arg(vm, "ledger"));
+  const auto ledger = ledger::Ledger::open(path, false);
+  const auto r = ledger::audit(ledger, trust, optional_arg(vm, "expect-head"));
+  if (vm.count("json")) {
+    json::Writer w(out);
+    w.begin_object();
+    w.key("version").value(1LL).field("command", "audit").field("ledger", path);
+    w.field("decision", r.intact() ? "intact" : "tampered");
+    w.key("entries").value(static_cast<long long>(r.entries));
+    w.key("chain_head");
+    if (r.head) {
+      w.begin_object();
+      w.key("seq").value(r.head->seq).field("hash", r.head->hash);
+      w.end_object();
+    } else {
+      w.null();
+    }
+    w.key("findings").begin_array();
+    for (const auto& f : r.findings) {
+      w.begin_object();
+      w.field("code", f.code).field("severity", to_string(f.severity));
+      w.field("message", f.message).field("location", f.location);
+      w.end_object();
+    }
+    w.end_array();
+    w.end_object();
+  } else if (r.intact()) {
+    out << "INTACT: " << r.entries << " entr" << (r.entries == 1 ? "y" : "ies") << " in " << path
+        << "; every hash and signature holds.\n";
+    if (r.head) out << "Chain head: entry " << r.head->seq << ", SHA-256 " << r.head->hash << '\n';
+  } else {
+    out << "TAMPERED: " << path << "\n";
+    for (const auto& f : r.findings) out << "  " << f.code << "  " << f.message << '\n';
+  }
+  return r.intact() ? kYes : kNo;
+}
+
+int cmd_recall(const std::vector<std::string>& args, std::ostream& out, const Environment& env) {
+  po::options_description opts("Options");
+  // clang-format off
+  opts.add_options()
+    ("help,h", "show this help and exit")
+    ("reason", po::value<std::string>()->value_name("TEXT"), "why the lot is withdrawn; required")
+    ("trust", po::value<std::string>()->value_name("DIR"),
+     "trust directory; the signer must be in releasers/; required")
+    ("key", po::value<std::string>()->value_name("KEY.pem|KEY.p12"), "the releaser's key; required")
+    ("cert", po::value<std::string>()->value_name("CERT.pem"), "the releaser's certificate")
+    ("chain", po::value<std::string>()->value_name("CHAIN.pem"), "intermediate CA certificates")
+    ("passphrase-file", po::value<std::string>()->value_name("FILE"), "the key's passphrase")
+    ("ledger", po::value<std::string>()->value_name("FILE"), kLedgerHelp)
+    ("as-of", po::value<std::string>()->value_name("TIME"), "record the recall at this UTC time");
+  // clang-format on
+  const auto vm = parse(args, opts);
+  if (vm.count("help")) {
+    out << "Usage: dosegate recall DIN --reason TEXT --trust DIR --key KEY.pem --cert CERT.pem\n"
+           "                       [--chain CHAIN.pem] [--ledger FILE]\n"
+           "\n"
+           "Withdraws a released lot: appends a recall entry, signed by a releaser, to the\n"
+           "ledger. Later bedside confirmations of any dose of the lot answer NO-GO.\n"
+           "\n"
+        << opts << "\n"
+        << "Exit codes: 0 recalled; 2 usage error, unreadable ledger, a lot never released, a\n"
+           "key that cannot be used or a certificate the trust policy refuses.\n";
+    return kYes;
+  }
+  const auto dins = positionals(vm);
+  if (dins.size() != 1) throw UsageError("recall takes one lot DIN");
+  if (!isbt128::is_valid_din(dins[0]))
+    throw UsageError("'" + dins[0] + "' is not a 13-character DIN (e.g. A999926000147)");
+  for (const char* required : {"reason", "trust", "key"})
+    if (!vm.count(required)) throw UsageError(std::string("missing --") + required);
+  const std::string reason = vm["reason"].as<std::string>();
+  if (text::trim(reason).empty()) throw UsageError("--reason must say why the lot is withdrawn");
+  const Instant at = verification_time(vm, env);
+  const trust::TrustStore trust(vm["trust"].as<std::string>());
+  auto signer = sign::load_signer(vm["key"].as<std::string>(), optional_arg(vm, "cert"),
+                                  optional_arg(vm, "chain"), optional_arg(vm, "passphrase-file"),
+                                  sign::terminal_prompt);
+  std::vector<X509*> chain;
+  for (const auto& c : signer.chain) chain.push_back(c.get());
+  const auto check = trust.check(signer.cert.get(), chain, trust::Role::releaser, at, "recall");
+  if (!check.ok())
+    throw Error("recall.signer-refused",
+                "this certificate may not sign recalls: " + check.findings[0].code + ": " +
+                    check.findings[0].message);
+  const auto path = ledger::resolve_path(optional_arg(vm, "ledger"));
+  auto ledger = ledger::Ledger::open(path, false);
+  ledger::Filter f;
+  f.din = dins[0];
+  f.kind = "release";
+  const auto releases = ledger.entries(f);
+  if (releases.empty())
+    throw Error("recall.unknown-lot",
+                path + ": lot " + dins[0] + " was never released according to this ledger");
+  ledger::Entry e;
+  e.kind = "recall";
+  e.decision = "recalled";
+  e.at = format_instant(at);
+  e.actor = check.signer.subject;
+  e.actor_sha256 = check.signer.sha256;
+  e.din = dins[0];
+  e.divisions = releases.back().divisions;
+  e.coa_id = releases.back().coa_id;
+  e.coa_sha256 = releases.back().coa_sha256;
+  e.spec_id = releases.back().spec_id;
+  e.spec_version = releases.back().spec_version;
+  e.spec_sha256 = releases.back().spec_sha256;
+  e.reason = reason;
+  const pdf::SigningIdentity id{signer.key.get(), signer.cert.get(), chain};
+  ledger.begin();
+  try {
+    ledger.prepare(e);
+    ledger.append(e, [&](const std::string& p) { return pdf::cades_detached(p, id); });
+    ledger.commit();
+  } catch (...) {
+    ledger.rollback();
+    throw;
+  }
+  out << "Recalled lot " << isbt128::din_eye_readable(dins[0]) << ": ledger entry " << e.seq
+      << ", SHA-256 " << e.hash << "\n";
   return kYes;
 }
 
@@ -329,10 +574,14 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
     if (command == "verify") return cmd_verify(rest, out, env);
     if (command == "sign-coa") return cmd_sign_coa(rest, out, err);
     if (command == "release") return cmd_release(rest, out, err, env);
+    if (command == "history") return cmd_history(rest, out);
+    if (command == "audit") return cmd_audit(rest, out);
+    if (command == "recall") return cmd_recall(rest, out, env);
     if (!command.empty() && command[0] == '-')
       return usage_error(err, "", "expected a command before '" + command + "'");
     return usage_error(err, "",
-                       "unknown command '" + command + "'; available: verify, release, sign-coa");
+                       "unknown command '" + command +
+                           "'; available: verify, release, history, audit, recall, sign-coa");
   } catch (const po::error& e) {
     return usage_error(err, command, e.what());
   } catch (const UsageError& e) {

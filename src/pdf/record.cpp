@@ -133,13 +133,14 @@ class Layout {
     row("Specification", d_.spec_id + " version " + d_.spec_version + ": " + d_.spec_title);
     row("SHA-256", d_.spec_sha256);
 
-    need(150);  // the manifestation stays on one page
+    need(165);  // the manifestation stays on one page
     heading("Release signature");
     row("Printed name", d_.released_by);
     row("Role", d_.role);
     row("Date and time", d_.released_at + " (UTC)");
     row("Meaning", d_.meaning);
     if (!d_.reason.empty()) row("Reason", d_.reason);
+    row("Ledger entry", std::to_string(d_.ledger_seq) + ", SHA-256 " + d_.ledger_hash);
     row("Certificate", d_.releaser_subject);
     row("Cert. SHA-256", d_.releaser_sha256);
     wrap(regular_, 7.5f,

@@ -60,6 +60,9 @@ std::string to_json(const ReleaseData& d) {
   w.field("releaser_sha256", d.releaser_sha256).field("role", d.role);
   w.field("meaning", d.meaning).field("reason", d.reason).field("released_at", d.released_at);
   w.end_object();
+  w.key("ledger").begin_object();
+  w.key("seq").value(d.ledger_seq).field("hash", d.ledger_hash);
+  w.end_object();
   w.end_object();
   return out.str();
 }

@@ -51,6 +51,9 @@ struct ReleaseData {
   std::string meaning;
   std::string reason;       // may be empty
   std::string released_at;  // UTC
+  // The ledger entry that records this release
+  long long ledger_seq = 0;
+  std::string ledger_hash;
   // The dose this record is for
   ReleaseDose dose;
 };

@@ -1,0 +1,99 @@
+// The release ledger: an embedded SQLite database, append-only (triggers refuse UPDATE and
+// DELETE), each entry hash-chained to the previous one and signed by its actor where the actor
+// has a key. `audit` recomputes everything and names the first entry that is wrong.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dosegate/finding.hpp"
+
+namespace dosegate::ledger {
+
+inline constexpr int kSchemaVersion = 1;
+
+struct RecordRef {
+  std::string file;  // file name of the release record
+  std::string sha256;
+};
+
+struct Entry {
+  long long seq = 0;
+  std::string kind;          // release | rejection | records | recall | confirm
+  std::string at;            // UTC, YYYY-MM-DDThh:mm:ssZ
+  std::string actor;         // certificate subject, or a staff id
+  std::string actor_sha256;  // certificate fingerprint; empty for a staff id
+  std::string din;
+  std::vector<std::string> divisions;
+  std::string decision;  // releasable, releasable-pending, rejected, go, no-go, recalled
+  std::string coa_id;
+  std::string coa_sha256;
+  std::string spec_id;
+  std::string spec_version;
+  std::string spec_sha256;
+  std::vector<RecordRef> records;
+  std::string reason;
+  // The chain
+  std::string prev_hash;
+  std::string hash;
+  std::string signature;       // DER CMS over the payload; empty for unsigned entries
+  std::string stored_payload;  // as read back from the database
+};
+
+// The exact bytes that are hashed and signed: the entry's content fields as compact JSON in a
+// fixed order (everything but prev_hash, hash and signature).
+std::string payload(const Entry& e);
+
+// hash = SHA-256("dosegate-ledger-1\n" + prev_hash + "\n" + payload), lowercase hex.
+std::string entry_hash(const std::string& prev_hash, const std::string& payload);
+
+inline const std::string kGenesis(64, '0');  // prev_hash of entry 1
+
+// --ledger FILE, else $DOSEGATE_LEDGER, else $XDG_STATE_HOME/dosegate/ledger.sqlite, else
+// ~/.local/state/dosegate/ledger.sqlite.
+std::string resolve_path(const std::optional<std::string>& option);
+
+struct Filter {
+  std::optional<std::string> din;
+  std::optional<std::string> kind;
+  std::optional<std::string> since;  // UTC, inclusive
+  std::optional<std::string> until;  // UTC, inclusive
+};
+
+class Ledger {
+ public:
+  // Opens (creating when `create`) the ledger. Throws dosegate::Error("ledger.unreadable" /
+  // "ledger.schema") naming the file when it cannot be used.
+  static Ledger open(const std::string& path, bool create);
+  ~Ledger();
+  Ledger(Ledger&&) noexcept;
+  Ledger& operator=(Ledger&&) noexcept;
+
+  const std::string& path() const;
+
+  // One writer at a time: begin() takes the database's write lock (waiting for another
+  // release that holds it), so appends from two processes land one after the other.
+  void begin();
+  // Fills seq and prev_hash for the next entry of the open transaction.
+  void prepare(Entry& e);
+  // Computes the hash, then the signature with `sign` (over the payload) when given, and
+  // inserts the entry. `sign` returns DER.
+  void append(Entry& e, const std::function<std::string(const std::string&)>& sign = {});
+  void commit();
+  void rollback() noexcept;
+
+  std::vector<Entry> entries(const Filter& filter = {}) const;
+  std::optional<Entry> head() const;  // the last entry
+  bool triggers_present() const;
+  long long highest_seq_ever() const;  // from SQLite's AUTOINCREMENT bookkeeping
+
+ private:
+  struct Impl;
+  explicit Ledger(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace dosegate::ledger

@@ -1,0 +1,27 @@
+// Auditing the ledger: the hash chain, every entry's content against its hash, every signature
+// under the trust policy (releasers/ role, at the entry's own time), and the bookkeeping that
+// shows a dropped tail.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dosegate/finding.hpp"
+#include "dosegate/ledger/ledger.hpp"
+#include "trust/trust_store.hpp"
+
+namespace dosegate::ledger {
+
+struct AuditResult {
+  std::size_t entries = 0;
+  std::optional<Entry> head;
+  std::vector<Finding> findings;  // empty when intact; the first names the first wrong entry
+  bool intact() const { return findings.empty(); }
+};
+
+// `expect_head`: a hash taken earlier (from an export or a record); the ledger must contain it.
+AuditResult audit(const Ledger& ledger, const trust::TrustStore& trust,
+                  const std::optional<std::string>& expect_head = std::nullopt);
+
+}  // namespace dosegate::ledger

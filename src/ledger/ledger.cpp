@@ -1,0 +1,363 @@
+// The only code that includes sqlite3.h.
+#include "dosegate/ledger/ledger.hpp"
+
+#include <sqlite3.h>
+#include <sys/stat.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <sstream>
+#include <thread>
+
+#include "crypto/sha256.hpp"
+#include "dosegate/error.hpp"
+#include "util/json.hpp"
+
+namespace dosegate::ledger {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS meta (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS entries (
+  seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+  kind         TEXT NOT NULL,
+  at           TEXT NOT NULL,
+  actor        TEXT NOT NULL,
+  actor_sha256 TEXT NOT NULL,
+  din          TEXT NOT NULL,
+  divisions    TEXT NOT NULL,
+  decision     TEXT NOT NULL,
+  coa_id       TEXT NOT NULL,
+  coa_sha256   TEXT NOT NULL,
+  spec_id      TEXT NOT NULL,
+  spec_version TEXT NOT NULL,
+  spec_sha256  TEXT NOT NULL,
+  records      TEXT NOT NULL,
+  reason       TEXT NOT NULL,
+  payload      TEXT NOT NULL,
+  prev_hash    TEXT NOT NULL,
+  hash         TEXT NOT NULL UNIQUE,
+  signature    BLOB
+);
+CREATE INDEX IF NOT EXISTS entries_din ON entries(din);
+CREATE TRIGGER IF NOT EXISTS entries_append_only_update BEFORE UPDATE ON entries
+BEGIN SELECT RAISE(ABORT, 'the dosegate ledger is append-only: entries cannot be changed'); END;
+CREATE TRIGGER IF NOT EXISTS entries_append_only_delete BEFORE DELETE ON entries
+BEGIN SELECT RAISE(ABORT, 'the dosegate ledger is append-only: entries cannot be deleted'); END;
+)sql";
+
+std::string join_divisions(const std::vector<std::string>& d) {
+  std::string out;
+  for (const auto& x : d) out += (out.empty() ? "" : " ") + x;
+  return out;
+}
+
+std::vector<std::string> split_divisions(const std::string& s) {
+  std::vector<std::string> out;
+  std::istringstream in(s);
+  for (std::string x; in >> x;) out.push_back(x);
+  return out;
+}
+
+std::string records_text(const std::vector<RecordRef>& r) {
+  std::string out;
+  for (const auto& x : r) out += (out.empty() ? "" : "\n") + x.sha256 + "  " + x.file;
+  return out;
+}
+
+std::vector<RecordRef> parse_records(const std::string& s) {
+  std::vector<RecordRef> out;
+  std::istringstream in(s);
+  for (std::string line; std::getline(in, line);)
+    if (line.size() > 66) out.push_back({line.substr(66), line.substr(0, 64)});
+  return out;
+}
+
+}  // namespace
+
+std::string payload(const Entry& e) {
+  // Compact and in a fixed order: these bytes are hashed and signed.
+  std::string out = "{";
+  auto field = [&](const char* k, const std::string& v) {
+    if (out.size() > 1) out += ",";
+    out += json::quote(k) + ":" + json::quote(v);
+  };
+  out += "\"format\":\"dosegate-ledger-entry\",\"version\":1,\"seq\":" + std::to_string(e.seq);
+  field("kind", e.kind);
+  field("at", e.at);
+  field("actor", e.actor);
+  field("actor_sha256", e.actor_sha256);
+  field("din", e.din);
+  out += ",\"divisions\":[";
+  for (std::size_t i = 0; i < e.divisions.size(); ++i)
+    out += (i ? "," : "") + json::quote(e.divisions[i]);
+  out += "]";
+  field("decision", e.decision);
+  field("coa_id", e.coa_id);
+  field("coa_sha256", e.coa_sha256);
+  field("spec_id", e.spec_id);
+  field("spec_version", e.spec_version);
+  field("spec_sha256", e.spec_sha256);
+  out += ",\"records\":[";
+  for (std::size_t i = 0; i < e.records.size(); ++i)
+    out += std::string(i ? "," : "") + "{\"file\":" + json::quote(e.records[i].file) +
+           ",\"sha256\":" + json::quote(e.records[i].sha256) + "}";
+  out += "]";
+  field("reason", e.reason);
+  return out + "}";
+}
+
+std::string entry_hash(const std::string& prev_hash, const std::string& p) {
+  return crypto::sha256_hex("dosegate-ledger-1\n" + prev_hash + "\n" + p);
+}
+
+std::string resolve_path(const std::optional<std::string>& option) {
+  if (option) return *option;
+  if (const char* env = std::getenv("DOSEGATE_LEDGER"); env && *env) return env;
+  if (const char* state = std::getenv("XDG_STATE_HOME"); state && *state)
+    return std::string(state) + "/dosegate/ledger.sqlite";
+  if (const char* home = std::getenv("HOME"); home && *home)
+    return std::string(home) + "/.local/state/dosegate/ledger.sqlite";
+  return "dosegate-ledger.sqlite";
+}
+
+struct Ledger::Impl {
+  std::string path;
+  sqlite3* db = nullptr;
+  bool in_transaction = false;
+  ~Impl() {
+    if (db) sqlite3_close_v2(db);
+  }
+  [[noreturn]] void fail(const std::string& what) const {
+    throw Error("ledger.unreadable", path + ": " + what + ": " + (db ? sqlite3_errmsg(db) : ""));
+  }
+  void exec(const char* sql) const {
+    char* err = nullptr;
+    if (sqlite3_exec(db, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+      std::string msg = err ? err : "error";
+      sqlite3_free(err);
+      throw Error("ledger.unreadable", path + ": " + msg);
+    }
+  }
+};
+
+namespace {
+struct Stmt {
+  sqlite3_stmt* s = nullptr;
+  Stmt(sqlite3* db, const char* sql, const std::string& path) {
+    if (sqlite3_prepare_v2(db, sql, -1, &s, nullptr) != SQLITE_OK)
+      throw Error("ledger.unreadable", path + ": " + sqlite3_errmsg(db));
+  }
+  ~Stmt() { sqlite3_finalize(s); }
+  void text(int i, const std::string& v) {
+    sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+  }
+  std::string col(int i) const {
+    const auto* t = reinterpret_cast<const char*>(sqlite3_column_text(s, i));
+    return t ? std::string(t, static_cast<std::size_t>(sqlite3_column_bytes(s, i))) : "";
+  }
+};
+}  // namespace
+
+Ledger::Ledger(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Ledger::~Ledger() = default;
+Ledger::Ledger(Ledger&&) noexcept = default;
+Ledger& Ledger::operator=(Ledger&&) noexcept = default;
+const std::string& Ledger::path() const {
+  return impl_->path;
+}
+
+Ledger Ledger::open(const std::string& path, bool create) {
+  auto impl = std::make_unique<Impl>();
+  impl->path = path;
+  std::error_code ec;
+  const bool exists = fs::exists(path, ec);
+  if (!exists && !create)
+    throw Error("ledger.unreadable", path +
+                                         ": no ledger at this path (give --ledger FILE or set "
+                                         "DOSEGATE_LEDGER)");
+  if (!exists) {
+    const auto parent = fs::path(path).parent_path();
+    if (!parent.empty()) fs::create_directories(parent, ec);
+  }
+  const int flags =
+      SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_FULLMUTEX;
+  if (sqlite3_open_v2(path.c_str(), &impl->db, flags, nullptr) != SQLITE_OK)
+    impl->fail("cannot open the ledger");
+  sqlite3_busy_timeout(impl->db, 60000);  // another release holds the write lock: wait
+  // Switching to WAL and creating the schema can meet another process doing the same at the
+  // same moment; SQLite then answers "busy" without waiting, so retry for up to a minute.
+  for (int attempt = 0;; ++attempt) {
+    try {
+      impl->exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;");
+      Stmt v(impl->db, "PRAGMA user_version", path);
+      sqlite3_step(v.s);
+      const int version = sqlite3_column_int(v.s, 0);
+      if (version == 0) {
+        impl->exec("BEGIN IMMEDIATE");
+        try {
+          impl->exec(kSchema);
+          impl->exec(("PRAGMA user_version=" + std::to_string(kSchemaVersion)).c_str());
+          impl->exec("INSERT OR IGNORE INTO meta(key, value) VALUES('format', 'dosegate ledger')");
+          impl->exec("COMMIT");
+        } catch (...) {
+          sqlite3_exec(impl->db, "ROLLBACK", nullptr, nullptr, nullptr);
+          throw;
+        }
+      } else if (version != kSchemaVersion) {
+        throw Error("ledger.schema", path + ": ledger schema version " + std::to_string(version) +
+                                         "; this dosegate reads version " +
+                                         std::to_string(kSchemaVersion));
+      }
+      break;
+    } catch (const Error& e) {
+      if (e.code() == "ledger.schema") throw;
+      const int rc = sqlite3_errcode(impl->db);
+      if ((rc == SQLITE_BUSY || rc == SQLITE_LOCKED) && attempt < 1200) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        continue;
+      }
+      throw Error("ledger.unreadable", std::string(e.what()) + " (is it a dosegate ledger?)");
+    }
+  }
+  return Ledger(std::move(impl));
+}
+
+void Ledger::begin() {
+  impl_->exec("BEGIN IMMEDIATE");
+  impl_->in_transaction = true;
+}
+
+void Ledger::prepare(Entry& e) {
+  Stmt s(impl_->db, "SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1", impl_->path);
+  if (sqlite3_step(s.s) == SQLITE_ROW) {
+    e.seq = sqlite3_column_int64(s.s, 0) + 1;
+    e.prev_hash = s.col(1);
+  } else {
+    e.seq = 1;
+    e.prev_hash = kGenesis;
+  }
+  // AUTOINCREMENT never reuses a number: follow it, so a deleted tail stays visible.
+  e.seq = std::max(e.seq, highest_seq_ever() + 1);
+}
+
+void Ledger::append(Entry& e, const std::function<std::string(const std::string&)>& sign) {
+  const std::string p = payload(e);
+  e.hash = entry_hash(e.prev_hash, p);
+  if (sign) e.signature = sign(p);
+  Stmt s(impl_->db,
+         "INSERT INTO entries(seq, kind, at, actor, actor_sha256, din, divisions, decision, "
+         "coa_id, coa_sha256, spec_id, spec_version, spec_sha256, records, reason, payload, "
+         "prev_hash, hash, signature) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+         impl_->path);
+  sqlite3_bind_int64(s.s, 1, e.seq);
+  const std::string cols[] = {e.kind,
+                              e.at,
+                              e.actor,
+                              e.actor_sha256,
+                              e.din,
+                              join_divisions(e.divisions),
+                              e.decision,
+                              e.coa_id,
+                              e.coa_sha256,
+                              e.spec_id,
+                              e.spec_version,
+                              e.spec_sha256,
+                              records_text(e.records),
+                              e.reason,
+                              p,
+                              e.prev_hash,
+                              e.hash};
+  for (int i = 0; i < 17; ++i) s.text(i + 2, cols[i]);
+  if (e.signature.empty())
+    sqlite3_bind_null(s.s, 19);
+  else
+    sqlite3_bind_blob(s.s, 19, e.signature.data(), static_cast<int>(e.signature.size()),
+                      SQLITE_TRANSIENT);
+  if (sqlite3_step(s.s) != SQLITE_DONE) impl_->fail("cannot append to the ledger");
+}
+
+void Ledger::commit() {
+  impl_->exec("COMMIT");
+  impl_->in_transaction = false;
+}
+
+void Ledger::rollback() noexcept {
+  if (!impl_ || !impl_->in_transaction) return;
+  sqlite3_exec(impl_->db, "ROLLBACK", nullptr, nullptr, nullptr);
+  impl_->in_transaction = false;
+}
+
+std::vector<Entry> Ledger::entries(const Filter& f) const {
+  std::string sql =
+      "SELECT seq, kind, at, actor, actor_sha256, din, divisions, decision, coa_id, coa_sha256, "
+      "spec_id, spec_version, spec_sha256, records, reason, prev_hash, hash, signature, payload "
+      "FROM entries WHERE 1=1";
+  if (f.din) sql += " AND din = ?1";
+  if (f.kind) sql += " AND kind = ?2";
+  if (f.since) sql += " AND at >= ?3";
+  if (f.until) sql += " AND at <= ?4";
+  sql += " ORDER BY seq";
+  Stmt s(impl_->db, sql.c_str(), impl_->path);
+  if (f.din) s.text(1, *f.din);
+  if (f.kind) s.text(2, *f.kind);
+  if (f.since) s.text(3, *f.since);
+  if (f.until) s.text(4, *f.until);
+  std::vector<Entry> out;
+  int rc = 0;
+  while ((rc = sqlite3_step(s.s)) == SQLITE_ROW) {
+    Entry e;
+    e.seq = sqlite3_column_int64(s.s, 0);
+    e.kind = s.col(1);
+    e.at = s.col(2);
+    e.actor = s.col(3);
+    e.actor_sha256 = s.col(4);
+    e.din = s.col(5);
+    e.divisions = split_divisions(s.col(6));
+    e.decision = s.col(7);
+    e.coa_id = s.col(8);
+    e.coa_sha256 = s.col(9);
+    e.spec_id = s.col(10);
+    e.spec_version = s.col(11);
+    e.spec_sha256 = s.col(12);
+    e.records = parse_records(s.col(13));
+    e.reason = s.col(14);
+    e.prev_hash = s.col(15);
+    e.hash = s.col(16);
+    if (const void* b = sqlite3_column_blob(s.s, 17))
+      e.signature.assign(static_cast<const char*>(b),
+                         static_cast<std::size_t>(sqlite3_column_bytes(s.s, 17)));
+    e.stored_payload = s.col(18);
+    out.push_back(std::move(e));
+  }
+  if (rc != SQLITE_DONE) impl_->fail("cannot read the ledger");
+  return out;
+}
+
+std::optional<Entry> Ledger::head() const {
+  auto all = entries();
+  if (all.empty()) return std::nullopt;
+  return all.back();
+}
+
+bool Ledger::triggers_present() const {
+  Stmt s(impl_->db,
+         "SELECT count(*) FROM sqlite_master WHERE type='trigger' AND name IN "
+         "('entries_append_only_update','entries_append_only_delete')",
+         impl_->path);
+  sqlite3_step(s.s);
+  return sqlite3_column_int(s.s, 0) == 2;
+}
+
+long long Ledger::highest_seq_ever() const {
+  Stmt s(impl_->db, "SELECT seq FROM sqlite_sequence WHERE name='entries'", impl_->path);
+  return sqlite3_step(s.s) == SQLITE_ROW ? sqlite3_column_int64(s.s, 0) : 0;
+}
+
+}  // namespace dosegate::ledger

@@ -1,0 +1,408 @@
+// The ledger: every decision kept, hash-chained and signed; `history`, `audit`, `recall`;
+// tampering with the database file directly is caught; nothing is lost when a release is
+// killed between its steps; two releases at once both land.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+#include "test_support.hpp"
+
+using namespace dosegate;
+using test::contains;
+using test::quote_arg;
+using test::run_cli;
+using test::run_process;
+
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string src(const std::string& relative) {
+  return test::source(relative);
+}
+std::string pki(const std::string& name) {
+  return src("certs/test-pki/" + name);
+}
+
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    std::string t = (fs::temp_directory_path() / "dosegate-ledger-XXXXXX").string();
+    REQUIRE(::mkdtemp(t.data()) != nullptr);
+    path = t;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+  std::string file(const std::string& name) const { return (path / name).string(); }
+};
+
+std::vector<std::string> releaser() {
+  return {"--key",   pki("releaser.key.pem"), "--cert", pki("releaser.cert.pem"),
+          "--chain", pki("qa-chain.pem")};
+}
+
+test::CliResult release(const std::string& coa, const std::string& out, const std::string& ledger,
+                        const std::string& at = "2026-11-21T12:00:00Z",
+                        std::vector<std::string> extra = {}) {
+  std::vector<std::string> args{"release", src(coa), "--trust",  src("certs/trust"),
+                                "--out",   out,      "--ledger", ledger,
+                                "--as-of", at,       "--quiet"};
+  for (const auto& a : releaser()) args.push_back(a);
+  args.insert(args.end(), extra.begin(), extra.end());
+  return run_cli(args);
+}
+
+test::CliResult audit(const std::string& ledger, std::vector<std::string> extra = {}) {
+  std::vector<std::string> args{"audit", "--trust", src("certs/trust"), "--ledger", ledger};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return run_cli(args);
+}
+
+std::string sql(const std::string& db, const std::string& statements) {
+  const auto r = run_process("sqlite3 " + quote_arg(db) + " " + quote_arg(statements));
+  return r.output;
+}
+
+// A ledger with a release (entries 1, 2), a rejection (3) and a recall (4).
+void populate(const TempDir& dir, const std::string& ledger) {
+  REQUIRE(release("samples/coa-pass.xml", dir.file("out"), ledger).code == 0);
+  REQUIRE(release("samples/coa-viability-90.xml", dir.file("out"), ledger, "2026-11-21T13:00:00Z")
+              .code == 1);
+  std::vector<std::string> args{
+      "recall",  "A999926000147",       "--reason", "Sterility retest positive",
+      "--trust", src("certs/trust"),    "--ledger", ledger,
+      "--as-of", "2026-11-22T08:00:00Z"};
+  for (const auto& a : releaser()) args.push_back(a);
+  const auto r = run_cli(args);
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+}
+
+void require_tampered(const std::string& ledger, const std::string& code,
+                      const std::string& first) {
+  const auto r = audit(ledger);
+  INFO(r.out << r.err);
+  CHECK(r.code == 1);
+  CHECK(contains(r.out, "TAMPERED"));
+  CHECK(contains(r.out, code));
+  CHECK(contains(r.out, first));
+}
+
+}  // namespace
+
+TEST_CASE("every decision is in the ledger: release, records, rejection with reasons, recall",
+          "[ledger]") {
+  TempDir dir;
+  const auto ledger = dir.file("ledger.sqlite");
+  populate(dir, ledger);
+  const auto r = run_cli({"history", "--ledger", ledger, "--format", "json"});
+  REQUIRE(r.code == 0);
+  CHECK(contains(r.out, "\"kind\": \"release\""));
+  CHECK(contains(r.out, "\"kind\": \"records\""));
+  CHECK(contains(r.out, "\"kind\": \"rejection\""));
+  CHECK(contains(r.out, "criterion.failed: 'viability-post-thaw' is 90.0 %"));
+  CHECK(contains(r.out, "\"kind\": \"recall\""));
+  CHECK(contains(r.out, "\"reason\": \"Sterility retest positive\""));
+  CHECK(contains(r.out, "\"file\": \"A999926000147-S1234V00-A0.pdf\""));
+  CHECK(contains(r.out, "\"spec_id\": \"wj-msc\""));
+  CHECK(contains(r.out, "\"coa_id\": \"COA-QCL01-2026-0147\""));
+  CHECK(contains(r.out, "\"actor_sha256\": \""));
+  CHECK(contains(r.out, "\"signed\": true"));
+  CHECK(contains(r.out, "\"chain_head\": {\n    \"seq\": 4,"));
+  // The records in the ledger are the files written, byte for byte.
+  const auto sha =
+      run_process("sha256sum " + quote_arg(dir.file("out/A999926000147-S1234V00-B0.pdf")));
+  CHECK(contains(r.out, "\"sha256\": \"" + sha.output.substr(0, 64) + "\""));
+}
+
+TEST_CASE("the release record shows its ledger entry's number and hash", "[ledger]") {
+  TempDir dir;
+  const auto ledger = dir.file("ledger.sqlite");
+  REQUIRE(release("samples/coa-pass.xml", dir.file("out"), ledger).code == 0);
+  const auto history =
+      run_cli({"history", "--ledger", ledger, "--kind", "release", "--format", "csv"});
+  const auto line = history.out.substr(history.out.find("\r\n1,") + 2);
+  const auto hash = line.substr(line.find("\r\n") - 64, 64);
+  const auto txt = run_process("pdftotext -layout " +
+                               quote_arg(dir.file("out/A999926000147-S1234V00-A0.pdf")) + " -");
+  CHECK(contains(txt.output, "Ledger entry"));
+  CHECK(contains(txt.output, "1, SHA-256 " + hash));
+}
+
+TEST_CASE("history: filters, table, and a CSV a spreadsheet opens", "[ledger]") {
+  TempDir dir;
+  const auto ledger = dir.file("ledger.sqlite");
+  populate(dir, ledger);
+  auto r = run_cli({"history", "--ledger", ledger});
+  CHECK(r.code == 0);
+  CHECK(contains(r.out, "4 entries shown."));
+  CHECK(contains(r.out, "Chain head: entry 4, SHA-256 "));
+  r = run_cli({"history", "--ledger", ledger, "--lot", "A999926000162"});
+  CHECK(contains(r.out, "1 entry shown."));
+  CHECK(contains(r.out, "rejection"));
+  CHECK(contains(r.out, "Chain head: entry 4"));  // the whole ledger's head, whatever the filter
+  r = run_cli({"history", "--ledger", ledger, "--kind", "recall"});
+  CHECK(contains(r.out, "1 entry shown."));
+  r = run_cli({"history", "--ledger", ledger, "--since", "2026-11-21T12:30:00Z", "--until",
+               "2026-11-21T23:59:59Z"});
+  CHECK(contains(r.out, "1 entry shown."));
+  r = run_cli({"history", "--ledger", ledger, "--format", "csv"});
+  CHECK(r.out.rfind("\xEF\xBB\xBFseq,at_utc,kind,", 0) == 0);
+  CHECK(contains(r.out, "\r\n1,2026-11-21T12:00:00Z,release,releasable,A999926000147,A0 B0,"));
+  CHECK(contains(r.out, "\"CN=Alex Example\\, QA Release,O=Example Clinic QA,C=DE\""));
+  CHECK(contains(r.out, "\r\nchain head,2026-11-22T08:00:00Z,"));
+  CHECK(r.out.substr(r.out.size() - 2) == "\r\n");
+}
+
+TEST_CASE("history and audit: usage errors and unreadable ledgers exit 2", "[ledger]") {
+  TempDir dir;
+  auto r = run_cli({"history", "--ledger", dir.file("none.sqlite")});
+  CHECK(r.code == 2);
+  CHECK(contains(r.err, "none.sqlite: no ledger at this path"));
+  r = run_cli({"history", "--ledger", dir.file("none.sqlite"), "--format", "xml"});
+  CHECK(r.code == 2);
+  r = run_cli({"history", "--ledger", dir.file("none.sqlite"), "--lot", "A99"});
+  CHECK(r.code == 2);
+  CHECK(contains(r.err, "is not a 13-character DIN"));
+  std::ofstream(dir.file("garbage.sqlite")) << "this is not a database, it is text\n";
+  r = run_cli({"history", "--ledger", dir.file("garbage.sqlite")});
+  CHECK(r.code == 2);
+  CHECK(contains(r.err, "garbage.sqlite"));
+  r = run_cli({"audit", "--ledger", dir.file("garbage.sqlite")});
+  CHECK(r.code == 2);
+  CHECK(contains(r.err, "missing --trust DIR"));
+}
+
+TEST_CASE("audit: an intact ledger, and an expected chain head", "[ledger]") {
+  TempDir dir;
+  const auto ledger = dir.file("ledger.sqlite");
+  populate(dir, ledger);
+  auto r = audit(ledger);
+  INFO(r.out << r.err);
+  CHECK(r.code == 0);
+  CHECK(contains(r.out, "INTACT: 4 entries"));
+  const auto json = run_cli({"history", "--ledger", ledger, "--format", "json"});
+  const auto at = json.out.rfind("\"hash\": \"") + 9;
+  const auto head = json.out.substr(at, 64);
+  CHECK(audit(ledger, {"--expect-head", head}).code == 0);
+  r = audit(ledger, {"--expect-head", std::string(64, 'a')});
+  CHECK(r.code == 1);
+  CHECK(contains(r.out, "ledger.head-missing"));
+  r = audit(ledger, {"--json"});
+  CHECK(contains(r.out, "\"decision\": \"intact\""));
+}
+
+TEST_CASE("the database refuses UPDATE and DELETE", "[ledger][tamper]") {
+  TempDir dir;
+  const auto ledger = dir.file("ledger.sqlite");
+  populate(dir, ledger);
+  CHECK(contains(sql(ledger, "UPDATE entries SET reason='x' WHERE seq=3;"), "append-only"));
+  CHECK(contains(sql(ledger, "DELETE FROM entries WHERE seq=4;"), "append-only"));
+  CHECK(audit(ledger).code == 0);
+}
+
+TEST_CASE("tamper: a changed value", "[ledger][tamper]") {
+  TempDir dir;
+  const auto ledger = dir.file("ledger.sqlite");
+  populate(dir, ledger);
+  sql(ledger,
+      "DROP TRIGGER entries_append_only_update; UPDATE entries SET decision='releasable' "
+      "WHERE seq=3; CREATE TRIGGER entries_append_only_update BEFORE UPDATE ON entries "
+      "BEGIN SELECT RAISE(ABORT, 'x'); END;");
+  require_tampered(ledger, "ledger.entry-changed", "entry 3:");
+}
+
+TEST_CASE("tamper: a value changed together with its payload and hash", "[ledger][tamper]") {
+  TempDir dir;
+  const auto ledger = dir.file("ledger.sqlite");
+  populate(dir, ledger);
+  // Rewriting the hash as well breaks the next entry's link, or the signature.
+  sql(ledger,
+      "DROP TRIGGER entries_append_only_update; UPDATE entries SET reason='none', "
+      "payload=replace(payload, 'Sterility retest positive', 'none') WHERE seq=4;");
+  require_tampered(ledger, "ledger.entry-changed", "entry 4:");
+}
+
+TEST_CASE("tamper: a deleted entry", "[ledger][tamper]") {
+  TempDir dir;
+  const auto ledger = dir.file("ledger.sqlite");
+  populate(dir, ledger);
+  sql(ledger, "DROP TRIGGER entries_append_only_delete; DELETE FROM entries WHERE seq=2;");
+  require_tampered(ledger, "ledger.entry-missing", "entry 2:");
+}
+
+TEST_CASE("tamper: reordered entries", "[ledger][tamper]") {
+  TempDir dir;
+  const auto ledger = dir.file("ledger.sqlite");
+  populate(dir, ledger);
+  sql(ledger,
+      "DROP TRIGGER entries_append_only_update; UPDATE entries SET seq=100 WHERE seq=3; "
+      "UPDATE entries SET seq=3 WHERE seq=4; UPDATE entries SET seq=4 WHERE seq=100;");
+  require_tampered(ledger, "ledger.chain-broken", "entry 3:");
+}
+
+TEST_CASE("tamper: a truncated tail", "[ledger][tamper]") {
+  TempDir dir;
+  const auto ledger = dir.file("ledger.sqlite");
+  populate(dir, ledger);
+  sql(ledger,
+      "DROP TRIGGER entries_append_only_delete; DELETE FROM entries WHERE seq=4; "
+      "CREATE TRIGGER entries_append_only_delete BEFORE DELETE ON entries BEGIN SELECT "
+      "RAISE(ABORT, 'x'); END;");
+  require_tampered(ledger, "ledger.truncated", "entry 4:");
+}
+
+TEST_CASE("tamper: a forged signature", "[ledger][tamper]") {
+  TempDir dir;
+  const auto ledger = dir.file("ledger.sqlite");
+  populate(dir, ledger);
+  // Entry 3's signature replaced by entry 4's: a real signature, over other content.
+  sql(ledger,
+      "DROP TRIGGER entries_append_only_update; UPDATE entries SET signature=(SELECT "
+      "signature FROM entries WHERE seq=4) WHERE seq=3;");
+  require_tampered(ledger, "ledger.signature-invalid", "entry 3:");
+}
+
+TEST_CASE("tamper: the append-only triggers dropped", "[ledger][tamper]") {
+  TempDir dir;
+  const auto ledger = dir.file("ledger.sqlite");
+  populate(dir, ledger);
+  sql(ledger, "DROP TRIGGER entries_append_only_update;");
+  require_tampered(ledger, "ledger.triggers-missing", "append-only triggers were removed");
+}
+
+TEST_CASE("recall: refusals", "[ledger]") {
+  TempDir dir;
+  const auto ledger = dir.file("ledger.sqlite");
+  REQUIRE(release("samples/coa-pass.xml", dir.file("out"), ledger).code == 0);
+  std::vector<std::string> base{"recall",           "--reason", "r",   "--trust",
+                                src("certs/trust"), "--ledger", ledger};
+  auto never = base;
+  never.insert(never.begin() + 1, "A999926000999");
+  for (const auto& a : releaser()) never.push_back(a);
+  auto r = run_cli(never);
+  CHECK(r.code == 2);
+  CHECK(contains(r.err, "was never released"));
+  auto lab = base;
+  lab.insert(lab.begin() + 1, "A999926000147");
+  lab.insert(lab.end(), {"--key", pki("lab-ec.key.pem"), "--cert", pki("lab-ec.cert.pem"),
+                         "--chain", pki("lab-chain.pem")});
+  r = run_cli(lab);
+  CHECK(r.code == 2);
+  CHECK(contains(r.err, "signature.wrong-role"));
+  r = run_cli({"recall", "A999926000147", "--trust", src("certs/trust"), "--ledger", ledger,
+               "--key", pki("releaser.key.pem"), "--cert", pki("releaser.cert.pem")});
+  CHECK(r.code == 2);
+  CHECK(contains(r.err, "missing --reason"));
+  CHECK(contains(run_cli({"history", "--ledger", ledger}).out, "2 entries shown."));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Nothing lost: a crash injected between the steps of a release
+
+namespace {
+test::ProcessResult release_process(const TempDir& dir, const std::string& crash_at) {
+  std::string cmd = "DOSEGATE_TEST_CRASH_AT=" + crash_at + " " + quote_arg(DOSEGATE_BINARY) +
+                    " release " + quote_arg(src("samples/coa-pass.xml")) + " --trust " +
+                    quote_arg(src("certs/trust")) + " --out " + quote_arg(dir.file("out")) +
+                    " --ledger " + quote_arg(dir.file("ledger.sqlite")) +
+                    " --as-of 2026-11-21T12:00:00Z --quiet";
+  for (const auto& a : releaser()) cmd += " " + quote_arg(a);
+  return run_process(cmd);
+}
+
+std::vector<std::string> files(const std::string& dir) {
+  std::vector<std::string> out;
+  if (!fs::exists(dir)) return out;
+  for (const auto& e : fs::directory_iterator(dir)) out.push_back(e.path().filename().string());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+const std::vector<std::string> kRecords{"A999926000147-S1234V00-A0.pdf",
+                                        "A999926000147-S1234V00-B0.pdf"};
+}  // namespace
+
+TEST_CASE("crash before the ledger commits: no entry, no record; the next release cleans up",
+          "[ledger][crash]") {
+  TempDir dir;
+  const auto r = release_process(dir, "before-commit");
+  CHECK(r.code == 86);
+  CHECK(contains(run_cli({"history", "--ledger", dir.file("ledger.sqlite")}).out,
+                 "0 entries shown."));
+  for (const auto& f : kRecords) CHECK_FALSE(fs::exists(dir.file("out/" + f)));
+  // The next release removes the unrecorded leftovers and releases normally.
+  const auto again = release_process(dir, "none");
+  INFO(again.output);
+  CHECK(again.code == 0);
+  CHECK(contains(again.output, "its release was never recorded"));
+  CHECK(files(dir.file("out")) == kRecords);
+  CHECK(audit(dir.file("ledger.sqlite")).code == 0);
+  CHECK(contains(run_cli({"history", "--ledger", dir.file("ledger.sqlite")}).out,
+                 "2 entries shown."));
+}
+
+TEST_CASE("crash after the ledger commits: the next release completes the records",
+          "[ledger][crash]") {
+  for (const std::string step : {"after-commit", "mid-rename"}) {
+    INFO(step);
+    TempDir dir;
+    CHECK(release_process(dir, step).code == 86);
+    const auto history =
+        run_cli({"history", "--ledger", dir.file("ledger.sqlite"), "--format", "json"});
+    CHECK(contains(history.out, "\"kind\": \"records\""));  // the release is committed
+    const auto again = release_process(dir, "none");
+    INFO(again.output);
+    CHECK(contains(again.output, "recorded in the ledger"));
+    CHECK(again.code == 2);  // the records exist now: dosegate never releases a lot twice
+    CHECK(files(dir.file("out")) == kRecords);
+    for (const auto& f : kRecords) {
+      const auto sha =
+          run_process("sha256sum " + quote_arg(dir.file("out/" + f))).output.substr(0, 64);
+      CHECK(
+          contains(history.out, "\"file\": \"" + f + "\",\n          \"sha256\": \"" + sha + "\""));
+    }
+    CHECK(audit(dir.file("ledger.sqlite")).code == 0);
+  }
+}
+
+TEST_CASE("two releases started at the same moment both land, in order", "[ledger][concurrency]") {
+  TempDir dir;
+  const auto ledger = dir.file("ledger.sqlite");
+  auto cmd = [&](const std::string& coa, const std::string& out, const std::string& extra) {
+    std::string c = quote_arg(DOSEGATE_BINARY) + " release " + quote_arg(src(coa)) + " --trust " +
+                    quote_arg(src("certs/trust")) + " --out " + quote_arg(dir.file(out)) +
+                    " --ledger " + quote_arg(ledger) + " --as-of 2026-11-21T12:00:00Z --quiet " +
+                    extra;
+    for (const auto& a : releaser()) c += " " + quote_arg(a);
+    return c;
+  };
+  const auto r = run_process("(" + cmd("samples/coa-pass.xml", "a", "") + " > " +
+                             quote_arg(dir.file("a.log")) + " 2>&1; echo $? > " +
+                             quote_arg(dir.file("a.rc")) + ") & (" +
+                             cmd("samples/coa-exosome-pass.xml", "b",
+                                 "--spec " + quote_arg(src("samples/specs/msc-exosome.xml"))) +
+                             " > " + quote_arg(dir.file("b.log")) + " 2>&1; echo $? > " +
+                             quote_arg(dir.file("b.rc")) + ") & wait");
+  CHECK(test::read_file_text(dir.file("a.rc")) == "0\n");
+  CHECK(test::read_file_text(dir.file("b.rc")) == "0\n");
+  const auto history = run_cli({"history", "--ledger", ledger, "--format", "csv"});
+  CHECK(contains(history.out, "A999926000147"));
+  CHECK(contains(history.out, "A999926000212"));
+  // Each release's two entries are adjacent: release then records, for each lot.
+  const auto a = history.out.find(",release,releasable,A999926000147");
+  const auto b = history.out.find(",release,releasable,A999926000212");
+  REQUIRE(a != std::string::npos);
+  REQUIRE(b != std::string::npos);
+  const auto first = std::min(a, b);
+  const auto records_after_first = history.out.find(",records,", first);
+  const auto second = std::max(a, b);
+  CHECK(records_after_first < second);
+  const auto audited = audit(ledger);
+  INFO(audited.out);
+  CHECK(audited.code == 0);
+  CHECK(contains(audited.out, "INTACT: 4 entries"));
+}
