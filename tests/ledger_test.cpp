@@ -387,6 +387,7 @@ TEST_CASE("two releases started at the same moment both land, in order", "[ledge
                                  "--spec " + quote_arg(src("samples/specs/msc-exosome.xml"))) +
                              " > " + quote_arg(dir.file("b.log")) + " 2>&1; echo $? > " +
                              quote_arg(dir.file("b.rc")) + ") & wait");
+  INFO(test::read_file_text(dir.file("a.log")) << test::read_file_text(dir.file("b.log")));
   CHECK(test::read_file_text(dir.file("a.rc")) == "0\n");
   CHECK(test::read_file_text(dir.file("b.rc")) == "0\n");
   const auto history = run_cli({"history", "--ledger", ledger, "--format", "csv"});

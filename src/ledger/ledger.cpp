@@ -19,6 +19,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// The SQLite result code of the last failure on this thread, kept before any cleanup call
+// (such as a ROLLBACK) replaces the connection's own error code.
+thread_local int t_last_rc = SQLITE_OK;
+
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS meta (
   key   TEXT PRIMARY KEY,
@@ -139,7 +143,8 @@ struct Ledger::Impl {
   }
   void exec(const char* sql) const {
     char* err = nullptr;
-    if (sqlite3_exec(db, sql, nullptr, nullptr, &err) != SQLITE_OK) {
+    if (const int rc = sqlite3_exec(db, sql, nullptr, nullptr, &err); rc != SQLITE_OK) {
+      t_last_rc = rc;
       std::string msg = err ? err : "error";
       sqlite3_free(err);
       throw Error("ledger.unreadable", path + ": " + msg);
@@ -151,8 +156,10 @@ namespace {
 struct Stmt {
   sqlite3_stmt* s = nullptr;
   Stmt(sqlite3* db, const char* sql, const std::string& path) {
-    if (sqlite3_prepare_v2(db, sql, -1, &s, nullptr) != SQLITE_OK)
+    if (const int rc = sqlite3_prepare_v2(db, sql, -1, &s, nullptr); rc != SQLITE_OK) {
+      t_last_rc = rc;
       throw Error("ledger.unreadable", path + ": " + sqlite3_errmsg(db));
+    }
   }
   ~Stmt() { sqlite3_finalize(s); }
   void text(int i, const std::string& v) {
@@ -218,7 +225,8 @@ Ledger Ledger::open(const std::string& path, bool create) {
       break;
     } catch (const Error& e) {
       if (e.code() == "ledger.schema") throw;
-      const int rc = sqlite3_errcode(impl->db);
+      const int rc = t_last_rc & 0xff;  // primary result code
+      t_last_rc = SQLITE_OK;
       if ((rc == SQLITE_BUSY || rc == SQLITE_LOCKED) && attempt < 1200) {
         std::this_thread::sleep_for(std::chrono::milliseconds(50));
         continue;
