@@ -21,11 +21,19 @@ for coa in samples/coa-*.xml; do
 done
 echo
 records=build/demo/records
-rm -rf "$records"  # the demo's own output; dosegate never overwrites a record
+export DOSEGATE_LEDGER=build/demo/ledger.sqlite
+rm -rf "$records" "$DOSEGATE_LEDGER"*  # the demo's own output; dosegate never overwrites a record
 echo "== dosegate release samples/coa-pass.xml (test PKI releaser; keys for tests only)"
 "$bin" release samples/coa-pass.xml --trust certs/trust --key certs/test-pki/releaser.key.pem \
   --cert certs/test-pki/releaser.cert.pem --chain certs/test-pki/qa-chain.pem \
   --out "$records" --quiet
+
+echo
+echo "== dosegate history (ledger $DOSEGATE_LEDGER)"
+"$bin" history
+echo
+echo "== dosegate audit --trust certs/trust"
+"$bin" audit --trust certs/trust
 
 echo
 echo "The binary is $bin; the signed release records are in $records."
