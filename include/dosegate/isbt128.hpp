@@ -34,4 +34,19 @@ DivisionScheme division_scheme(std::string_view product_code);
 // A0..Z0 and Aa..Zz for two_character; 000001..999999 for product_divisions.
 bool is_valid_division(DivisionScheme scheme, std::string_view division);
 
+// What a bag label's scan (or its eye-readable text) identifies.
+struct ScannedDose {
+  std::string din;           // 13 characters
+  std::string product_code;  // as on the label: S + 4 digits + type + division (or 99)
+  std::string division;      // "A0".."Zz", or 6 digits for Product Divisions
+};
+
+// Parses what a scanner reads from the bag label: the DIN data structure ("=" + 13-character
+// DIN + 2 flag characters) followed by the product code data structure ("=<" + product code,
+// for Product Divisions followed by the 6-digit division), e.g. "=A99992600014700=<S7777VA0";
+// or the eye-readable DIN with its check character followed by the product code, e.g.
+// "A9999 26 000147 9 S7777VA0" (spaces optional). Throws std::invalid_argument with a message
+// that names what is wrong (a wrong check character or flag included).
+ScannedDose parse_scanned_dose(std::string_view scanned);
+
 }  // namespace dosegate::isbt128

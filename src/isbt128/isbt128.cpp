@@ -96,4 +96,63 @@ bool is_valid_division(DivisionScheme scheme, std::string_view division) {
   return false;
 }
 
+ScannedDose parse_scanned_dose(std::string_view scanned) {
+  std::string s;
+  for (char c : scanned)
+    if (c != ' ') s += c;
+  ScannedDose out;
+  std::string product;
+  if (!s.empty() && s[0] == '=') {
+    // Bar-coded: =DIN(13)FLAGS(2)=<PRODUCT
+    if (s.size() < 16 || s.compare(16, 2, "=<") != 0)
+      throw std::invalid_argument(
+          "'" + std::string(scanned) +
+          "' is not an ISBT 128 scan: expected =DIN(13 characters) + 2 flag characters, then "
+          "=< and the product code, e.g. =A99992600014700=<S7777VA0");
+    out.din = s.substr(1, 13);
+    if (!is_valid_din(out.din)) throw std::invalid_argument("'" + out.din + "' is not a valid DIN");
+    const std::string flags = s.substr(14, 2);
+    if (flags[0] < '0' || flags[0] > '9' || flags[1] < '0' || flags[1] > '9')
+      throw std::invalid_argument("flag characters '" + flags + "' are not two digits");
+    const int f = (flags[0] - '0') * 10 + (flags[1] - '0');
+    if (f >= 60 && flags != din_check_flags(out.din))
+      throw std::invalid_argument("flag characters '" + flags +
+                                  "' do not carry the DIN's check value (" +
+                                  din_check_flags(out.din) + "): the scan is damaged or forged");
+    if (f > 96) throw std::invalid_argument("flag characters '" + flags + "' are not defined");
+    product = s.substr(18);
+  } else {
+    // Eye-readable: DIN(13) CHECK(1) PRODUCT
+    if (s.size() < 15)
+      throw std::invalid_argument("'" + std::string(scanned) +
+                                  "' is too short for a DIN with its check character and a "
+                                  "product code, e.g. A9999 26 000147 9 S7777VA0");
+    out.din = s.substr(0, 13);
+    if (!is_valid_din(out.din)) throw std::invalid_argument("'" + out.din + "' is not a valid DIN");
+    if (s[13] != din_check_character(out.din))
+      throw std::invalid_argument(std::string("check character '") + s[13] +
+                                  "' does not match DIN " + out.din + " (expected '" +
+                                  din_check_character(out.din) + "'): mistyped or wrong label");
+    product = s.substr(14);
+    if (product.rfind("=<", 0) == 0) product = product.substr(2);
+  }
+  if (product.size() == 14 && product.compare(6, 2, "99") == 0) {
+    out.product_code = product.substr(0, 8);
+    out.division = product.substr(8);
+    if (!is_valid_division(DivisionScheme::product_divisions, out.division))
+      throw std::invalid_argument("'" + out.division +
+                                  "' is not a 6-digit Product Divisions value");
+    return out;
+  }
+  if (product.size() != 8 || product[0] != 'S')
+    throw std::invalid_argument("'" + product +
+                                "' is not a cellular therapy product code with its division, "
+                                "e.g. S7777VA0");
+  out.product_code = product;
+  out.division = product.substr(6);
+  if (!is_valid_division(DivisionScheme::two_character, out.division))
+    throw std::invalid_argument("'" + out.division + "' is not a division code (A0..Zz)");
+  return out;
+}
+
 }  // namespace dosegate::isbt128

@@ -1,0 +1,54 @@
+// `dosegate confirm`: at the bedside, GO or NO-GO for the dose in the clinician's hand.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dosegate/finding.hpp"
+#include "dosegate/time.hpp"
+
+namespace dosegate {
+
+struct ConfirmOptions {
+  std::string record_path;
+  std::string trust_dir;
+  std::string scanned;  // what the scanner read from the bag label, or the eye-readable text
+  std::optional<Instant> thawed_at;
+  std::optional<std::string> ledger_path;
+  std::string staff;  // who confirms; recorded in the ledger
+  Instant at{};       // the time of the confirmation
+  bool no_recall_check = false;
+};
+
+struct ConfirmPending {
+  std::string test;
+  std::string expected;
+};
+
+struct ConfirmResult {
+  bool go = false;
+  std::vector<Finding> findings;  // errors are the NO-GO reasons; warnings are shown too
+  std::vector<ConfirmPending> pending;
+  // What the record says (when it could be read from its signed revision)
+  std::string din;
+  std::string product_code;
+  std::string division;
+  std::string product_name;
+  std::string expires;
+  std::string released_at;
+  std::string released_by;
+  std::string signer;
+  std::optional<int> use_within_minutes;
+  // The ledger
+  std::string ledger_path;
+  bool recall_checked = false;
+  std::optional<long long> ledger_entry;  // this confirmation's entry
+  std::string ledger_note;                // why it was not recorded, when it was not
+};
+
+// Throws std::invalid_argument for a malformed scan (wrong check character or flags included)
+// and dosegate::Error when it cannot check at all (unreadable record file or trust directory).
+ConfirmResult confirm(const ConfirmOptions& options);
+
+}  // namespace dosegate
