@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Benchmark: whole-process time of `dosegate confirm` (record signature, chain, CRLs, release
+# data, recall check in the ledger, ledger append) against poppler's `pdfsig` (signature and
+# certificate) on the same release record.
+# Usage: scripts/bench-confirm.sh [RUNS]   (default 200; builds the release preset first)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=${1:-200}
+scripts/setup.sh release >/dev/null
+bin=build/release/dosegate
+pki=certs/test-pki
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+export DOSEGATE_LEDGER="$work/ledger.sqlite"
+
+"$bin" release samples/coa-pass.xml --trust certs/trust --key $pki/releaser.key.pem \
+  --cert $pki/releaser.cert.pem --chain $pki/qa-chain.pem --out "$work/records" --quiet >/dev/null
+record="$work/records/A999926000147-S1234V00-A0.pdf"
+certutil -N -d "sql:$work/nss" --empty-password 2>/dev/null || { mkdir -p "$work/nss"; certutil -N -d "sql:$work/nss" --empty-password; }
+certutil -A -d "sql:$work/nss" -n root -t CT,C,C -i $pki/root-ca.cert.pem
+
+confirm_cmd=("$bin" confirm "$record" --trust certs/trust --dose "=A99992600014700=<S1234VA0" --staff bench)
+pdfsig_cmd=(pdfsig -nssdir "sql:$work/nss" -no-ocsp "$record")
+"${confirm_cmd[@]}" | head -n 1 | grep -qx GO
+"${pdfsig_cmd[@]}" | grep -q "Certificate is Trusted"
+
+time_runs() {  # prints mean microseconds per run of "$@"
+  local start end
+  start=$(date +%s%N)
+  for ((i = 0; i < runs; i++)); do "$@" >/dev/null 2>&1; done
+  end=$(date +%s%N)
+  echo $(( (end - start) / runs / 1000 ))
+}
+c1=$(time_runs "${confirm_cmd[@]}"); p1=$(time_runs "${pdfsig_cmd[@]}")
+c2=$(time_runs "${confirm_cmd[@]}"); p2=$(time_runs "${pdfsig_cmd[@]}")
+c=$(( (c1 + c2) / 2 )); p=$(( (p1 + p2) / 2 ))
+echo "runs per command:       $((2 * runs)) on $(nproc) cores"
+echo "dosegate confirm:       ${c} us per run (each run also appends to the ledger)"
+echo "pdfsig:                 ${p} us per run"
+awk -v c="$c" -v p="$p" 'BEGIN { printf "ratio confirm/pdfsig:   %.2f (target: at most 0.50)\n", c / p }'
+echo "reproduce:              scripts/bench-confirm.sh $runs"
