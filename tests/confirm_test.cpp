@@ -11,9 +11,11 @@
 
 using namespace dosegate;
 using test::contains;
+using test::pki;
 using test::quote_arg;
 using test::run_cli;
 using test::run_process;
+using test::TempDir;
 
 namespace {
 
@@ -24,23 +26,6 @@ const std::string kBedside = "2026-11-22T09:00:00Z";
 std::string src(const std::string& relative) {
   return test::source(relative);
 }
-std::string pki(const std::string& name) {
-  return src("certs/test-pki/" + name);
-}
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string t = (fs::temp_directory_path() / "dosegate-confirm-XXXXXX").string();
-    REQUIRE(::mkdtemp(t.data()) != nullptr);
-    path = t;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string file(const std::string& name) const { return (path / name).string(); }
-};
 
 // The pending-mycoplasma lot (A999926000154, doses A0 and B0) released into its own ledger.
 struct Released {

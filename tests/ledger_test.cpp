@@ -10,9 +10,11 @@
 
 using namespace dosegate;
 using test::contains;
+using test::pki;
 using test::quote_arg;
 using test::run_cli;
 using test::run_process;
+using test::TempDir;
 
 namespace {
 
@@ -21,23 +23,6 @@ namespace fs = std::filesystem;
 std::string src(const std::string& relative) {
   return test::source(relative);
 }
-std::string pki(const std::string& name) {
-  return src("certs/test-pki/" + name);
-}
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string t = (fs::temp_directory_path() / "dosegate-ledger-XXXXXX").string();
-    REQUIRE(::mkdtemp(t.data()) != nullptr);
-    path = t;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string file(const std::string& name) const { return (path / name).string(); }
-};
 
 std::vector<std::string> releaser() {
   return {"--key",   pki("releaser.key.pem"), "--cert", pki("releaser.cert.pem"),

@@ -13,9 +13,11 @@
 
 using namespace dosegate;
 using test::contains;
+using test::pki;
 using test::quote_arg;
 using test::run_cli;
 using test::run_process;
+using test::TempDir;
 
 namespace {
 
@@ -25,23 +27,6 @@ const std::string kAsOf = "2026-11-21T12:00:00Z";
 std::string src(const std::string& relative) {
   return test::source(relative);
 }
-std::string pki(const std::string& name) {
-  return src("certs/test-pki/" + name);
-}
-
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string t = (fs::temp_directory_path() / "dosegate-release-XXXXXX").string();
-    REQUIRE(::mkdtemp(t.data()) != nullptr);
-    path = t;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string file(const std::string& name) const { return (path / name).string(); }
-};
 
 std::vector<std::string> pdfs_in(const std::string& dir) {
   std::vector<std::string> out;

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <set>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,27 @@ inline std::string read_source(const std::string& relative) {
 inline std::string read_file_text(const std::string& path) {
   return text::read_file(path);
 }
+
+inline std::string pki(const std::string& name) {
+  return source("certs/test-pki/" + name);
+}
+
+// A directory of its own for one test, removed with everything in it afterwards.
+struct TempDir {
+  std::filesystem::path path;
+  TempDir() {
+    std::string t = (std::filesystem::temp_directory_path() / "dosegate-test-XXXXXX").string();
+    if (!::mkdtemp(t.data())) throw std::runtime_error("cannot create a temporary directory");
+    path = t;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  std::string file(const std::string& name) const { return (path / name).string(); }
+};
 
 // Sorted *.xml files of a directory under the source tree, as paths relative to it.
 inline std::vector<std::string> xml_files(const std::string& relative_dir) {

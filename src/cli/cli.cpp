@@ -4,6 +4,7 @@
 #include <boost/program_options.hpp>
 #include <sstream>
 
+#include "util/findings_json.hpp"
 #include "util/json.hpp"
 #include "util/text.hpp"
 
@@ -448,14 +449,7 @@ int cmd_audit(const std::vector<std::string>& args, std::ostream& out) {
     } else {
       w.null();
     }
-    w.key("findings").begin_array();
-    for (const auto& f : r.findings) {
-      w.begin_object();
-      w.field("code", f.code).field("severity", to_string(f.severity));
-      w.field("message", f.message).field("location", f.location);
-      w.end_object();
-    }
-    w.end_array();
+    json::write_findings(w, r.findings);
     w.end_object();
   } else if (r.intact()) {
     out << "INTACT: " << r.entries << " entr" << (r.entries == 1 ? "y" : "ies") << " in " << path
@@ -506,16 +500,9 @@ int cmd_recall(const std::vector<std::string>& args, std::ostream& out, const En
   if (text::trim(reason).empty()) throw UsageError("--reason must say why the lot is withdrawn");
   const Instant at = verification_time(vm, env);
   const trust::TrustStore trust(vm["trust"].as<std::string>());
-  auto signer = sign::load_signer(vm["key"].as<std::string>(), optional_arg(vm, "cert"),
-                                  optional_arg(vm, "chain"), optional_arg(vm, "passphrase-file"),
-                                  sign::terminal_prompt);
-  std::vector<X509*> chain;
-  for (const auto& c : signer.chain) chain.push_back(c.get());
-  const auto check = trust.check(signer.cert.get(), chain, trust::Role::releaser, at, "recall");
-  if (!check.ok())
-    throw Error("recall.signer-refused",
-                "this certificate may not sign recalls: " + check.findings[0].code + ": " +
-                    check.findings[0].message);
+  const auto releaser = sign::load_releaser(
+      vm["key"].as<std::string>(), optional_arg(vm, "cert"), optional_arg(vm, "chain"),
+      optional_arg(vm, "passphrase-file"), sign::terminal_prompt, trust, at);
   const auto path = ledger::resolve_path(optional_arg(vm, "ledger"));
   auto ledger = ledger::Ledger::open(path, false);
   ledger::Filter f;
@@ -529,8 +516,8 @@ int cmd_recall(const std::vector<std::string>& args, std::ostream& out, const En
   e.kind = "recall";
   e.decision = "recalled";
   e.at = format_instant(at);
-  e.actor = check.signer.subject;
-  e.actor_sha256 = check.signer.sha256;
+  e.actor = releaser.signer.subject;
+  e.actor_sha256 = releaser.signer.sha256;
   e.din = dins[0];
   e.divisions = releases.back().divisions;
   e.coa_id = releases.back().coa_id;
@@ -539,7 +526,7 @@ int cmd_recall(const std::vector<std::string>& args, std::ostream& out, const En
   e.spec_version = releases.back().spec_version;
   e.spec_sha256 = releases.back().spec_sha256;
   e.reason = reason;
-  const pdf::SigningIdentity id{signer.key.get(), signer.cert.get(), chain};
+  const pdf::SigningIdentity id{releaser.key.key.get(), releaser.key.cert.get(), releaser.chain};
   ledger.begin();
   try {
     ledger.prepare(e);
@@ -669,14 +656,7 @@ int cmd_confirm(const std::vector<std::string>& args, std::ostream& out, const E
       w.value(*r.ledger_entry);
     else
       w.null();
-    w.key("findings").begin_array();
-    for (const auto& f : r.findings) {
-      w.begin_object();
-      w.field("code", f.code).field("severity", to_string(f.severity));
-      w.field("message", f.message).field("location", f.location);
-      w.end_object();
-    }
-    w.end_array();
+    json::write_findings(w, r.findings);
     w.end_object();
   } else {
     out << line << '\n';

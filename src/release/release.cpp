@@ -154,20 +154,11 @@ ReleaseResult release(const ReleaseOptions& o, const Prompt& prompt, const Progr
   // The releaser must pass the same policy that `confirm` will apply to the records; the key
   // also signs the ledger entry of a rejection.
   const trust::TrustStore trust(o.verify.trust_dir);
-  auto signer = sign::load_signer(o.key_path, o.cert_path, o.chain_path, o.passphrase_file,
-                                  [&](const std::string& p) { return prompt(p); });
-  std::vector<X509*> chain;
-  for (const auto& c : signer.chain) chain.push_back(c.get());
-  const auto check =
-      trust.check(signer.cert.get(), chain, trust::Role::releaser, now, "releaser certificate");
-  if (!check.ok()) {
-    std::string why;
-    for (const auto& f : check.findings) why += "\n  " + f.code + ": " + f.message;
-    throw Error("release.signer-refused",
-                "dosegate will not sign release records with this certificate, because its own "
-                "confirm would reject them:" +
-                    why);
-  }
+  const auto releaser = sign::load_releaser(
+      o.key_path, o.cert_path, o.chain_path, o.passphrase_file,
+      [&](const std::string& p) { return prompt(p); }, trust, now);
+  const auto& signer = releaser.key;
+  const auto& chain = releaser.chain;
   const pdf::SigningIdentity id{signer.key.get(), signer.cert.get(), chain};
   const auto sign = [&](const std::string& payload) { return pdf::cades_detached(payload, id); };
 
@@ -175,7 +166,7 @@ ReleaseResult release(const ReleaseOptions& o, const Prompt& prompt, const Progr
   auto ledger = ledger::Ledger::open(result.ledger_path, true);
 
   if (r.decision != Decision::releasable && r.decision != Decision::releasable_pending) {
-    auto e = base_entry(r, check.signer, now);
+    auto e = base_entry(r, releaser.signer, now);
     e.kind = "rejection";
     e.decision = to_string(r.decision);
     e.reason = reasons_of(r);
@@ -198,7 +189,7 @@ ReleaseResult release(const ReleaseOptions& o, const Prompt& prompt, const Progr
   for (const auto& note : recover(o.out_dir, ledger))
     if (o.on_recovered) o.on_recovered(note);
 
-  ReleaseData lot = lot_data(r, check.signer, o, now);
+  ReleaseData lot = lot_data(r, releaser.signer, o, now);
   std::vector<std::pair<ReleaseDose, std::string>> doses;
   std::size_t index = 0;
   for (const auto& d : r.certificate->lot.doses) {
@@ -219,7 +210,7 @@ ReleaseResult release(const ReleaseOptions& o, const Prompt& prompt, const Progr
   ledger.begin();
   std::vector<std::string> pending(doses.size());
   try {
-    auto entry = base_entry(r, check.signer, now);
+    auto entry = base_entry(r, releaser.signer, now);
     entry.kind = "release";
     entry.decision = to_string(r.decision);
     entry.reason = o.reason;
@@ -275,7 +266,7 @@ ReleaseResult release(const ReleaseOptions& o, const Prompt& prompt, const Progr
     for (auto& t : pool) t.join();
     if (failure) std::rethrow_exception(failure);
 
-    auto records = base_entry(r, check.signer, now);
+    auto records = base_entry(r, releaser.signer, now);
     records.kind = "records";
     records.decision = to_string(r.decision);
     for (std::size_t i = 0; i < doses.size(); ++i)

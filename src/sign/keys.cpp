@@ -182,4 +182,25 @@ SignerKey load_signer(const std::string& key_path, const std::optional<std::stri
   return out;
 }
 
+Releaser load_releaser(const std::string& key_path, const std::optional<std::string>& cert_path,
+                       const std::optional<std::string>& chain_path,
+                       const std::optional<std::string>& passphrase_file,
+                       const PassphrasePrompt& prompt, const trust::TrustStore& trust, Instant at) {
+  Releaser r;
+  r.key = load_signer(key_path, cert_path, chain_path, passphrase_file, prompt);
+  for (const auto& c : r.key.chain) r.chain.push_back(c.get());
+  auto check =
+      trust.check(r.key.cert.get(), r.chain, trust::Role::releaser, at, "releaser certificate");
+  if (!check.ok()) {
+    std::string why;
+    for (const auto& f : check.findings) why += "\n  " + f.code + ": " + f.message;
+    throw Error("signer.refused",
+                "dosegate will not sign with this certificate, because its own checks would "
+                "reject what it signs:" +
+                    why);
+  }
+  r.signer = std::move(check.signer);
+  return r;
+}
+
 }  // namespace dosegate::sign

@@ -8,6 +8,9 @@
 #include <vector>
 
 #include "crypto/openssl.hpp"
+#include "dosegate/time.hpp"
+#include "dosegate/trust/signer.hpp"
+#include "trust/trust_store.hpp"
 
 namespace dosegate::sign {
 
@@ -32,5 +35,18 @@ SignerKey load_signer(const std::string& key_path, const std::optional<std::stri
                       const std::optional<std::string>& chain_path,
                       const std::optional<std::string>& passphrase_file,
                       const PassphrasePrompt& prompt);
+
+// A releaser: the key loaded as load_signer does, and its certificate accepted by `trust` in
+// the releasers/ role at `at`. Throws dosegate::Error("signer.refused") listing every finding
+// when the policy refuses it: dosegate never signs what its own checks would reject.
+struct Releaser {
+  SignerKey key;
+  Signer signer;
+  std::vector<X509*> chain;  // borrowed from key.chain
+};
+Releaser load_releaser(const std::string& key_path, const std::optional<std::string>& cert_path,
+                       const std::optional<std::string>& chain_path,
+                       const std::optional<std::string>& passphrase_file,
+                       const PassphrasePrompt& prompt, const trust::TrustStore& trust, Instant at);
 
 }  // namespace dosegate::sign

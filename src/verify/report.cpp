@@ -3,6 +3,7 @@
 
 #include "dosegate/isbt128.hpp"
 #include "dosegate/verify/verify.hpp"
+#include "util/findings_json.hpp"
 #include "util/json.hpp"
 #include "util/text.hpp"
 
@@ -223,14 +224,7 @@ void print_json(const VerifyReport& r, std::ostream& out) {
     w.end_object();
   }
   w.end_array();
-  w.key("findings").begin_array();
-  for (const auto& f : r.findings) {
-    w.begin_object();
-    w.field("code", f.code).field("severity", to_string(f.severity));
-    w.field("message", f.message).field("location", f.location);
-    w.end_object();
-  }
-  w.end_array();
+  json::write_findings(w, r.findings);
   w.end_object();
 }
 
