@@ -29,6 +29,11 @@ echo "== dosegate release samples/coa-pass.xml (test PKI releaser; keys for test
   --out "$records" --quiet
 
 echo
+echo "== dosegate confirm (the bag label of dose A0 scanned at the bedside)"
+"$bin" confirm "$records/A999926000147-S1234V00-A0.pdf" --trust certs/trust \
+  --dose "=A99992600014700=<S1234VA0" --staff demo-nurse || true
+
+echo
 echo "== dosegate history (ledger $DOSEGATE_LEDGER)"
 "$bin" history
 echo
