@@ -374,3 +374,16 @@ TEST_CASE("UTF-8 text prints with the embedded font: accents and the micro sign"
   CHECK(contains(fonts.output, "DejaVuSans"));
   CHECK(contains(fonts.output, "yes yes yes"));  // embedded, subset, ToUnicode
 }
+
+TEST_CASE("the record parser refuses deeply nested objects instead of exhausting the stack",
+          "[release][negative]") {
+  const std::string nested = "%PDF-1.7\n1 0 obj\n" + std::string(100000, '[') +
+                             "\nendobj\nxref\n0 2\n0000000000 65535 f \n0000000009 00000 n \n"
+                             "trailer\n<< /Size 2 /Root 1 0 R >>\nstartxref\n";
+  const auto xref_at = nested.find("xref");
+  const std::string pdf = nested + std::to_string(xref_at) + "\n%%EOF\n";
+  const auto check = check_record(pdf);
+  REQUIRE_FALSE(check.findings.empty());
+  CHECK(check.findings[0].code == "record.malformed");
+  CHECK(contains(check.findings[0].message, "nested more than 64 deep"));
+}

@@ -54,6 +54,12 @@ class Parser {
   }
 
   Object parse() {
+    // dosegate's records nest a few levels deep; a crafted file must not exhaust the stack.
+    if (++depth_ > 64) fail("objects nested more than 64 deep");
+    struct Leave {
+      int& d;
+      ~Leave() { --d; }
+    } leave{depth_};
     skip_space();
     if (pos_ >= b_.size()) fail("unexpected end of file");
     const char c = b_[pos_];
@@ -207,6 +213,7 @@ class Parser {
 
   std::string_view b_;
   std::size_t pos_;
+  int depth_ = 0;
 };
 
 void serialize_into(const Object& o, std::string& out) {
