@@ -212,3 +212,16 @@ TEST_CASE("cli: the real binary returns 0, 1 and 2", "[cli][process]") {
   CHECK(two.code == 2);
   CHECK(contains(two.output, "missing --trust DIR"));
 }
+
+TEST_CASE("cli: every command explains itself and its exit codes in --help", "[cli]") {
+  const auto main_help = run_cli({"--help"});
+  for (const char* command :
+       {"verify", "release", "confirm", "history", "audit", "recall", "sign-coa"}) {
+    INFO(command);
+    CHECK(contains(main_help.out, std::string("  ") + command + " "));
+    const auto r = run_cli({command, "--help"});
+    CHECK(r.code == 0);
+    CHECK(contains(r.out, std::string("Usage: dosegate ") + command));
+    CHECK(contains(r.out, "Exit codes"));
+  }
+}

@@ -109,6 +109,12 @@ TEST_CASE("confirm: the thaw window", "[confirm]") {
                 "thaw window passed");
 }
 
+TEST_CASE("confirm: a thaw time after the confirmation is NO-GO", "[confirm]") {
+  Released lot;
+  require_no_go(confirm(lot, lot.record("B0"), kDoseB0, {"--thawed-at", "2026-11-22T09:30:00Z"}),
+                "is after now");
+}
+
 TEST_CASE("confirm: a recalled lot is NO-GO, with the recall's reason", "[confirm]") {
   Released lot;
   REQUIRE(

@@ -360,7 +360,9 @@ TEST_CASE("UTF-8 text prints with the embedded font: accents and the micro sign"
               .code == 0);
   const auto r = run_cli({"release", dir.file("coa.xml"), "--trust", src("certs/trust"), "--key",
                           pki("releaser.key.pem"), "--cert", pki("releaser.cert.pem"), "--out",
-                          dir.file("out"), "--as-of", kAsOf, "--quiet"});
+                          dir.file("out"), "--as-of", kAsOf, "--quiet", "--reason",
+                          "Batch of the Zoë protocol", "--role", "Responsable qualité", "--meaning",
+                          "Libéré pour usage clinique"});
   INFO(r.out << r.err);
   REQUIRE(r.code == 0);
   const auto txt = run_process("pdftotext -layout " +
@@ -368,6 +370,9 @@ TEST_CASE("UTF-8 text prints with the embedded font: accents and the micro sign"
   INFO(txt.output);
   CHECK(contains(txt.output, "Laboratoire Qualité Zoë"));
   CHECK(contains(txt.output, "µmol/L"));
+  CHECK(contains(txt.output, "Batch of the Zoë protocol"));   // --reason
+  CHECK(contains(txt.output, "Responsable qualité"));         // --role
+  CHECK(contains(txt.output, "Libéré pour usage clinique"));  // --meaning
   const auto fonts =
       run_process("pdffonts " + quote_arg(dir.file("out/A999926000147-S1234V00-A0.pdf")));
   INFO(fonts.output);
@@ -386,4 +391,17 @@ TEST_CASE("the record parser refuses deeply nested objects instead of exhausting
   REQUIRE_FALSE(check.findings.empty());
   CHECK(check.findings[0].code == "record.malformed");
   CHECK(contains(check.findings[0].message, "nested more than 64 deep"));
+}
+
+TEST_CASE("without --chain the intermediates come from the verified path and are embedded",
+          "[release][interop]") {
+  TempDir dir;
+  const auto r = run_cli({"release", src("samples/coa-pass.xml"), "--trust", src("certs/trust"),
+                          "--key", pki("releaser.key.pem"), "--cert", pki("releaser.cert.pem"),
+                          "--out", dir.file("out"), "--as-of", kAsOf, "--quiet"});
+  REQUIRE(r.code == 0);
+  const auto sig = run_process("pdfsig -nssdir " + quote_arg(nss_db()) + " -no-ocsp " +
+                               quote_arg(dir.file("out/A999926000147-S1234V00-A0.pdf")));
+  INFO(sig.output);
+  CHECK(contains(sig.output, "Certificate is Trusted."));
 }

@@ -2,6 +2,7 @@
 
 #include <hpdf.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <map>
@@ -337,6 +338,40 @@ std::string bars(const Barcode& code, float x, float top, float module) {
   return out + "f\n";
 }
 
+// A PDF text string: literal for ASCII, else UTF-16BE with a byte order mark (PDF 7.9.2.2).
+Object text_string(const std::string& utf8) {
+  if (std::all_of(utf8.begin(), utf8.end(),
+                  [](char c) { return static_cast<unsigned char>(c) < 0x80; }))
+    return Object(String{utf8, false});
+  std::string out = "\xFE\xFF";
+  auto unit = [&](unsigned u) {
+    out += static_cast<char>((u >> 8) & 0xFF);
+    out += static_cast<char>(u & 0xFF);
+  };
+  for (std::size_t i = 0; i < utf8.size();) {
+    const auto c = static_cast<unsigned char>(utf8[i]);
+    unsigned cp = c;
+    std::size_t n = 0;
+    if (c >= 0xF0)
+      cp = c & 0x07, n = 3;
+    else if (c >= 0xE0)
+      cp = c & 0x0F, n = 2;
+    else if (c >= 0xC0)
+      cp = c & 0x1F, n = 1;
+    for (std::size_t k = 1; k <= n && i + k < utf8.size(); ++k)
+      cp = (cp << 6) | (static_cast<unsigned char>(utf8[i + k]) & 0x3F);
+    i += n + 1;
+    if (cp >= 0x10000) {
+      cp -= 0x10000;
+      unit(0xD800 + (cp >> 10));
+      unit(0xDC00 + (cp & 0x3FF));
+    } else {
+      unit(cp);
+    }
+  }
+  return Object(String{out, true});
+}
+
 std::string obj(int num, const std::string& body) {
   return std::to_string(num) + " 0 obj\n" + body + "\nendobj\n";
 }
@@ -452,8 +487,8 @@ std::string RecordWriter::write(const ReleaseDose& dose, const SigningIdentity& 
   const std::size_t contents_at = out.size();
   out += "<" + std::string(2 * kSignatureBytes, '0') + ">";
   const std::size_t contents_end = out.size();
-  out += " /M (" + date + ")" + " /Name " + serialize(Object(String{data.released_by, false})) +
-         " /Reason " + serialize(Object(String{data.meaning, false})) + " >>\nendobj\n";
+  out += " /M (" + date + ")" + " /Name " + serialize(text_string(data.released_by)) + " /Reason " +
+         serialize(text_string(data.meaning)) + " >>\nendobj\n";
 
   offsets[widget] = out.size();
   out += obj(widget, "<< /Type /Annot /Subtype /Widget /FT /Sig /F 132 /Rect [0 0 0 0] /T (" +

@@ -200,6 +200,11 @@ Releaser load_releaser(const std::string& key_path, const std::optional<std::str
                     why);
   }
   r.signer = std::move(check.signer);
+  // PAdES wants the intermediates embedded: without --chain, take them from the verified path.
+  if (r.key.chain.empty()) {
+    r.key.chain = std::move(check.intermediates);
+    for (const auto& c : r.key.chain) r.chain.push_back(c.get());
+  }
   return r;
 }
 

@@ -42,7 +42,7 @@ SignerKey load_signer(const std::string& key_path, const std::optional<std::stri
 struct Releaser {
   SignerKey key;
   Signer signer;
-  std::vector<X509*> chain;  // borrowed from key.chain
+  std::vector<X509*> chain;  // intermediates to embed: --chain, else the verified path
 };
 Releaser load_releaser(const std::string& key_path, const std::optional<std::string>& cert_path,
                        const std::optional<std::string>& chain_path,

@@ -277,6 +277,14 @@ TrustStore::Check TrustStore::check(X509* leaf, const std::vector<X509*>& extra,
   X509_STORE_CTX_set_verify_cb(ctx.get(), record_error);
   const int rc = X509_verify_cert(ctx.get());
   crypto::take_errors();
+  if (crypto::X509StackPtr path{X509_STORE_CTX_get1_chain(ctx.get())}) {
+    for (int i = 1; i < sk_X509_num(path.get()); ++i) {
+      X509* c = sk_X509_value(path.get(), i);
+      if (X509_check_issued(c, c) == X509_V_OK) continue;  // the anchor itself
+      X509_up_ref(c);
+      out.intermediates.emplace_back(c);
+    }
+  }
   if (rc != 1 && collector.errors.empty())
     collector.errors.push_back(
         ChainError{X509_STORE_CTX_get_error(ctx.get()), 0, out.signer.subject});

@@ -30,6 +30,7 @@ class TrustStore {
   struct Check {
     std::vector<Finding> findings;  // empty when the signer may sign in that role
     Signer signer;
+    std::vector<crypto::X509Ptr> intermediates;  // the verified path between leaf and anchor
     bool ok() const { return findings.empty(); }
   };
 
