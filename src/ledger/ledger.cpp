@@ -198,11 +198,22 @@ Ledger Ledger::open(const std::string& path, bool create) {
   if (sqlite3_open_v2(path.c_str(), &impl->db, flags, nullptr) != SQLITE_OK)
     impl->fail("cannot open the ledger");
   sqlite3_busy_timeout(impl->db, 60000);  // another release holds the write lock: wait
+  // Every commit is synced (synchronous=FULL); folding the WAL back into the database is
+  // left to SQLite's automatic checkpoints rather than done, with its syncs, by every
+  // short-lived process on exit.
+  sqlite3_db_config(impl->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
   // Switching to WAL and creating the schema can meet another process doing the same at the
   // same moment; SQLite then answers "busy" without waiting, so retry for up to a minute.
   for (int attempt = 0;; ++attempt) {
     try {
-      impl->exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;");
+      // WAL is a property of the file: switch only once (switching writes to the file).
+      std::string mode;
+      {
+        Stmt m(impl->db, "PRAGMA journal_mode", path);
+        if (sqlite3_step(m.s) == SQLITE_ROW) mode = m.col(0);
+      }
+      if (mode != "wal") impl->exec("PRAGMA journal_mode=WAL");
+      impl->exec("PRAGMA synchronous=FULL");
       Stmt v(impl->db, "PRAGMA user_version", path);
       sqlite3_step(v.s);
       const int version = sqlite3_column_int(v.s, 0);
