@@ -24,18 +24,7 @@ pdfsig_cmd=(pdfsig -nssdir "sql:$work/nss" -no-ocsp "$record")
 "${confirm_cmd[@]}" | head -n 1 | grep -qx GO
 "${pdfsig_cmd[@]}" | grep -q "Certificate is Trusted"
 
-time_runs() {  # prints mean microseconds per run of "$@"
-  local start end
-  start=$(date +%s%N)
-  for ((i = 0; i < runs; i++)); do "$@" >/dev/null 2>&1; done
-  end=$(date +%s%N)
-  echo $(( (end - start) / runs / 1000 ))
-}
-c1=$(time_runs "${confirm_cmd[@]}"); p1=$(time_runs "${pdfsig_cmd[@]}")
-c2=$(time_runs "${confirm_cmd[@]}"); p2=$(time_runs "${pdfsig_cmd[@]}")
-c=$(( (c1 + c2) / 2 )); p=$(( (p1 + p2) / 2 ))
-echo "runs per command:       $((2 * runs)) on $(nproc) cores"
-echo "dosegate confirm:       ${c} us per run (each run also appends to the ledger)"
-echo "pdfsig:                 ${p} us per run"
-awk -v c="$c" -v p="$p" 'BEGIN { printf "ratio confirm/pdfsig:   %.2f (target: at most 0.50)\n", c / p }'
-echo "reproduce:              scripts/bench-confirm.sh $runs"
+source scripts/bench-lib.sh
+# Each confirm run also appends its confirmation to the ledger.
+compare "dosegate confirm" "pdfsig" -- "${confirm_cmd[@]}" -- "${pdfsig_cmd[@]}"
+echo "reproduce:         scripts/bench-confirm.sh $runs"

@@ -17,21 +17,6 @@ xmlsec_cmd=(xmlsec1 --verify --enabled-key-data x509 --enabled-reference-uris em
 "${dosegate_cmd[@]}" >/dev/null          # both must succeed before they are timed
 "${xmlsec_cmd[@]}" >/dev/null 2>&1
 
-time_runs() {  # prints mean microseconds per run of "$@"
-  local start end
-  start=$(date +%s%N)
-  for ((i = 0; i < runs; i++)); do "$@" >/dev/null 2>&1; done
-  end=$(date +%s%N)
-  echo $(( (end - start) / runs / 1000 ))
-}
-
-# Interleave two rounds each to even out background noise.
-d1=$(time_runs "${dosegate_cmd[@]}"); x1=$(time_runs "${xmlsec_cmd[@]}")
-d2=$(time_runs "${dosegate_cmd[@]}"); x2=$(time_runs "${xmlsec_cmd[@]}")
-d=$(( (d1 + d2) / 2 )); x=$(( (x1 + x2) / 2 ))
-
-echo "runs per command:        $((2 * runs)) on $(nproc) cores"
-echo "dosegate verify:         ${d} us per run   (${dosegate_cmd[*]})"
-echo "xmlsec1 --verify:        ${x} us per run   (${xmlsec_cmd[*]})"
-awk -v d="$d" -v x="$x" 'BEGIN { printf "ratio dosegate/xmlsec1:  %.2f (target: at most 0.50)\n", d / x }'
-echo "reproduce:               scripts/bench-verify.sh $runs"
+source scripts/bench-lib.sh
+compare "dosegate verify" "xmlsec1 --verify" -- "${dosegate_cmd[@]}" -- "${xmlsec_cmd[@]}"
+echo "reproduce:         scripts/bench-verify.sh $runs"

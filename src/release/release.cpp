@@ -25,6 +25,7 @@
 #include "sign/keys.hpp"
 #include "trust/trust_store.hpp"
 #include "util/text.hpp"
+#include "verify/verify_with_trust.hpp"
 
 namespace dosegate {
 namespace {
@@ -147,13 +148,13 @@ ledger::Entry base_entry(const VerifyReport& r, const Signer& actor, Instant at)
 
 ReleaseResult release(const ReleaseOptions& o, const Prompt& prompt, const Progress& progress) {
   ReleaseResult result;
-  result.report = verify(o.verify);
+  const trust::TrustStore trust(o.verify.trust_dir);  // read once, for the CoA and the releaser
+  result.report = verify(o.verify, trust);
   const auto& r = result.report;
   const Instant now = o.verify.as_of;
 
   // The releaser must pass the same policy that `confirm` will apply to the records; the key
   // also signs the ledger entry of a rejection.
-  const trust::TrustStore trust(o.verify.trust_dir);
   const auto releaser = sign::load_releaser(
       o.key_path, o.cert_path, o.chain_path, o.passphrase_file,
       [&](const std::string& p) { return prompt(p); }, trust, now);

@@ -1,4 +1,4 @@
-#include "dosegate/verify/verify.hpp"
+#include "verify/verify_with_trust.hpp"
 
 #include <sys/stat.h>
 
@@ -76,12 +76,15 @@ std::optional<std::string> check_signature(const VerifyOptions& options, const s
 }  // namespace
 
 VerifyReport verify(const VerifyOptions& options) {
+  // Everything that makes the job impossible is checked before any finding is produced.
+  const trust::TrustStore trust(options.trust_dir);
+  return verify(options, trust);
+}
+
+VerifyReport verify(const VerifyOptions& options, const trust::TrustStore& trust) {
   VerifyReport report;
   report.as_of = options.as_of;
   report.coa_path = options.coa_path;
-
-  // Everything that makes the job impossible is checked before any finding is produced.
-  const trust::TrustStore trust(options.trust_dir);
   report.specification = options.spec_path
                              ? spec::read(text::read_file(*options.spec_path), *options.spec_path)
                              : spec::default_specification();
