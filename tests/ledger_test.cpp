@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "dosegate/ledger/ledger.hpp"
 #include "test_support.hpp"
 
 using namespace dosegate;
@@ -391,4 +392,33 @@ TEST_CASE("two releases started at the same moment both land, in order", "[ledge
   INFO(audited.out);
   CHECK(audited.code == 0);
   CHECK(contains(audited.out, "INTACT: 4 entries"));
+}
+
+TEST_CASE("the WAL stays short when every append comes from a new process", "[ledger]") {
+  // Each short-lived process re-reads the whole WAL when it opens the ledger; the WAL must be
+  // folded into the database as it grows, not left to grow with every confirmation.
+  TempDir dir;
+  const auto ledger = dir.file("ledger.sqlite");
+  for (int i = 0; i < 300; ++i) {
+    auto l = ledger::Ledger::open(ledger, true);
+    l.begin();
+    ledger::Entry e;
+    e.kind = "confirm";
+    e.at = "2026-11-21T12:00:00Z";
+    e.actor = "nurse-" + std::to_string(i);
+    e.din = "A999926000147";
+    e.divisions = {"S1234VA0"};
+    e.decision = "go";
+    l.prepare(e);
+    l.append(e);
+    l.commit();
+  }
+  const auto wal = fs::path(ledger + "-wal");
+  const auto wal_bytes = fs::exists(wal) ? fs::file_size(wal) : 0;
+  INFO("WAL bytes: " << wal_bytes);
+  CHECK(wal_bytes < 128 * 4120);  // 128 pages: twice the threshold at which it is folded
+  const auto audited = audit(ledger);
+  INFO(audited.out);
+  CHECK(audited.code == 0);
+  CHECK(contains(audited.out, "INTACT: 300 entries"));
 }

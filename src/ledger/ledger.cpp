@@ -131,10 +131,14 @@ std::string resolve_path(const std::optional<std::string>& option) {
   return "dosegate-ledger.sqlite";
 }
 
+constexpr int kWalCheckpointPages = 64;
+constexpr int kBusyTimeoutMs = 60000;
+
 struct Ledger::Impl {
   std::string path;
   sqlite3* db = nullptr;
   bool in_transaction = false;
+  int wal_pages = 0;  // pages in the WAL after the last commit
   ~Impl() {
     if (db) sqlite3_close_v2(db);
   }
@@ -197,11 +201,18 @@ Ledger Ledger::open(const std::string& path, bool create) {
       SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_FULLMUTEX;
   if (sqlite3_open_v2(path.c_str(), &impl->db, flags, nullptr) != SQLITE_OK)
     impl->fail("cannot open the ledger");
-  sqlite3_busy_timeout(impl->db, 60000);  // another release holds the write lock: wait
-  // Every commit is synced (synchronous=FULL); folding the WAL back into the database is
-  // left to SQLite's automatic checkpoints rather than done, with its syncs, by every
-  // short-lived process on exit.
+  sqlite3_busy_timeout(impl->db, kBusyTimeoutMs);  // another release holds the write lock: wait
+  // Every commit is synced (synchronous=FULL). Folding the WAL back into the database is not
+  // done, with its syncs, by every short-lived process on exit, but by commit() once the WAL
+  // holds kWalCheckpointPages pages (see there).
   sqlite3_db_config(impl->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
+  sqlite3_wal_hook(
+      impl->db,
+      [](void* self, sqlite3*, const char*, int pages) {
+        static_cast<Impl*>(self)->wal_pages = pages;
+        return SQLITE_OK;
+      },
+      impl.get());
   // Switching to WAL and creating the schema can meet another process doing the same at the
   // same moment; SQLite then answers "busy" without waiting, so retry for up to a minute.
   for (int attempt = 0;; ++attempt) {
@@ -305,6 +316,18 @@ void Ledger::append(Entry& e, const std::function<std::string(const std::string&
 void Ledger::commit() {
   impl_->exec("COMMIT");
   impl_->in_transaction = false;
+  // The WAL's index does not outlive the last connection: every process that opens the ledger
+  // first reads the whole WAL again, and SQLite's own (passive) checkpoints never shorten the
+  // file. So once it is long enough, fold it into the database and truncate it. The entry is
+  // already durable; a reader holding an old snapshot makes this a no-op (the next commit
+  // tries again) rather than a wait.
+  if (impl_->wal_pages >= kWalCheckpointPages) {
+    sqlite3_busy_timeout(impl_->db, 0);
+    if (sqlite3_wal_checkpoint_v2(impl_->db, nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr,
+                                  nullptr) == SQLITE_OK)
+      impl_->wal_pages = 0;
+    sqlite3_busy_timeout(impl_->db, kBusyTimeoutMs);
+  }
 }
 
 void Ledger::rollback() noexcept {
