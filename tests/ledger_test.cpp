@@ -422,3 +422,15 @@ TEST_CASE("the WAL stays short when every append comes from a new process", "[le
   CHECK(audited.code == 0);
   CHECK(contains(audited.out, "INTACT: 300 entries"));
 }
+
+TEST_CASE("the recall check finds a lot's recalls by index, not among all its confirmations",
+          "[ledger]") {
+  TempDir dir;
+  const auto ledger = dir.file("ledger.sqlite");
+  populate(dir, ledger);
+  const auto plan = sql(ledger,
+                        "EXPLAIN QUERY PLAN SELECT * FROM entries WHERE 1=1 AND din = "
+                        "'A999926000147' AND kind = 'recall' ORDER BY seq");
+  INFO(plan);
+  CHECK(contains(plan, "USING INDEX entries_din_kind (din=? AND kind=?)"));
+}

@@ -49,7 +49,9 @@ CREATE TABLE IF NOT EXISTS entries (
   hash         TEXT NOT NULL UNIQUE,
   signature    BLOB
 );
-CREATE INDEX IF NOT EXISTS entries_din ON entries(din);
+-- Lookups are by lot, often by lot and kind (the recall check before every confirmation, among
+-- all of the lot's confirmations).
+CREATE INDEX IF NOT EXISTS entries_din_kind ON entries(din, kind);
 CREATE TRIGGER IF NOT EXISTS entries_append_only_update BEFORE UPDATE ON entries
 BEGIN SELECT RAISE(ABORT, 'the dosegate ledger is append-only: entries cannot be changed'); END;
 CREATE TRIGGER IF NOT EXISTS entries_append_only_delete BEFORE DELETE ON entries
