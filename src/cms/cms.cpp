@@ -66,28 +66,33 @@ Verified verify_detached(std::string_view signature, std::string_view content,
                 "the CMS signature does not include the signer's certificate (sign without "
                 "-nocerts)");
   v.signer_found = true;
+  // CMS_verify checks the chain with the trust policy's rules (anchors, CRLs for every CA,
+  // purpose, key strength; never skipped), the signed attributes and the content digest. The
+  // role and key usage are checked after it. Only when it fails is the chain built a second
+  // time, with every problem collected, to say precisely what is wrong.
+  auto store = trust.make_store(at, true);
+  crypto::BioPtr data(BIO_new_mem_buf(content.data(), static_cast<int>(content.size())));
+  if (CMS_verify(cms.get(), certs.get(), store.get(), data.get(), nullptr, CMS_BINARY) == 1) {
+    auto check = trust.check_signer(leaf, role, location);
+    v.signer = check.signer;
+    v.findings = std::move(check.findings);
+    return v;
+  }
+  const unsigned long e = ERR_peek_error();
+  const std::string detail = crypto::take_errors();
   auto check = trust.check(leaf, extra, role, at, location);
   v.signer = check.signer;
   if (!check.ok()) {
     v.findings = std::move(check.findings);
     return v;
   }
-  // The chain was accepted by dosegate's policy; CMS_verify checks it again (never skipped)
-  // together with the signed attributes and the content digest.
-  auto store = trust.make_store(at, true);
-  crypto::BioPtr data(BIO_new_mem_buf(content.data(), static_cast<int>(content.size())));
-  if (CMS_verify(cms.get(), certs.get(), store.get(), data.get(), nullptr, CMS_BINARY) != 1) {
-    const unsigned long e = ERR_peek_error();
-    const std::string detail = crypto::take_errors();
-    if (ERR_GET_REASON(e) == CMS_R_VERIFICATION_FAILURE ||
-        ERR_GET_REASON(e) == CMS_R_CONTENT_VERIFY_ERROR)
-      return fail("signature.invalid",
-                  "the detached signature does not match this CoA: it was made over other "
-                  "content, or the CoA was changed after signing (" +
-                      detail + ")");
-    return fail("signature.invalid", "the detached signature does not verify: " + detail);
-  }
-  return v;
+  if (ERR_GET_REASON(e) == CMS_R_VERIFICATION_FAILURE ||
+      ERR_GET_REASON(e) == CMS_R_CONTENT_VERIFY_ERROR)
+    return fail("signature.invalid",
+                "the detached signature does not match this CoA: it was made over other "
+                "content, or the CoA was changed after signing (" +
+                    detail + ")");
+  return fail("signature.invalid", "the detached signature does not verify: " + detail);
 }
 
 }  // namespace dosegate::cms

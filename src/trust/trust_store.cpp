@@ -301,7 +301,15 @@ TrustStore::Check TrustStore::check(X509* leaf, const std::vector<X509*>& extra,
     });
     if (!seen) out.findings.push_back(std::move(f));
   }
+  auto policy = check_signer(leaf, role, location);
+  for (auto& f : policy.findings) out.findings.push_back(std::move(f));
+  return out;
+}
 
+TrustStore::Check TrustStore::check_signer(X509* leaf, Role role,
+                                           const std::string& location) const {
+  Check out;
+  out.signer = describe(leaf);
   // Key usage: the leaf must carry the extension with digitalSignature or nonRepudiation.
   const bool has_ku = (X509_get_extension_flags(leaf) & EXFLAG_KUSAGE) != 0;
   if (!has_ku || (X509_get_key_usage(leaf) & (KU_DIGITAL_SIGNATURE | KU_NON_REPUDIATION)) == 0)

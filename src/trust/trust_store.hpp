@@ -39,6 +39,10 @@ class TrustStore {
   Check check(X509* leaf, const std::vector<X509*>& extra, Role role, Instant at,
               const std::string& location) const;
 
+  // The checks of `check` that do not build the chain: key usage and the role allow-list.
+  // For callers whose chain an API has just verified with make_store's rules (CMS_verify).
+  Check check_signer(X509* leaf, Role role, const std::string& location) const;
+
   const std::string& dir() const { return dir_; }
 
   // An X509_STORE that applies this policy's chain rules at `at` (anchors, CRLs, flags,
