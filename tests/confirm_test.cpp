@@ -233,3 +233,47 @@ TEST_CASE("confirm: --json", "[confirm]") {
   CHECK(contains(r.out, "\"decision\": \"no-go\""));
   CHECK(contains(r.out, "\"code\": \"confirm.wrong-dose\""));
 }
+
+TEST_CASE("confirm runs in the executable alone; the other commands need the command module",
+          "[confirm][cli]") {
+  Released lot;
+  // The executable without its module beside it (nor in ../lib/dosegate/).
+  TempDir bin;
+  const auto exe = bin.file("dosegate");
+  fs::copy_file(DOSEGATE_BINARY, exe);
+  fs::permissions(exe, fs::perms::owner_all);
+  const auto confirm_cmd = quote_arg(exe) + " confirm " + quote_arg(lot.record("B0")) +
+                           " --trust " + quote_arg(src("certs/trust")) + " --dose " +
+                           quote_arg(kDoseB0) + " --ledger " + quote_arg(lot.ledger) +
+                           " --staff nurse-17 --at " + kBedside;
+  auto r = run_process(confirm_cmd);
+  INFO(r.output);
+  CHECK(r.code == 0);
+  CHECK(r.output.rfind("GO, 1 test pending", 0) == 0);
+
+  const auto verify_cmd = quote_arg(exe) + " verify " + quote_arg(src("samples/coa-pass.xml")) +
+                          " --trust " + quote_arg(src("certs/trust"));
+  r = run_process(verify_cmd);
+  INFO(r.output);
+  CHECK(r.code == 2);
+  CHECK(contains(r.output, "dosegate: error: cannot load the command module"));
+  CHECK(contains(r.output, bin.file("dosegate-commands.so")));
+  CHECK(contains(r.output, "Reinstall dosegate"));
+
+  // Something else in the module's place is refused by name, not run.
+  fs::copy_file("/lib/x86_64-linux-gnu/libz.so.1", bin.file("dosegate-commands.so"));
+  r = run_process(verify_cmd);
+  INFO(r.output);
+  CHECK(r.code == 2);
+  CHECK(contains(r.output, "dosegate-commands.so is not a dosegate command module"));
+}
+
+TEST_CASE("the executable does not load the XML-signature and PDF-writing libraries",
+          "[confirm][cli]") {
+  const auto r = run_process("readelf -d " + quote_arg(DOSEGATE_BINARY));
+  INFO(r.output);
+  REQUIRE(r.code == 0);
+  REQUIRE(contains(r.output, "libcrypto.so"));  // the listing is what it seems
+  for (const char* lib : {"libxmlsec1", "libxml2", "libxslt", "libhpdf", "libzint", "libpng"})
+    CHECK_FALSE(contains(r.output, lib));
+}
