@@ -2,6 +2,9 @@
 # Benchmark: whole-process time of `dosegate confirm` (record signature, chain, CRLs, release
 # data, recall check in the ledger, ledger append) against poppler's `pdfsig` (signature and
 # certificate) on the same release record.
+# Then the same comparison for two parts of the work: confirm without its ledger step (no
+# recall check, no append), and the OpenSSL work alone (bench/openssl_floor.cpp: trust
+# directory, CMS parse, CMS_verify with CRLs).
 # Usage: scripts/bench-confirm.sh [RUNS]   (default 200; builds the release preset first)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -24,7 +27,15 @@ pdfsig_cmd=(pdfsig -nssdir "sql:$work/nss" -no-ocsp "$record")
 "${confirm_cmd[@]}" | head -n 1 | grep -qx GO
 "${pdfsig_cmd[@]}" | grep -q "Certificate is Trusted"
 
+floor_cmd=(build/release/dosegate_openssl_floor "$record" certs/trust)
+no_ledger_cmd=("${confirm_cmd[@]}" --ledger "$work/absent/ledger.sqlite" --no-recall-check)
+"${floor_cmd[@]}" | grep -qx verified
+
 source scripts/bench-lib.sh
 # Each confirm run also appends its confirmation to the ledger.
 compare "dosegate confirm" "pdfsig" -- "${confirm_cmd[@]}" -- "${pdfsig_cmd[@]}"
+echo
+echo "Where the time goes (the same comparison for parts of the work):"
+compare "confirm without the ledger step" "pdfsig" -- "${no_ledger_cmd[@]}" -- "${pdfsig_cmd[@]}"
+compare "OpenSSL alone (bench/openssl_floor.cpp)" "pdfsig" -- "${floor_cmd[@]}" -- "${pdfsig_cmd[@]}"
 echo "reproduce:         scripts/bench-confirm.sh $runs"

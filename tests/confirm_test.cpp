@@ -277,3 +277,45 @@ TEST_CASE("the executable does not load the XML-signature and PDF-writing librar
   for (const char* lib : {"libxmlsec1", "libxml2", "libxslt", "libhpdf", "libzint", "libpng"})
     CHECK_FALSE(contains(r.output, lib));
 }
+
+TEST_CASE("the benchmark's OpenSSL-only lower bound verifies what confirm verifies", "[bench]") {
+  Released lot;
+  const auto floor = [&](const std::string& record) {
+    return run_process(quote_arg(DOSEGATE_OPENSSL_FLOOR) + " " + quote_arg(record) + " " +
+                       quote_arg(src("certs/trust")));
+  };
+  auto r = floor(lot.record("B0"));
+  INFO(r.output);
+  CHECK(r.code == 0);
+  CHECK(r.output == "verified\n");
+
+  // One byte changed in the signed part: not verified.
+  std::string bytes = test::read_file_text(lot.record("B0"));
+  bytes[2000] = static_cast<char>(bytes[2000] ^ 1);
+  const auto changed = lot.dir.file("changed.pdf");
+  std::ofstream(changed, std::ios::binary) << bytes;
+  r = floor(changed);
+  INFO(r.output);
+  CHECK(r.code == 1);
+  CHECK(r.output == "NOT verified\n");
+
+  // Not a signed PDF, /Contents that is not hex, /Contents that is not CMS: exit 2, named.
+  r = floor(src("samples/coa-pass.xml"));
+  CHECK(r.code == 2);
+  CHECK(contains(r.output, "no usable /ByteRange"));
+  const auto contents = bytes.find("/Contents <") + 11;
+  std::string not_hex = test::read_file_text(lot.record("B0"));
+  not_hex[contents] = 'x';
+  std::ofstream(lot.dir.file("not-hex.pdf"), std::ios::binary) << not_hex;
+  r = floor(lot.dir.file("not-hex.pdf"));
+  CHECK(r.code == 2);
+  CHECK(contains(r.output, "/Contents is not hex"));
+  std::string not_cms = test::read_file_text(lot.record("B0"));
+  not_cms.replace(contents, 4, "0000");
+  std::ofstream(lot.dir.file("not-cms.pdf"), std::ios::binary) << not_cms;
+  r = floor(lot.dir.file("not-cms.pdf"));
+  CHECK(r.code == 2);
+  CHECK(contains(r.output, "/Contents is not CMS"));
+  CHECK(floor("").code == 2);
+  CHECK(run_process(quote_arg(DOSEGATE_OPENSSL_FLOOR)).code == 2);
+}
