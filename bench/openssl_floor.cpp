@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <memory>
 #include <string>
 
 namespace {
@@ -69,26 +70,26 @@ int main(int argc, char** argv) {
     if (hi < 0 || lo < 0) return fail(std::string(argv[1]) + ": /Contents is not hex");
     der.push_back(static_cast<char>(hi * 16 + lo));
   }
-  X509_STORE* store = X509_STORE_new();
+  const std::unique_ptr<X509_STORE, decltype(&X509_STORE_free)> store(X509_STORE_new(),
+                                                                      X509_STORE_free);
   const std::filesystem::path trust(argv[2]);
-  load(store, trust / "anchors", false);
-  load(store, trust / "intermediates", false);
-  load(store, trust / "crls", true);
-  X509_VERIFY_PARAM* param = X509_STORE_get0_param(store);
+  load(store.get(), trust / "anchors", false);
+  load(store.get(), trust / "intermediates", false);
+  load(store.get(), trust / "crls", true);
+  X509_VERIFY_PARAM* param = X509_STORE_get0_param(store.get());
   X509_VERIFY_PARAM_set_flags(
       param, X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL | X509_V_FLAG_X509_STRICT);
   X509_VERIFY_PARAM_set_purpose(param, X509_PURPOSE_SMIME_SIGN);
   const auto* p = reinterpret_cast<const unsigned char*>(der.data());
-  CMS_ContentInfo* cms = d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(der.size()));
+  const std::unique_ptr<CMS_ContentInfo, decltype(&CMS_ContentInfo_free)> cms(
+      d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(der.size())), CMS_ContentInfo_free);
   if (!cms) return fail(std::string(argv[1]) + ": /Contents is not CMS");
   const std::string content =
       pdf.substr(0, static_cast<std::size_t>(r[1])) +
       pdf.substr(static_cast<std::size_t>(r[2]), static_cast<std::size_t>(r[3]));
-  BIO* data = BIO_new_mem_buf(content.data(), static_cast<int>(content.size()));
-  const bool ok = CMS_verify(cms, nullptr, store, data, nullptr, CMS_BINARY) == 1;
+  const std::unique_ptr<BIO, decltype(&BIO_free)> data(
+      BIO_new_mem_buf(content.data(), static_cast<int>(content.size())), BIO_free);
+  const bool ok = CMS_verify(cms.get(), nullptr, store.get(), data.get(), nullptr, CMS_BINARY) == 1;
   std::puts(ok ? "verified" : "NOT verified");
-  BIO_free(data);
-  CMS_ContentInfo_free(cms);
-  X509_STORE_free(store);
   return ok ? 0 : 1;
 }
