@@ -373,6 +373,10 @@ TEST_CASE("UTF-8 text prints with the embedded font: accents and the micro sign"
   CHECK(contains(txt.output, "Batch of the Zoë protocol"));   // --reason
   CHECK(contains(txt.output, "Responsable qualité"));         // --role
   CHECK(contains(txt.output, "Libéré pour usage clinique"));  // --meaning
+  // The signature dictionary's /Reason is a PDF text string: UTF-16BE with a byte order mark
+  // (raw UTF-8 bytes there would be read as PDFDocEncoding: "LibÃ©rÃ©").
+  const auto record = test::read_file_text(dir.file("out/A999926000147-S1234V00-A0.pdf"));
+  CHECK(contains(record, "/Reason <FEFF004C0069006200E9007200E9"));
   const auto fonts =
       run_process("pdffonts " + quote_arg(dir.file("out/A999926000147-S1234V00-A0.pdf")));
   INFO(fonts.output);

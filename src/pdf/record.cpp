@@ -10,6 +10,7 @@
 #include "dosegate/error.hpp"
 #include "dosegate/isbt128.hpp"
 #include "pdf/barcode.hpp"
+#include "util/text.hpp"
 
 namespace dosegate::pdf {
 namespace {
@@ -343,33 +344,7 @@ Object text_string(const std::string& utf8) {
   if (std::all_of(utf8.begin(), utf8.end(),
                   [](char c) { return static_cast<unsigned char>(c) < 0x80; }))
     return Object(String{utf8, false});
-  std::string out = "\xFE\xFF";
-  auto unit = [&](unsigned u) {
-    out += static_cast<char>((u >> 8) & 0xFF);
-    out += static_cast<char>(u & 0xFF);
-  };
-  for (std::size_t i = 0; i < utf8.size();) {
-    const auto c = static_cast<unsigned char>(utf8[i]);
-    unsigned cp = c;
-    std::size_t n = 0;
-    if (c >= 0xF0)
-      cp = c & 0x07, n = 3;
-    else if (c >= 0xE0)
-      cp = c & 0x0F, n = 2;
-    else if (c >= 0xC0)
-      cp = c & 0x1F, n = 1;
-    for (std::size_t k = 1; k <= n && i + k < utf8.size(); ++k)
-      cp = (cp << 6) | (static_cast<unsigned char>(utf8[i + k]) & 0x3F);
-    i += n + 1;
-    if (cp >= 0x10000) {
-      cp -= 0x10000;
-      unit(0xD800 + (cp >> 10));
-      unit(0xDC00 + (cp & 0x3FF));
-    } else {
-      unit(cp);
-    }
-  }
-  return Object(String{out, true});
+  return Object(String{"\xFE\xFF" + text::utf16be(utf8), true});
 }
 
 std::string obj(int num, const std::string& body) {

@@ -13,8 +13,16 @@ std::string_view trim(std::string_view s);
 // Collapses runs of XML white space to one space and trims, as xs:token does.
 std::string collapse(std::string_view s);
 
+// Decodes the code point that starts at s[i] into `cp`; returns its length in bytes, or 0
+// when the bytes there are not UTF-8 (truncated, overlong, a surrogate, beyond U+10FFFF).
+std::size_t decode_utf8(std::string_view s, std::size_t i, char32_t& cp);
+
 // Byte offset of the first invalid UTF-8 sequence, or npos when `s` is valid UTF-8.
 std::size_t find_invalid_utf8(std::string_view s);
+
+// UTF-16BE code units (surrogate pairs beyond U+FFFF), no byte order mark; each byte that is
+// not part of valid UTF-8 becomes U+FFFD.
+std::string utf16be(std::string_view utf8);
 
 // Number of code points (for column alignment in tables).
 std::size_t display_width(std::string_view utf8);
