@@ -254,8 +254,10 @@ Finding chain_finding(const ChainError& e, const std::string& location) {
 
 TrustStore::Check TrustStore::check(X509* leaf, const std::vector<X509*>& extra, Role role,
                                     Instant at, const std::string& location) const {
+  // Key usage and role (which also describe the signer); their findings come after the chain's.
+  Check policy = check_signer(leaf, role, location);
   Check out;
-  out.signer = describe(leaf);
+  out.signer = std::move(policy.signer);
   auto store = make_store(at);
   crypto::X509StackPtr untrusted(sk_X509_new_null());
   for (const auto& c : intermediates_) {
@@ -301,7 +303,6 @@ TrustStore::Check TrustStore::check(X509* leaf, const std::vector<X509*>& extra,
     });
     if (!seen) out.findings.push_back(std::move(f));
   }
-  auto policy = check_signer(leaf, role, location);
   for (auto& f : policy.findings) out.findings.push_back(std::move(f));
   return out;
 }
