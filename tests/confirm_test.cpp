@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "dosegate/isbt128.hpp"
+#include "dosegate/version.hpp"
 #include "pdf/object.hpp"
 #include "test_support.hpp"
 
@@ -266,6 +267,18 @@ TEST_CASE("confirm runs in the executable alone; the other commands need the com
   INFO(r.output);
   CHECK(r.code == 2);
   CHECK(contains(r.output, "dosegate-commands.so is not a dosegate command module"));
+
+  // The module of another dosegate version is refused, not run.
+  fs::copy_file(DOSEGATE_FOREIGN_MODULE, bin.file("dosegate-commands.so"),
+                fs::copy_options::overwrite_existing);
+  r = run_process(verify_cmd);
+  INFO(r.output);
+  CHECK(r.code == 2);
+  CHECK(contains(r.output,
+                 "is the command module of dosegate 0.0.0-other, this executable is "
+                 "dosegate " +
+                     std::string(version())));
+  CHECK_FALSE(contains(r.output, "the foreign module ran"));
 }
 
 TEST_CASE("the executable does not load the XML-signature and PDF-writing libraries",
