@@ -3,6 +3,9 @@
 // killed between its steps; two releases at once both land.
 #include <catch2/catch.hpp>
 
+#include <sqlite3.h>
+
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 
@@ -65,6 +68,27 @@ void populate(const TempDir& dir, const std::string& ledger) {
   const auto r = run_cli(args);
   INFO(r.err);
   REQUIRE(r.code == 0);
+}
+
+// One confirmation appended through a connection of its own, as a `confirm` process does.
+void append_confirmation(const std::string& ledger, int i) {
+  auto l = ledger::Ledger::open(ledger, true);
+  l.begin();
+  ledger::Entry e;
+  e.kind = "confirm";
+  e.at = "2026-11-21T12:00:00Z";
+  e.actor = "nurse-" + std::to_string(i);
+  e.din = "A999926000147";
+  e.divisions = {"S1234VA0"};
+  e.decision = "go";
+  l.prepare(e);
+  l.append(e);
+  l.commit();
+}
+
+std::uintmax_t wal_size(const std::string& ledger) {
+  const auto wal = fs::path(ledger + "-wal");
+  return fs::exists(wal) ? fs::file_size(wal) : 0;
 }
 
 void require_tampered(const std::string& ledger, const std::string& code,
@@ -399,22 +423,8 @@ TEST_CASE("the WAL stays short when every append comes from a new process", "[le
   // folded into the database as it grows, not left to grow with every confirmation.
   TempDir dir;
   const auto ledger = dir.file("ledger.sqlite");
-  for (int i = 0; i < 300; ++i) {
-    auto l = ledger::Ledger::open(ledger, true);
-    l.begin();
-    ledger::Entry e;
-    e.kind = "confirm";
-    e.at = "2026-11-21T12:00:00Z";
-    e.actor = "nurse-" + std::to_string(i);
-    e.din = "A999926000147";
-    e.divisions = {"S1234VA0"};
-    e.decision = "go";
-    l.prepare(e);
-    l.append(e);
-    l.commit();
-  }
-  const auto wal = fs::path(ledger + "-wal");
-  const auto wal_bytes = fs::exists(wal) ? fs::file_size(wal) : 0;
+  for (int i = 0; i < 300; ++i) append_confirmation(ledger, i);
+  const auto wal_bytes = wal_size(ledger);
   INFO("WAL bytes: " << wal_bytes);
   CHECK(wal_bytes < 128 * 4120);  // 128 pages: twice the threshold at which it is folded
   const auto audited = audit(ledger);
@@ -433,4 +443,34 @@ TEST_CASE("the recall check finds a lot's recalls by index, not among all its co
                         "'A999926000147' AND kind = 'recall' ORDER BY seq");
   INFO(plan);
   CHECK(contains(plan, "USING INDEX entries_din_kind (din=? AND kind=?)"));
+}
+
+TEST_CASE("a reader holding an old snapshot delays folding the WAL, never an append",
+          "[ledger][concurrency]") {
+  TempDir dir;
+  const auto ledger = dir.file("ledger.sqlite");
+  append_confirmation(ledger, 0);
+  sqlite3* reader = nullptr;
+  REQUIRE(sqlite3_open(ledger.c_str(), &reader) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(reader, "BEGIN; SELECT count(*) FROM entries;", nullptr, nullptr, nullptr) ==
+          SQLITE_OK);
+  // Folding needs the reader gone; waiting for it (the 60 s busy timeout) would stall every
+  // append past the threshold.
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 1; i <= 100; ++i) append_confirmation(ledger, i);
+  const auto seconds =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - start)
+          .count();
+  CHECK(seconds < 30);
+  CHECK(wal_size(ledger) > 64 * 4120);  // held back while the reader stays
+  // The reader ends its transaction but stays connected (closing the last connection would
+  // fold the WAL itself).
+  REQUIRE(sqlite3_exec(reader, "COMMIT;", nullptr, nullptr, nullptr) == SQLITE_OK);
+  append_confirmation(ledger, 101);
+  CHECK(wal_size(ledger) == 0);  // folded and truncated by the next append
+  sqlite3_close(reader);
+  const auto audited = audit(ledger);
+  INFO(audited.out);
+  CHECK(audited.code == 0);
+  CHECK(contains(audited.out, "INTACT: 102 entries"));
 }
