@@ -90,7 +90,7 @@ TEST_CASE("the passing sample is releasable under the built-in specification", "
   CHECK(o.evaluation.doses[0].verdict == Verdict::pass);
 }
 
-TEST_CASE("boundaries: 95.0 passes at-least 95, 94.99 fails; 90.0 fails greater-than 90",
+TEST_CASE("boundaries: 95.0 passes at-least 95, 94.99 fails, 90.0 fails greater-than 90",
           "[engine]") {
   CHECK(run(with_value("cd73", "<Value unit=\"%\">95.0</Value>")).verdict("cd73") == Verdict::pass);
   CHECK(run(with_value("cd73", "<Value unit=\"%\">95</Value>")).verdict("cd73") == Verdict::pass);

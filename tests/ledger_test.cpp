@@ -336,7 +336,7 @@ const std::vector<std::string> kRecords{"A999926000147-S1234V00-A0.pdf",
                                         "A999926000147-S1234V00-B0.pdf"};
 }  // namespace
 
-TEST_CASE("crash before the ledger commits: no entry, no record; the next release cleans up",
+TEST_CASE("crash before the ledger commits: no entry, no record, and the next release cleans up",
           "[ledger][crash]") {
   TempDir dir;
   const auto r = release_process(dir, "before-commit");

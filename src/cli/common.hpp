@@ -1,5 +1,5 @@
 // What every command's option handling shares: parsing, usage errors, the exit code for each
-// kind of failure. Kept apart from the commands so that `confirm` links without the others.
+// kind of failure.
 #pragma once
 
 #include <boost/program_options.hpp>

@@ -156,9 +156,4 @@ int cmd_confirm(const std::vector<std::string>& args, std::ostream& out, const E
 
 }  // namespace detail
 
-int run_confirm(const std::vector<std::string>& args, std::ostream& out, std::ostream& err,
-                const Environment& env) {
-  return detail::guarded("confirm", err, [&] { return detail::cmd_confirm(args, out, env); });
-}
-
 }  // namespace dosegate::cli

@@ -1,5 +1,4 @@
-// `dosegate confirm`, in its own translation unit: the dosegate executable runs it without
-// loading the command module (XML signatures, PDF writing), so the bedside answer starts fast.
+// `dosegate confirm`: the bedside command's options and output.
 #pragma once
 
 #include <ostream>

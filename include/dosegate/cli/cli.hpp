@@ -25,9 +25,4 @@ struct Environment {
 int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err,
         const Environment& env = {});
 
-// `dosegate confirm`: `args` are the arguments after "confirm". Same contract as run. Apart so
-// that the executable can answer a bedside confirmation without loading the other commands.
-int run_confirm(const std::vector<std::string>& args, std::ostream& out, std::ostream& err,
-                const Environment& env = {});
-
 }  // namespace dosegate::cli
