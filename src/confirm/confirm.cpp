@@ -9,9 +9,9 @@
 #include "dosegate/error.hpp"
 #include "dosegate/isbt128.hpp"
 #include "dosegate/ledger/ledger.hpp"
+#include "dosegate/release/release_data.hpp"
 #include "pdf/verify_record.hpp"
 #include "trust/trust_store.hpp"
-#include "util/json_read.hpp"
 #include "util/text.hpp"
 
 namespace dosegate {
@@ -35,25 +35,16 @@ ConfirmResult confirm(const ConfirmOptions& o) {
   if (check.signer) r.signer = check.signer->subject;
   if (check.release_data) {
     try {
-      const auto data = json::parse(*check.release_data);
-      const auto* lot = data.get("lot");
-      const auto* dose = data.get("dose");
-      const auto* release = data.get("release");
-      const auto* spec = data.get("specification");
-      if (data.text("format") != "dosegate-release-data" || !lot || !dose || !release || !spec)
-        throw std::runtime_error("not dosegate release data version 1");
-      r.din = lot->text("din");
-      r.product_code = lot->text("product_code");
-      r.product_name = lot->text("product_name");
-      r.expires = lot->text("expires");
-      r.division = dose->text("division");
-      r.released_at = release->text("released_at");
-      r.released_by = release->text("released_by");
-      if (const auto* m = spec->get("use_within_after_thaw_minutes"); m && m->number())
-        r.use_within_minutes = static_cast<int>(*m->number());
-      if (const auto* pending = data.get("pending"); pending && pending->array())
-        for (const auto& p : *pending->array())
-          r.pending.push_back({p.text("test"), p.text("expected")});
+      const auto data = release_data_from_json(*check.release_data);
+      r.din = data.din;
+      r.product_code = data.product_code;
+      r.product_name = data.product_name;
+      r.expires = data.expires;
+      r.division = data.dose.division;
+      r.released_at = data.released_at;
+      r.released_by = data.released_by;
+      r.use_within_minutes = data.use_within_after_thaw_minutes;
+      for (const auto& p : data.pending) r.pending.push_back({p.test, p.expected});
 
       // 2. The bag in the hand is the dose of this record.
       if (scanned.din != r.din)

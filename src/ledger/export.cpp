@@ -2,15 +2,16 @@
 
 #include <algorithm>
 
+#include "ledger/fields.hpp"
 #include "util/json.hpp"
 #include "util/text.hpp"
 
 namespace dosegate::ledger {
 namespace {
 
-std::string records_list(const Entry& e) {
+std::string records_list(const std::vector<RecordRef>& records) {
   std::string out;
-  for (const auto& r : e.records) out += (out.empty() ? "" : " ") + r.file + "=" + r.sha256;
+  for (const auto& r : records) out += (out.empty() ? "" : " ") + r.file + "=" + r.sha256;
   return out;
 }
 
@@ -64,33 +65,31 @@ void write_csv(std::ostream& out, const std::vector<Entry>& entries,
                const std::optional<Entry>& head) {
   const char* eol = "\r\n";
   out << "\xEF\xBB\xBF";  // UTF-8 byte order mark: spreadsheets then read accents correctly
-  out << "seq,at_utc,kind,decision,din,divisions,actor,actor_sha256,coa_id,coa_sha256,spec_id,"
-         "spec_version,spec_sha256,records,reason,prev_hash,hash"
-      << eol;
+  constexpr auto fields = entry_fields_for_export();
+  std::string header;
+  for (const auto* f : fields) header += (header.empty() ? "" : ",") + std::string(f->csv_header);
+  out << header << eol;
   for (const auto& e : entries) {
-    const std::string cells[] = {std::to_string(e.seq),
-                                 e.at,
-                                 e.kind,
-                                 e.decision,
-                                 e.din,
-                                 text::join(e.divisions, " "),
-                                 e.actor,
-                                 e.actor_sha256,
-                                 e.coa_id,
-                                 e.coa_sha256,
-                                 e.spec_id,
-                                 e.spec_version,
-                                 e.spec_sha256,
-                                 records_list(e),
-                                 e.reason,
-                                 e.prev_hash,
-                                 e.hash};
     std::string line;
-    for (const auto& c : cells) line += (line.empty() ? "" : ",") + csv_cell(c);
+    for (const auto* f : fields) {
+      const std::string cell =
+          visit_field(*f, e,
+                      Overload{[](long long n) { return std::to_string(n); },
+                               [](const std::string& v) { return v; },
+                               [](const std::vector<std::string>& d) { return text::join(d, " "); },
+                               [](const std::vector<RecordRef>& r) { return records_list(r); }});
+      line += (f == fields.front() ? "" : ",") + csv_cell(cell);
+    }
     out << line << eol;
   }
-  out << "chain head," << (head ? head->at : "") << ",,,,,,,,,,,,,,," << (head ? head->hash : "")
-      << eol;
+  // The chain head's time and hash under the at and hash columns.
+  std::vector<std::string> last(fields.size());
+  last[0] = "chain head";
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    if (fields[i]->name == "at") last[i] = head ? head->at : "";
+    if (fields[i]->name == "hash") last[i] = head ? head->hash : "";
+  }
+  out << text::join(last, ",") << eol;
 }
 
 void write_json(std::ostream& out, const std::vector<Entry>& entries,
@@ -101,23 +100,26 @@ void write_json(std::ostream& out, const std::vector<Entry>& entries,
   w.key("entries").begin_array();
   for (const auto& e : entries) {
     w.begin_object();
-    w.key("seq").value(e.seq).field("at", e.at).field("kind", e.kind);
-    w.field("decision", e.decision).field("din", e.din);
-    w.key("divisions").begin_array();
-    for (const auto& d : e.divisions) w.value(d);
-    w.end_array();
-    w.field("actor", e.actor).field("actor_sha256", e.actor_sha256);
-    w.field("coa_id", e.coa_id).field("coa_sha256", e.coa_sha256);
-    w.field("spec_id", e.spec_id).field("spec_version", e.spec_version);
-    w.field("spec_sha256", e.spec_sha256);
-    w.key("records").begin_array();
-    for (const auto& r : e.records) {
-      w.begin_object();
-      w.field("file", r.file).field("sha256", r.sha256);
-      w.end_object();
+    for (const auto* f : entry_fields_for_export()) {
+      w.key(f->name);
+      visit_field(
+          *f, e,
+          Overload{[&](long long n) { w.value(n); }, [&](const std::string& v) { w.value(v); },
+                   [&](const std::vector<std::string>& d) {
+                     w.begin_array();
+                     for (const auto& x : d) w.value(x);
+                     w.end_array();
+                   },
+                   [&](const std::vector<RecordRef>& r) {
+                     w.begin_array();
+                     for (const auto& x : r) {
+                       w.begin_object();
+                       w.field("file", x.file).field("sha256", x.sha256);
+                       w.end_object();
+                     }
+                     w.end_array();
+                   }});
     }
-    w.end_array();
-    w.field("reason", e.reason).field("prev_hash", e.prev_hash).field("hash", e.hash);
     w.key("signed").value(!e.signature.empty());
     w.end_object();
   }

@@ -12,6 +12,7 @@
 
 #include "crypto/sha256.hpp"
 #include "dosegate/error.hpp"
+#include "ledger/fields.hpp"
 #include "util/json.hpp"
 
 namespace dosegate::ledger {
@@ -88,34 +89,29 @@ std::vector<RecordRef> parse_records(const std::string& s) {
 }  // namespace
 
 std::string payload(const Entry& e) {
-  // Compact and in a fixed order: these bytes are hashed and signed.
-  std::string out = "{";
-  auto field = [&](const char* k, const std::string& v) {
-    if (out.size() > 1) out += ",";
-    out += json::quote(k) + ":" + json::quote(v);
-  };
-  out += "\"format\":\"dosegate-ledger-entry\",\"version\":1,\"seq\":" + std::to_string(e.seq);
-  field("kind", e.kind);
-  field("at", e.at);
-  field("actor", e.actor);
-  field("actor_sha256", e.actor_sha256);
-  field("din", e.din);
-  out += ",\"divisions\":[";
-  for (std::size_t i = 0; i < e.divisions.size(); ++i)
-    out += (i ? "," : "") + json::quote(e.divisions[i]);
-  out += "]";
-  field("decision", e.decision);
-  field("coa_id", e.coa_id);
-  field("coa_sha256", e.coa_sha256);
-  field("spec_id", e.spec_id);
-  field("spec_version", e.spec_version);
-  field("spec_sha256", e.spec_sha256);
-  out += ",\"records\":[";
-  for (std::size_t i = 0; i < e.records.size(); ++i)
-    out += std::string(i ? "," : "") + "{\"file\":" + json::quote(e.records[i].file) +
-           ",\"sha256\":" + json::quote(e.records[i].sha256) + "}";
-  out += "]";
-  field("reason", e.reason);
+  // Compact and in the field list's order: these bytes are hashed and signed.
+  std::string out = "{\"format\":\"dosegate-ledger-entry\",\"version\":1";
+  for (const auto& f : kEntryFields) {
+    if (!f.hashed) continue;
+    out += "," + json::quote(f.name) + ":";
+    visit_field(f, e,
+                Overload{[&](long long n) { out += std::to_string(n); },
+                         [&](const std::string& v) { out += json::quote(v); },
+                         [&](const std::vector<std::string>& words) {
+                           out += "[";
+                           for (std::size_t i = 0; i < words.size(); ++i)
+                             out += (i ? "," : "") + json::quote(words[i]);
+                           out += "]";
+                         },
+                         [&](const std::vector<RecordRef>& records) {
+                           out += "[";
+                           for (std::size_t i = 0; i < records.size(); ++i)
+                             out += std::string(i ? "," : "") +
+                                    "{\"file\":" + json::quote(records[i].file) +
+                                    ",\"sha256\":" + json::quote(records[i].sha256) + "}";
+                           out += "]";
+                         }});
+  }
   return out + "}";
 }
 
@@ -283,34 +279,29 @@ void Ledger::append(Entry& e, const std::function<std::string(const std::string&
   const std::string p = payload(e);
   e.hash = entry_hash(e.prev_hash, p);
   if (sign) e.signature = sign(p);
-  Stmt s(impl_->db,
-         "INSERT INTO entries(seq, kind, at, actor, actor_sha256, din, divisions, decision, "
-         "coa_id, coa_sha256, spec_id, spec_version, spec_sha256, records, reason, payload, "
-         "prev_hash, hash, signature) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-         impl_->path);
-  sqlite3_bind_int64(s.s, 1, e.seq);
-  const std::string cols[] = {e.kind,
-                              e.at,
-                              e.actor,
-                              e.actor_sha256,
-                              e.din,
-                              join_divisions(e.divisions),
-                              e.decision,
-                              e.coa_id,
-                              e.coa_sha256,
-                              e.spec_id,
-                              e.spec_version,
-                              e.spec_sha256,
-                              records_text(e.records),
-                              e.reason,
-                              p,
-                              e.prev_hash,
-                              e.hash};
-  for (int i = 0; i < 17; ++i) s.text(i + 2, cols[i]);
+  std::string columns;
+  std::string marks;
+  for (const auto& f : kEntryFields) {
+    columns += std::string(f.name) + ", ";
+    marks += "?,";
+  }
+  const std::string sql =
+      "INSERT INTO entries(" + columns + "payload, signature) VALUES(" + marks + "?,?)";
+  Stmt s(impl_->db, sql.c_str(), impl_->path);
+  int i = 1;
+  for (const auto& f : kEntryFields) {
+    visit_field(f, e,
+                Overload{[&](long long n) { sqlite3_bind_int64(s.s, i, n); },
+                         [&](const std::string& v) { s.text(i, v); },
+                         [&](const std::vector<std::string>& d) { s.text(i, join_divisions(d)); },
+                         [&](const std::vector<RecordRef>& r) { s.text(i, records_text(r)); }});
+    ++i;
+  }
+  s.text(i++, p);
   if (e.signature.empty())
-    sqlite3_bind_null(s.s, 19);
+    sqlite3_bind_null(s.s, i);
   else
-    sqlite3_bind_blob(s.s, 19, e.signature.data(), static_cast<int>(e.signature.size()),
+    sqlite3_bind_blob(s.s, i, e.signature.data(), static_cast<int>(e.signature.size()),
                       SQLITE_TRANSIENT);
   if (sqlite3_step(s.s) != SQLITE_DONE) impl_->fail("cannot append to the ledger");
 }
@@ -339,10 +330,9 @@ void Ledger::rollback() noexcept {
 }
 
 std::vector<Entry> Ledger::entries(const Filter& f) const {
-  std::string sql =
-      "SELECT seq, kind, at, actor, actor_sha256, din, divisions, decision, coa_id, coa_sha256, "
-      "spec_id, spec_version, spec_sha256, records, reason, prev_hash, hash, signature, payload "
-      "FROM entries WHERE 1=1";
+  std::string sql = "SELECT ";
+  for (const auto& field : kEntryFields) sql += std::string(field.name) + ", ";
+  sql += "signature, payload FROM entries WHERE 1=1";
   if (f.din) sql += " AND din = ?1";
   if (f.kind) sql += " AND kind = ?2";
   if (f.since) sql += " AND at >= ?3";
@@ -357,27 +347,19 @@ std::vector<Entry> Ledger::entries(const Filter& f) const {
   int rc = 0;
   while ((rc = sqlite3_step(s.s)) == SQLITE_ROW) {
     Entry e;
-    e.seq = sqlite3_column_int64(s.s, 0);
-    e.kind = s.col(1);
-    e.at = s.col(2);
-    e.actor = s.col(3);
-    e.actor_sha256 = s.col(4);
-    e.din = s.col(5);
-    e.divisions = split_divisions(s.col(6));
-    e.decision = s.col(7);
-    e.coa_id = s.col(8);
-    e.coa_sha256 = s.col(9);
-    e.spec_id = s.col(10);
-    e.spec_version = s.col(11);
-    e.spec_sha256 = s.col(12);
-    e.records = parse_records(s.col(13));
-    e.reason = s.col(14);
-    e.prev_hash = s.col(15);
-    e.hash = s.col(16);
-    if (const void* b = sqlite3_column_blob(s.s, 17))
+    int i = 0;
+    for (const auto& field : kEntryFields) {
+      visit_field(field, e,
+                  Overload{[&](long long& n) { n = sqlite3_column_int64(s.s, i); },
+                           [&](std::string& v) { v = s.col(i); },
+                           [&](std::vector<std::string>& d) { d = split_divisions(s.col(i)); },
+                           [&](std::vector<RecordRef>& r) { r = parse_records(s.col(i)); }});
+      ++i;
+    }
+    if (const void* b = sqlite3_column_blob(s.s, i))
       e.signature.assign(static_cast<const char*>(b),
-                         static_cast<std::size_t>(sqlite3_column_bytes(s.s, 17)));
-    e.stored_payload = s.col(18);
+                         static_cast<std::size_t>(sqlite3_column_bytes(s.s, i)));
+    e.stored_payload = s.col(i + 1);
     out.push_back(std::move(e));
   }
   if (rc != SQLITE_DONE) impl_->fail("cannot read the ledger");

@@ -8,7 +8,14 @@
 
 namespace dosegate::json {
 
-std::string quote(std::string_view s);  // a JSON string literal, escaped
+// A JSON string literal: the one place dosegate escapes strings for JSON (the Writer and the
+// ledger's hashed payload both use it). It escapes '"', '\\', \n, \r, \t and other bytes
+// below 0x20 as \u00xx (so \b and \f too), and copies every other byte as it is, DEL and
+// bytes that are not UTF-8 included. nlohmann-json's dump() is not used for this: it writes \b
+// and \f in their short forms and throws on bytes that are not UTF-8, and these bytes are
+// hashed and signed in existing ledgers and records (tests/ledger_entry_test.cpp and
+// tests/release_data_test.cpp pin them).
+std::string quote(std::string_view s);
 
 class Writer {
  public:

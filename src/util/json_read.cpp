@@ -1,149 +1,74 @@
+// The only code that includes nlohmann-json. It replaced a hand-written parser that let
+// std::stoul's exception out of a bad \u escape, accepted "\u12zz", wrote surrogate pairs as
+// invalid UTF-8 and took huge exponents as infinity. nlohmann-json is widely used, well
+// maintained, continuously fuzzed (OSS-Fuzz) and packaged by Debian (nlohmann-json3-dev).
 #include "util/json_read.hpp"
 
-#include <cstdlib>
-#include <stdexcept>
+#include <limits>
+#include <set>
+
+#include <nlohmann/json.hpp>
 
 namespace dosegate::json {
 namespace {
 
-class Reader {
- public:
-  explicit Reader(std::string_view s) : s_(s) {}
+using nlohmann::json;
 
-  Value document() {
-    Value v = value(0);
-    space();
-    if (p_ != s_.size()) fail("unexpected text after the document");
-    return v;
+// nlohmann's what() starts with "[json.exception.parse_error.101] "; users need the rest.
+std::string reason(const json::exception& e) {
+  std::string s = e.what();
+  if (!s.empty() && s[0] == '[') {
+    const auto end = s.find("] ");
+    if (end != std::string::npos) s.erase(0, end + 2);
   }
+  return "JSON: " + s;
+}
 
- private:
-  [[noreturn]] void fail(const std::string& what) const {
-    throw std::runtime_error("JSON: " + what + " at byte " + std::to_string(p_));
-  }
-  void space() {
-    while (p_ < s_.size() && (s_[p_] == ' ' || s_[p_] == '\n' || s_[p_] == '\r' || s_[p_] == '\t'))
-      ++p_;
-  }
-  bool eat(char c) {
-    space();
-    if (p_ < s_.size() && s_[p_] == c) {
-      ++p_;
-      return true;
+Value convert(const json& j) {
+  switch (j.type()) {
+    case json::value_t::null: return Value{nullptr};
+    case json::value_t::boolean: return Value{j.get<bool>()};
+    case json::value_t::number_integer: return Value{j.get<long long>()};
+    case json::value_t::number_unsigned: {
+      const auto u = j.get<unsigned long long>();
+      if (u <= static_cast<unsigned long long>(std::numeric_limits<long long>::max()))
+        return Value{static_cast<long long>(u)};
+      return Value{static_cast<double>(u)};
     }
-    return false;
-  }
-  void expect(char c) {
-    if (!eat(c)) fail(std::string("expected '") + c + "'");
-  }
-
-  Value value(int depth) {
-    if (depth > 32) fail("nesting too deep");
-    space();
-    if (p_ >= s_.size()) fail("unexpected end");
-    const char c = s_[p_];
-    if (c == '{') {
-      ++p_;
-      auto obj = std::make_shared<Value::Object>();
-      if (!eat('}')) {
-        do {
-          space();
-          if (p_ >= s_.size() || s_[p_] != '"') fail("expected a key");
-          std::string key = string();
-          expect(':');
-          (*obj)[key] = value(depth + 1);
-        } while (eat(','));
-        expect('}');
-      }
-      return Value{obj};
+    case json::value_t::number_float: return Value{j.get<double>()};
+    case json::value_t::string: return Value{j.get<std::string>()};
+    case json::value_t::array: {
+      auto a = std::make_shared<Value::Array>();
+      a->reserve(j.size());
+      for (const auto& x : j) a->push_back(convert(x));
+      return Value{a};
     }
-    if (c == '[') {
-      ++p_;
-      auto arr = std::make_shared<Value::Array>();
-      if (!eat(']')) {
-        do arr->push_back(value(depth + 1));
-        while (eat(','));
-        expect(']');
-      }
-      return Value{arr};
+    case json::value_t::object: {
+      auto o = std::make_shared<Value::Object>();
+      for (const auto& [k, x] : j.items()) o->emplace(k, convert(x));
+      return Value{o};
     }
-    if (c == '"') return Value{string()};
-    if (s_.substr(p_, 4) == "true") return p_ += 4, Value{true};
-    if (s_.substr(p_, 5) == "false") return p_ += 5, Value{false};
-    if (s_.substr(p_, 4) == "null") return p_ += 4, Value{nullptr};
-    const std::size_t start = p_;
-    while (p_ < s_.size() &&
-           (std::string_view("+-.eE0123456789").find(s_[p_]) != std::string_view::npos))
-      ++p_;
-    if (start == p_) fail("unexpected character");
-    const std::string num(s_.substr(start, p_ - start));
-    char* end = nullptr;
-    const double d = std::strtod(num.c_str(), &end);
-    if (end != num.c_str() + num.size()) fail("bad number");
-    return Value{d};
+    case json::value_t::binary:
+    case json::value_t::discarded: break;
   }
-
-  std::string string() {
-    ++p_;  // opening quote
-    std::string out;
-    while (p_ < s_.size() && s_[p_] != '"') {
-      char c = s_[p_++];
-      if (static_cast<unsigned char>(c) < 0x20) fail("control character in a string");
-      if (c != '\\') {
-        out += c;
-        continue;
-      }
-      if (p_ >= s_.size()) fail("unterminated escape");
-      const char e = s_[p_++];
-      switch (e) {
-        case '"': out += '"'; break;
-        case '\\': out += '\\'; break;
-        case '/': out += '/'; break;
-        case 'b': out += '\b'; break;
-        case 'f': out += '\f'; break;
-        case 'n': out += '\n'; break;
-        case 'r': out += '\r'; break;
-        case 't': out += '\t'; break;
-        case 'u': {
-          if (p_ + 4 > s_.size()) fail("short \\u escape");
-          const unsigned cp =
-              static_cast<unsigned>(std::stoul(std::string(s_.substr(p_, 4)), nullptr, 16));
-          p_ += 4;
-          if (cp < 0x80) {
-            out += static_cast<char>(cp);
-          } else if (cp < 0x800) {
-            out += static_cast<char>(0xC0 | (cp >> 6));
-            out += static_cast<char>(0x80 | (cp & 0x3F));
-          } else {
-            out += static_cast<char>(0xE0 | (cp >> 12));
-            out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-            out += static_cast<char>(0x80 | (cp & 0x3F));
-          }
-          break;
-        }
-        default: fail("bad escape");
-      }
-    }
-    if (p_ >= s_.size()) fail("unterminated string");
-    ++p_;
-    return out;
-  }
-
-  std::string_view s_;
-  std::size_t p_ = 0;
-};
+  throw ParseError("JSON: unexpected value");
+}
 
 }  // namespace
 
 const Value* Value::get(const std::string& key) const {
-  const auto* o = std::get_if<std::shared_ptr<Object>>(&v);
+  const auto* o = object();
   if (!o) return nullptr;
-  const auto it = (*o)->find(key);
-  return it == (*o)->end() ? nullptr : &it->second;
+  const auto it = o->find(key);
+  return it == o->end() ? nullptr : &it->second;
 }
 const Value::Array* Value::array() const {
   const auto* a = std::get_if<std::shared_ptr<Array>>(&v);
   return a ? a->get() : nullptr;
+}
+const Value::Object* Value::object() const {
+  const auto* o = std::get_if<std::shared_ptr<Object>>(&v);
+  return o ? o->get() : nullptr;
 }
 std::optional<std::string> Value::string() const {
   if (const auto* s = std::get_if<std::string>(&v)) return *s;
@@ -151,7 +76,21 @@ std::optional<std::string> Value::string() const {
 }
 std::optional<double> Value::number() const {
   if (const auto* d = std::get_if<double>(&v)) return *d;
+  if (const auto* i = std::get_if<long long>(&v)) return static_cast<double>(*i);
   return std::nullopt;
+}
+std::optional<long long> Value::integer() const {
+  if (const auto* i = std::get_if<long long>(&v)) return *i;
+  return std::nullopt;
+}
+std::optional<bool> Value::boolean() const {
+  if (const auto* b = std::get_if<bool>(&v)) return *b;
+  return std::nullopt;
+}
+const char* Value::type_name() const {
+  static constexpr const char* kNames[] = {"null",   "boolean", "integer", "number",
+                                           "string", "array",   "object"};
+  return kNames[v.index()];
 }
 std::string Value::text(const std::string& key) const {
   const Value* x = get(key);
@@ -159,7 +98,34 @@ std::string Value::text(const std::string& key) const {
 }
 
 Value parse(std::string_view text) {
-  return Reader(text).document();
+  // One set of keys per open object, to refuse a key seen twice; the parser calls back for
+  // every key before its value, and for every container's start and end.
+  std::vector<std::set<std::string>> keys;
+  const json::parser_callback_t check = [&keys](int depth, json::parse_event_t event,
+                                                json& parsed) {
+    switch (event) {
+      case json::parse_event_t::object_start:
+      case json::parse_event_t::array_start:
+        if (depth >= kMaxDepth)
+          throw ParseError("JSON: nesting deeper than " + std::to_string(kMaxDepth) + " levels");
+        if (event == json::parse_event_t::object_start) keys.emplace_back();
+        break;
+      case json::parse_event_t::object_end: keys.pop_back(); break;
+      case json::parse_event_t::key:
+        if (!keys.back().insert(parsed.get<std::string>()).second)
+          throw ParseError("JSON: the key \"" + parsed.get<std::string>() +
+                           "\" appears twice in one object");
+        break;
+      case json::parse_event_t::array_end:
+      case json::parse_event_t::value: break;
+    }
+    return true;
+  };
+  try {
+    return convert(json::parse(text.begin(), text.end(), check));
+  } catch (const json::exception& e) {
+    throw ParseError(reason(e));
+  }
 }
 
 }  // namespace dosegate::json

@@ -4,8 +4,10 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "dosegate/error.hpp"
 #include "dosegate/spec/engine.hpp"
 
 namespace dosegate {
@@ -61,7 +63,28 @@ struct ReleaseData {
 // "DIN-PRODUCTCODE-DIVISION", also the record's file name without ".pdf".
 std::string record_id(const ReleaseData& data);
 
+inline constexpr int kReleaseDataVersion = 1;
+
 // The machine-readable form: one JSON object, "format": "dosegate-release-data", "version": 1.
+// Its bytes are signed into every record: tests/data/formats/release-data-full.json pins them.
 std::string to_json(const ReleaseData& data);
+
+// release-data.json that cannot be read as this dosegate's version of the format.
+class ReleaseDataError : public Error {
+ public:
+  explicit ReleaseDataError(const std::string& message) : Error("release-data.invalid", message) {}
+};
+
+// Reads what to_json writes, strictly: valid JSON (see util/json_read.hpp: no key twice);
+// "format" must be "dosegate-release-data" and "version" kReleaseDataVersion; every field
+// to_json writes must be present with its type (strings, integers >= 0 for counts and
+// indexes); "use_within_after_thaw_minutes" is the one optional field; "decision" must be
+// releasable or releasable-pending and each "verdict" a Verdict's name; "record_id" must equal
+// record_id() of the data read. Unknown keys are refused at every level: version 1 is exactly
+// what to_json writes, and a field that means something needs a new version, so a reader
+// never silently ignores it. to_json(release_data_from_json(x)) == x for what to_json wrote.
+// Throws ReleaseDataError whose message names the field ("lot.din is missing",
+// "criteria[1].verdict must be a string, found integer", "version 2 is not supported ...").
+ReleaseData release_data_from_json(std::string_view text);
 
 }  // namespace dosegate

@@ -1,0 +1,88 @@
+// The ledger entry's fields, listed once. The hashed payload, the INSERT and the SELECT, the
+// row reading and `history`'s CSV and JSON all walk this list, so a field added to Entry and
+// here is stored, hashed and exported everywhere at once (the schema's CREATE TABLE is a
+// literal; tests/ledger_entry_test.cpp checks its columns against this list).
+//
+// The order of the list is the payload's order and must never change: existing ledgers' hashes
+// and signatures are over those bytes (tests/data/formats/ledger-payload-full.json pins them).
+#pragma once
+
+#include <array>
+#include <string_view>
+#include <variant>
+
+#include "dosegate/ledger/ledger.hpp"
+
+namespace dosegate::ledger {
+
+// Where a field's value lives in Entry; its type decides how it is written: an integer, a
+// string, a list of words (divisions) or a list of records.
+using EntryMember =
+    std::variant<long long Entry::*, std::string Entry::*, std::vector<std::string> Entry::*,
+                 std::vector<RecordRef> Entry::*>;
+
+struct EntryField {
+  std::string_view name;  // the SQL column, the payload's key, `history --format json`'s key
+  EntryMember member;
+  bool hashed;                  // in the payload (every field but the chain's own hashes)
+  int export_position;          // column in `history --format csv|json`, from 0
+  std::string_view csv_header;  // the CSV column's name
+};
+
+inline constexpr std::array<EntryField, 17> kEntryFields{{
+    {"seq", &Entry::seq, true, 0, "seq"},
+    {"kind", &Entry::kind, true, 2, "kind"},
+    {"at", &Entry::at, true, 1, "at_utc"},
+    {"actor", &Entry::actor, true, 6, "actor"},
+    {"actor_sha256", &Entry::actor_sha256, true, 7, "actor_sha256"},
+    {"din", &Entry::din, true, 4, "din"},
+    {"divisions", &Entry::divisions, true, 5, "divisions"},
+    {"decision", &Entry::decision, true, 3, "decision"},
+    {"coa_id", &Entry::coa_id, true, 8, "coa_id"},
+    {"coa_sha256", &Entry::coa_sha256, true, 9, "coa_sha256"},
+    {"spec_id", &Entry::spec_id, true, 10, "spec_id"},
+    {"spec_version", &Entry::spec_version, true, 11, "spec_version"},
+    {"spec_sha256", &Entry::spec_sha256, true, 12, "spec_sha256"},
+    {"records", &Entry::records, true, 13, "records"},
+    {"reason", &Entry::reason, true, 14, "reason"},
+    {"prev_hash", &Entry::prev_hash, false, 15, "prev_hash"},
+    {"hash", &Entry::hash, false, 16, "hash"},
+}};
+
+// The fields in `history`'s column order.
+constexpr std::array<const EntryField*, kEntryFields.size()> entry_fields_for_export() {
+  std::array<const EntryField*, kEntryFields.size()> out{};
+  for (const auto& f : kEntryFields) out[static_cast<std::size_t>(f.export_position)] = &f;
+  return out;
+}
+
+namespace detail {
+constexpr bool export_positions_are_a_permutation() {
+  std::array<bool, kEntryFields.size()> seen{};
+  for (const auto& f : kEntryFields) {
+    if (f.export_position < 0 || static_cast<std::size_t>(f.export_position) >= seen.size())
+      return false;
+    if (seen[static_cast<std::size_t>(f.export_position)]) return false;
+    seen[static_cast<std::size_t>(f.export_position)] = true;
+  }
+  return true;
+}
+}  // namespace detail
+static_assert(detail::export_positions_are_a_permutation(),
+              "each field has its own export position, 0 to 16");
+
+// Calls one of the overloads of `visit` with the field's value in `e` (const or not).
+template <class E, class Visit>
+decltype(auto) visit_field(const EntryField& f, E& e, Visit&& visit) {
+  return std::visit([&](auto member) -> decltype(auto) { return visit(e.*member); }, f.member);
+}
+
+// Overloaded lambdas, for visit_field.
+template <class... F>
+struct Overload : F... {
+  using F::operator()...;
+};
+template <class... F>
+Overload(F...) -> Overload<F...>;
+
+}  // namespace dosegate::ledger

@@ -1,0 +1,133 @@
+// release-data.json, the signed attachment of every release record: its bytes are pinned.
+#include <catch2/catch.hpp>
+
+#include "dosegate/release/release_data.hpp"
+#include "format_fixtures.hpp"
+#include "test_support.hpp"
+
+using namespace dosegate;
+
+TEST_CASE("release data: a fully populated record keeps its exact bytes",
+          "[release-data][format]") {
+  CHECK(to_json(test::full_release_data()) ==
+        test::read_source("tests/data/formats/release-data-full.json"));
+}
+
+namespace {
+
+std::string golden() {
+  return test::read_source("tests/data/formats/release-data-full.json");
+}
+
+// `text` with its first `from` replaced by `to` (which must be there).
+std::string edited(const std::string& from, const std::string& to) {
+  auto text = golden();
+  const auto at = text.find(from);
+  REQUIRE(at != std::string::npos);
+  return text.replace(at, from.size(), to);
+}
+
+// The message of the ReleaseDataError reading `text` throws; fails on any other outcome.
+std::string error_of(const std::string& text) {
+  try {
+    release_data_from_json(text);
+  } catch (const ReleaseDataError& e) {
+    CHECK(e.code() == "release-data.invalid");
+    return e.what();
+  }
+  FAIL("read without an error");
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE("release data: what to_json writes reads back to the same bytes",
+          "[release-data][format]") {
+  const auto data = release_data_from_json(golden());
+  CHECK(to_json(data) == golden());
+  CHECK(data.ledger_seq == 9007199254740993LL);
+  CHECK(data.criteria.at(2).verdict == Verdict::pending);
+  CHECK(data.use_within_after_thaw_minutes == 60);
+
+  auto minimal = test::full_release_data();
+  minimal.use_within_after_thaw_minutes.reset();
+  minimal.criteria.clear();
+  minimal.pending.clear();
+  minimal.decision = "releasable";
+  const auto bytes = to_json(minimal);
+  const auto back = release_data_from_json(bytes);
+  CHECK_FALSE(back.use_within_after_thaw_minutes);
+  CHECK(to_json(back) == bytes);
+}
+
+TEST_CASE("release data: another version is refused, naming both versions",
+          "[release-data][negative]") {
+  CHECK(error_of(edited("\"version\": 1,", "\"version\": 2,")) ==
+        "release data version 2 is not supported; this dosegate reads version 1");
+  CHECK(error_of(edited("\"version\": 1,", "\"version\": 0,")) ==
+        "release data version 0 is not supported; this dosegate reads version 1");
+  CHECK(error_of(edited("\"version\": 1,", "\"version\": \"1\",")) ==
+        "version must be an integer, found string");
+  CHECK(error_of(edited("\"version\": 1,", "\"version\": 1.0,")) ==
+        "version must be an integer, found number");
+  CHECK(error_of(edited("  \"version\": 1,\n", "")) == "version is missing");
+}
+
+TEST_CASE("release data: another format is refused", "[release-data][negative]") {
+  CHECK(error_of(edited("dosegate-release-data", "dosegate-history")) ==
+        "format is \"dosegate-history\", not \"dosegate-release-data\"");
+  CHECK(error_of("[]") == "the document must be an object, found array");
+  CHECK(error_of("{}") == "format is missing");
+}
+
+TEST_CASE("release data: a missing field is refused, naming it", "[release-data][negative]") {
+  CHECK(error_of(edited("    \"din\": \"A999926000147\",\n", "")) == "lot.din is missing");
+  CHECK(error_of(edited("    \"released_at\": \"2026-11-21T12:00:00Z\"\n", "    \"x\": 1\n")) ==
+        "release.released_at is missing");
+  CHECK(error_of(edited("      \"method\": \"PCR\\ttab\",\n", "")) ==
+        "pending[0].method is missing");
+  CHECK(error_of(edited("      \"verdict\": \"info\"\n", "      \"x\": \"info\"\n")) ==
+        "criteria[3].verdict is missing");
+}
+
+TEST_CASE("release data: a field of the wrong type is refused, naming it",
+          "[release-data][negative]") {
+  CHECK(error_of(edited("\"dose_count\": 2", "\"dose_count\": \"2\"")) ==
+        "lot.dose_count must be an integer, found string");
+  CHECK(error_of(edited("\"din\": \"A999926000147\"", "\"din\": null")) ==
+        "lot.din must be a string, found null");
+  CHECK(error_of(edited("\"use_within_after_thaw_minutes\": 60",
+                        "\"use_within_after_thaw_minutes\": 60.5")) ==
+        "specification.use_within_after_thaw_minutes must be an integer, found number");
+  CHECK(error_of(edited("\"use_within_after_thaw_minutes\": 60",
+                        "\"use_within_after_thaw_minutes\": 99999999999")) ==
+        "specification.use_within_after_thaw_minutes is 99999999999, outside 0..2147483647");
+  CHECK(error_of(edited("\"index\": 2", "\"index\": -2")) ==
+        "dose.index is -2, outside 0..9223372036854775807");
+  CHECK(error_of(edited("\"criteria\": [", "\"criteria\": \"none\", \"x\": [")) ==
+        "criteria must be an array, found string");
+  CHECK(error_of(edited("\"verdict\": \"pass\"", "\"verdict\": true")) ==
+        "criteria[0].verdict must be a string, found boolean");
+  CHECK(error_of(edited("\"verdict\": \"pass\"", "\"verdict\": \"ok\"")) ==
+        "criteria[0].verdict is \"ok\", not a verdict");
+  CHECK(error_of(edited("\"decision\": \"releasable-pending\"", "\"decision\": \"rejected\"")) ==
+        "decision is \"rejected\", not releasable or releasable-pending");
+  CHECK(error_of(edited("\"lot\": {", "\"lot\": \"x\", \"y\": {")) ==
+        "lot must be an object, found string");
+}
+
+TEST_CASE("release data: an unknown field, a key twice or a wrong record_id is refused",
+          "[release-data][negative]") {
+  CHECK(error_of(edited("\"din\": \"A999926000147\",", "\"din\": \"A999926000147\", \"x\": 1,")) ==
+        "unknown field lot.x (release data version 1 has no such field)");
+  CHECK(error_of(edited("\"decision\": \"releasable-pending\",",
+                        "\"decision\": \"releasable-pending\", \"go\": true,")) ==
+        "unknown field go (release data version 1 has no such field)");
+  CHECK(error_of(edited("\"division\": \"B0\",", "\"division\": \"B0\", \"division\": \"A0\",")) ==
+        "JSON: the key \"division\" appears twice in one object");
+  CHECK(error_of(edited("\"division\": \"B0\"", "\"division\": \"A0\"")) ==
+        "record_id is \"A999926000147-S1234V00-B0\" but the lot, product and dose make "
+        "\"A999926000147-S1234V00-A0\"");
+  CHECK(error_of(golden() + "x").rfind("JSON: parse error", 0) == 0);
+  CHECK(error_of("{\"format\": \"\\uzzzz\"}").rfind("JSON: parse error", 0) == 0);
+}
