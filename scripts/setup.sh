@@ -5,14 +5,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 preset=${1:?usage: scripts/setup.sh PRESET}
 
-# Build: compiler, CMake, Ninja, the libraries and the font embedded in release records.
+# Build: compiler, CMake, Ninja, the libraries (libqpdf reads records) and the font embedded in
+# release records.
 # Test tools: xmllint (schema validation), xmlsec1 and openssl (signature interoperability),
 # poppler-utils (pdfsig, pdftotext, pdfdetach, pdftoppm), qpdf, libnss3-tools (certutil for
 # pdfsig's trust), perl (sample re-signing), clang-format, zbarimg and dmtxread (barcodes).
 packages=(
   g++ cmake ninja-build pkg-config
   libssl-dev libpugixml-dev libxmlsec1-dev libboost-program-options-dev catch2 libzint-dev
-  libhpdf-dev fonts-dejavu-core nlohmann-json3-dev
+  libhpdf-dev libqpdf-dev fonts-dejavu-core nlohmann-json3-dev
   libxml2-utils xmlsec1 openssl perl clang-format zbar-tools dmtx-utils
   poppler-utils qpdf libnss3-tools time sqlite3 libsqlite3-dev
 )

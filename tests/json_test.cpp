@@ -55,7 +55,8 @@ TEST_CASE("json: the writer's strings read back as written", "[json]") {
   CHECK(*json::parse(json::quote(s)).string() == s);
 }
 
-TEST_CASE("json: bad \\u escapes are parse errors, never another exception", "[json][negative]") {
+TEST_CASE("json: bad unicode escapes are parse errors, never another exception",
+          "[json][negative]") {
   CHECK(contains(error_of(R"("\uzzzz")"), "JSON: "));
   CHECK(contains(error_of(R"("\uzzzz")"), "must be followed by 4 hex digits"));
   CHECK(contains(error_of(R"("\u12zz")"), "must be followed by 4 hex digits"));

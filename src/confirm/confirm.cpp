@@ -30,7 +30,7 @@ ConfirmResult confirm(const ConfirmOptions& o) {
   ConfirmResult r;
 
   // 1. The record: signature over the whole file, releaser's chain, release data.
-  const auto check = pdf::verify_record(bytes, trust, o.at);
+  const auto check = pdf::verify_record(bytes, trust, o.at, o.record_path);
   r.findings = check.findings;
   if (check.signer) r.signer = check.signer->subject;
   if (check.release_data) {

@@ -1,12 +1,14 @@
-// A small PDF object model, parser and serializer for what dosegate writes and reads: classic
-// cross-reference tables (libharu output plus dosegate's incremental updates). Files with
-// cross-reference streams or object streams are refused, never guessed at.
+// A small PDF object model and serializer for the record writer, and a parser that reads back
+// libharu's layout (classic cross-reference tables) so that the writer can append its
+// incremental update. The parser is for the writer's own output only: records that arrive
+// from outside are read by pdf/record_reader.hpp (libqpdf, strict), never by this parser.
 #pragma once
 
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -52,7 +54,11 @@ struct Object {
 };
 
 // Thrown for anything that is not a well-formed PDF of the supported kind.
-struct ParseError {
+struct ParseError : std::runtime_error {
+  ParseError(std::string what, std::size_t at)
+      : std::runtime_error(what + " (at byte " + std::to_string(at) + ")"),
+        message(std::move(what)),
+        offset(at) {}
   std::string message;
   std::size_t offset = 0;
 };

@@ -22,9 +22,14 @@ struct RecordCheck {
   std::string signed_at;  // the signature dictionary's /M, as written
 };
 
-// Checks the ByteRange (four integers, from 0, the gap exactly the /Contents hex string, all
-// inside the file), that the last signature covers the whole file, the CMS (SubFilter
-// ETSI.CAdES.detached) and its signer under `trust` in the releasers/ role at `at`.
-RecordCheck verify_record(std::string_view bytes, const trust::TrustStore& trust, Instant at);
+// Reads the record with the strict reader of pdf/record_reader.hpp (no repair of damaged
+// files, any qpdf warning refuses it), then checks the ByteRange (four non-negative integers
+// whose sums do not overflow, from 0, the gap exactly the /Contents hex string, all inside the
+// file), that the last signature covers the whole file, the CMS (SubFilter ETSI.CAdES.detached)
+// and its signer under `trust` in the releasers/ role at `at`. Every problem, a malformed file
+// included, is a finding ("record.malformed" names `source`); throws only what
+// cms::verify_detached throws.
+RecordCheck verify_record(std::string_view bytes, const trust::TrustStore& trust, Instant at,
+                          const std::string& source = "release record");
 
 }  // namespace dosegate::pdf
