@@ -68,7 +68,36 @@ TEST_CASE("cli: usage errors exit 2 with a message naming the problem", "[cli]")
   r = run_cli({"verify", s("samples/coa-pass.xml"), "--trust", s("certs/trust"), "--as-of",
                "2026-11-21 12:00"});
   CHECK(r.code == 2);
-  CHECK(contains(r.err, "--as-of '2026-11-21 12:00' is not a UTC time"));
+  CHECK(contains(r.err,
+                 "--as-of '2026-11-21 12:00' is not a time; write UTC as 2026-12-02T06:30:00Z, a "
+                 "local time with its offset as 2026-12-02T07:30+01:00, or now"));
+}
+
+TEST_CASE("cli: every time option takes UTC, an explicit offset or now", "[cli][time]") {
+  // The same instant three ways gives the same report time.
+  for (const char* t :
+       {"2026-11-21T12:00:00Z", "2026-11-21T13:00+01:00", "2026-11-21T07:00:00-05:00"}) {
+    INFO(t);
+    const auto r = run_cli(
+        {"verify", s("samples/coa-pass.xml"), "--trust", s("certs/trust"), "--as-of", t, "--json"});
+    CHECK(r.code == 0);
+    CHECK(contains(r.out, "\"as_of\": \"2026-11-21T12:00:00Z\""));
+  }
+  const auto now = run_cli({"verify", s("samples/coa-pass.xml"), "--trust", s("certs/trust"),
+                            "--as-of", "now", "--json"});
+  CHECK(contains(now.out, "\"as_of\": \""));
+  // History's filters use the same parser and the same message.
+  const auto h = run_cli({"history", "--since", "yesterday"});
+  CHECK(h.code == 2);
+  CHECK(contains(h.err, "--since 'yesterday' is not a time"));
+}
+
+TEST_CASE("cli: dosegate help COMMAND is the command's help", "[cli]") {
+  const auto r = run_cli({"help", "release"});
+  CHECK(r.code == 0);
+  CHECK(r.out.rfind("Usage: dosegate release COA.xml", 0) == 0);
+  CHECK(contains(r.out, "--passphrase-file"));
+  CHECK(contains(r.out, "Examples:"));
 }
 
 TEST_CASE("cli: unreadable inputs exit 2 naming the file", "[cli]") {

@@ -27,3 +27,21 @@ TEST_CASE("dates: only YYYY-MM-DD with a real date", "[time]") {
 TEST_CASE("instants order by time", "[time]") {
   CHECK(*parse_utc_instant("2027-11-02T23:59:00Z") > *parse_utc_instant("2027-11-02T23:58:59Z"));
 }
+
+TEST_CASE("time arguments: UTC, an explicit offset or now, never a time without its zone",
+          "[time]") {
+  const auto now = *parse_utc_instant("2026-12-02T10:00:00Z");
+  CHECK(parse_time_argument("now", now) == now);
+  CHECK(format_instant(*parse_time_argument("2026-12-02T07:30+01:00", now)) ==
+        "2026-12-02T06:30:00Z");
+  CHECK(format_instant(*parse_time_argument("2026-12-02T07:30:15-05:00", now)) ==
+        "2026-12-02T12:30:15Z");
+  CHECK(format_instant(*parse_time_argument("2026-12-31T23:30+00:00", now)) ==
+        "2026-12-31T23:30:00Z");
+  CHECK(format_instant(*parse_time_argument("2027-01-01T00:30+01:00", now)) ==
+        "2026-12-31T23:30:00Z");  // the offset crosses a year
+  for (const char* bad : {"2026-12-02T07:30", "2026-12-02T07:30:00", "2026-12-02 07:30+01:00",
+                          "2026-12-02T07:30+1:00", "2026-12-02T07:30+15:00",
+                          "2026-12-02T24:00+01:00", "2026-02-30T07:30+01:00", "NOW", "today", ""})
+    CHECK_FALSE(parse_time_argument(bad, now));
+}

@@ -1,9 +1,84 @@
 #include "cli/common.hpp"
 
-#include "dosegate/cli/cli.hpp"
 #include "dosegate/error.hpp"
 
 namespace dosegate::cli::detail {
+
+void add_help(po::options_description& opts) {
+  opts.add_options()("help,h", "show this help and exit");
+}
+
+void add_trust(po::options_description& opts, const char* role_help) {
+  opts.add_options()(
+      "trust", po::value<std::string>()->value_name("DIR"),
+      (std::string("trust directory (anchors/, intermediates/, crls/, labs/, releasers/); ") +
+       role_help + "; required")
+          .c_str());
+}
+
+void add_signer(po::options_description& opts, const char* whose) {
+  const std::string w = whose;
+  // clang-format off
+  opts.add_options()
+    ("key", po::value<std::string>()->value_name("KEY.pem|KEY.p12"),
+     (w + " private key: PEM (with --cert) or PKCS#12 (*.p12, *.pfx); required").c_str())
+    ("cert", po::value<std::string>()->value_name("CERT.pem"),
+     (w + " certificate (PEM); further certificates in the file count as chain").c_str())
+    ("chain", po::value<std::string>()->value_name("CHAIN.pem"),
+     "intermediate CA certificates to embed with the signature")
+    ("passphrase-file", po::value<std::string>()->value_name("FILE"),
+     "read the key's passphrase from the first line of FILE; without it an encrypted key's "
+     "passphrase is asked for on the terminal (re-authentication at signing)");
+  // clang-format on
+}
+
+void add_ledger(po::options_description& opts) {
+  opts.add_options()("ledger", po::value<std::string>()->value_name("FILE"),
+                     "the ledger; default: $DOSEGATE_LEDGER, else "
+                     "$XDG_STATE_HOME/dosegate/ledger.sqlite or "
+                     "~/.local/state/dosegate/ledger.sqlite");
+}
+
+void add_time(po::options_description& opts, const char* name, const char* help) {
+  opts.add_options()(
+      name, po::value<std::string>()->value_name("TIME"),
+      (std::string(help) + " (UTC as 2026-12-02T06:30:00Z, a local time with its offset as "
+                           "2026-12-02T07:30+01:00, or now)")
+          .c_str());
+}
+
+void add_json(po::options_description& opts) {
+  opts.add_options()("json", "print one JSON object (\"version\": 1) instead of the text");
+}
+
+SignerFiles signer_files(const po::variables_map& vm) {
+  require(vm, {"key"});
+  return {vm["key"].as<std::string>(), optional_arg(vm, "cert"), optional_arg(vm, "chain"),
+          optional_arg(vm, "passphrase-file")};
+}
+
+std::optional<Instant> time_option(const po::variables_map& vm, const char* name,
+                                   const Environment& env) {
+  if (!vm.count(name)) return std::nullopt;
+  const auto text = vm[name].as<std::string>();
+  if (auto t = parse_time_argument(text, env.now())) return t;
+  throw UsageError(std::string("--") + name + " '" + text +
+                   "' is not a time; write UTC as 2026-12-02T06:30:00Z, a local time with its "
+                   "offset as 2026-12-02T07:30+01:00, or now");
+}
+
+Instant time_or_now(const po::variables_map& vm, const char* name, const Environment& env) {
+  const auto t = time_option(vm, name, env);
+  return t ? *t : env.now();
+}
+
+void print_help(std::ostream& out, const Help& help, const po::options_description& opts) {
+  out << "Usage: " << help.usage << "\n\n" << help.description << '\n' << opts << '\n';
+  out << "Exit codes:\n  0  " << help.yes << '\n';
+  if (help.no) out << "  1  " << help.no << '\n';
+  out << "  2  " << help.cannot << '\n';
+  if (help.examples) out << "\nExamples:\n" << help.examples;
+}
 
 int usage_error(std::ostream& err, const std::string& command, const std::string& message) {
   const std::string prefix = command.empty() ? "dosegate" : "dosegate " + command;
@@ -33,6 +108,24 @@ std::vector<std::string> positionals(const po::variables_map& vm) {
 std::optional<std::string> optional_arg(const po::variables_map& vm, const char* name) {
   if (!vm.count(name)) return std::nullopt;
   return vm[name].as<std::string>();
+}
+
+void require(const po::variables_map& vm, std::initializer_list<const char*> names) {
+  static const std::pair<const char*, const char*> kWhat[] = {
+      {"trust", " DIR: the trust directory that says who may sign what"},
+      {"key", " KEY.pem (or KEY.p12): the signer's private key"},
+      {"cert", " CERT.pem: the signer's certificate"},
+      {"out", ": where to write"},
+      {"reason", " TEXT: why"},
+      {"dose", " SCANNED: what the scanner read from the bag label"},
+  };
+  for (const char* name : names) {
+    if (vm.count(name)) continue;
+    std::string message = std::string("missing --") + name;
+    for (const auto& [option, what] : kWhat)
+      if (message.substr(10) == option) message += what;
+    throw UsageError(message);
+  }
 }
 
 int guarded(const std::string& command, std::ostream& err, const std::function<int()>& body) {

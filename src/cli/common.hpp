@@ -1,21 +1,60 @@
-// What every command's option handling shares: parsing, usage errors, the exit code for each
-// kind of failure.
+// What every command's option handling shares: the option groups (declared once here, used by
+// every command that takes them), parsing, the one time parser, help pages, usage errors and the
+// exit code for each kind of failure.
 #pragma once
 
 #include <boost/program_options.hpp>
 #include <functional>
+#include <initializer_list>
 #include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
 
+#include "dosegate/cli/cli.hpp"
+#include "dosegate/time.hpp"
+
 namespace dosegate::cli::detail {
 
 namespace po = boost::program_options;
 
-inline constexpr const char* kLedgerHelp =
-    "the ledger; default: $DOSEGATE_LEDGER, else $XDG_STATE_HOME/dosegate/ledger.sqlite or "
-    "~/.local/state/dosegate/ledger.sqlite";
+// Option groups. `role_help` says which role of the trust directory the command checks.
+void add_help(po::options_description& opts);
+void add_trust(po::options_description& opts, const char* role_help);
+void add_signer(po::options_description& opts, const char* whose);  // --key --cert --chain
+                                                                    // --passphrase-file
+void add_ledger(po::options_description& opts);
+void add_time(po::options_description& opts, const char* name, const char* help);
+void add_json(po::options_description& opts);
+
+// The files of --key, --cert, --chain and --passphrase-file.
+struct SignerFiles {
+  std::string key;
+  std::optional<std::string> cert;
+  std::optional<std::string> chain;
+  std::optional<std::string> passphrase_file;
+};
+SignerFiles signer_files(const po::variables_map& vm);
+
+// The one parser for every time option: UTC (2026-12-02T06:30:00Z), an explicit offset
+// (2026-12-02T07:30+01:00, seconds optional) or "now". nullopt when the option is absent.
+// Throws UsageError naming the option and the forms it takes.
+std::optional<Instant> time_option(const po::variables_map& vm, const char* name,
+                                   const Environment& env);
+// The same, the clock's time when the option is absent.
+Instant time_or_now(const po::variables_map& vm, const char* name, const Environment& env);
+
+// A command's help page: usage, what it does, the options, exit codes and examples, always in
+// this order and format.
+struct Help {
+  const char* usage;        // "dosegate verify COA.xml --trust DIR ..." (may span lines)
+  const char* description;  // paragraphs, each line ending in \n
+  const char* yes;          // exit 0
+  const char* no;           // exit 1; nullptr when the command has no "no" answer
+  const char* cannot;       // exit 2
+  const char* examples;     // lines, or nullptr
+};
+void print_help(std::ostream& out, const Help& help, const po::options_description& opts);
 
 // Prints "dosegate COMMAND: error: MESSAGE" and where to find help; returns kCannot.
 int usage_error(std::ostream& err, const std::string& command, const std::string& message);
@@ -24,6 +63,8 @@ int usage_error(std::ostream& err, const std::string& command, const std::string
 po::variables_map parse(const std::vector<std::string>& args, const po::options_description& opts);
 std::vector<std::string> positionals(const po::variables_map& vm);
 std::optional<std::string> optional_arg(const po::variables_map& vm, const char* name);
+// Throws UsageError("missing --NAME") for the first absent option.
+void require(const po::variables_map& vm, std::initializer_list<const char*> names);
 
 // Runs one command and turns what it throws into a message on `err` and exit code 2.
 int guarded(const std::string& command, std::ostream& err, const std::function<int()>& body);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -23,5 +24,10 @@ struct AuditResult {
 // `expect_head`: a hash taken earlier (from an export or a record); the ledger must contain it.
 AuditResult audit(const Ledger& ledger, const trust::TrustStore& trust,
                   const std::optional<std::string>& expect_head = std::nullopt);
+
+// "INTACT: ..." with the chain head, or "TAMPERED: ..." with every finding.
+void print_text(const AuditResult& result, const std::string& ledger_path, std::ostream& out);
+// One JSON object: "version": 1, "command": "audit", "decision": "intact" | "tampered".
+void print_json(const AuditResult& result, const std::string& ledger_path, std::ostream& out);
 
 }  // namespace dosegate::ledger

@@ -45,6 +45,29 @@ std::optional<Instant> parse_utc_instant(std::string_view text) {
   return Instant{*day} + std::chrono::hours{h} + std::chrono::minutes{mi} + std::chrono::seconds{s};
 }
 
+std::optional<Instant> parse_time_argument(std::string_view text, Instant now) {
+  if (text == "now") return now;
+  if (auto utc = parse_utc_instant(text)) return utc;
+  // YYYY-MM-DDThh:mm[:ss](+|-)hh:mm
+  if (text.size() != 22 && text.size() != 25) return std::nullopt;
+  const bool with_seconds = text.size() == 25;
+  const std::size_t zone = with_seconds ? 19 : 16;
+  if (text[10] != 'T' || text[13] != ':' || (with_seconds && text[16] != ':') ||
+      (text[zone] != '+' && text[zone] != '-') || text[zone + 3] != ':')
+    return std::nullopt;
+  const auto day = parse_ymd(text.substr(0, 10));
+  int h = 0, mi = 0, s = 0, oh = 0, om = 0;
+  if (!day || !digits(text, 11, 2, h) || !digits(text, 14, 2, mi) ||
+      (with_seconds && !digits(text, 17, 2, s)) || !digits(text, zone + 1, 2, oh) ||
+      !digits(text, zone + 4, 2, om))
+    return std::nullopt;
+  if (h > 23 || mi > 59 || s > 59 || oh > 14 || om > 59) return std::nullopt;
+  const auto offset = std::chrono::hours{oh} + std::chrono::minutes{om};
+  const Instant local =
+      Instant{*day} + std::chrono::hours{h} + std::chrono::minutes{mi} + std::chrono::seconds{s};
+  return text[zone] == '+' ? local - offset : local + offset;
+}
+
 std::string format_date(Date date) {
   const std::chrono::year_month_day ymd{date};
   char buf[16];

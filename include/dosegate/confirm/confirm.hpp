@@ -2,6 +2,7 @@
 #pragma once
 
 #include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -50,5 +51,15 @@ struct ConfirmResult {
 // Throws std::invalid_argument for a malformed scan (wrong check character or flags included)
 // and dosegate::Error when it cannot check at all (unreadable record file or trust directory).
 ConfirmResult confirm(const ConfirmOptions& options);
+
+// The answer line: "GO", "GO, N tests pending: ..." or "NO-GO: every reason", with
+// "[RECALL NOT CHECKED]" when the recall status was not read.
+std::string answer_line(const ConfirmResult& result);
+
+// The answer line, then the dose, the release and the ledger, for a person.
+void print_text(const ConfirmResult& result, const ConfirmOptions& options, std::ostream& out);
+// One JSON object: "version": 1, "command": "confirm", "decision": "go" | "no-go", the answer
+// line, the dose, pending tests, the ledger entry and every finding.
+void print_json(const ConfirmResult& result, const ConfirmOptions& options, std::ostream& out);
 
 }  // namespace dosegate

@@ -1,0 +1,78 @@
+// How a confirmation is shown: the answer line first, always.
+#include "dosegate/confirm/confirm.hpp"
+#include "dosegate/isbt128.hpp"
+#include "util/findings_json.hpp"
+#include "util/json.hpp"
+#include "util/text.hpp"
+
+namespace dosegate {
+
+std::string answer_line(const ConfirmResult& r) {
+  std::string line = r.go ? "GO" : "NO-GO";
+  if (r.go && !r.pending.empty()) {
+    line += ", " + std::to_string(r.pending.size()) + " test" + (r.pending.size() == 1 ? "" : "s") +
+            " pending:";
+    for (std::size_t i = 0; i < r.pending.size(); ++i)
+      line += (i ? "; " : " ") + r.pending[i].test + ", expected " + r.pending[i].expected;
+  }
+  if (!r.go) {
+    std::vector<std::string> reasons;
+    for (const auto& f : r.findings)
+      if (f.severity == Severity::error) reasons.push_back(f.message);
+    line += ": " + text::join(reasons, "; ");
+  }
+  for (const auto& f : r.findings)
+    if (f.code == "confirm.recall-not-checked") line += " [RECALL NOT CHECKED]";
+  return line;
+}
+
+void print_text(const ConfirmResult& r, const ConfirmOptions& o, std::ostream& out) {
+  out << answer_line(r) << '\n';
+  if (!r.din.empty())
+    out << "  Dose      " << isbt128::din_eye_readable(r.din) << "  "
+        << (r.division.size() == 2 ? r.product_code.substr(0, 6) + r.division
+                                   : r.product_code + " " + r.division)
+        << ", " << r.product_name << '\n'
+        << "  Expires   " << r.expires << " (UTC)\n"
+        << "  Released  " << r.released_at << " by " << r.released_by << '\n';
+  if (!r.signer.empty()) out << "  Signed by " << r.signer << '\n';
+  for (const auto& f : r.findings)
+    if (f.severity == Severity::warning) out << "  Warning   " << f.message << '\n';
+  out << "  Recall    "
+      << (r.recall_checked ? "checked in " + r.ledger_path : std::string("NOT CHECKED")) << '\n';
+  out << "  Ledger    "
+      << (r.ledger_entry ? "confirmation recorded as entry " + std::to_string(*r.ledger_entry) +
+                               " (staff " + o.staff + ")"
+                         : r.ledger_note)
+      << '\n';
+}
+
+void print_json(const ConfirmResult& r, const ConfirmOptions& o, std::ostream& out) {
+  json::Writer w(out);
+  w.begin_object();
+  w.key("version").value(1LL).field("command", "confirm");
+  w.field("decision", r.go ? "go" : "no-go").field("answer", answer_line(r));
+  w.field("record", o.record_path).field("at", format_instant(o.at));
+  w.key("dose").begin_object();
+  w.field("din", r.din).field("product_code", r.product_code).field("division", r.division);
+  w.field("expires", r.expires).field("released_at", r.released_at);
+  w.field("released_by", r.released_by).field("signer", r.signer);
+  w.end_object();
+  w.key("pending").begin_array();
+  for (const auto& p : r.pending) {
+    w.begin_object();
+    w.field("test", p.test).field("expected", p.expected);
+    w.end_object();
+  }
+  w.end_array();
+  w.key("recall_checked").value(r.recall_checked);
+  w.key("ledger_entry");
+  if (r.ledger_entry)
+    w.value(*r.ledger_entry);
+  else
+    w.null();
+  json::write_findings(w, r.findings);
+  w.end_object();
+}
+
+}  // namespace dosegate

@@ -1,0 +1,37 @@
+// How an audit is shown.
+#include "ledger/audit.hpp"
+#include "util/findings_json.hpp"
+#include "util/json.hpp"
+
+namespace dosegate::ledger {
+
+void print_text(const AuditResult& r, const std::string& path, std::ostream& out) {
+  if (r.intact()) {
+    out << "INTACT: " << r.entries << " entr" << (r.entries == 1 ? "y" : "ies") << " in " << path
+        << "; every hash and signature holds.\n";
+    if (r.head) out << "Chain head: entry " << r.head->seq << ", SHA-256 " << r.head->hash << '\n';
+    return;
+  }
+  out << "TAMPERED: " << path << "\n";
+  for (const auto& f : r.findings) out << "  " << f.code << "  " << f.message << '\n';
+}
+
+void print_json(const AuditResult& r, const std::string& path, std::ostream& out) {
+  json::Writer w(out);
+  w.begin_object();
+  w.key("version").value(1LL).field("command", "audit").field("ledger", path);
+  w.field("decision", r.intact() ? "intact" : "tampered");
+  w.key("entries").value(static_cast<long long>(r.entries));
+  w.key("chain_head");
+  if (r.head) {
+    w.begin_object();
+    w.key("seq").value(r.head->seq).field("hash", r.head->hash);
+    w.end_object();
+  } else {
+    w.null();
+  }
+  json::write_findings(w, r.findings);
+  w.end_object();
+}
+
+}  // namespace dosegate::ledger

@@ -1,0 +1,60 @@
+#include "dosegate/release/recall.hpp"
+
+#include "dosegate/error.hpp"
+#include "dosegate/isbt128.hpp"
+#include "dosegate/ledger/ledger.hpp"
+#include "pdf/pades.hpp"
+#include "sign/keys.hpp"
+#include "trust/trust_store.hpp"
+#include "util/text.hpp"
+
+namespace dosegate {
+
+RecallResult recall(const RecallOptions& o, const Prompt& prompt) {
+  if (!isbt128::is_valid_din(o.din))
+    throw UsageError("'" + o.din + "' is not a 13-character DIN (e.g. A999926000147)");
+  if (text::trim(o.reason).empty()) throw UsageError("--reason must say why the lot is withdrawn");
+  const trust::TrustStore trust(o.trust_dir);
+  const auto releaser = sign::load_releaser(o.key_path, o.cert_path, o.chain_path,
+                                            o.passphrase_file, prompt, trust, o.at);
+  RecallResult result;
+  result.ledger_path = ledger::resolve_path(o.ledger_path);
+  auto ledger = ledger::Ledger::open(result.ledger_path, false);
+  ledger::Filter f;
+  f.din = o.din;
+  f.kind = "release";
+  const auto releases = ledger.entries(f);
+  if (releases.empty())
+    throw Error("recall.unknown-lot", result.ledger_path + ": lot " + o.din +
+                                          " was never released according to this ledger");
+  const auto& last = releases.back();
+  ledger::Entry e;
+  e.kind = "recall";
+  e.decision = "recalled";
+  e.at = format_instant(o.at);
+  e.actor = releaser.signer.subject;
+  e.actor_sha256 = releaser.signer.sha256;
+  e.din = o.din;
+  e.divisions = last.divisions;
+  e.coa_id = last.coa_id;
+  e.coa_sha256 = last.coa_sha256;
+  e.spec_id = last.spec_id;
+  e.spec_version = last.spec_version;
+  e.spec_sha256 = last.spec_sha256;
+  e.reason = o.reason;
+  const pdf::SigningIdentity id{releaser.key.key.get(), releaser.key.cert.get(), releaser.chain};
+  ledger.begin();
+  try {
+    ledger.prepare(e);
+    ledger.append(e, [&](const std::string& p) { return pdf::cades_detached(p, id); });
+    ledger.commit();
+  } catch (...) {
+    ledger.rollback();
+    throw;
+  }
+  result.seq = e.seq;
+  result.hash = e.hash;
+  return result;
+}
+
+}  // namespace dosegate
