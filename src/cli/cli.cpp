@@ -72,8 +72,8 @@ Instant verification_time(const po::variables_map& vm, const Environment& env) {
   const auto text = vm["as-of"].as<std::string>();
   const auto t = parse_utc_instant(text);
   if (!t)
-    throw UsageError("--as-of '" + text +
-                     "' is not a UTC time; write YYYY-MM-DDThh:mm:ssZ, e.g. 2026-11-21T09:30:00Z");
+    throw UsageError("--as-of " + dosegate::text::quoted(text) +
+                     " is not a UTC time; write YYYY-MM-DDThh:mm:ssZ, e.g. 2026-11-21T09:30:00Z");
   return *t;
 }
 
@@ -351,8 +351,8 @@ int cmd_history(const std::vector<std::string>& args, std::ostream& out) {
                      "' is not one of release, records, rejection, recall, confirm");
   for (const char* t : {"since", "until"})
     if (vm.count(t) && !parse_utc_instant(vm[t].as<std::string>()))
-      throw UsageError(std::string("--") + t + " '" + vm[t].as<std::string>() +
-                       "' is not a UTC time; write YYYY-MM-DDThh:mm:ssZ");
+      throw UsageError(std::string("--") + t + " " + text::quoted(vm[t].as<std::string>()) +
+                       " is not a UTC time; write YYYY-MM-DDThh:mm:ssZ");
   f.since = optional_arg(vm, "since");
   f.until = optional_arg(vm, "until");
   const auto format = vm["format"].as<std::string>();

@@ -65,7 +65,9 @@ int cmd_confirm(const std::vector<std::string>& args, std::ostream& out, const E
   o.no_recall_check = vm.count("no-recall-check") > 0;
   if (vm.count("at")) {
     const auto t = parse_utc_instant(vm["at"].as<std::string>());
-    if (!t) throw UsageError("--at '" + vm["at"].as<std::string>() + "' is not a UTC time");
+    if (!t)
+      throw UsageError("--at " + text::quoted(vm["at"].as<std::string>()) +
+                       " is not a UTC time; write YYYY-MM-DDThh:mm:ssZ");
     o.at = *t;
   } else {
     o.at = env.now();
@@ -73,8 +75,8 @@ int cmd_confirm(const std::vector<std::string>& args, std::ostream& out, const E
   if (vm.count("thawed-at")) {
     const auto t = parse_utc_instant(vm["thawed-at"].as<std::string>());
     if (!t)
-      throw UsageError("--thawed-at '" + vm["thawed-at"].as<std::string>() +
-                       "' is not a UTC time; write YYYY-MM-DDThh:mm:ssZ");
+      throw UsageError("--thawed-at " + text::quoted(vm["thawed-at"].as<std::string>()) +
+                       " is not a UTC time; write YYYY-MM-DDThh:mm:ssZ");
     o.thawed_at = *t;
   }
   if (vm.count("staff")) {
