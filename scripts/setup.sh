@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages dosegate needs (only those missing), then configures and builds
-# one CMake preset. Usage: scripts/setup.sh PRESET   (dev, release, ci or asan-ubsan)
+# one CMake preset. Usage: scripts/setup.sh PRESET   (dev, release, ci, asan-ubsan or fuzz)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 preset=${1:?usage: scripts/setup.sh PRESET}
@@ -10,12 +10,14 @@ preset=${1:?usage: scripts/setup.sh PRESET}
 # Test tools: xmllint (schema validation), xmlsec1 and openssl (signature interoperability),
 # poppler-utils (pdfsig, pdftotext, pdfdetach, pdftoppm), qpdf, libnss3-tools (certutil for
 # pdfsig's trust), perl (sample re-signing), clang-format, zbarimg and dmtxread (barcodes).
+# Fuzzing (the fuzz preset, scripts/fuzz.sh): clang-14 and its libFuzzer.
 packages=(
   g++ cmake ninja-build pkg-config
   libssl-dev libpugixml-dev libxmlsec1-dev libboost-program-options-dev catch2 libzint-dev
   libhpdf-dev libqpdf-dev fonts-dejavu-core nlohmann-json3-dev
   libxml2-utils xmlsec1 openssl perl clang-format zbar-tools dmtx-utils
   poppler-utils qpdf libnss3-tools time sqlite3 libsqlite3-dev
+  clang-14 libfuzzer-14-dev
 )
 
 missing=()

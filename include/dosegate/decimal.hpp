@@ -16,6 +16,12 @@ class Decimal {
   // schemas), at most 64 characters and an exponent of at most 6 digits. Returns nullopt
   // for anything else, including surrounding whitespace, "INF", "NaN", ".5" and "5.".
   static std::optional<Decimal> parse(std::string_view text);
+  static constexpr std::size_t kMaxLength = 64;
+  static constexpr std::size_t kMaxExponentDigits = 6;
+
+  // Why parse(text) refused `text`, as the end of a sentence that starts with the value:
+  // "has 10000 characters; ...", "has an exponent of 11 digits; ...", "is not a decimal number".
+  static std::string why_invalid(std::string_view text);
 
   // Zero, written "0".
   Decimal() = default;

@@ -47,6 +47,8 @@ struct ScannedDose {
 // or the eye-readable DIN with its check character followed by the product code, e.g.
 // "A9999 26 000147 9 S7777VA0" (spaces optional). Throws std::invalid_argument with a message
 // that names what is wrong (a wrong check character or flag included).
+// A scan longer than kMaxScanLength characters is refused without being read.
+inline constexpr std::size_t kMaxScanLength = 64;
 ScannedDose parse_scanned_dose(std::string_view scanned);
 
 }  // namespace dosegate::isbt128

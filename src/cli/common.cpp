@@ -1,6 +1,7 @@
 #include "cli/common.hpp"
 
 #include "dosegate/error.hpp"
+#include "util/text.hpp"
 
 namespace dosegate::cli::detail {
 
@@ -62,8 +63,8 @@ std::optional<Instant> time_option(const po::variables_map& vm, const char* name
   if (!vm.count(name)) return std::nullopt;
   const auto text = vm[name].as<std::string>();
   if (auto t = parse_time_argument(text, env.now())) return t;
-  throw UsageError(std::string("--") + name + " '" + text +
-                   "' is not a time; write UTC as 2026-12-02T06:30:00Z, a local time with its "
+  throw UsageError(std::string("--") + name + " " + text::quoted(text) +
+                   " is not a time; write UTC as 2026-12-02T06:30:00Z, a local time with its "
                    "offset as 2026-12-02T07:30+01:00, or now");
 }
 

@@ -13,7 +13,7 @@ bool is_digit(char c) {
 }  // namespace
 
 std::optional<Decimal> Decimal::parse(std::string_view text) {
-  if (text.empty() || text.size() > 64) return std::nullopt;
+  if (text.empty() || text.size() > kMaxLength) return std::nullopt;
   std::size_t i = 0;
   bool negative = false;
   if (text[i] == '+' || text[i] == '-') {
@@ -43,10 +43,12 @@ std::optional<Decimal> Decimal::parse(std::string_view text) {
     const std::size_t exp_begin = i;
     std::int64_t e = 0;
     while (i < text.size() && is_digit(text[i])) {
-      e = e * 10 + (text[i] - '0');
+      // Only the first kMaxExponentDigits digits are summed: a longer exponent is refused
+      // below, and summing all 60 that fit in 64 characters would overflow.
+      if (i - exp_begin < kMaxExponentDigits) e = e * 10 + (text[i] - '0');
       ++i;
     }
-    if (i == exp_begin || i - exp_begin > 6) return std::nullopt;
+    if (i == exp_begin || i - exp_begin > kMaxExponentDigits) return std::nullopt;
     exponent += exp_negative ? -e : e;
   }
   if (i != text.size()) return std::nullopt;
@@ -60,6 +62,22 @@ std::optional<Decimal> Decimal::parse(std::string_view text) {
   d.digits_ = all_digits.substr(first, last - first + 1);
   d.exponent_ = exponent + static_cast<std::int64_t>(all_digits.size() - 1 - last);
   return d;
+}
+
+std::string Decimal::why_invalid(std::string_view text) {
+  if (text.size() > kMaxLength)
+    return "has " + std::to_string(text.size()) + " characters; a decimal number has at most " +
+           std::to_string(kMaxLength);
+  // A well-formed number whose exponent is too long: say so rather than "not a number".
+  const auto e = text.find_first_of("eE");
+  if (e != std::string_view::npos && e > 0 && parse(text.substr(0, e))) {
+    auto exp = text.substr(e + 1);
+    if (!exp.empty() && (exp[0] == '+' || exp[0] == '-')) exp.remove_prefix(1);
+    if (exp.size() > kMaxExponentDigits && std::all_of(exp.begin(), exp.end(), is_digit))
+      return "has an exponent of " + std::to_string(exp.size()) +
+             " digits; exponents run from -999999 to 999999";
+  }
+  return "is not a decimal number";
 }
 
 std::strong_ordering operator<=>(const Decimal& a, const Decimal& b) {

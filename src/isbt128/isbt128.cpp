@@ -15,6 +15,14 @@ bool is_lower(char c) {
   return c >= 'a' && c <= 'z';
 }
 
+std::string quoted(std::string_view s) {
+  constexpr std::size_t kShown = 40;
+  if (s.size() <= kShown) return "'" + std::string(s) + "'";
+  std::size_t cut = kShown;  // at a UTF-8 character boundary
+  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
+  return "'" + std::string(s.substr(0, cut)) + "...' (" + std::to_string(s.size()) + " characters)";
+}
+
 int mod37_value(char c) {
   if (is_digit(c)) return c - '0';
   if (is_upper(c)) return c - 'A' + 10;
@@ -97,6 +105,13 @@ bool is_valid_division(DivisionScheme scheme, std::string_view division) {
 }
 
 ScannedDose parse_scanned_dose(std::string_view scanned) {
+  // The longest label scan is 32 characters (=DIN, flags, =<, product code and a 6-digit
+  // division); an eye-readable entry adds a few spaces. Anything much longer is not a scan,
+  // and is not copied into messages whole.
+  if (scanned.size() > kMaxScanLength)
+    throw std::invalid_argument("the scan " + quoted(scanned) +
+                                " is too long for an ISBT 128 bag label (at most " +
+                                std::to_string(kMaxScanLength) + " characters)");
   std::string s;
   for (char c : scanned)
     if (c != ' ') s += c;

@@ -1,8 +1,10 @@
+#include <algorithm>
 #include <set>
 
 #include "crypto/sha256.hpp"
 #include "dosegate/error.hpp"
 #include "dosegate/spec/specification.hpp"
+#include "util/text.hpp"
 #include "xml/strict.hpp"
 #include "xml/values.hpp"
 
@@ -160,8 +162,8 @@ Specification read(std::string_view bytes, std::string_view file_name) {
         if (good)
           s.version = *v;
         else
-          root->error("attribute 'version': '" + *v +
-                      "' is not a version number; write 1, 2, 1.1 or similar");
+          root->error("attribute 'version': " + text::quoted(*v) +
+                      " is not a version number; write 1, 2, 1.1 or similar");
       }
       if (auto t = root->attribute("title", true))
         if (auto v = xml::to_token(*root, *t, "attribute 'title'")) s.title = *v;
@@ -207,19 +209,24 @@ Specification read(std::string_view bytes, std::string_view file_name) {
       }
       if (auto u = root->take("UseWithinAfterThaw", false)) {
         if (auto m = u->attribute("minutes", true)) {
+          // Digits only; the value is summed only while it is short enough to be in range,
+          // so that no number of digits can overflow.
+          const bool digits = !m->empty() && std::all_of(m->begin(), m->end(), [](char ch) {
+            return ch >= '0' && ch <= '9';
+          });
           int minutes = 0;
-          bool good = !m->empty() && m->size() <= 5;
-          for (char ch : *m) {
-            if (ch < '0' || ch > '9')
-              good = false;
-            else
-              minutes = minutes * 10 + (ch - '0');
-          }
-          if (good && minutes >= 1 && minutes <= 10080)
+          if (digits && m->size() <= 5)
+            for (char ch : *m) minutes = minutes * 10 + (ch - '0');
+          if (digits && minutes >= 1 && minutes <= 10080)
             s.use_within_after_thaw_minutes = minutes;
+          else if (digits && (minutes > 10080 ||
+                              m->size() - std::min(m->size(), m->find_first_not_of('0')) > 5))
+            u->error("attribute 'minutes': " + text::quoted(*m) +
+                     " is more than 10080 minutes (one week); write a whole number of minutes "
+                     "from 1 to 10080");
           else
-            u->error("attribute 'minutes': '" + *m +
-                     "' is not a whole number of minutes from 1 to 10080 (one week)");
+            u->error("attribute 'minutes': " + text::quoted(*m) +
+                     " is not a whole number of minutes from 1 to 10080 (one week)");
         }
         u->require_empty();
         u->finish();

@@ -105,6 +105,14 @@ std::size_t display_width(std::string_view utf8) {
   return n;
 }
 
+std::string quoted(std::string_view s, std::size_t max) {
+  if (s.size() <= max) return "'" + std::string(s) + "'";
+  std::size_t cut = max;
+  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
+  return "'" + std::string(s.substr(0, cut)) + "...' (" + std::to_string(display_width(s)) +
+         " characters)";
+}
+
 std::string join(const std::vector<std::string>& parts, std::string_view separator) {
   std::string out;
   for (std::size_t i = 0; i < parts.size(); ++i) {

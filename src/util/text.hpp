@@ -27,6 +27,11 @@ std::string utf16be(std::string_view utf8);
 // Number of code points (for column alignment in tables).
 std::size_t display_width(std::string_view utf8);
 
+// `s` in single quotes for a message; beyond `max` bytes, its start (cut at a character
+// boundary), "...", and its length: 'AAAA...' (100000 characters). Messages stay short
+// whatever a document or command line holds.
+std::string quoted(std::string_view s, std::size_t max = 80);
+
 std::string join(const std::vector<std::string>& parts, std::string_view separator);
 
 // Reads a whole file; throws IoError naming the file and the system's reason.

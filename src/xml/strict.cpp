@@ -28,6 +28,26 @@ std::string path_of(pugi::xml_node node) {
   return path.empty() ? "/" : path;
 }
 
+// The first element nested deeper than `max_depth` (the root element is at depth 1), without
+// recursion; a null node when there is none.
+pugi::xml_node first_too_deep(const pugi::xml_document& doc, int max_depth) {
+  int depth = 1;
+  for (auto n = doc.first_child(); n;) {
+    if (depth > max_depth && n.type() == pugi::node_element) return n;
+    if (n.first_child()) {
+      n = n.first_child();
+      ++depth;
+      continue;
+    }
+    while (n && !n.next_sibling()) {
+      n = n.parent();
+      --depth;
+    }
+    if (n) n = n.next_sibling();
+  }
+  return {};
+}
+
 constexpr unsigned kParseFlags =
     pugi::parse_default | pugi::parse_doctype | pugi::parse_pi | pugi::parse_declaration;
 
@@ -83,6 +103,19 @@ Document::Document(std::string_view bytes, std::string file, std::vector<Diagnos
                     std::string("not well-formed XML: ") + result.description());
     return;
   }
+  // pugixml parses without recursion, so any depth loads. Nothing dosegate reads nests more
+  // than a dozen levels (an enveloped XML-DSig signature included) and libxml2, which checks
+  // signatures, stops at 256; deeper documents are refused before anything walks them.
+  if (const auto deep = first_too_deep(doc_, kMaxDepth)) {
+    auto top = deep;
+    while (top.parent() && top.parent().parent() && top.parent().parent().parent())
+      top = top.parent();  // the root element's child that holds it
+    error_at(deep, path_of(top),
+             std::string("element <") + deep.name() + "> is nested more than " +
+                 std::to_string(kMaxDepth) +
+                 " elements deep; dosegate reads documents nested at most that deep");
+    return;
+  }
   bool ok = true;
   int roots = 0;
   for (auto n : doc_.children()) {
@@ -129,6 +162,7 @@ Document::Document(std::string_view bytes, std::string file, std::vector<Diagnos
     Document* self;
     bool found = false;
     bool for_each(pugi::xml_node& n) override {
+      if (self->reported_ > kMaxErrors) return false;
       if (n.type() == pugi::node_pi) {
         self->error_at(n, path_of(n.parent()),
                        std::string("processing instruction <?") + n.name() + "?> is not allowed");
@@ -155,13 +189,25 @@ std::pair<int, int> Document::position(std::ptrdiff_t offset) const {
   return {static_cast<int>(line), static_cast<int>(off - line_starts_[line - 1] + 1)};
 }
 
+bool Document::count_error() {
+  if (reported_++ < kMaxErrors) return true;
+  if (reported_ == kMaxErrors + 1)
+    errors_.push_back(Diagnostic{file_, 0, 0, "/",
+                                 "more than " + std::to_string(kMaxErrors) +
+                                     " problems; the first " + std::to_string(kMaxErrors) +
+                                     " are listed"});
+  return false;
+}
+
 void Document::error_at_offset(std::ptrdiff_t offset, const std::string& path,
                                const std::string& message) {
+  if (!count_error()) return;
   const auto [line, column] = position(offset);
   errors_.push_back(Diagnostic{file_, line, column, path, message});
 }
 
 void Document::error_at(pugi::xml_node node, const std::string& path, const std::string& message) {
+  if (!count_error()) return;
   std::ptrdiff_t offset = node ? node.offset_debug() : -1;
   // pugixml reports the offset of a name or of the content; point at the markup's '<'.
   if (offset > 0 && static_cast<std::size_t>(offset) <= bytes_.size() &&
@@ -229,14 +275,14 @@ Element::Element(Document& doc, pugi::xml_node node, QName name, std::string pat
       name_(std::move(name)),
       path_(std::move(path)),
       scope_(std::move(scope)) {
-  // pugixml keeps duplicate attributes; XML forbids them.
+  // pugixml keeps duplicate attributes; XML forbids them. Sorted, so that an element with
+  // many attributes costs n log n, not n squared.
   std::vector<std::string_view> seen;
-  for (auto a : node_.attributes()) {
-    const std::string_view n = a.name();
-    if (std::find(seen.begin(), seen.end(), n) != seen.end())
-      error("duplicate attribute '" + std::string(n) + "'");
-    seen.push_back(n);
-  }
+  for (auto a : node_.attributes()) seen.emplace_back(a.name());
+  std::sort(seen.begin(), seen.end());
+  for (std::size_t i = 1; i < seen.size(); ++i)
+    if (seen[i] == seen[i - 1] && (i + 1 == seen.size() || seen[i + 1] != seen[i]))
+      error("duplicate attribute '" + std::string(seen[i]) + "'");
 }
 
 void Element::error(const std::string& message) const {
@@ -286,6 +332,7 @@ std::string Element::allowed_list() const {
 
 void Element::expect_children(std::vector<QName> allowed) {
   allowed_ = std::move(allowed);
+  totals_.assign(allowed_.size(), 0);
   children_declared_ = true;
   for (auto c : node_.children()) {
     if (c.type() == pugi::node_pcdata || c.type() == pugi::node_cdata) {
@@ -305,23 +352,25 @@ void Element::expect_children(std::vector<QName> allowed) {
                          ">; allowed here, in this order: " + allowed_list());
       continue;
     }
-    std::size_t same = 0;
-    for (const auto& ch : children_)
-      if (ch.name == *q) ++same;
-    children_.push_back(Child{c, *q, same + 1, false});
+    // Counted per allowed name, so that many children cost linear time.
+    const auto same = ++totals_[static_cast<std::size_t>(
+        std::find(allowed_.begin(), allowed_.end(), *q) - allowed_.begin())];
+    children_.push_back(Child{c, *q, same, false});
   }
+}
+
+std::vector<Element::Child>::iterator Element::first_unconsumed() {
+  while (next_ < children_.size() && children_[next_].consumed) ++next_;
+  return children_.begin() + static_cast<std::ptrdiff_t>(next_);
 }
 
 std::optional<Element> Element::take(std::string_view local, bool required, const char* ns) {
   const QName want{ns ? ns : name_.ns, std::string(local)};
   auto index_of = [&](const Child& ch) {
-    std::size_t total = 0;
-    for (const auto& other : children_)
-      if (other.name == ch.name) ++total;
-    return total > 1 ? ch.index : 0;
+    const auto at = std::find(allowed_.begin(), allowed_.end(), ch.name) - allowed_.begin();
+    return totals_[static_cast<std::size_t>(at)] > 1 ? ch.index : 0;
   };
-  auto cursor = std::find_if(children_.begin(), children_.end(),
-                             [](const Child& ch) { return !ch.consumed; });
+  auto cursor = first_unconsumed();
   if (cursor != children_.end() && cursor->name == want) {
     cursor->consumed = true;
     return make_child(cursor->node, cursor->name, index_of(*cursor));
@@ -372,8 +421,7 @@ void Element::skip_misplaced_before(std::initializer_list<std::string_view> loca
       if (ch.name.ns == name_.ns && ch.name.local == l) return true;
     return false;
   };
-  auto cursor = std::find_if(children_.begin(), children_.end(),
-                             [](const Child& ch) { return !ch.consumed; });
+  auto cursor = first_unconsumed();
   const auto later = std::find_if(cursor, children_.end(), wanted);
   if (later == children_.end()) return;
   for (auto it = cursor; it != later; ++it) {

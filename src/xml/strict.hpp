@@ -83,8 +83,11 @@ class Element {
     std::size_t index;  // 1-based among siblings with the same name
     bool consumed = false;
   };
+  std::vector<Child>::iterator first_unconsumed();
   std::vector<Child> children_;
+  std::size_t next_ = 0;  // children_ before it are all consumed
   std::vector<QName> allowed_;
+  std::vector<std::size_t> totals_;  // children per allowed name
   bool children_declared_ = false;
 };
 
@@ -109,7 +112,14 @@ class Document {
 
   bool ok() const { return parsed_; }
 
+  // Elements nested deeper than this make the document unreadable (an error, not a crash).
+  static constexpr int kMaxDepth = 256;
+  // Problems reported per document; one more diagnostic says that the list stops there.
+  static constexpr std::size_t kMaxErrors = 100;
+
  private:
+  bool count_error();  // false once kMaxErrors are reported
+  std::size_t reported_ = 0;
   std::pair<int, int> position(std::ptrdiff_t offset) const;
   std::string_view bytes_;
   std::string file_;

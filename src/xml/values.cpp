@@ -38,31 +38,31 @@ const std::initializer_list<const char*> kSources = {"wharton-jelly", "umbilical
 
 std::optional<Decimal> to_decimal(Element& at, const std::string& value, const std::string& what) {
   if (auto d = Decimal::parse(value)) return d;
-  at.error(what + ": '" + value +
-           "' is not a decimal number; write digits with an optional fraction and exponent, "
+  at.error(what + ": " + text::quoted(value) + " " + Decimal::why_invalid(value) +
+           "; write digits with an optional fraction and exponent, "
            "such as 98.7, 0.5 or 5.1e7 (no units, spaces or thousands separators)");
   return std::nullopt;
 }
 
 std::optional<Instant> to_instant(Element& at, const std::string& value, const std::string& what) {
   if (auto t = parse_utc_instant(value)) return t;
-  at.error(what + ": '" + value +
-           "' is not a UTC date and time; write YYYY-MM-DDThh:mm:ssZ, e.g. 2026-11-18T14:05:00Z "
+  at.error(what + ": " + text::quoted(value) +
+           " is not a UTC date and time; write YYYY-MM-DDThh:mm:ssZ, e.g. 2026-11-18T14:05:00Z "
            "(UTC with Z, no offset, no fraction)");
   return std::nullopt;
 }
 
 std::optional<Date> to_date(Element& at, const std::string& value, const std::string& what) {
   if (auto d = parse_date(value)) return d;
-  at.error(what + ": '" + value +
-           "' is not a calendar date; write YYYY-MM-DD, e.g. 2026-11-10 (no time, no zone)");
+  at.error(what + ": " + text::quoted(value) +
+           " is not a calendar date; write YYYY-MM-DD, e.g. 2026-11-10 (no time, no zone)");
   return std::nullopt;
 }
 
 std::optional<bool> to_boolean(Element& at, const std::string& value, const std::string& what) {
   if (value == "true" || value == "1") return true;
   if (value == "false" || value == "0") return false;
-  at.error(what + ": '" + value + "' is not a boolean; write true or false");
+  at.error(what + ": " + text::quoted(value) + " is not a boolean; write true or false");
   return std::nullopt;
 }
 
@@ -71,7 +71,7 @@ std::optional<std::string> to_enum(Element& at, const std::string& value, const 
   for (const char* a : allowed)
     if (value == a) return value;
   std::vector<std::string> names(allowed.begin(), allowed.end());
-  at.error(what + ": '" + value + "' is not one of: " + text::join(names, ", "));
+  at.error(what + ": " + text::quoted(value) + " is not one of: " + text::join(names, ", "));
   return std::nullopt;
 }
 
@@ -84,8 +84,8 @@ std::optional<std::string> to_identifier(Element& at, const std::string& value,
   for (char c : value)
     if (!(ok_char(c) || c == '.' || c == '_' || c == ':' || c == '-')) ok = false;
   if (ok) return value;
-  at.error(what + ": '" + value +
-           "' is not an identifier; use 1 to 128 letters, digits and . _ : - starting with a "
+  at.error(what + ": " + text::quoted(value) +
+           " is not an identifier; use 1 to 128 letters, digits and . _ : - starting with a "
            "letter or digit");
   return std::nullopt;
 }
@@ -103,8 +103,8 @@ std::optional<std::string> to_unit(Element& at, const std::string& value, const 
   for (char c : value)
     if (c == ' ' || c == '\t' || c == '\r' || c == '\n') ok = false;
   if (ok) return value;
-  at.error(what + ": '" + value +
-           "' is not a unit; write 1 to 32 characters without spaces, "
+  at.error(what + ": " + text::quoted(value) +
+           " is not a unit; write 1 to 32 characters without spaces, "
            "such as %, EU/mL or nm");
   return std::nullopt;
 }
