@@ -227,6 +227,6 @@ TEST_CASE("an overlong time is refused in a short message", "[hostile][time]") {
       {"verify", "samples/coa-pass.xml", "--trust", "certs/trust", "--as-of", long_time});
   CHECK(cli.code == 2);
   CHECK(cli.err.find("--as-of '2026-11-18T14:05:00Z000") != std::string::npos);
-  CHECK(cli.err.find("(100020 characters) is not a UTC time") != std::string::npos);
+  CHECK(cli.err.find("(100020 characters) is not a time") != std::string::npos);
   CHECK(cli.err.size() < 400);
 }
