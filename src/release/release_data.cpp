@@ -4,6 +4,7 @@
 #include <set>
 #include <sstream>
 
+#include "spec/results_json.hpp"
 #include "util/json.hpp"
 #include "util/json_read.hpp"
 
@@ -30,21 +31,8 @@ std::string to_json(const ReleaseData& d) {
   w.field("volume", d.dose.volume).key("index").value(static_cast<long long>(d.dose.index));
   w.end_object();
   w.field("decision", d.decision);
-  w.key("criteria").begin_array();
-  for (const auto& r : d.criteria) {
-    w.begin_object();
-    w.field("test", r.test).field("group", r.group).field("specification", r.specification);
-    w.field("result", r.result).field("verdict", to_string(r.verdict));
-    w.end_object();
-  }
-  w.end_array();
-  w.key("pending").begin_array();
-  for (const auto& p : d.pending) {
-    w.begin_object();
-    w.field("test", p.test).field("method", p.method).field("expected", p.expected);
-    w.end_object();
-  }
-  w.end_array();
+  spec::write_criteria(w.key("criteria"), d.criteria);
+  spec::write_pending(w.key("pending"), d.pending);
   w.key("coa").begin_object();
   w.field("id", d.coa_id).field("sha256", d.coa_sha256);
   w.field("laboratory_id", d.laboratory_id).field("laboratory_name", d.laboratory_name);

@@ -3,6 +3,7 @@
 
 #include "dosegate/isbt128.hpp"
 #include "dosegate/verify/verify.hpp"
+#include "spec/results_json.hpp"
 #include "util/findings_json.hpp"
 #include "util/json.hpp"
 #include "util/text.hpp"
@@ -201,14 +202,7 @@ void print_json(const VerifyReport& r, std::ostream& out) {
   }
   w.end_object();
   w.key("evaluated").value(r.evaluated);
-  w.key("criteria").begin_array();
-  for (const auto& row : r.evaluation.rows) {
-    w.begin_object();
-    w.field("test", row.test).field("group", row.group).field("specification", row.specification);
-    w.field("result", row.result).field("verdict", to_string(row.verdict));
-    w.end_object();
-  }
-  w.end_array();
+  spec::write_criteria(w.key("criteria"), r.evaluation.rows);
   w.key("doses").begin_array();
   for (const auto& d : r.evaluation.doses) {
     w.begin_object();
@@ -217,13 +211,7 @@ void print_json(const VerifyReport& r, std::ostream& out) {
     w.end_object();
   }
   w.end_array();
-  w.key("pending").begin_array();
-  for (const auto& p : r.evaluation.pending) {
-    w.begin_object();
-    w.field("test", p.test).field("method", p.method).field("expected", p.expected);
-    w.end_object();
-  }
-  w.end_array();
+  spec::write_pending(w.key("pending"), r.evaluation.pending);
   json::write_findings(w, r.findings);
   w.end_object();
 }
