@@ -2,11 +2,19 @@
 
 #include <algorithm>
 #include <cstring>
+#include <pugixml.hpp>
 
 #include "util/text.hpp"
 
 namespace dosegate::xml {
 namespace {
+
+pugi::xml_node X(Node n) {
+  return pugi::xml_node(n);
+}
+Node P(pugi::xml_node n) {
+  return n.internal_object();
+}
 
 // Element path of a node, for errors found before the strict walk (processing instructions).
 std::string path_of(pugi::xml_node node) {
@@ -86,7 +94,10 @@ std::vector<QName> names(const char* ns, std::initializer_list<const char*> loca
 // Document
 
 Document::Document(std::string_view bytes, std::string file, std::vector<Diagnostic>& errors)
-    : bytes_(bytes), file_(std::move(file)), errors_(errors) {
+    : bytes_(bytes),
+      file_(std::move(file)),
+      errors_(errors),
+      doc_(std::make_unique<pugi::xml_document>()) {
   line_starts_.push_back(0);
   for (std::size_t i = 0; i < bytes_.size(); ++i)
     if (bytes_[i] == '\n') line_starts_.push_back(i + 1);
@@ -97,7 +108,7 @@ Document::Document(std::string_view bytes, std::string file, std::vector<Diagnos
     return;
   }
   const auto result =
-      doc_.load_buffer(bytes_.data(), bytes_.size(), kParseFlags, pugi::encoding_utf8);
+      doc_->load_buffer(bytes_.data(), bytes_.size(), kParseFlags, pugi::encoding_utf8);
   if (!result) {
     error_at_offset(result.offset, "/",
                     std::string("not well-formed XML: ") + result.description());
@@ -106,11 +117,11 @@ Document::Document(std::string_view bytes, std::string file, std::vector<Diagnos
   // pugixml parses without recursion, so any depth loads. Nothing dosegate reads nests more
   // than a dozen levels (an enveloped XML-DSig signature included) and libxml2, which checks
   // signatures, stops at 256; deeper documents are refused before anything walks them.
-  if (const auto deep = first_too_deep(doc_, kMaxDepth)) {
+  if (const auto deep = first_too_deep(*doc_, kMaxDepth)) {
     auto top = deep;
     while (top.parent() && top.parent().parent() && top.parent().parent().parent())
       top = top.parent();  // the root element's child that holds it
-    error_at(deep, path_of(top),
+    error_at(P(deep), path_of(top),
              std::string("element <") + deep.name() + "> is nested more than " +
                  std::to_string(kMaxDepth) +
                  " elements deep; dosegate reads documents nested at most that deep");
@@ -118,12 +129,12 @@ Document::Document(std::string_view bytes, std::string file, std::vector<Diagnos
   }
   bool ok = true;
   int roots = 0;
-  for (auto n : doc_.children()) {
+  for (auto n : doc_->children()) {
     switch (n.type()) {
       case pugi::node_declaration: {
         const auto enc = n.attribute("encoding");
         if (enc && lower(enc.value()) != "utf-8") {
-          error_at(n, "/",
+          error_at(P(n), "/",
                    std::string("the XML declaration names encoding '") + enc.value() +
                        "'; dosegate reads UTF-8 documents only (re-save as UTF-8 and "
                        "declare encoding=\"UTF-8\")");
@@ -132,7 +143,7 @@ Document::Document(std::string_view bytes, std::string file, std::vector<Diagnos
         break;
       }
       case pugi::node_doctype:
-        error_at(n, "/",
+        error_at(P(n), "/",
                  "a DOCTYPE is not allowed: it can change what readers see after signing "
                  "(remove the <!DOCTYPE ...> declaration)");
         ok = false;
@@ -141,7 +152,7 @@ Document::Document(std::string_view bytes, std::string file, std::vector<Diagnos
         ++roots;
         if (roots > 1) {
           error_at(
-              n, "/",
+              P(n), "/",
               std::string("a second root element <") + n.name() + "> follows the document element");
           ok = false;
         }
@@ -149,7 +160,7 @@ Document::Document(std::string_view bytes, std::string file, std::vector<Diagnos
       case pugi::node_pcdata:
       case pugi::node_cdata:
         if (!is_whitespace_only(n.value())) {
-          error_at(n, "/", "text '" + shorten(n.value()) + "' outside the document element");
+          error_at(P(n), "/", "text '" + shorten(n.value()) + "' outside the document element");
           ok = false;
         }
         break;
@@ -164,7 +175,7 @@ Document::Document(std::string_view bytes, std::string file, std::vector<Diagnos
     bool for_each(pugi::xml_node& n) override {
       if (self->reported_ > kMaxErrors) return false;
       if (n.type() == pugi::node_pi) {
-        self->error_at(n, path_of(n.parent()),
+        self->error_at(P(n), path_of(n.parent()),
                        std::string("processing instruction <?") + n.name() + "?> is not allowed");
         found = true;
       }
@@ -172,7 +183,7 @@ Document::Document(std::string_view bytes, std::string file, std::vector<Diagnos
     }
   } finder;
   finder.self = this;
-  doc_.traverse(finder);
+  doc_->traverse(finder);
   if (finder.found) ok = false;
   if (roots == 0) {
     error_at_offset(0, "/", "the document has no root element");
@@ -206,7 +217,8 @@ void Document::error_at_offset(std::ptrdiff_t offset, const std::string& path,
   errors_.push_back(Diagnostic{file_, line, column, path, message});
 }
 
-void Document::error_at(pugi::xml_node node, const std::string& path, const std::string& message) {
+void Document::error_at(Node n, const std::string& path, const std::string& message) {
+  const auto node = X(n);
   if (!count_error()) return;
   std::ptrdiff_t offset = node ? node.offset_debug() : -1;
   // pugixml reports the offset of a name or of the content; point at the markup's '<'.
@@ -221,7 +233,8 @@ void Document::error_at(pugi::xml_node node, const std::string& path, const std:
   errors_.push_back(Diagnostic{file_, line, column, path, message});
 }
 
-NsScope Document::extend_scope(const NsScope& parent, pugi::xml_node node) {
+NsScope Document::extend_scope(const NsScope& parent, Node at) {
+  const auto node = X(at);
   NsScope scope = parent;
   for (auto a : node.attributes()) {
     const std::string_view n = a.name();
@@ -235,8 +248,7 @@ NsScope Document::extend_scope(const NsScope& parent, pugi::xml_node node) {
 }
 
 std::optional<QName> Document::resolve(std::string_view raw, const NsScope& scope,
-                                       bool is_attribute, pugi::xml_node at,
-                                       const std::string& path) {
+                                       bool is_attribute, Node at, const std::string& path) {
   const auto colon = raw.find(':');
   std::string prefix = colon == std::string_view::npos ? "" : std::string(raw.substr(0, colon));
   std::string local(colon == std::string_view::npos ? raw : raw.substr(colon + 1));
@@ -251,11 +263,13 @@ std::optional<QName> Document::resolve(std::string_view raw, const NsScope& scop
   return std::nullopt;
 }
 
+Document::~Document() = default;
+
 std::optional<Element> Document::root(const QName& expected) {
   if (!parsed_) return std::nullopt;
-  const auto node = doc_.document_element();
+  const Node node = P(doc_->document_element());
   const auto scope = extend_scope({}, node);
-  const auto name = resolve(node.name(), scope, false, node, "/");
+  const auto name = resolve(X(node).name(), scope, false, node, "/");
   if (!name) return std::nullopt;
   if (*name != expected) {
     error_at(node, "/" + name->local,
@@ -269,7 +283,7 @@ std::optional<Element> Document::root(const QName& expected) {
 // ---------------------------------------------------------------------------------------------
 // Element
 
-Element::Element(Document& doc, pugi::xml_node node, QName name, std::string path, NsScope scope)
+Element::Element(Document& doc, Node node, QName name, std::string path, NsScope scope)
     : doc_(&doc),
       node_(node),
       name_(std::move(name)),
@@ -278,7 +292,7 @@ Element::Element(Document& doc, pugi::xml_node node, QName name, std::string pat
   // pugixml keeps duplicate attributes; XML forbids them. Sorted, so that an element with
   // many attributes costs n log n, not n squared.
   std::vector<std::string_view> seen;
-  for (auto a : node_.attributes()) seen.emplace_back(a.name());
+  for (auto a : X(node_).attributes()) seen.emplace_back(a.name());
   std::sort(seen.begin(), seen.end());
   for (std::size_t i = 1; i < seen.size(); ++i)
     if (seen[i] == seen[i - 1] && (i + 1 == seen.size() || seen[i + 1] != seen[i]))
@@ -291,7 +305,7 @@ void Element::error(const std::string& message) const {
 
 std::optional<std::string> Element::attribute(std::string_view name, bool required) {
   known_attributes_.emplace_back(name);
-  for (auto a : node_.attributes()) {
+  for (auto a : X(node_).attributes()) {
     if (name == a.name()) return std::string(text::trim(a.value()));
   }
   if (required) error("missing required attribute '" + std::string(name) + "'");
@@ -301,11 +315,11 @@ std::optional<std::string> Element::attribute(std::string_view name, bool requir
 std::string Element::text(bool require_non_empty) {
   std::string value;
   bool clean = true;
-  for (auto c : node_.children()) {
+  for (auto c : X(node_).children()) {
     if (c.type() == pugi::node_pcdata || c.type() == pugi::node_cdata) {
       value += c.value();
     } else if (c.type() == pugi::node_element) {
-      doc_->error_at(c, path_,
+      doc_->error_at(P(c), path_,
                      std::string("element <") + c.name() + "> is not allowed inside <" +
                          name_.local + ">, which holds text only");
       clean = false;
@@ -317,8 +331,7 @@ std::string Element::text(bool require_non_empty) {
   return trimmed;
 }
 
-Element Element::make_child(pugi::xml_node node, const QName& name,
-                            std::size_t index_among_same) const {
+Element Element::make_child(Node node, const QName& name, std::size_t index_among_same) const {
   std::string path = path_ + "/" + name.local;
   if (index_among_same > 0) path += "[" + std::to_string(index_among_same) + "]";
   return Element(*doc_, node, name, std::move(path), doc_->extend_scope(scope_, node));
@@ -334,20 +347,20 @@ void Element::expect_children(std::vector<QName> allowed) {
   allowed_ = std::move(allowed);
   totals_.assign(allowed_.size(), 0);
   children_declared_ = true;
-  for (auto c : node_.children()) {
+  for (auto c : X(node_).children()) {
     if (c.type() == pugi::node_pcdata || c.type() == pugi::node_cdata) {
       if (!is_whitespace_only(c.value()))
-        doc_->error_at(c.type() == pugi::node_pcdata ? node_ : c, path_,
+        doc_->error_at(c.type() == pugi::node_pcdata ? node_ : P(c), path_,
                        "text '" + shorten(c.value()) + "' is not allowed directly inside <" +
                            name_.local + ">");
       continue;
     }
     if (c.type() != pugi::node_element) continue;
-    const auto scope = doc_->extend_scope(scope_, c);
-    const auto q = doc_->resolve(c.name(), scope, false, c, path_);
+    const auto scope = doc_->extend_scope(scope_, P(c));
+    const auto q = doc_->resolve(c.name(), scope, false, P(c), path_);
     if (!q) continue;
     if (std::find(allowed_.begin(), allowed_.end(), *q) == allowed_.end()) {
-      doc_->error_at(c, path_ + "/" + q->local,
+      doc_->error_at(P(c), path_ + "/" + q->local,
                      "unknown element " + display(*q, name_.ns) + " inside <" + name_.local +
                          ">; allowed here, in this order: " + allowed_list());
       continue;
@@ -355,7 +368,7 @@ void Element::expect_children(std::vector<QName> allowed) {
     // Counted per allowed name, so that many children cost linear time.
     const auto same = ++totals_[static_cast<std::size_t>(
         std::find(allowed_.begin(), allowed_.end(), *q) - allowed_.begin())];
-    children_.push_back(Child{c, *q, same, false});
+    children_.push_back(Child{P(c), *q, same, false});
   }
 }
 
@@ -434,7 +447,7 @@ void Element::skip_misplaced_before(std::initializer_list<std::string_view> loca
 }
 
 void Element::finish() {
-  for (auto a : node_.attributes()) {
+  for (auto a : X(node_).attributes()) {
     const std::string_view n = a.name();
     if (n == "xmlns" || n.substr(0, 6) == "xmlns:") continue;
     if (std::find(known_attributes_.begin(), known_attributes_.end(), n) ==
@@ -454,9 +467,9 @@ void Element::finish() {
 }
 
 void Element::require_empty() {
-  for (auto c : node_.children()) {
+  for (auto c : X(node_).children()) {
     if (c.type() == pugi::node_element) {
-      doc_->error_at(c, path_,
+      doc_->error_at(P(c), path_,
                      std::string("element <") + c.name() + "> is not allowed inside <" +
                          name_.local + ">, which must be empty");
     } else if ((c.type() == pugi::node_pcdata || c.type() == pugi::node_cdata) &&

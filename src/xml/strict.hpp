@@ -13,11 +13,17 @@
 #include <utility>
 #include <vector>
 
-#include <pugixml.hpp>
-
 #include "dosegate/finding.hpp"
 
+// pugixml stays inside src/xml/strict.cpp: nodes cross this interface as opaque pointers.
+namespace pugi {
+struct xml_node_struct;
+class xml_document;
+}  // namespace pugi
+
 namespace dosegate::xml {
+
+using Node = pugi::xml_node_struct*;
 
 struct QName {
   std::string ns;
@@ -35,7 +41,6 @@ class Element {
  public:
   const std::string& path() const { return path_; }
   const QName& name() const { return name_; }
-  pugi::xml_node node() const { return node_; }
 
   // Records an error at this element.
   void error(const std::string& message) const;
@@ -67,18 +72,18 @@ class Element {
 
  private:
   friend class Document;
-  Element(Document& doc, pugi::xml_node node, QName name, std::string path, NsScope scope);
-  Element make_child(pugi::xml_node node, const QName& name, std::size_t index_among_same) const;
+  Element(Document& doc, Node node, QName name, std::string path, NsScope scope);
+  Element make_child(Node node, const QName& name, std::size_t index_among_same) const;
   std::string allowed_list() const;
 
   Document* doc_;
-  pugi::xml_node node_;
+  Node node_;
   QName name_;
   std::string path_;
   NsScope scope_;
   std::vector<std::string> known_attributes_;
   struct Child {
-    pugi::xml_node node;
+    Node node;
     QName name;
     std::size_t index;  // 1-based among siblings with the same name
     bool consumed = false;
@@ -95,20 +100,21 @@ class Document {
  public:
   // Parses `bytes`; errors (well-formedness, DOCTYPE, PI, encoding, namespaces) go to `errors`.
   Document(std::string_view bytes, std::string file, std::vector<Diagnostic>& errors);
+  ~Document();
   Document(const Document&) = delete;
   Document& operator=(const Document&) = delete;
 
   // The root element, if it exists and is named `expected` (reported otherwise).
   std::optional<Element> root(const QName& expected);
 
-  void error_at(pugi::xml_node node, const std::string& path, const std::string& message);
+  void error_at(Node node, const std::string& path, const std::string& message);
   void error_at_offset(std::ptrdiff_t offset, const std::string& path, const std::string& message);
 
   // Resolves an element's or attribute's prefixed name; nullopt (and an error) if the
   // prefix is undeclared.
   std::optional<QName> resolve(std::string_view raw, const NsScope& scope, bool is_attribute,
-                               pugi::xml_node at, const std::string& path);
-  NsScope extend_scope(const NsScope& parent, pugi::xml_node node);
+                               Node at, const std::string& path);
+  NsScope extend_scope(const NsScope& parent, Node node);
 
   bool ok() const { return parsed_; }
 
@@ -124,7 +130,7 @@ class Document {
   std::string_view bytes_;
   std::string file_;
   std::vector<Diagnostic>& errors_;
-  pugi::xml_document doc_;
+  std::unique_ptr<pugi::xml_document> doc_;
   std::vector<std::size_t> line_starts_;
   bool parsed_ = false;
 };
