@@ -10,6 +10,9 @@
 #include "util/json.hpp"
 #include "util/text.hpp"
 
+#include "crypto/cades.hpp"
+#include "crypto/keys.hpp"
+#include "crypto/trust_store.hpp"
 #include "dosegate/confirm/confirm.hpp"
 #include "dosegate/error.hpp"
 #include "dosegate/isbt128.hpp"
@@ -19,10 +22,7 @@
 #include "dosegate/version.hpp"
 #include "ledger/audit.hpp"
 #include "ledger/export.hpp"
-#include "pdf/pades.hpp"
-#include "sign/keys.hpp"
 #include "sign/sign_coa.hpp"
-#include "trust/trust_store.hpp"
 
 namespace po = boost::program_options;
 
@@ -197,7 +197,7 @@ int cmd_sign_coa(const std::vector<std::string>& args, std::ostream& out, std::o
   o.out_path = vm["out"].as<std::string>();
   if (vm.count("chain")) o.chain_path = vm["chain"].as<std::string>();
   if (vm.count("passphrase-file")) o.passphrase_file = vm["passphrase-file"].as<std::string>();
-  const auto r = sign::sign_coa(o, sign::terminal_prompt);
+  const auto r = sign::sign_coa(o, crypto::terminal_prompt);
   if (!r.problems.empty()) {
     err << "dosegate sign-coa: " << o.coa_path << " was not signed:\n"
         << join_diagnostics(r.problems) << '\n';
@@ -295,7 +295,7 @@ int cmd_release(const std::vector<std::string>& args, std::ostream& out, std::os
     if (total >= 50 && (done % 100 == 0 || done == total))
       err << "dosegate release: " << done << " of " << total << " records written\n";
   };
-  const auto r = release(o, sign::terminal_prompt, progress);
+  const auto r = release(o, crypto::terminal_prompt, progress);
   if (!vm.count("quiet")) print_text(r.report, out);
   std::string entries;
   for (auto seq : r.ledger_entries) entries += (entries.empty() ? "" : ", ") + std::to_string(seq);
@@ -399,7 +399,7 @@ int cmd_audit(const std::vector<std::string>& args, std::ostream& out) {
   }
   if (!vm.count("trust"))
     throw UsageError("missing --trust DIR (to verify the entries' signatures)");
-  const trust::TrustStore trust(vm["trust"].as<std::string>());
+  const crypto::TrustStore trust(vm["trust"].as<std::string>());
   const auto path = ledger::resolve_path(optional_arg(vm, "ledger"));
   const auto ledger = ledger::Ledger::open(path, false);
   const auto r = ledger::audit(ledger, trust, optional_arg(vm, "expect-head"));
@@ -467,10 +467,10 @@ int cmd_recall(const std::vector<std::string>& args, std::ostream& out, const En
   const std::string reason = vm["reason"].as<std::string>();
   if (text::trim(reason).empty()) throw UsageError("--reason must say why the lot is withdrawn");
   const Instant at = verification_time(vm, env);
-  const trust::TrustStore trust(vm["trust"].as<std::string>());
-  const auto releaser = sign::load_releaser(
+  const crypto::TrustStore trust(vm["trust"].as<std::string>());
+  const auto releaser = crypto::load_releaser(
       vm["key"].as<std::string>(), optional_arg(vm, "cert"), optional_arg(vm, "chain"),
-      optional_arg(vm, "passphrase-file"), sign::terminal_prompt, trust, at);
+      optional_arg(vm, "passphrase-file"), crypto::terminal_prompt, trust, at);
   const auto path = ledger::resolve_path(optional_arg(vm, "ledger"));
   auto ledger = ledger::Ledger::open(path, false);
   ledger::Filter f;
@@ -494,11 +494,11 @@ int cmd_recall(const std::vector<std::string>& args, std::ostream& out, const En
   e.spec_version = releases.back().spec_version;
   e.spec_sha256 = releases.back().spec_sha256;
   e.reason = reason;
-  const pdf::SigningIdentity id{releaser.key.key.get(), releaser.key.cert.get(), releaser.chain};
+  const crypto::SigningIdentity id{releaser.key.key.get(), releaser.key.cert.get(), releaser.chain};
   ledger.begin();
   try {
     ledger.prepare(e);
-    ledger.append(e, [&](const std::string& p) { return pdf::cades_detached(p, id); });
+    ledger.append(e, [&](const std::string& p) { return crypto::cades_detached(p, id); });
     ledger.commit();
   } catch (...) {
     ledger.rollback();

@@ -1,4 +1,4 @@
-#include "crypto/openssl.hpp"
+#include "crypto/detail/openssl.hpp"
 
 #include <openssl/err.h>
 #include <openssl/pem.h>

@@ -1,4 +1,4 @@
-#include "xmldsig/xmldsig.hpp"
+#include "crypto/xmldsig.hpp"
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
@@ -25,7 +25,7 @@
 
 #include "dosegate/error.hpp"
 
-namespace dosegate::xmldsig {
+namespace dosegate::crypto::xmldsig {
 namespace {
 
 constexpr const char* kDsig = "http://www.w3.org/2000/09/xmldsig#";
@@ -426,4 +426,4 @@ std::string sign_enveloped(std::string_view bytes, const std::string& file, EVP_
   return result;
 }
 
-}  // namespace dosegate::xmldsig
+}  // namespace dosegate::crypto::xmldsig

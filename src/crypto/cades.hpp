@@ -5,9 +5,9 @@
 #include <string_view>
 #include <vector>
 
-#include "crypto/openssl.hpp"
+#include "crypto/detail/openssl.hpp"
 
-namespace dosegate::pdf {
+namespace dosegate::crypto {
 
 struct SigningIdentity {
   EVP_PKEY* key = nullptr;
@@ -20,4 +20,4 @@ struct SigningIdentity {
 // the signature dictionary's /M). Returns DER. Throws dosegate::Error on failure.
 std::string cades_detached(std::string_view data, const SigningIdentity& id);
 
-}  // namespace dosegate::pdf
+}  // namespace dosegate::crypto

@@ -1,14 +1,14 @@
-#include "cms/cms.hpp"
+#include "crypto/cms.hpp"
 
 #include <openssl/cms.h>
 #include <openssl/err.h>
 #include <openssl/objects.h>
 #include <openssl/pem.h>
 
-namespace dosegate::cms {
+namespace dosegate::crypto {
 
 Verified verify_detached(std::string_view signature, std::string_view content,
-                         const trust::TrustStore& trust, trust::Role role, Instant at,
+                         const TrustStore& trust, Role role, Instant at,
                          const std::string& location) {
   Verified v;
   auto fail = [&](const char* code, std::string message) {
@@ -95,4 +95,4 @@ Verified verify_detached(std::string_view signature, std::string_view content,
   return fail("signature.invalid", "the detached signature does not verify: " + detail);
 }
 
-}  // namespace dosegate::cms
+}  // namespace dosegate::crypto

@@ -5,11 +5,11 @@
 #include <string_view>
 #include <vector>
 
+#include "crypto/trust_store.hpp"
 #include "dosegate/finding.hpp"
 #include "dosegate/time.hpp"
-#include "trust/trust_store.hpp"
 
-namespace dosegate::cms {
+namespace dosegate::crypto {
 
 struct Verified {
   std::vector<Finding> findings;  // empty when the signature verified and the signer is trusted
@@ -21,7 +21,7 @@ struct Verified {
 // Verifies `signature` (DER or PEM CMS SignedData, detached) over exactly `content`, with the
 // signer checked by `trust` in `role` at `at`.
 Verified verify_detached(std::string_view signature, std::string_view content,
-                         const trust::TrustStore& trust, trust::Role role, Instant at,
+                         const TrustStore& trust, Role role, Instant at,
                          const std::string& location);
 
-}  // namespace dosegate::cms
+}  // namespace dosegate::crypto

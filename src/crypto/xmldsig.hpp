@@ -10,10 +10,10 @@
 #include <string_view>
 #include <vector>
 
-#include "crypto/openssl.hpp"
+#include "crypto/detail/openssl.hpp"
 #include "dosegate/finding.hpp"
 
-namespace dosegate::xmldsig {
+namespace dosegate::crypto::xmldsig {
 
 struct Verified {
   bool present = false;           // the document holds at least one ds:Signature element
@@ -36,4 +36,4 @@ Verified verify_enveloped(std::string_view bytes, const std::string& file);
 std::string sign_enveloped(std::string_view bytes, const std::string& file, EVP_PKEY* key,
                            X509* cert, const std::vector<X509*>& chain);
 
-}  // namespace dosegate::xmldsig
+}  // namespace dosegate::crypto::xmldsig

@@ -1,4 +1,4 @@
-#include "pdf/pades.hpp"
+#include "crypto/cades.hpp"
 
 #include <openssl/cms.h>
 #include <openssl/err.h>
@@ -8,7 +8,7 @@
 
 #include "dosegate/error.hpp"
 
-namespace dosegate::pdf {
+namespace dosegate::crypto {
 namespace {
 
 [[noreturn]] void fail(const std::string& what) {
@@ -87,4 +87,4 @@ std::string cades_detached(std::string_view data, const SigningIdentity& id) {
   return out;
 }
 
-}  // namespace dosegate::pdf
+}  // namespace dosegate::crypto

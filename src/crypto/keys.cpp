@@ -1,4 +1,4 @@
-#include "sign/keys.hpp"
+#include "crypto/keys.hpp"
 
 #include <openssl/crypto.h>
 #include <openssl/err.h>
@@ -13,7 +13,7 @@
 #include "dosegate/error.hpp"
 #include "util/text.hpp"
 
-namespace dosegate::sign {
+namespace dosegate::crypto {
 namespace {
 
 struct PassphraseState {
@@ -185,12 +185,11 @@ SignerKey load_signer(const std::string& key_path, const std::optional<std::stri
 Releaser load_releaser(const std::string& key_path, const std::optional<std::string>& cert_path,
                        const std::optional<std::string>& chain_path,
                        const std::optional<std::string>& passphrase_file,
-                       const PassphrasePrompt& prompt, const trust::TrustStore& trust, Instant at) {
+                       const PassphrasePrompt& prompt, const TrustStore& trust, Instant at) {
   Releaser r;
   r.key = load_signer(key_path, cert_path, chain_path, passphrase_file, prompt);
   for (const auto& c : r.key.chain) r.chain.push_back(c.get());
-  auto check =
-      trust.check(r.key.cert.get(), r.chain, trust::Role::releaser, at, "releaser certificate");
+  auto check = trust.check(r.key.cert.get(), r.chain, Role::releaser, at, "releaser certificate");
   if (!check.ok()) {
     std::string why;
     for (const auto& f : check.findings) why += "\n  " + f.code + ": " + f.message;
@@ -208,4 +207,4 @@ Releaser load_releaser(const std::string& key_path, const std::optional<std::str
   return r;
 }
 
-}  // namespace dosegate::sign
+}  // namespace dosegate::crypto

@@ -7,12 +7,12 @@
 #include <string>
 #include <vector>
 
-#include "crypto/openssl.hpp"
+#include "crypto/detail/openssl.hpp"
+#include "crypto/trust_store.hpp"
 #include "dosegate/time.hpp"
 #include "dosegate/trust/signer.hpp"
-#include "trust/trust_store.hpp"
 
-namespace dosegate::sign {
+namespace dosegate::crypto {
 
 // Asks for a passphrase; returns nullopt when nobody can be asked (no terminal).
 using PassphrasePrompt = std::function<std::optional<std::string>(const std::string& prompt)>;
@@ -47,6 +47,6 @@ struct Releaser {
 Releaser load_releaser(const std::string& key_path, const std::optional<std::string>& cert_path,
                        const std::optional<std::string>& chain_path,
                        const std::optional<std::string>& passphrase_file,
-                       const PassphrasePrompt& prompt, const trust::TrustStore& trust, Instant at);
+                       const PassphrasePrompt& prompt, const TrustStore& trust, Instant at);
 
-}  // namespace dosegate::sign
+}  // namespace dosegate::crypto

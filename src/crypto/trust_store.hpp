@@ -7,12 +7,12 @@
 #include <string>
 #include <vector>
 
-#include "crypto/openssl.hpp"
+#include "crypto/detail/openssl.hpp"
 #include "dosegate/finding.hpp"
 #include "dosegate/time.hpp"
 #include "dosegate/trust/signer.hpp"
 
-namespace dosegate::trust {
+namespace dosegate::crypto {
 
 enum class Role { lab, releaser };
 
@@ -59,4 +59,4 @@ class TrustStore {
   std::vector<std::pair<std::string, std::string>> releasers_;  // DER, file
 };
 
-}  // namespace dosegate::trust
+}  // namespace dosegate::crypto

@@ -1,4 +1,4 @@
-#include "trust/trust_store.hpp"
+#include "crypto/trust_store.hpp"
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -13,7 +13,7 @@
 #include "dosegate/error.hpp"
 #include "util/text.hpp"
 
-namespace dosegate::trust {
+namespace dosegate::crypto {
 namespace {
 
 namespace fs = std::filesystem;
@@ -347,4 +347,4 @@ TrustStore::Check TrustStore::check_signer(X509* leaf, Role role,
   return out;
 }
 
-}  // namespace dosegate::trust
+}  // namespace dosegate::crypto
