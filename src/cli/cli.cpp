@@ -494,11 +494,10 @@ int cmd_recall(const std::vector<std::string>& args, std::ostream& out, const En
   e.spec_version = releases.back().spec_version;
   e.spec_sha256 = releases.back().spec_sha256;
   e.reason = reason;
-  const crypto::SigningIdentity id{releaser.key.key.get(), releaser.key.cert.get(), releaser.chain};
   ledger.begin();
   try {
     ledger.prepare(e);
-    ledger.append(e, [&](const std::string& p) { return crypto::cades_detached(p, id); });
+    ledger.append(e, [&](const std::string& p) { return crypto::cades_detached(p, releaser.key); });
     ledger.commit();
   } catch (...) {
     ledger.rollback();

@@ -10,11 +10,55 @@
 #include <cstdio>
 #include <cstring>
 
+#include "crypto/detail/openssl.hpp"
 #include "dosegate/error.hpp"
 #include "util/text.hpp"
 
 namespace dosegate::crypto {
+
+struct SigningKey::Impl {
+  EvpPkeyPtr key;
+  Certificate cert;
+  std::vector<Certificate> chain;
+};
+
+SigningKey::SigningKey(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+SigningKey::SigningKey(SigningKey&&) noexcept = default;
+SigningKey& SigningKey::operator=(SigningKey&&) noexcept = default;
+SigningKey::~SigningKey() = default;
+
+const Certificate& SigningKey::certificate() const {
+  return impl_->cert;
+}
+const std::vector<Certificate>& SigningKey::chain() const {
+  return impl_->chain;
+}
+
+namespace detail {
+
+EVP_PKEY* Access::key(const SigningKey& k) {
+  return k.impl_->key.get();
+}
+
+SigningKey Access::signing_key(EvpPkeyPtr key, Certificate cert, std::vector<Certificate> chain) {
+  return SigningKey(std::make_unique<SigningKey::Impl>(
+      SigningKey::Impl{std::move(key), std::move(cert), std::move(chain)}));
+}
+
+void Access::set_chain(SigningKey& k, std::vector<Certificate> chain) {
+  k.impl_->chain = std::move(chain);
+}
+
+}  // namespace detail
+
 namespace {
+
+// The key as OpenSSL reads it, before it becomes a SigningKey.
+struct SignerKey {
+  EvpPkeyPtr key;
+  X509Ptr cert;
+  std::vector<X509Ptr> chain;
+};
 
 struct PassphraseState {
   std::optional<std::string> given;
@@ -118,12 +162,10 @@ SignerKey load_pkcs12(const std::string& path, PassphraseState& state) {
   return out;
 }
 
-}  // namespace
-
-SignerKey load_signer(const std::string& key_path, const std::optional<std::string>& cert_path,
-                      const std::optional<std::string>& chain_path,
-                      const std::optional<std::string>& passphrase_file,
-                      const PassphrasePrompt& prompt) {
+SignerKey load_key(const std::string& key_path, const std::optional<std::string>& cert_path,
+                   const std::optional<std::string>& chain_path,
+                   const std::optional<std::string>& passphrase_file,
+                   const PassphrasePrompt& prompt) {
   SignerKey out;
   PassphraseState state;
   state.prompt = &prompt;
@@ -182,14 +224,26 @@ SignerKey load_signer(const std::string& key_path, const std::optional<std::stri
   return out;
 }
 
+}  // namespace
+
+SigningKey load_signer(const std::string& key_path, const std::optional<std::string>& cert_path,
+                       const std::optional<std::string>& chain_path,
+                       const std::optional<std::string>& passphrase_file,
+                       const PassphrasePrompt& prompt) {
+  auto loaded = load_key(key_path, cert_path, chain_path, passphrase_file, prompt);
+  std::vector<Certificate> chain;
+  for (auto& c : loaded.chain) chain.push_back(detail::Access::adopt(std::move(c)));
+  return detail::Access::signing_key(
+      std::move(loaded.key), detail::Access::adopt(std::move(loaded.cert)), std::move(chain));
+}
+
 Releaser load_releaser(const std::string& key_path, const std::optional<std::string>& cert_path,
                        const std::optional<std::string>& chain_path,
                        const std::optional<std::string>& passphrase_file,
                        const PassphrasePrompt& prompt, const TrustStore& trust, Instant at) {
-  Releaser r;
-  r.key = load_signer(key_path, cert_path, chain_path, passphrase_file, prompt);
-  for (const auto& c : r.key.chain) r.chain.push_back(c.get());
-  auto check = trust.check(r.key.cert.get(), r.chain, Role::releaser, at, "releaser certificate");
+  Releaser r{load_signer(key_path, cert_path, chain_path, passphrase_file, prompt), Signer{}};
+  auto check =
+      trust.check(r.key.certificate(), r.key.chain(), Role::releaser, at, "releaser certificate");
   if (!check.ok()) {
     std::string why;
     for (const auto& f : check.findings) why += "\n  " + f.code + ": " + f.message;
@@ -200,10 +254,7 @@ Releaser load_releaser(const std::string& key_path, const std::optional<std::str
   }
   r.signer = std::move(check.signer);
   // PAdES wants the intermediates embedded: without --chain, take them from the verified path.
-  if (r.key.chain.empty()) {
-    r.key.chain = std::move(check.intermediates);
-    for (const auto& c : r.key.chain) r.chain.push_back(c.get());
-  }
+  if (r.key.chain().empty()) detail::Access::set_chain(r.key, std::move(check.intermediates));
   return r;
 }
 

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <map>
 
+#include "crypto/cades.hpp"
 #include "dosegate/error.hpp"
 #include "dosegate/isbt128.hpp"
 #include "pdf/barcode.hpp"
@@ -419,7 +420,7 @@ std::string RecordWriter::dose_overlay(const ReleaseDose& dose) const {
   return s + "Q\n";
 }
 
-std::string RecordWriter::write(const ReleaseDose& dose, const crypto::SigningIdentity& id,
+std::string RecordWriter::write(const ReleaseDose& dose, const crypto::SigningKey& id,
                                 Instant signed_at) const {
   ReleaseData data = lot_;
   data.dose = dose;

@@ -7,7 +7,7 @@
 
 #include <string>
 
-#include "crypto/cades.hpp"
+#include "crypto/keys.hpp"
 #include "dosegate/release/release_data.hpp"
 #include "dosegate/time.hpp"
 #include "pdf/object.hpp"
@@ -24,8 +24,7 @@ class RecordWriter {
   explicit RecordWriter(const ReleaseData& lot);
 
   // The complete, signed PDF of one dose, signed at `signed_at`.
-  std::string write(const ReleaseDose& dose, const crypto::SigningIdentity& id,
-                    Instant signed_at) const;
+  std::string write(const ReleaseDose& dose, const crypto::SigningKey& id, Instant signed_at) const;
 
   std::size_t page_count() const { return pages_; }
 

@@ -15,6 +15,7 @@
 #include <set>
 #include <thread>
 
+#include "crypto/cades.hpp"
 #include "crypto/keys.hpp"
 #include "crypto/sha256.hpp"
 #include "crypto/trust_store.hpp"
@@ -158,9 +159,7 @@ ReleaseResult release(const ReleaseOptions& o, const Prompt& prompt, const Progr
   const auto releaser = crypto::load_releaser(
       o.key_path, o.cert_path, o.chain_path, o.passphrase_file,
       [&](const std::string& p) { return prompt(p); }, trust, now);
-  const auto& signer = releaser.key;
-  const auto& chain = releaser.chain;
-  const crypto::SigningIdentity id{signer.key.get(), signer.cert.get(), chain};
+  const auto& id = releaser.key;
   const auto sign = [&](const std::string& payload) { return crypto::cades_detached(payload, id); };
 
   result.ledger_path = ledger::resolve_path(o.ledger_path);

@@ -7,7 +7,6 @@
 #include <cerrno>
 #include <cstring>
 
-#include "crypto/trust_store.hpp"
 #include "crypto/xmldsig.hpp"
 #include "dosegate/coa/reader.hpp"
 #include "dosegate/error.hpp"
@@ -60,10 +59,7 @@ SignCoaResult sign_coa(const SignCoaOptions& o, const crypto::PassphrasePrompt& 
   result.coa_id = read.certificate->id;
   auto signer = crypto::load_signer(o.key_path, std::optional<std::string>(o.cert_path),
                                     o.chain_path, o.passphrase_file, prompt);
-  std::vector<X509*> chain;
-  for (const auto& c : signer.chain) chain.push_back(c.get());
-  const std::string signed_doc = crypto::xmldsig::sign_enveloped(
-      bytes, o.coa_path, signer.key.get(), signer.cert.get(), chain);
+  const std::string signed_doc = crypto::xmldsig::sign_enveloped(bytes, o.coa_path, signer);
 
   // Never hand out a document that dosegate itself would not verify.
   const auto check = crypto::xmldsig::verify_enveloped(signed_doc, o.out_path);
@@ -72,9 +68,9 @@ SignCoaResult sign_coa(const SignCoaOptions& o, const crypto::PassphrasePrompt& 
                                       (check.findings.empty() ? std::string("no signed content")
                                                               : check.findings[0].message));
   write_atomically(o.out_path, signed_doc);
-  result.signer = crypto::describe(signer.cert.get());
+  result.signer = signer.certificate().describe();
   result.algorithm = check.algorithm;
-  result.certificates = 1 + chain.size();
+  result.certificates = 1 + signer.chain().size();
   return result;
 }
 

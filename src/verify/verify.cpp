@@ -55,9 +55,7 @@ std::optional<std::string> check_signature(const VerifyOptions& options, const s
       sig.algorithm = result.algorithm;
       findings = result.findings;
       if (findings.empty()) {
-        std::vector<X509*> extra;
-        for (const auto& c : result.extra) extra.push_back(c.get());
-        auto check = trust.check(result.signer.get(), extra, crypto::Role::lab, options.as_of,
+        auto check = trust.check(*result.signer, result.extra, crypto::Role::lab, options.as_of,
                                  kRoot + std::string("/Signature"));
         sig.signer = check.signer;
         findings = std::move(check.findings);
