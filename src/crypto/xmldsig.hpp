@@ -1,8 +1,8 @@
 // Enveloped XML-DSig on CoAs through libxmlsec1 (OpenSSL back end), under a hardened profile:
 // no DOCTYPE; exactly one ds:Signature, the last child of the root; exactly one Reference with
 // URI=""; only the enveloped-signature and exclusive c14n transforms; SHA-256 digests;
-// RSA-SHA256 or ECDSA-SHA256; the key only from X509Data. This is the only code that includes
-// xmlsec headers.
+// RSA-SHA256 or ECDSA-SHA256; the key only from X509Data. xmldsig.cpp is the only file that
+// includes xmlsec headers.
 #pragma once
 
 #include <optional>
