@@ -8,10 +8,10 @@
 #include <fstream>
 #include <map>
 
+#include "crypto/trust_store.hpp"
 #include "pdf/record_reader.hpp"
 #include "pdf/verify_record.hpp"
 #include "test_support.hpp"
-#include "trust/trust_store.hpp"
 
 using namespace dosegate;
 using test::contains;
@@ -59,7 +59,7 @@ std::string record_a0() {
 }
 
 pdf::RecordCheck check(const std::string& bytes) {
-  const trust::TrustStore trust(src("certs/trust"));
+  const crypto::TrustStore trust(src("certs/trust"));
   return pdf::verify_record(bytes, trust, *parse_utc_instant(kBedside), "hostile.pdf");
 }
 

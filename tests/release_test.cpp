@@ -6,10 +6,10 @@
 #include <filesystem>
 #include <fstream>
 
+#include "crypto/trust_store.hpp"
 #include "pdf/object.hpp"
 #include "pdf/verify_record.hpp"
 #include "test_support.hpp"
-#include "trust/trust_store.hpp"
 
 using namespace dosegate;
 using test::contains;
@@ -83,7 +83,7 @@ const std::string& nss_db() {
 }
 
 pdf::RecordCheck check_record(const std::string& bytes) {
-  const trust::TrustStore trust(src("certs/trust"));
+  const crypto::TrustStore trust(src("certs/trust"));
   return pdf::verify_record(bytes, trust, *parse_utc_instant(kAsOf));
 }
 

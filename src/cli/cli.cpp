@@ -7,6 +7,8 @@
 #include <stdexcept>
 
 #include "cli/common.hpp"
+#include "crypto/keys.hpp"
+#include "crypto/trust_store.hpp"
 #include "dosegate/confirm/confirm.hpp"
 #include "dosegate/error.hpp"
 #include "dosegate/isbt128.hpp"
@@ -17,9 +19,7 @@
 #include "dosegate/version.hpp"
 #include "ledger/audit.hpp"
 #include "ledger/export.hpp"
-#include "sign/keys.hpp"
 #include "sign/sign_coa.hpp"
-#include "trust/trust_store.hpp"
 #include "util/text.hpp"
 
 namespace dosegate::cli {
@@ -178,7 +178,7 @@ int cmd_sign_coa(const std::vector<std::string>& args, std::ostream& out, std::o
   o.chain_path = signer.chain;
   o.passphrase_file = signer.passphrase_file;
   o.out_path = vm["out"].as<std::string>();
-  const auto r = sign::sign_coa(o, sign::terminal_prompt);
+  const auto r = sign::sign_coa(o, crypto::terminal_prompt);
   if (!r.problems.empty()) {
     err << "dosegate sign-coa: " << o.coa_path << " was not signed:\n"
         << join_diagnostics(r.problems) << '\n';
@@ -260,7 +260,7 @@ int cmd_release(const std::vector<std::string>& args, std::ostream& out, std::os
     if (total >= 50 && (done % 100 == 0 || done == total))
       err << "dosegate release: " << done << " of " << total << " records written\n";
   };
-  const auto r = release(o, sign::terminal_prompt, progress);
+  const auto r = release(o, crypto::terminal_prompt, progress);
   if (!vm.count("quiet")) print_text(r.report, out);
   std::string entries;
   for (auto seq : r.ledger_entries) entries += (entries.empty() ? "" : ", ") + std::to_string(seq);
@@ -435,7 +435,7 @@ int cmd_audit(const std::vector<std::string>& args, std::ostream& out) {
     return kYes;
   }
   require(vm, {"trust"});
-  const trust::TrustStore trust(vm["trust"].as<std::string>());
+  const crypto::TrustStore trust(vm["trust"].as<std::string>());
   const auto path = ledger::resolve_path(optional_arg(vm, "ledger"));
   const auto ledger = ledger::Ledger::open(path, false);
   const auto r = ledger::audit(ledger, trust, optional_arg(vm, "expect-head"));
@@ -490,7 +490,7 @@ int cmd_recall(const std::vector<std::string>& args, std::ostream& out, const En
   o.passphrase_file = signer.passphrase_file;
   o.ledger_path = optional_arg(vm, "ledger");
   o.at = time_or_now(vm, "as-of", env);
-  const auto r = recall(o, sign::terminal_prompt);
+  const auto r = recall(o, crypto::terminal_prompt);
   out << "Recalled lot " << isbt128::din_eye_readable(o.din) << ": ledger entry " << r.seq
       << ", SHA-256 " << r.hash << "\n";
   return kYes;

@@ -6,12 +6,12 @@
 #include <stdexcept>
 
 #include "crypto/sha256.hpp"
+#include "crypto/trust_store.hpp"
 #include "dosegate/error.hpp"
 #include "dosegate/isbt128.hpp"
 #include "dosegate/ledger/ledger.hpp"
 #include "dosegate/release/release_data.hpp"
 #include "pdf/verify_record.hpp"
-#include "trust/trust_store.hpp"
 #include "util/text.hpp"
 
 namespace dosegate {
@@ -25,7 +25,7 @@ void no_go(ConfirmResult& r, const char* code, const std::string& message) {
 
 ConfirmResult confirm(const ConfirmOptions& o) {
   const auto scanned = isbt128::parse_scanned_dose(o.scanned);  // bad input: cannot check
-  const trust::TrustStore trust(o.trust_dir);
+  const crypto::TrustStore trust(o.trust_dir);
   const std::string bytes = text::read_file(o.record_path);
   ConfirmResult r;
 

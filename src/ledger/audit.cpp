@@ -1,6 +1,6 @@
 #include "ledger/audit.hpp"
 
-#include "cms/cms.hpp"
+#include "crypto/cms.hpp"
 
 namespace dosegate::ledger {
 namespace {
@@ -11,7 +11,7 @@ bool keyed(const Entry& e) {
 
 }  // namespace
 
-AuditResult audit(const Ledger& ledger, const trust::TrustStore& trust,
+AuditResult audit(const Ledger& ledger, const crypto::TrustStore& trust,
                   const std::optional<std::string>& expect_head) {
   AuditResult r;
   const auto all = ledger.entries();
@@ -55,8 +55,8 @@ AuditResult audit(const Ledger& ledger, const trust::TrustStore& trust,
         break;
       }
       const auto at = parse_utc_instant(e.at);
-      auto check = cms::verify_detached(e.signature, p, trust, trust::Role::releaser,
-                                        at ? *at : now_utc(), "entries[seq]");
+      auto check = crypto::verify_detached(e.signature, p, trust, crypto::Role::releaser,
+                                           at ? *at : now_utc(), "entries[seq]");
       if (!check.findings.empty()) {
         add("ledger.signature-invalid", e.seq,
             "its signature does not hold: " + check.findings.front().message);

@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "crypto/trust_store.hpp"
 #include "dosegate/finding.hpp"
 #include "dosegate/ledger/ledger.hpp"
-#include "trust/trust_store.hpp"
 
 namespace dosegate::ledger {
 
@@ -22,7 +22,7 @@ struct AuditResult {
 };
 
 // `expect_head`: a hash taken earlier (from an export or a record); the ledger must contain it.
-AuditResult audit(const Ledger& ledger, const trust::TrustStore& trust,
+AuditResult audit(const Ledger& ledger, const crypto::TrustStore& trust,
                   const std::optional<std::string>& expect_head = std::nullopt);
 
 // "INTACT: ..." with the chain head, or "TAMPERED: ..." with every finding.

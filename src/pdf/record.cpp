@@ -7,6 +7,7 @@
 #include <cstring>
 #include <map>
 
+#include "crypto/cades.hpp"
 #include "dosegate/error.hpp"
 #include "dosegate/isbt128.hpp"
 #include "pdf/barcode.hpp"
@@ -419,7 +420,7 @@ std::string RecordWriter::dose_overlay(const ReleaseDose& dose) const {
   return s + "Q\n";
 }
 
-std::string RecordWriter::write(const ReleaseDose& dose, const SigningIdentity& id,
+std::string RecordWriter::write(const ReleaseDose& dose, const crypto::SigningKey& id,
                                 Instant signed_at) const {
   ReleaseData data = lot_;
   data.dose = dose;
@@ -539,7 +540,7 @@ std::string RecordWriter::write(const ReleaseDose& dose, const SigningIdentity& 
                 out.size() - contents_end);
   std::memcpy(out.data() + byte_range_at, range, byte_range_placeholder.size());
   std::string signed_bytes = out.substr(0, contents_at) + out.substr(contents_end);
-  const std::string cms = cades_detached(signed_bytes, id);
+  const std::string cms = crypto::cades_detached(signed_bytes, id);
   if (cms.size() > kSignatureBytes)
     throw Error("pdf.failure", "the CMS signature (" + std::to_string(cms.size()) +
                                    " bytes) does not fit the reserved " +

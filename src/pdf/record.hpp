@@ -7,10 +7,10 @@
 
 #include <string>
 
+#include "crypto/keys.hpp"
 #include "dosegate/release/release_data.hpp"
 #include "dosegate/time.hpp"
 #include "pdf/object.hpp"
-#include "pdf/pades.hpp"
 
 namespace dosegate::pdf {
 
@@ -24,7 +24,7 @@ class RecordWriter {
   explicit RecordWriter(const ReleaseData& lot);
 
   // The complete, signed PDF of one dose, signed at `signed_at`.
-  std::string write(const ReleaseDose& dose, const SigningIdentity& id, Instant signed_at) const;
+  std::string write(const ReleaseDose& dose, const crypto::SigningKey& id, Instant signed_at) const;
 
   std::size_t page_count() const { return pages_; }
 

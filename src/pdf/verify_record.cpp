@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "cms/cms.hpp"
+#include "crypto/cms.hpp"
 #include "pdf/record.hpp"
 #include "pdf/record_reader.hpp"
 
@@ -41,7 +41,7 @@ std::string decode_hex(std::string_view digits) {
 
 }  // namespace
 
-RecordCheck verify_record(std::string_view bytes, const trust::TrustStore& trust, Instant at,
+RecordCheck verify_record(std::string_view bytes, const crypto::TrustStore& trust, Instant at,
                           const std::string& source) {
   RecordCheck out;
   auto fail = [&](const char* code, std::string message) {
@@ -108,8 +108,8 @@ RecordCheck verify_record(std::string_view bytes, const trust::TrustStore& trust
     const std::string signed_bytes =
         std::string(bytes.substr(0, static_cast<std::size_t>(r[1]))) +
         std::string(bytes.substr(static_cast<std::size_t>(r[2]), static_cast<std::size_t>(r[3])));
-    auto cms = cms::verify_detached(*sig.contents, signed_bytes, trust, trust::Role::releaser, at,
-                                    "/Root/AcroForm/Fields/V");
+    auto cms = crypto::verify_detached(*sig.contents, signed_bytes, trust, crypto::Role::releaser,
+                                       at, "/Root/AcroForm/Fields/V");
     if (cms.signer_found) out.signer = cms.signer;
     if (!cms.findings.empty()) {
       out.findings = std::move(cms.findings);

@@ -8,10 +8,10 @@
 #include <string_view>
 #include <vector>
 
+#include "crypto/trust_store.hpp"
 #include "dosegate/finding.hpp"
 #include "dosegate/time.hpp"
 #include "dosegate/trust/signer.hpp"
-#include "trust/trust_store.hpp"
 
 namespace dosegate::pdf {
 
@@ -28,8 +28,8 @@ struct RecordCheck {
 // file), that the last signature covers the whole file, the CMS (SubFilter ETSI.CAdES.detached)
 // and its signer under `trust` in the releasers/ role at `at`. Every problem, a malformed file
 // included, is a finding ("record.malformed" names `source`); throws only what
-// cms::verify_detached throws.
-RecordCheck verify_record(std::string_view bytes, const trust::TrustStore& trust, Instant at,
+// crypto::verify_detached throws.
+RecordCheck verify_record(std::string_view bytes, const crypto::TrustStore& trust, Instant at,
                           const std::string& source = "release record");
 
 }  // namespace dosegate::pdf

@@ -3,9 +3,9 @@
 #include "dosegate/error.hpp"
 #include "dosegate/isbt128.hpp"
 #include "dosegate/ledger/ledger.hpp"
-#include "pdf/pades.hpp"
-#include "sign/keys.hpp"
-#include "trust/trust_store.hpp"
+#include "crypto/cades.hpp"
+#include "crypto/keys.hpp"
+#include "crypto/trust_store.hpp"
 #include "util/text.hpp"
 
 namespace dosegate {
@@ -14,8 +14,8 @@ RecallResult recall(const RecallOptions& o, const Prompt& prompt) {
   if (!isbt128::is_valid_din(o.din))
     throw UsageError("'" + o.din + "' is not a 13-character DIN (e.g. A999926000147)");
   if (text::trim(o.reason).empty()) throw UsageError("--reason must say why the lot is withdrawn");
-  const trust::TrustStore trust(o.trust_dir);
-  const auto releaser = sign::load_releaser(o.key_path, o.cert_path, o.chain_path,
+  const crypto::TrustStore trust(o.trust_dir);
+  const auto releaser = crypto::load_releaser(o.key_path, o.cert_path, o.chain_path,
                                             o.passphrase_file, prompt, trust, o.at);
   RecallResult result;
   result.ledger_path = ledger::resolve_path(o.ledger_path);
@@ -42,11 +42,10 @@ RecallResult recall(const RecallOptions& o, const Prompt& prompt) {
   e.spec_version = last.spec_version;
   e.spec_sha256 = last.spec_sha256;
   e.reason = o.reason;
-  const pdf::SigningIdentity id{releaser.key.key.get(), releaser.key.cert.get(), releaser.chain};
   ledger.begin();
   try {
     ledger.prepare(e);
-    ledger.append(e, [&](const std::string& p) { return pdf::cades_detached(p, id); });
+    ledger.append(e, [&](const std::string& p) { return crypto::cades_detached(p, releaser.key); });
     ledger.commit();
   } catch (...) {
     ledger.rollback();

@@ -15,15 +15,16 @@
 #include <set>
 #include <thread>
 
+#include "crypto/cades.hpp"
+#include "crypto/keys.hpp"
 #include "crypto/sha256.hpp"
+#include "crypto/trust_store.hpp"
 #include "dosegate/error.hpp"
 #include "dosegate/isbt128.hpp"
 #include "dosegate/ledger/ledger.hpp"
 #include "dosegate/release/release_data.hpp"
 #include "pdf/record.hpp"
 #include "pdf/verify_record.hpp"
-#include "sign/keys.hpp"
-#include "trust/trust_store.hpp"
 #include "util/text.hpp"
 #include "verify/verify_with_trust.hpp"
 
@@ -148,20 +149,18 @@ ledger::Entry base_entry(const VerifyReport& r, const Signer& actor, Instant at)
 
 ReleaseResult release(const ReleaseOptions& o, const Prompt& prompt, const Progress& progress) {
   ReleaseResult result;
-  const trust::TrustStore trust(o.verify.trust_dir);  // read once, for the CoA and the releaser
+  const crypto::TrustStore trust(o.verify.trust_dir);  // read once, for the CoA and the releaser
   result.report = verify(o.verify, trust);
   const auto& r = result.report;
   const Instant now = o.verify.as_of;
 
   // The releaser must pass the same policy that `confirm` will apply to the records; the key
   // also signs the ledger entry of a rejection.
-  const auto releaser = sign::load_releaser(
+  const auto releaser = crypto::load_releaser(
       o.key_path, o.cert_path, o.chain_path, o.passphrase_file,
       [&](const std::string& p) { return prompt(p); }, trust, now);
-  const auto& signer = releaser.key;
-  const auto& chain = releaser.chain;
-  const pdf::SigningIdentity id{signer.key.get(), signer.cert.get(), chain};
-  const auto sign = [&](const std::string& payload) { return pdf::cades_detached(payload, id); };
+  const auto& id = releaser.key;
+  const auto sign = [&](const std::string& payload) { return crypto::cades_detached(payload, id); };
 
   result.ledger_path = ledger::resolve_path(o.ledger_path);
   auto ledger = ledger::Ledger::open(result.ledger_path, true);

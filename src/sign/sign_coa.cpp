@@ -7,11 +7,10 @@
 #include <cerrno>
 #include <cstring>
 
+#include "crypto/xmldsig.hpp"
 #include "dosegate/coa/reader.hpp"
 #include "dosegate/error.hpp"
-#include "trust/trust_store.hpp"
 #include "util/text.hpp"
-#include "xmldsig/xmldsig.hpp"
 
 namespace dosegate::sign {
 namespace {
@@ -44,7 +43,7 @@ void write_atomically(const std::string& path, const std::string& bytes) {
 
 }  // namespace
 
-SignCoaResult sign_coa(const SignCoaOptions& o, const PassphrasePrompt& prompt) {
+SignCoaResult sign_coa(const SignCoaOptions& o, const crypto::PassphrasePrompt& prompt) {
   SignCoaResult result;
   const std::string bytes = text::read_file(o.coa_path);
   auto read = coa::read(bytes, o.coa_path);
@@ -58,23 +57,20 @@ SignCoaResult sign_coa(const SignCoaOptions& o, const PassphrasePrompt& prompt) 
     return result;
   }
   result.coa_id = read.certificate->id;
-  auto signer = load_signer(o.key_path, std::optional<std::string>(o.cert_path), o.chain_path,
-                            o.passphrase_file, prompt);
-  std::vector<X509*> chain;
-  for (const auto& c : signer.chain) chain.push_back(c.get());
-  const std::string signed_doc =
-      xmldsig::sign_enveloped(bytes, o.coa_path, signer.key.get(), signer.cert.get(), chain);
+  auto signer = crypto::load_signer(o.key_path, std::optional<std::string>(o.cert_path),
+                                    o.chain_path, o.passphrase_file, prompt);
+  const std::string signed_doc = crypto::xmldsig::sign_enveloped(bytes, o.coa_path, signer);
 
   // Never hand out a document that dosegate itself would not verify.
-  const auto check = xmldsig::verify_enveloped(signed_doc, o.out_path);
+  const auto check = crypto::xmldsig::verify_enveloped(signed_doc, o.out_path);
   if (!check.findings.empty() || !check.signed_content)
     throw Error("crypto.failure", "the freshly signed CoA does not verify: " +
                                       (check.findings.empty() ? std::string("no signed content")
                                                               : check.findings[0].message));
   write_atomically(o.out_path, signed_doc);
-  result.signer = trust::describe(signer.cert.get());
+  result.signer = signer.certificate().describe();
   result.algorithm = check.algorithm;
-  result.certificates = 1 + chain.size();
+  result.certificates = 1 + signer.chain().size();
   return result;
 }
 

@@ -6,9 +6,9 @@
 #include <string>
 #include <vector>
 
+#include "crypto/keys.hpp"
 #include "dosegate/finding.hpp"
 #include "dosegate/trust/signer.hpp"
-#include "sign/keys.hpp"
 
 namespace dosegate::sign {
 
@@ -32,6 +32,6 @@ struct SignCoaResult {
 // Validates the CoA, signs it and writes `out_path` atomically (a temporary file renamed into
 // place), after checking that the output verifies. Throws dosegate::Error for key, file and
 // crypto failures.
-SignCoaResult sign_coa(const SignCoaOptions& options, const PassphrasePrompt& prompt);
+SignCoaResult sign_coa(const SignCoaOptions& options, const crypto::PassphrasePrompt& prompt);
 
 }  // namespace dosegate::sign

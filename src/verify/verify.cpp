@@ -2,13 +2,13 @@
 
 #include <sys/stat.h>
 
-#include "cms/cms.hpp"
+#include "crypto/cms.hpp"
 #include "crypto/sha256.hpp"
+#include "crypto/trust_store.hpp"
+#include "crypto/xmldsig.hpp"
 #include "dosegate/coa/reader.hpp"
 #include "dosegate/error.hpp"
-#include "trust/trust_store.hpp"
 #include "util/text.hpp"
-#include "xmldsig/xmldsig.hpp"
 
 namespace dosegate {
 namespace {
@@ -28,20 +28,20 @@ void add_all(std::vector<Finding>& to, const std::vector<Finding>& from) {
 // returns the bytes it covers when the signature and its signer hold.
 std::optional<std::string> check_signature(const VerifyOptions& options, const std::string& bytes,
                                            const std::optional<std::string>& detached,
-                                           const trust::TrustStore& trust, VerifyReport& report) {
+                                           const crypto::TrustStore& trust, VerifyReport& report) {
   auto& sig = report.signature;
   std::vector<Finding> findings;
   std::optional<std::string> signed_content;
   if (detached) {
     sig.method = "detached CMS (" + *detached + ")";
-    const auto result = cms::verify_detached(text::read_file(*detached), bytes, trust,
-                                             trust::Role::lab, options.as_of, kRoot);
+    const auto result = crypto::verify_detached(text::read_file(*detached), bytes, trust,
+                                                crypto::Role::lab, options.as_of, kRoot);
     sig.algorithm = result.algorithm;
     if (result.signer_found) sig.signer = result.signer;
     findings = result.findings;
     if (findings.empty()) signed_content = bytes;
   } else {
-    const auto result = xmldsig::verify_enveloped(bytes, options.coa_path);
+    const auto result = crypto::xmldsig::verify_enveloped(bytes, options.coa_path);
     if (!result.present && result.findings.empty()) {
       sig.method = "none";
       findings.push_back(Finding{"signature.missing", Severity::error,
@@ -55,9 +55,7 @@ std::optional<std::string> check_signature(const VerifyOptions& options, const s
       sig.algorithm = result.algorithm;
       findings = result.findings;
       if (findings.empty()) {
-        std::vector<X509*> extra;
-        for (const auto& c : result.extra) extra.push_back(c.get());
-        auto check = trust.check(result.signer.get(), extra, trust::Role::lab, options.as_of,
+        auto check = trust.check(*result.signer, result.extra, crypto::Role::lab, options.as_of,
                                  kRoot + std::string("/Signature"));
         sig.signer = check.signer;
         findings = std::move(check.findings);
@@ -77,11 +75,11 @@ std::optional<std::string> check_signature(const VerifyOptions& options, const s
 
 VerifyReport verify(const VerifyOptions& options) {
   // Everything that makes the job impossible is checked before any finding is produced.
-  const trust::TrustStore trust(options.trust_dir);
+  const crypto::TrustStore trust(options.trust_dir);
   return verify(options, trust);
 }
 
-VerifyReport verify(const VerifyOptions& options, const trust::TrustStore& trust) {
+VerifyReport verify(const VerifyOptions& options, const crypto::TrustStore& trust) {
   VerifyReport report;
   report.as_of = options.as_of;
   report.coa_path = options.coa_path;

@@ -2,12 +2,12 @@
 // (release): the directory is read and parsed once.
 #pragma once
 
+#include "crypto/trust_store.hpp"
 #include "dosegate/verify/verify.hpp"
-#include "trust/trust_store.hpp"
 
 namespace dosegate {
 
 // As verify(options), with `trust` standing for options.trust_dir.
-VerifyReport verify(const VerifyOptions& options, const trust::TrustStore& trust);
+VerifyReport verify(const VerifyOptions& options, const crypto::TrustStore& trust);
 
 }  // namespace dosegate

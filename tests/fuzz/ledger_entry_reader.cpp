@@ -9,7 +9,7 @@
 #include "dosegate/ledger/ledger.hpp"
 #include "fuzz_support.hpp"
 #include "ledger/audit.hpp"
-#include "trust/trust_store.hpp"
+#include "crypto/trust_store.hpp"
 
 using namespace dosegate;
 namespace fs = std::filesystem;
@@ -33,7 +33,7 @@ struct Scratch {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  static const trust::TrustStore trust(fuzz::source("certs/trust"));
+  static const crypto::TrustStore trust(fuzz::source("certs/trust"));
   static const Scratch scratch;
   const std::string path = (scratch.dir / "ledger.sqlite").string();
   for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {

@@ -3,12 +3,12 @@
 #include "dosegate/error.hpp"
 #include "fuzz_support.hpp"
 #include "pdf/verify_record.hpp"
-#include "trust/trust_store.hpp"
+#include "crypto/trust_store.hpp"
 
 using namespace dosegate;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  static const trust::TrustStore trust(fuzz::source("certs/trust"));
+  static const crypto::TrustStore trust(fuzz::source("certs/trust"));
   static const Instant at = *parse_utc_instant("2026-11-22T09:00:00Z");
   try {
     const auto check = pdf::verify_record(fuzz::bytes(data, size), trust, at);

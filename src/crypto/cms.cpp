@@ -1,16 +1,20 @@
-#include "cms/cms.hpp"
+#include "crypto/cms.hpp"
+
+// pem.h first: cms.h declares the CMS PEM functions through pem.h's macros.
+#include <openssl/pem.h>
 
 #include <openssl/cms.h>
 #include <openssl/err.h>
 #include <openssl/objects.h>
-#include <openssl/pem.h>
 
-namespace dosegate::cms {
+#include "crypto/detail/openssl.hpp"
 
-Verified verify_detached(std::string_view signature, std::string_view content,
-                         const trust::TrustStore& trust, trust::Role role, Instant at,
-                         const std::string& location) {
-  Verified v;
+namespace dosegate::crypto {
+
+VerifiedDetached verify_detached(std::string_view signature, std::string_view content,
+                                 const TrustStore& trust, Role role, Instant at,
+                                 const std::string& location) {
+  VerifiedDetached v;
   auto fail = [&](const char* code, std::string message) {
     v.findings.push_back(Finding{code, Severity::error, std::move(message), location});
     return v;
@@ -70,17 +74,17 @@ Verified verify_detached(std::string_view signature, std::string_view content,
   // purpose, key strength; never skipped), the signed attributes and the content digest. The
   // role and key usage are checked after it. Only when it fails is the chain built a second
   // time, with every problem collected, to say precisely what is wrong.
-  auto store = trust.make_store(at, true);
+  auto store = detail::Access::make_store(trust, at, true);
   crypto::BioPtr data(BIO_new_mem_buf(content.data(), static_cast<int>(content.size())));
   if (CMS_verify(cms.get(), certs.get(), store.get(), data.get(), nullptr, CMS_BINARY) == 1) {
-    auto check = trust.check_signer(leaf, role, location);
+    auto check = detail::Access::check_signer(trust, leaf, role, location);
     v.signer = check.signer;
     v.findings = std::move(check.findings);
     return v;
   }
   const unsigned long e = ERR_peek_error();
   const std::string detail = crypto::take_errors();
-  auto check = trust.check(leaf, extra, role, at, location);
+  auto check = detail::Access::check(trust, leaf, extra, role, at, location);
   v.signer = check.signer;
   if (!check.ok()) {
     v.findings = std::move(check.findings);
@@ -95,4 +99,4 @@ Verified verify_detached(std::string_view signature, std::string_view content,
   return fail("signature.invalid", "the detached signature does not verify: " + detail);
 }
 
-}  // namespace dosegate::cms
+}  // namespace dosegate::crypto

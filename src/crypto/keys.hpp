@@ -3,16 +3,17 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
-#include "crypto/openssl.hpp"
+#include "crypto/certificate.hpp"
+#include "crypto/trust_store.hpp"
 #include "dosegate/time.hpp"
 #include "dosegate/trust/signer.hpp"
-#include "trust/trust_store.hpp"
 
-namespace dosegate::sign {
+namespace dosegate::crypto {
 
 // Asks for a passphrase; returns nullopt when nobody can be asked (no terminal).
 using PassphrasePrompt = std::function<std::optional<std::string>(const std::string& prompt)>;
@@ -20,10 +21,22 @@ using PassphrasePrompt = std::function<std::optional<std::string>(const std::str
 // Prompts on /dev/tty with echo off when standard input is a terminal.
 std::optional<std::string> terminal_prompt(const std::string& prompt);
 
-struct SignerKey {
-  crypto::EvpPkeyPtr key;
-  crypto::X509Ptr cert;
-  std::vector<crypto::X509Ptr> chain;
+// A private key with its certificate and the intermediates to embed in what it signs.
+// Move-only: the key is never copied.
+class SigningKey {
+ public:
+  SigningKey(SigningKey&&) noexcept;
+  SigningKey& operator=(SigningKey&&) noexcept;
+  ~SigningKey();
+
+  const Certificate& certificate() const;
+  const std::vector<Certificate>& chain() const;  // intermediates, signer's issuer first
+
+ private:
+  friend struct detail::Access;
+  struct Impl;
+  explicit SigningKey(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
 };
 
 // Reads a PEM private key (PKCS#8 or traditional, encrypted or not) with the signer's
@@ -31,22 +44,23 @@ struct SignerKey {
 // chain; `cert_path` optional); plus an optional chain file. Checks that the key belongs to
 // the certificate. The passphrase comes from `passphrase_file` (first line) or, when needed
 // and no file is given, from `prompt`. Throws dosegate::Error naming the file and the fix.
-SignerKey load_signer(const std::string& key_path, const std::optional<std::string>& cert_path,
-                      const std::optional<std::string>& chain_path,
-                      const std::optional<std::string>& passphrase_file,
-                      const PassphrasePrompt& prompt);
+SigningKey load_signer(const std::string& key_path, const std::optional<std::string>& cert_path,
+                       const std::optional<std::string>& chain_path,
+                       const std::optional<std::string>& passphrase_file,
+                       const PassphrasePrompt& prompt);
 
 // A releaser: the key loaded as load_signer does, and its certificate accepted by `trust` in
-// the releasers/ role at `at`. Throws dosegate::Error("signer.refused") listing every finding
-// when the policy refuses it: dosegate never signs what its own checks would reject.
+// the releasers/ role at `at`. Without --chain, the key's chain is the verified path, so that
+// what it signs embeds the intermediates. Throws dosegate::Error("signer.refused") listing
+// every finding when the policy refuses it: dosegate never signs what its own checks would
+// reject.
 struct Releaser {
-  SignerKey key;
+  SigningKey key;
   Signer signer;
-  std::vector<X509*> chain;  // intermediates to embed: --chain, else the verified path
 };
 Releaser load_releaser(const std::string& key_path, const std::optional<std::string>& cert_path,
                        const std::optional<std::string>& chain_path,
                        const std::optional<std::string>& passphrase_file,
-                       const PassphrasePrompt& prompt, const trust::TrustStore& trust, Instant at);
+                       const PassphrasePrompt& prompt, const TrustStore& trust, Instant at);
 
-}  // namespace dosegate::sign
+}  // namespace dosegate::crypto

@@ -1,17 +1,18 @@
-// Detached CMS signatures over CoAs (openssl cms -sign -binary -cades, DER or PEM).
+// Verifying detached CMS signatures: over CoAs (openssl cms -sign -binary -cades, DER or PEM),
+// release records and ledger entries.
 #pragma once
 
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "crypto/trust_store.hpp"
 #include "dosegate/finding.hpp"
 #include "dosegate/time.hpp"
-#include "trust/trust_store.hpp"
 
-namespace dosegate::cms {
+namespace dosegate::crypto {
 
-struct Verified {
+struct VerifiedDetached {
   std::vector<Finding> findings;  // empty when the signature verified and the signer is trusted
   Signer signer;                  // set when the signer's certificate was found
   bool signer_found = false;
@@ -20,8 +21,8 @@ struct Verified {
 
 // Verifies `signature` (DER or PEM CMS SignedData, detached) over exactly `content`, with the
 // signer checked by `trust` in `role` at `at`.
-Verified verify_detached(std::string_view signature, std::string_view content,
-                         const trust::TrustStore& trust, trust::Role role, Instant at,
-                         const std::string& location);
+VerifiedDetached verify_detached(std::string_view signature, std::string_view content,
+                                 const TrustStore& trust, Role role, Instant at,
+                                 const std::string& location);
 
-}  // namespace dosegate::cms
+}  // namespace dosegate::crypto

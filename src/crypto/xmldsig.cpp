@@ -1,4 +1,4 @@
-#include "xmldsig/xmldsig.hpp"
+#include "crypto/xmldsig.hpp"
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>
@@ -23,9 +23,10 @@
 #include <memory>
 #include <mutex>
 
+#include "crypto/detail/openssl.hpp"
 #include "dosegate/error.hpp"
 
-namespace dosegate::xmldsig {
+namespace dosegate::crypto::xmldsig {
 namespace {
 
 constexpr const char* kDsig = "http://www.w3.org/2000/09/xmldsig#";
@@ -361,15 +362,16 @@ Verified verify_enveloped(std::string_view bytes, const std::string& file) {
                                  xmlSecBufferGetSize(pre));
   for (std::size_t i = 0; i < certs.size(); ++i) {
     if (i == leaves[0])
-      v.signer = std::move(certs[i]);
+      v.signer = detail::Access::adopt(std::move(certs[i]));
     else
-      v.extra.push_back(std::move(certs[i]));
+      v.extra.push_back(detail::Access::adopt(std::move(certs[i])));
   }
   return v;
 }
 
-std::string sign_enveloped(std::string_view bytes, const std::string& file, EVP_PKEY* key,
-                           X509* cert, const std::vector<X509*>& chain) {
+std::string sign_enveloped(std::string_view bytes, const std::string& file,
+                           const SigningKey& signing_key) {
+  EVP_PKEY* key = detail::Access::key(signing_key);
   ensure_initialised();
   t_xmlsec_errors.clear();
   const auto doc = parse(bytes, file);
@@ -411,8 +413,8 @@ std::string sign_enveloped(std::string_view bytes, const std::string& file, EVP_
             static_cast<xmlSecSize>(d.size()), xmlSecKeyDataFormatDer) < 0)
       throw Error("crypto.failure", "cannot attach a certificate to the key: " + t_xmlsec_errors);
   };
-  add_cert(cert);
-  for (X509* c : chain) add_cert(c);
+  add_cert(detail::Access::x509(signing_key.certificate()));
+  for (const auto& c : signing_key.chain()) add_cert(detail::Access::x509(c));
 
   std::unique_ptr<xmlSecDSigCtx, CtxFree> ctx(xmlSecDSigCtxCreate(nullptr));
   ctx->signKey = sec_key.release();
@@ -426,4 +428,4 @@ std::string sign_enveloped(std::string_view bytes, const std::string& file, EVP_
   return result;
 }
 
-}  // namespace dosegate::xmldsig
+}  // namespace dosegate::crypto::xmldsig

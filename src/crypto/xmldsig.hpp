@@ -1,8 +1,8 @@
 // Enveloped XML-DSig on CoAs through libxmlsec1 (OpenSSL back end), under a hardened profile:
 // no DOCTYPE; exactly one ds:Signature, the last child of the root; exactly one Reference with
 // URI=""; only the enveloped-signature and exclusive c14n transforms; SHA-256 digests;
-// RSA-SHA256 or ECDSA-SHA256; the key only from X509Data. This is the only code that includes
-// xmlsec headers.
+// RSA-SHA256 or ECDSA-SHA256; the key only from X509Data. xmldsig.cpp is the only file that
+// includes xmlsec headers.
 #pragma once
 
 #include <optional>
@@ -10,10 +10,11 @@
 #include <string_view>
 #include <vector>
 
-#include "crypto/openssl.hpp"
+#include "crypto/certificate.hpp"
+#include "crypto/keys.hpp"
 #include "dosegate/finding.hpp"
 
-namespace dosegate::xmldsig {
+namespace dosegate::crypto::xmldsig {
 
 struct Verified {
   bool present = false;           // the document holds at least one ds:Signature element
@@ -21,9 +22,9 @@ struct Verified {
   // The bytes the signature covers: the reference's pre-digest buffer (exclusive c14n,
   // comment-free, without the Signature). Business data is read from these only.
   std::optional<std::string> signed_content;
-  crypto::X509Ptr signer;              // the certificate whose key verified the signature
-  std::vector<crypto::X509Ptr> extra;  // the other certificates of X509Data
-  std::string algorithm;               // "ECDSA-SHA256" or "RSA-SHA256"
+  std::optional<Certificate> signer;  // the certificate whose key verified the signature
+  std::vector<Certificate> extra;     // the other certificates of X509Data
+  std::string algorithm;              // "ECDSA-SHA256" or "RSA-SHA256"
 };
 
 // Checks the profile and the cryptography. Certificate trust is the caller's business (one
@@ -32,8 +33,7 @@ Verified verify_enveloped(std::string_view bytes, const std::string& file);
 
 // Signs `bytes` (a CoA without a signature) with an enveloped signature as the last child of
 // the root: exclusive c14n, SHA-256, ECDSA-SHA256 or RSA-SHA256 by key type, X509Data holding
-// `cert` and then `chain`. Throws dosegate::Error on failure.
-std::string sign_enveloped(std::string_view bytes, const std::string& file, EVP_PKEY* key,
-                           X509* cert, const std::vector<X509*>& chain);
+// the key's certificate and then its chain. Throws dosegate::Error on failure.
+std::string sign_enveloped(std::string_view bytes, const std::string& file, const SigningKey& key);
 
-}  // namespace dosegate::xmldsig
+}  // namespace dosegate::crypto::xmldsig

@@ -1,4 +1,4 @@
-#include "trust/trust_store.hpp"
+#include "crypto/trust_store.hpp"
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -10,10 +10,10 @@
 #include <cstring>
 #include <filesystem>
 
+#include "crypto/detail/openssl.hpp"
 #include "dosegate/error.hpp"
-#include "util/text.hpp"
 
-namespace dosegate::trust {
+namespace dosegate::crypto {
 namespace {
 
 namespace fs = std::filesystem;
@@ -44,28 +44,6 @@ bool self_signed(X509* c) {
   return X509_check_issued(c, c) == X509_V_OK;
 }
 
-std::string asn1_time(const ASN1_TIME* t) {
-  std::tm tm{};
-  if (!t || ASN1_TIME_to_tm(t, &tm) != 1) return "";
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-  return buf;
-}
-
-std::string common_name(X509* cert) {
-  X509_NAME* name = X509_get_subject_name(cert);
-  const int idx = X509_NAME_get_index_by_NID(name, NID_commonName, -1);
-  if (idx < 0) return "";
-  const ASN1_STRING* data = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, idx));
-  unsigned char* utf8 = nullptr;
-  const int len = ASN1_STRING_to_UTF8(&utf8, data);
-  if (len < 0) return "";
-  std::string out(reinterpret_cast<char*>(utf8), static_cast<std::size_t>(len));
-  OPENSSL_free(utf8);
-  return out;
-}
-
 struct ChainError {
   int error;
   int depth;
@@ -78,19 +56,17 @@ const char* directory_of(Role role) {
   return role == Role::lab ? "labs" : "releasers";
 }
 
-Signer describe(X509* cert) {
-  Signer s;
-  s.subject = crypto::subject_of(cert);
-  s.issuer = crypto::issuer_of(cert);
-  s.sha256 = crypto::fingerprint_sha256(cert);
-  s.key = crypto::key_description(cert);
-  s.not_before = asn1_time(X509_get0_notBefore(cert));
-  s.not_after = asn1_time(X509_get0_notAfter(cert));
-  s.common_name = common_name(cert);
-  return s;
-}
+struct TrustStore::Impl {
+  std::string dir;
+  std::vector<X509Ptr> anchors;
+  std::vector<X509Ptr> intermediates;
+  std::vector<X509CrlPtr> crls;
+  std::vector<std::pair<std::string, std::string>> labs;       // DER, file
+  std::vector<std::pair<std::string, std::string>> releasers;  // DER, file
+};
 
-TrustStore::TrustStore(const std::string& dir) : dir_(dir) {
+TrustStore::TrustStore(const std::string& dir) : impl_(std::make_unique<Impl>()) {
+  impl_->dir = dir;
   struct stat st {};
   if (::stat(dir.c_str(), &st) != 0)
     throw IoError(dir + ": cannot open trust directory: " + std::strerror(errno));
@@ -101,10 +77,10 @@ TrustStore::TrustStore(const std::string& dir) : dir_(dir) {
       if (!self_signed(c.get()) || X509_check_ca(c.get()) == 0)
         throw TrustError(f + ": '" + crypto::subject_of(c.get()) +
                          "' is not a self-signed CA certificate; anchors/ holds root CAs only");
-      anchors_.push_back(std::move(c));
+      impl_->anchors.push_back(std::move(c));
     }
   }
-  if (anchors_.empty())
+  if (impl_->anchors.empty())
     throw TrustError(dir +
                      "/anchors: no trusted root certificate (*.pem); a trust directory "
                      "needs at least one anchor");
@@ -113,15 +89,15 @@ TrustStore::TrustStore(const std::string& dir) : dir_(dir) {
       if (self_signed(c.get()))
         throw TrustError(f + ": '" + crypto::subject_of(c.get()) +
                          "' is self-signed; a root belongs in anchors/, not intermediates/");
-      intermediates_.push_back(std::move(c));
+      impl_->intermediates.push_back(std::move(c));
     }
   }
   for (const auto& f : pem_files(dir + "/crls")) {
-    const std::string pem = text::read_file(f);
+    const std::string pem = read_file(f);
     crypto::BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
     std::size_t n = 0;
     while (X509_CRL* crl = PEM_read_bio_X509_CRL(bio.get(), nullptr, nullptr, nullptr)) {
-      crls_.emplace_back(crl);
+      impl_->crls.emplace_back(crl);
       ++n;
     }
     ERR_clear_error();
@@ -129,9 +105,10 @@ TrustStore::TrustStore(const std::string& dir) : dir_(dir) {
   }
   // The allow-lists are compared byte for byte, so their certificates are kept as DER without
   // decoding them (decoding a public key costs OpenSSL 3 about a million instructions).
-  for (auto [sub, list] : {std::pair{"/labs", &labs_}, std::pair{"/releasers", &releasers_}}) {
+  for (auto [sub, list] :
+       {std::pair{"/labs", &impl_->labs}, std::pair{"/releasers", &impl_->releasers}}) {
     for (const auto& f : pem_files(dir + sub)) {
-      const std::string pem = text::read_file(f);
+      const std::string pem = read_file(f);
       crypto::BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
       std::size_t n = 0;
       char* name = nullptr;
@@ -159,12 +136,22 @@ TrustStore::TrustStore(const std::string& dir) : dir_(dir) {
   }
 }
 
-crypto::X509StorePtr TrustStore::make_store(Instant at, bool with_intermediates) const {
+TrustStore::TrustStore(TrustStore&&) noexcept = default;
+TrustStore& TrustStore::operator=(TrustStore&&) noexcept = default;
+TrustStore::~TrustStore() = default;
+
+const std::string& TrustStore::dir() const {
+  return impl_->dir;
+}
+
+namespace detail {
+
+X509StorePtr Access::make_store(const TrustStore& t, Instant at, bool with_intermediates) {
   crypto::X509StorePtr store(X509_STORE_new());
-  for (const auto& a : anchors_) X509_STORE_add_cert(store.get(), a.get());
+  for (const auto& a : t.impl_->anchors) X509_STORE_add_cert(store.get(), a.get());
   if (with_intermediates)
-    for (const auto& c : intermediates_) X509_STORE_add_cert(store.get(), c.get());
-  for (const auto& c : crls_) X509_STORE_add_crl(store.get(), c.get());
+    for (const auto& c : t.impl_->intermediates) X509_STORE_add_cert(store.get(), c.get());
+  for (const auto& c : t.impl_->crls) X509_STORE_add_crl(store.get(), c.get());
   X509_VERIFY_PARAM* param = X509_STORE_get0_param(store.get());
   X509_VERIFY_PARAM_set_flags(
       param, X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL | X509_V_FLAG_X509_STRICT);
@@ -252,15 +239,15 @@ Finding chain_finding(const ChainError& e, const std::string& location) {
 
 }  // namespace
 
-TrustStore::Check TrustStore::check(X509* leaf, const std::vector<X509*>& extra, Role role,
-                                    Instant at, const std::string& location) const {
+TrustStore::Check Access::check(const TrustStore& t, X509* leaf, const std::vector<X509*>& extra,
+                                Role role, Instant at, const std::string& location) {
   // Key usage and role (which also describe the signer); their findings come after the chain's.
-  Check policy = check_signer(leaf, role, location);
-  Check out;
+  TrustStore::Check policy = check_signer(t, leaf, role, location);
+  TrustStore::Check out;
   out.signer = std::move(policy.signer);
-  auto store = make_store(at);
+  auto store = make_store(t, at, false);
   crypto::X509StackPtr untrusted(sk_X509_new_null());
-  for (const auto& c : intermediates_) {
+  for (const auto& c : t.impl_->intermediates) {
     X509_up_ref(c.get());
     sk_X509_push(untrusted.get(), c.get());
   }
@@ -283,8 +270,7 @@ TrustStore::Check TrustStore::check(X509* leaf, const std::vector<X509*>& extra,
     for (int i = 1; i < sk_X509_num(path.get()); ++i) {
       X509* c = sk_X509_value(path.get(), i);
       if (X509_check_issued(c, c) == X509_V_OK) continue;  // the anchor itself
-      X509_up_ref(c);
-      out.intermediates.emplace_back(c);
+      out.intermediates.push_back(share(c));
     }
   }
   if (rc != 1 && collector.errors.empty())
@@ -307,9 +293,9 @@ TrustStore::Check TrustStore::check(X509* leaf, const std::vector<X509*>& extra,
   return out;
 }
 
-TrustStore::Check TrustStore::check_signer(X509* leaf, Role role,
-                                           const std::string& location) const {
-  Check out;
+TrustStore::Check Access::check_signer(const TrustStore& t, X509* leaf, Role role,
+                                       const std::string& location) {
+  TrustStore::Check out;
   out.signer = describe(leaf);
   // Key usage: the leaf must carry the extension with digitalSignature or nonRepudiation.
   const bool has_ku = (X509_get_extension_flags(leaf) & EXFLAG_KUSAGE) != 0;
@@ -321,8 +307,8 @@ TrustStore::Check TrustStore::check_signer(X509* leaf, Role role,
 
   // Role: the leaf must be in the allow-list for the role, and only there.
   const std::string leaf_der = crypto::der(leaf);
-  const auto& allowed = role == Role::lab ? labs_ : releasers_;
-  const auto& other = role == Role::lab ? releasers_ : labs_;
+  const auto& allowed = role == Role::lab ? t.impl_->labs : t.impl_->releasers;
+  const auto& other = role == Role::lab ? t.impl_->releasers : t.impl_->labs;
   auto find = [&](const auto& list) {
     return std::find_if(list.begin(), list.end(),
                         [&](const auto& p) { return p.first == leaf_der; });
@@ -339,7 +325,7 @@ TrustStore::Check TrustStore::check_signer(X509* leaf, Role role,
     } else {
       out.findings.push_back({"signature.signer-not-authorized", Severity::error,
                               "the signer '" + out.signer.subject + "' (SHA-256 " +
-                                  out.signer.sha256 + ") is not in " + dir_ + "/" +
+                                  out.signer.sha256 + ") is not in " + t.impl_->dir + "/" +
                                   directory_of(role) + "/",
                               location});
     }
@@ -347,4 +333,12 @@ TrustStore::Check TrustStore::check_signer(X509* leaf, Role role,
   return out;
 }
 
-}  // namespace dosegate::trust
+}  // namespace detail
+
+TrustStore::Check TrustStore::check(const Certificate& leaf, const std::vector<Certificate>& extra,
+                                    Role role, Instant at, const std::string& location) const {
+  return detail::Access::check(*this, detail::Access::x509(leaf), detail::Access::x509s(extra),
+                               role, at, location);
+}
+
+}  // namespace dosegate::crypto

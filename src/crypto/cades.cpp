@@ -1,4 +1,4 @@
-#include "pdf/pades.hpp"
+#include "crypto/cades.hpp"
 
 #include <openssl/cms.h>
 #include <openssl/err.h>
@@ -6,9 +6,10 @@
 
 #include <algorithm>
 
+#include "crypto/detail/openssl.hpp"
 #include "dosegate/error.hpp"
 
-namespace dosegate::pdf {
+namespace dosegate::crypto {
 namespace {
 
 [[noreturn]] void fail(const std::string& what) {
@@ -68,17 +69,20 @@ void drop_signing_time(CMS_SignerInfo* si, EVP_PKEY* key) {
 
 }  // namespace
 
-std::string cades_detached(std::string_view data, const SigningIdentity& id) {
+std::string cades_detached(std::string_view data, const SigningKey& key) {
+  using detail::Access;
+  EVP_PKEY* pkey = Access::key(key);
   constexpr unsigned flags = CMS_DETACHED | CMS_BINARY | CMS_NOSMIMECAP | CMS_PARTIAL;
   crypto::CmsPtr cms(CMS_sign(nullptr, nullptr, nullptr, nullptr, flags));
   if (!cms) fail("cannot create the CMS structure");
-  CMS_SignerInfo* si = CMS_add1_signer(cms.get(), id.cert, id.key, EVP_sha256(), flags | CMS_CADES);
+  CMS_SignerInfo* si = CMS_add1_signer(cms.get(), Access::x509(key.certificate()), pkey,
+                                       EVP_sha256(), flags | CMS_CADES);
   if (!si) fail("cannot add the signer");
-  for (X509* c : id.chain)
-    if (CMS_add1_cert(cms.get(), c) != 1) fail("cannot embed a chain certificate");
+  for (const auto& c : key.chain())
+    if (CMS_add1_cert(cms.get(), Access::x509(c)) != 1) fail("cannot embed a chain certificate");
   crypto::BioPtr in(BIO_new_mem_buf(data.data(), static_cast<int>(data.size())));
   if (CMS_final(cms.get(), in.get(), nullptr, flags) != 1) fail("cannot sign");
-  drop_signing_time(si, id.key);
+  drop_signing_time(si, pkey);
   unsigned char* der = nullptr;
   const int len = i2d_CMS_ContentInfo(cms.get(), &der);
   if (len <= 0) fail("cannot encode the CMS structure");
@@ -87,4 +91,4 @@ std::string cades_detached(std::string_view data, const SigningIdentity& id) {
   return out;
 }
 
-}  // namespace dosegate::pdf
+}  // namespace dosegate::crypto

@@ -1,4 +1,4 @@
-#include "sign/keys.hpp"
+#include "crypto/keys.hpp"
 
 #include <openssl/crypto.h>
 #include <openssl/err.h>
@@ -10,11 +10,54 @@
 #include <cstdio>
 #include <cstring>
 
+#include "crypto/detail/openssl.hpp"
 #include "dosegate/error.hpp"
-#include "util/text.hpp"
 
-namespace dosegate::sign {
+namespace dosegate::crypto {
+
+struct SigningKey::Impl {
+  EvpPkeyPtr key;
+  Certificate cert;
+  std::vector<Certificate> chain;
+};
+
+SigningKey::SigningKey(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+SigningKey::SigningKey(SigningKey&&) noexcept = default;
+SigningKey& SigningKey::operator=(SigningKey&&) noexcept = default;
+SigningKey::~SigningKey() = default;
+
+const Certificate& SigningKey::certificate() const {
+  return impl_->cert;
+}
+const std::vector<Certificate>& SigningKey::chain() const {
+  return impl_->chain;
+}
+
+namespace detail {
+
+EVP_PKEY* Access::key(const SigningKey& k) {
+  return k.impl_->key.get();
+}
+
+SigningKey Access::signing_key(EvpPkeyPtr key, Certificate cert, std::vector<Certificate> chain) {
+  return SigningKey(std::make_unique<SigningKey::Impl>(
+      SigningKey::Impl{std::move(key), std::move(cert), std::move(chain)}));
+}
+
+void Access::set_chain(SigningKey& k, std::vector<Certificate> chain) {
+  k.impl_->chain = std::move(chain);
+}
+
+}  // namespace detail
+
 namespace {
+
+// The key as OpenSSL reads it, before it becomes a SigningKey.
+struct SignerKey {
+  EvpPkeyPtr key;
+  X509Ptr cert;
+  std::vector<X509Ptr> chain;
+};
 
 struct PassphraseState {
   std::optional<std::string> given;
@@ -78,7 +121,7 @@ bool is_pkcs12(const std::string& path) {
 }
 
 SignerKey load_pkcs12(const std::string& path, PassphraseState& state) {
-  const std::string der = text::read_file(path);
+  const std::string der = read_file(path);
   crypto::BioPtr bio(BIO_new_mem_buf(der.data(), static_cast<int>(der.size())));
   std::unique_ptr<PKCS12, crypto::Deleter<PKCS12_free>> p12(d2i_PKCS12_bio(bio.get(), nullptr));
   if (!p12) {
@@ -118,18 +161,16 @@ SignerKey load_pkcs12(const std::string& path, PassphraseState& state) {
   return out;
 }
 
-}  // namespace
-
-SignerKey load_signer(const std::string& key_path, const std::optional<std::string>& cert_path,
-                      const std::optional<std::string>& chain_path,
-                      const std::optional<std::string>& passphrase_file,
-                      const PassphrasePrompt& prompt) {
+SignerKey load_key(const std::string& key_path, const std::optional<std::string>& cert_path,
+                   const std::optional<std::string>& chain_path,
+                   const std::optional<std::string>& passphrase_file,
+                   const PassphrasePrompt& prompt) {
   SignerKey out;
   PassphraseState state;
   state.prompt = &prompt;
   state.key_path = key_path;
   if (passphrase_file) {
-    std::string content = text::read_file(*passphrase_file);
+    std::string content = read_file(*passphrase_file);
     const auto eol = content.find_first_of("\r\n");
     state.given = content.substr(0, eol);
     OPENSSL_cleanse(content.data(), content.size());
@@ -152,7 +193,7 @@ SignerKey load_signer(const std::string& key_path, const std::optional<std::stri
   }
   if (!cert_path)
     throw Error("usage", "--cert CERT.pem is required with a PEM key (" + key_path + ")");
-  std::string pem = text::read_file(key_path);
+  std::string pem = read_file(key_path);
   crypto::BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   out.key.reset(PEM_read_bio_PrivateKey(bio.get(), nullptr, passphrase_callback, &state));
   OPENSSL_cleanse(pem.data(), pem.size());
@@ -182,15 +223,26 @@ SignerKey load_signer(const std::string& key_path, const std::optional<std::stri
   return out;
 }
 
+}  // namespace
+
+SigningKey load_signer(const std::string& key_path, const std::optional<std::string>& cert_path,
+                       const std::optional<std::string>& chain_path,
+                       const std::optional<std::string>& passphrase_file,
+                       const PassphrasePrompt& prompt) {
+  auto loaded = load_key(key_path, cert_path, chain_path, passphrase_file, prompt);
+  std::vector<Certificate> chain;
+  for (auto& c : loaded.chain) chain.push_back(detail::Access::adopt(std::move(c)));
+  return detail::Access::signing_key(
+      std::move(loaded.key), detail::Access::adopt(std::move(loaded.cert)), std::move(chain));
+}
+
 Releaser load_releaser(const std::string& key_path, const std::optional<std::string>& cert_path,
                        const std::optional<std::string>& chain_path,
                        const std::optional<std::string>& passphrase_file,
-                       const PassphrasePrompt& prompt, const trust::TrustStore& trust, Instant at) {
-  Releaser r;
-  r.key = load_signer(key_path, cert_path, chain_path, passphrase_file, prompt);
-  for (const auto& c : r.key.chain) r.chain.push_back(c.get());
+                       const PassphrasePrompt& prompt, const TrustStore& trust, Instant at) {
+  Releaser r{load_signer(key_path, cert_path, chain_path, passphrase_file, prompt), Signer{}};
   auto check =
-      trust.check(r.key.cert.get(), r.chain, trust::Role::releaser, at, "releaser certificate");
+      trust.check(r.key.certificate(), r.key.chain(), Role::releaser, at, "releaser certificate");
   if (!check.ok()) {
     std::string why;
     for (const auto& f : check.findings) why += "\n  " + f.code + ": " + f.message;
@@ -201,11 +253,8 @@ Releaser load_releaser(const std::string& key_path, const std::optional<std::str
   }
   r.signer = std::move(check.signer);
   // PAdES wants the intermediates embedded: without --chain, take them from the verified path.
-  if (r.key.chain.empty()) {
-    r.key.chain = std::move(check.intermediates);
-    for (const auto& c : r.key.chain) r.chain.push_back(c.get());
-  }
+  if (r.key.chain().empty()) detail::Access::set_chain(r.key, std::move(check.intermediates));
   return r;
 }
 
-}  // namespace dosegate::sign
+}  // namespace dosegate::crypto

@@ -1,0 +1,101 @@
+// Private to src/crypto: RAII handles for OpenSSL objects, the error-queue helper, and the
+// access to what the opaque types of the crypto interface hold. Only src/crypto/*.cpp include
+// this; the headers code outside src/crypto includes carry no OpenSSL or xmlsec type (a ctest,
+// crypto-room, enforces it).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+// pem.h first: cms.h declares the CMS PEM functions through pem.h's macros.
+#include <openssl/pem.h>
+
+#include <openssl/bio.h>
+#include <openssl/cms.h>
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+
+#include "crypto/certificate.hpp"
+#include "crypto/keys.hpp"
+#include "crypto/trust_store.hpp"
+#include "dosegate/time.hpp"
+#include "dosegate/trust/signer.hpp"
+
+namespace dosegate::crypto {
+
+template <auto Free>
+struct Deleter {
+  template <typename T>
+  void operator()(T* p) const noexcept {
+    Free(p);
+  }
+};
+
+using X509Ptr = std::unique_ptr<X509, Deleter<X509_free>>;
+using X509CrlPtr = std::unique_ptr<X509_CRL, Deleter<X509_CRL_free>>;
+using X509StorePtr = std::unique_ptr<X509_STORE, Deleter<X509_STORE_free>>;
+using X509StoreCtxPtr = std::unique_ptr<X509_STORE_CTX, Deleter<X509_STORE_CTX_free>>;
+using BioPtr = std::unique_ptr<BIO, Deleter<BIO_free_all>>;
+using EvpPkeyPtr = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY_free>>;
+using CmsPtr = std::unique_ptr<CMS_ContentInfo, Deleter<CMS_ContentInfo_free>>;
+
+struct X509StackDeleter {
+  void operator()(STACK_OF(X509) * s) const noexcept { sk_X509_pop_free(s, X509_free); }
+};
+using X509StackPtr = std::unique_ptr<STACK_OF(X509), X509StackDeleter>;
+
+// Drains OpenSSL's error queue into one line ("" when empty).
+std::string take_errors();
+
+// DER bytes, SHA-256 fingerprint (lowercase hex, colon-free), one-line names.
+std::string der(X509* cert);
+std::string fingerprint_sha256(X509* cert);
+std::string subject_of(X509* cert);
+std::string issuer_of(X509* cert);
+std::string key_description(X509* cert);  // "EC P-256", "RSA 3072"
+
+// The bytes of a file, with the messages of text::read_file (IoError naming the file and the
+// reason). dosegate_crypto sits below dosegate_core and links none of it, hence its own copy.
+std::string read_file(const std::string& path);
+
+// Reads every certificate in a PEM file (throws IoError naming the file when there is none).
+std::vector<X509Ptr> read_pem_certificates(const std::string& path);
+
+// What a report says about `cert`.
+Signer describe(X509* cert);
+
+struct Certificate::Impl {
+  X509Ptr x509;
+};
+
+namespace detail {
+
+// The OpenSSL objects behind the interface types, for src/crypto's own code.
+struct Access {
+  static X509* x509(const Certificate& c) { return c.impl_->x509.get(); }
+  static Certificate adopt(X509Ptr cert);  // takes ownership
+  static Certificate share(X509* cert);    // adds a reference
+  static std::vector<X509*> x509s(const std::vector<Certificate>& certs);
+
+  static EVP_PKEY* key(const SigningKey& k);
+  static SigningKey signing_key(EvpPkeyPtr key, Certificate cert, std::vector<Certificate> chain);
+  static void set_chain(SigningKey& k, std::vector<Certificate> chain);
+
+  // An X509_STORE that applies the trust policy's chain rules at `at` (anchors, CRLs, flags,
+  // purpose, security level), for APIs that verify chains themselves (CMS_verify).
+  // `with_intermediates` also adds intermediates/ for chain building (never self-signed).
+  static X509StorePtr make_store(const TrustStore& t, Instant at, bool with_intermediates);
+  // TrustStore::check on OpenSSL certificates.
+  static TrustStore::Check check(const TrustStore& t, X509* leaf, const std::vector<X509*>& extra,
+                                 Role role, Instant at, const std::string& location);
+  // The checks of `check` that do not build the chain: key usage and the role allow-list.
+  // For callers whose chain an API has just verified with make_store's rules (CMS_verify).
+  static TrustStore::Check check_signer(const TrustStore& t, X509* leaf, Role role,
+                                        const std::string& location);
+};
+
+}  // namespace detail
+
+}  // namespace dosegate::crypto
