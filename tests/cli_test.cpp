@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <fstream>
 #include <set>
 
 #include "dosegate/spec/specification.hpp"
@@ -27,6 +28,28 @@ test::CliResult verify(const std::string& coa, std::vector<std::string> extra = 
 
 using test::contains;
 using test::error_codes;
+
+// The passing sample without its signature, with `from` replaced by `to`, signed by the test
+// laboratory's key with `dosegate sign-coa`: a CoA the laboratory really signed.
+std::string signed_variant(const test::TempDir& dir, const std::string& from, const std::string& to,
+                           const std::string& name = "coa.xml") {
+  auto text = test::read_source("samples/coa-pass.xml");
+  const auto sig = text.find("<Signature xmlns=");
+  REQUIRE(sig != std::string::npos);
+  text.erase(sig, text.find("</Signature>", sig) + 13 - sig);
+  const auto at = text.find(from);
+  REQUIRE(at != std::string::npos);
+  text.replace(at, from.size(), to);
+  const auto unsigned_path = dir.file("unsigned-" + name);
+  { std::ofstream(unsigned_path, std::ios::binary) << text; }
+  const auto out = dir.file(name);
+  const auto r =
+      run_cli({"sign-coa", unsigned_path, "--key", test::pki("lab-ec.key.pem"), "--cert",
+               test::pki("lab-ec.cert.pem"), "--chain", test::pki("lab-chain.pem"), "--out", out});
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  return out;
+}
 
 }  // namespace
 
@@ -224,4 +247,54 @@ TEST_CASE("cli: every command explains itself and its exit codes in --help", "[c
     CHECK(contains(r.out, std::string("Usage: dosegate ") + command));
     CHECK(contains(r.out, "Exit codes"));
   }
+}
+
+TEST_CASE("cli: lab-signed CoAs with implausible values or dates are a 'no' (exit 1)",
+          "[cli][plausibility]") {
+  struct Row {
+    const char* what;
+    std::string from;
+    std::string to;
+    const char* code;
+    const char* location;
+  };
+  const std::vector<Row> rows = {
+      {"CD34 -50 %", "<Value unit=\"%\">0.4</Value>", "<Value unit=\"%\">-50</Value>",
+       "result.implausible", "/CertificateOfAnalysis/Results/Result[@test='cd34']/Value"},
+      {"CD73 250 %", "<Value unit=\"%\">98.7</Value>", "<Value unit=\"%\">250</Value>",
+       "result.implausible", "/CertificateOfAnalysis/Results/Result[@test='cd73']/Value"},
+      {"endotoxin -0.6", "<Value unit=\"EU/mL\" qualifier=\"less-than\">0.5</Value>",
+       "<Value unit=\"EU/mL\">-0.6</Value>", "result.implausible",
+       "/CertificateOfAnalysis/Results/Result[@test='endotoxin']/Value"},
+      {"dose volume 0", "<Volume unit=\"mL\">5.0</Volume>", "<Volume unit=\"mL\">0</Volume>",
+       "result.implausible", "/CertificateOfAnalysis/Lot/Doses/Dose[@division='A0']/Volume"},
+      {"dose volume -5.0", "<Volume unit=\"mL\">5.0</Volume>", "<Volume unit=\"mL\">-5.0</Volume>",
+       "result.implausible", "/CertificateOfAnalysis/Lot/Doses/Dose[@division='A0']/Volume"},
+      {"issued 70 years ahead", "<Issued>2026-11-18T14:05:00Z</Issued>",
+       "<Issued>2096-11-18T14:05:00Z</Issued>", "lot.implausible-dates",
+       "/CertificateOfAnalysis/Issued"},
+      {"manufactured after expiry", "<Manufactured>2026-11-02</Manufactured>",
+       "<Manufactured>2027-11-03</Manufactured>", "lot.implausible-dates",
+       "/CertificateOfAnalysis/Lot/Manufactured"},
+  };
+  test::TempDir dir;
+  for (const auto& row : rows) {
+    INFO(row.what);
+    const auto coa = signed_variant(dir, row.from, row.to);
+    const auto r =
+        run_cli({"verify", coa, "--trust", s("certs/trust"), "--as-of", kAsOf, "--json"});
+    INFO(r.out << r.err);
+    CHECK(r.code == 1);
+    CHECK(contains(r.out, "\"verified\": true"));
+    CHECK(contains(r.out, "\"decision\": \"rejected\""));
+    CHECK(error_codes(r.out).count(row.code) == 1);
+    CHECK(contains(r.out, std::string("\"location\": \"") + row.location + "\""));
+    const auto table = run_cli({"verify", coa, "--trust", s("certs/trust"), "--as-of", kAsOf});
+    CHECK(table.code == 1);
+    CHECK(contains(table.out, row.code));
+  }
+  // The same document with plausible values is releasable: the signing itself is not the issue.
+  const auto fine = signed_variant(dir, "<Value unit=\"%\">98.7</Value>",
+                                   "<Value unit=\"%\">100</Value>", "fine.xml");
+  CHECK(run_cli({"verify", fine, "--trust", s("certs/trust"), "--as-of", kAsOf}).code == 0);
 }
