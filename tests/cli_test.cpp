@@ -298,3 +298,46 @@ TEST_CASE("cli: lab-signed CoAs with implausible values or dates are a 'no' (exi
                                    "<Value unit=\"%\">100</Value>", "fine.xml");
   CHECK(run_cli({"verify", fine, "--trust", s("certs/trust"), "--as-of", kAsOf}).code == 0);
 }
+
+TEST_CASE("cli: a --spec that takes the built-in's id and version with other criteria exits 2",
+          "[cli][impersonation]") {
+  test::TempDir dir;
+  auto text = test::read_source("samples/specs/wj-msc.xml");
+  const std::string strict = "<Criterion test=\"cd105\" at-least=\"95\"";
+  text.replace(text.find(strict), strict.size(), "<Criterion test=\"cd105\" at-least=\"90\"");
+  const auto path = dir.file("wj-msc-loose.xml");
+  { std::ofstream(path, std::ios::binary) << text; }
+  // cd105 at 94.99 % fails the real wj-msc and would pass this one.
+  for (const bool json : {false, true}) {
+    std::vector<std::string> extra{"--spec", path};
+    if (json) extra.push_back("--json");
+    const auto r = verify("samples/coa-marker-failed.xml", extra);
+    INFO(r.out << r.err);
+    CHECK(r.code == 2);
+    CHECK(r.out.empty());
+    CHECK_FALSE(contains(r.out, "conforms to specification wj-msc version 1"));
+    CHECK(contains(r.err, "error [spec.impersonation]: " + path +
+                              ": claims to be specification wj-msc version 1"));
+    CHECK(contains(r.err, "give it a new id, or raise its version"));
+  }
+}
+
+TEST_CASE("cli: the report shows the specification's origin beside its id",
+          "[cli][impersonation]") {
+  // The shipped file, byte for byte the built-in, is accepted and named by its path.
+  const auto file = s("samples/specs/wj-msc.xml");
+  auto r = verify("samples/coa-pass.xml", {"--spec", file});
+  CHECK(r.code == 0);
+  CHECK(contains(r.out, "Specification  wj-msc version 1 (" + file + "): "));
+  CHECK(contains(r.out, "the lot conforms to specification wj-msc version 1 (" + file + ")"));
+  r = verify("samples/coa-pass.xml", {"--spec", file, "--json"});
+  CHECK(r.code == 0);
+  CHECK(contains(r.out, "\"origin\": \"" + file + "\""));
+  r = verify("samples/coa-pass.xml");
+  CHECK(contains(r.out, "Specification  wj-msc version 1 (built-in): "));
+  CHECK(contains(r.out, "the lot conforms to specification wj-msc version 1 (built-in)"));
+  r = verify("samples/coa-pending-mycoplasma.xml");
+  CHECK(contains(r.out, "conforms to specification wj-msc version 1 (built-in) so far"));
+  r = verify("samples/coa-pass.xml", {"--json"});
+  CHECK(contains(r.out, "\"origin\": \"built-in\""));
+}

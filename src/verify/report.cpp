@@ -42,7 +42,8 @@ void table(std::ostream& out, const std::vector<std::vector<std::string>>& rows)
 
 std::string decision_line(const VerifyReport& r) {
   const auto& s = r.specification;
-  const std::string spec = "specification " + s.id + " version " + s.version;
+  const std::string spec =
+      "specification " + s.id + " version " + s.version + " (" + s.origin + ")";
   switch (r.decision) {
     case Decision::releasable:
       return "Decision: RELEASABLE: the lot conforms to " + spec +
