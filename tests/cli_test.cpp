@@ -8,6 +8,7 @@
 
 #include "dosegate/spec/specification.hpp"
 #include "test_support.hpp"
+#include "util/json_read.hpp"
 
 using namespace dosegate;
 using test::run_cli;
@@ -340,4 +341,33 @@ TEST_CASE("cli: the report shows the specification's origin beside its id",
   CHECK(contains(r.out, "conforms to specification wj-msc version 1 (built-in) so far"));
   r = verify("samples/coa-pass.xml", {"--json"});
   CHECK(contains(r.out, "\"origin\": \"built-in\""));
+}
+
+TEST_CASE("cli: control and bidi characters from a signed CoA are printed escaped",
+          "[cli][escape]") {
+  // XML 1.0 forbids C0 controls even as references (the reader refuses &#x1b;), but allows the
+  // C1 control CSI (U+009B, an escape sequence on 8-bit terminals) and bidi overrides.
+  test::TempDir dir;
+  const std::string csi = "\xC2\x9B";      // U+009B
+  const std::string rlo = "\xE2\x80\xAE";  // U+202E RIGHT-TO-LEFT OVERRIDE
+  const auto coa = signed_variant(dir, "<Name>Example QC Laboratory GmbH</Name>",
+                                  "<Name>Example QC" + csi + "2K Lab " + rlo + "HbmG</Name>");
+  const auto r = run_cli({"verify", coa, "--trust", s("certs/trust"), "--as-of", kAsOf});
+  INFO(r.out << r.err);
+  CHECK(r.code == 0);
+  CHECK_FALSE(contains(r.out, csi));
+  CHECK_FALSE(contains(r.out, rlo));
+  CHECK(contains(r.out, "QCL-01, Example QC\\u009b2K Lab \\u202eHbmG; ISO/IEC 17025"));
+  const auto unsafe =
+      run_cli({"verify",
+               signed_variant(dir, "<Value unit=\"%\">0.4</Value>",
+                              "<Value unit=\"%" + rlo + "\">0.4</Value>", "unit.xml"),
+               "--trust", s("certs/trust"), "--as-of", kAsOf});
+  CHECK(unsafe.code == 1);  // a unit the specification does not name
+  CHECK_FALSE(contains(unsafe.out, rlo));
+  CHECK(contains(unsafe.out, "reported in '%\\u202e'"));
+  const auto json =
+      run_cli({"verify", coa, "--trust", s("certs/trust"), "--as-of", kAsOf, "--json"});
+  CHECK(json.code == 0);
+  CHECK_NOTHROW(json::parse(json.out));
 }

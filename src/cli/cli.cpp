@@ -200,7 +200,7 @@ int cmd_sign_coa(const std::vector<std::string>& args, std::ostream& out, std::o
   const auto r = sign::sign_coa(o, sign::terminal_prompt);
   if (!r.problems.empty()) {
     err << "dosegate sign-coa: " << o.coa_path << " was not signed:\n"
-        << join_diagnostics(r.problems) << '\n';
+        << text::escape_controls(join_diagnostics(r.problems), true) << '\n';
     return kNo;
   }
   out << "signed " << r.coa_id << " (" << r.algorithm << ", " << r.certificates << " certificate"
@@ -425,7 +425,8 @@ int cmd_audit(const std::vector<std::string>& args, std::ostream& out) {
     if (r.head) out << "Chain head: entry " << r.head->seq << ", SHA-256 " << r.head->hash << '\n';
   } else {
     out << "TAMPERED: " << path << "\n";
-    for (const auto& f : r.findings) out << "  " << f.code << "  " << f.message << '\n';
+    for (const auto& f : r.findings)
+      out << "  " << f.code << "  " << text::escape_controls(f.message) << '\n';
   }
   return r.intact() ? kYes : kNo;
 }
