@@ -3,10 +3,12 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <fstream>
 #include <set>
 
 #include "dosegate/spec/specification.hpp"
 #include "test_support.hpp"
+#include "util/json_read.hpp"
 
 using namespace dosegate;
 using test::run_cli;
@@ -27,6 +29,28 @@ test::CliResult verify(const std::string& coa, std::vector<std::string> extra = 
 
 using test::contains;
 using test::error_codes;
+
+// The passing sample without its signature, with `from` replaced by `to`, signed by the test
+// laboratory's key with `dosegate sign-coa`: a CoA the laboratory really signed.
+std::string signed_variant(const test::TempDir& dir, const std::string& from, const std::string& to,
+                           const std::string& name = "coa.xml") {
+  auto text = test::read_source("samples/coa-pass.xml");
+  const auto sig = text.find("<Signature xmlns=");
+  REQUIRE(sig != std::string::npos);
+  text.erase(sig, text.find("</Signature>", sig) + 13 - sig);
+  const auto at = text.find(from);
+  REQUIRE(at != std::string::npos);
+  text.replace(at, from.size(), to);
+  const auto unsigned_path = dir.file("unsigned-" + name);
+  { std::ofstream(unsigned_path, std::ios::binary) << text; }
+  const auto out = dir.file(name);
+  const auto r =
+      run_cli({"sign-coa", unsigned_path, "--key", test::pki("lab-ec.key.pem"), "--cert",
+               test::pki("lab-ec.cert.pem"), "--chain", test::pki("lab-chain.pem"), "--out", out});
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  return out;
+}
 
 }  // namespace
 
@@ -253,4 +277,126 @@ TEST_CASE("cli: every command explains itself and its exit codes in --help", "[c
     CHECK(contains(r.out, std::string("Usage: dosegate ") + command));
     CHECK(contains(r.out, "Exit codes"));
   }
+}
+
+TEST_CASE("cli: lab-signed CoAs with implausible values or dates are a 'no' (exit 1)",
+          "[cli][plausibility]") {
+  struct Row {
+    const char* what;
+    std::string from;
+    std::string to;
+    const char* code;
+    const char* location;
+  };
+  const std::vector<Row> rows = {
+      {"CD34 -50 %", "<Value unit=\"%\">0.4</Value>", "<Value unit=\"%\">-50</Value>",
+       "result.implausible", "/CertificateOfAnalysis/Results/Result[@test='cd34']/Value"},
+      {"CD73 250 %", "<Value unit=\"%\">98.7</Value>", "<Value unit=\"%\">250</Value>",
+       "result.implausible", "/CertificateOfAnalysis/Results/Result[@test='cd73']/Value"},
+      {"endotoxin -0.6", "<Value unit=\"EU/mL\" qualifier=\"less-than\">0.5</Value>",
+       "<Value unit=\"EU/mL\">-0.6</Value>", "result.implausible",
+       "/CertificateOfAnalysis/Results/Result[@test='endotoxin']/Value"},
+      {"dose volume 0", "<Volume unit=\"mL\">5.0</Volume>", "<Volume unit=\"mL\">0</Volume>",
+       "result.implausible", "/CertificateOfAnalysis/Lot/Doses/Dose[@division='A0']/Volume"},
+      {"dose volume -5.0", "<Volume unit=\"mL\">5.0</Volume>", "<Volume unit=\"mL\">-5.0</Volume>",
+       "result.implausible", "/CertificateOfAnalysis/Lot/Doses/Dose[@division='A0']/Volume"},
+      {"issued 70 years ahead", "<Issued>2026-11-18T14:05:00Z</Issued>",
+       "<Issued>2096-11-18T14:05:00Z</Issued>", "lot.implausible-dates",
+       "/CertificateOfAnalysis/Issued"},
+      {"manufactured after expiry", "<Manufactured>2026-11-02</Manufactured>",
+       "<Manufactured>2027-11-03</Manufactured>", "lot.implausible-dates",
+       "/CertificateOfAnalysis/Lot/Manufactured"},
+  };
+  test::TempDir dir;
+  for (const auto& row : rows) {
+    INFO(row.what);
+    const auto coa = signed_variant(dir, row.from, row.to);
+    const auto r =
+        run_cli({"verify", coa, "--trust", s("certs/trust"), "--as-of", kAsOf, "--json"});
+    INFO(r.out << r.err);
+    CHECK(r.code == 1);
+    CHECK(contains(r.out, "\"verified\": true"));
+    CHECK(contains(r.out, "\"decision\": \"rejected\""));
+    CHECK(error_codes(r.out).count(row.code) == 1);
+    CHECK(contains(r.out, std::string("\"location\": \"") + row.location + "\""));
+    const auto table = run_cli({"verify", coa, "--trust", s("certs/trust"), "--as-of", kAsOf});
+    CHECK(table.code == 1);
+    CHECK(contains(table.out, row.code));
+  }
+  // The same document with plausible values is releasable: the signing itself is not the issue.
+  const auto fine = signed_variant(dir, "<Value unit=\"%\">98.7</Value>",
+                                   "<Value unit=\"%\">100</Value>", "fine.xml");
+  CHECK(run_cli({"verify", fine, "--trust", s("certs/trust"), "--as-of", kAsOf}).code == 0);
+}
+
+TEST_CASE("cli: a --spec that takes the built-in's id and version with other criteria exits 2",
+          "[cli][impersonation]") {
+  test::TempDir dir;
+  auto text = test::read_source("samples/specs/wj-msc.xml");
+  const std::string strict = "<Criterion test=\"cd105\" at-least=\"95\"";
+  text.replace(text.find(strict), strict.size(), "<Criterion test=\"cd105\" at-least=\"90\"");
+  const auto path = dir.file("wj-msc-loose.xml");
+  { std::ofstream(path, std::ios::binary) << text; }
+  // cd105 at 94.99 % fails the real wj-msc and would pass this one.
+  for (const bool json : {false, true}) {
+    std::vector<std::string> extra{"--spec", path};
+    if (json) extra.push_back("--json");
+    const auto r = verify("samples/coa-marker-failed.xml", extra);
+    INFO(r.out << r.err);
+    CHECK(r.code == 2);
+    CHECK(r.out.empty());
+    CHECK_FALSE(contains(r.out, "conforms to specification wj-msc version 1"));
+    CHECK(contains(r.err, "error [spec.impersonation]: " + path +
+                              ": claims to be specification wj-msc version 1"));
+    CHECK(contains(r.err, "give it a new id, or raise its version"));
+  }
+}
+
+TEST_CASE("cli: the report shows the specification's origin beside its id",
+          "[cli][impersonation]") {
+  // The shipped file, byte for byte the built-in, is accepted and named by its path.
+  const auto file = s("samples/specs/wj-msc.xml");
+  auto r = verify("samples/coa-pass.xml", {"--spec", file});
+  CHECK(r.code == 0);
+  CHECK(contains(r.out, "Specification  wj-msc version 1 (" + file + "): "));
+  CHECK(contains(r.out, "the lot conforms to specification wj-msc version 1 (" + file + ")"));
+  r = verify("samples/coa-pass.xml", {"--spec", file, "--json"});
+  CHECK(r.code == 0);
+  CHECK(contains(r.out, "\"origin\": \"" + file + "\""));
+  r = verify("samples/coa-pass.xml");
+  CHECK(contains(r.out, "Specification  wj-msc version 1 (built-in): "));
+  CHECK(contains(r.out, "the lot conforms to specification wj-msc version 1 (built-in)"));
+  r = verify("samples/coa-pending-mycoplasma.xml");
+  CHECK(contains(r.out, "conforms to specification wj-msc version 1 (built-in) so far"));
+  r = verify("samples/coa-pass.xml", {"--json"});
+  CHECK(contains(r.out, "\"origin\": \"built-in\""));
+}
+
+TEST_CASE("cli: control and bidi characters from a signed CoA are printed escaped",
+          "[cli][escape]") {
+  // XML 1.0 forbids C0 controls even as references (the reader refuses &#x1b;), but allows the
+  // C1 control CSI (U+009B, an escape sequence on 8-bit terminals) and bidi overrides.
+  test::TempDir dir;
+  const std::string csi = "\xC2\x9B";      // U+009B
+  const std::string rlo = "\xE2\x80\xAE";  // U+202E RIGHT-TO-LEFT OVERRIDE
+  const auto coa = signed_variant(dir, "<Name>Example QC Laboratory GmbH</Name>",
+                                  "<Name>Example QC" + csi + "2K Lab " + rlo + "HbmG</Name>");
+  const auto r = run_cli({"verify", coa, "--trust", s("certs/trust"), "--as-of", kAsOf});
+  INFO(r.out << r.err);
+  CHECK(r.code == 0);
+  CHECK_FALSE(contains(r.out, csi));
+  CHECK_FALSE(contains(r.out, rlo));
+  CHECK(contains(r.out, "QCL-01, Example QC\\u009b2K Lab \\u202eHbmG; ISO/IEC 17025"));
+  const auto unsafe =
+      run_cli({"verify",
+               signed_variant(dir, "<Value unit=\"%\">0.4</Value>",
+                              "<Value unit=\"%" + rlo + "\">0.4</Value>", "unit.xml"),
+               "--trust", s("certs/trust"), "--as-of", kAsOf});
+  CHECK(unsafe.code == 1);  // a unit the specification does not name
+  CHECK_FALSE(contains(unsafe.out, rlo));
+  CHECK(contains(unsafe.out, "reported in '%\\u202e'"));
+  const auto json =
+      run_cli({"verify", coa, "--trust", s("certs/trust"), "--as-of", kAsOf, "--json"});
+  CHECK(json.code == 0);
+  CHECK_NOTHROW(json::parse(json.out));
 }

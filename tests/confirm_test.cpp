@@ -9,6 +9,7 @@
 #include "dosegate/version.hpp"
 #include "pdf/object.hpp"
 #include "test_support.hpp"
+#include "util/json_read.hpp"
 
 using namespace dosegate;
 using test::contains;
@@ -224,6 +225,41 @@ TEST_CASE("confirm: every confirmation is in the ledger with the staff id", "[co
   const auto audited = run_cli({"audit", "--trust", src("certs/trust"), "--ledger", lot.ledger});
   INFO(audited.out);
   CHECK(audited.code == 0);
+}
+
+TEST_CASE("terminal escapes in a staff id are shown, never obeyed, in confirm and history",
+          "[confirm][escape]") {
+  Released lot;
+  // Erase the line and move up: would hide the line above (a recall) from a terminal.
+  const std::string staff = "\x1b[2K\x1b[1A";
+  const std::string shown = "\\x1b[2K\\x1b[1A";
+  const auto r = run_cli({"confirm", lot.record("B0"), "--trust", src("certs/trust"), "--dose",
+                          kDoseB0, "--ledger", lot.ledger, "--staff", staff, "--at", kBedside});
+  INFO(r.out << r.err);
+  CHECK(r.code == 0);
+  CHECK_FALSE(contains(r.out, "\x1b"));
+  CHECK(contains(r.out, "(staff " + shown + ")"));
+
+  const auto table = run_cli({"history", "--ledger", lot.ledger});
+  REQUIRE(table.code == 0);
+  CHECK_FALSE(contains(table.out, "\x1b"));
+  CHECK(contains(table.out, "confirm"));
+  CHECK(contains(table.out, "  " + shown + "  "));  // the ACTOR column, aligned
+
+  // CSV keeps the stored value (it is data, quoted for spreadsheets); JSON escapes it and stays
+  // valid JSON that gives back the exact staff id.
+  const auto csv = run_cli({"history", "--ledger", lot.ledger, "--format", "csv"});
+  CHECK(contains(csv.out, "," + staff + ","));
+  const auto json = run_cli({"history", "--ledger", lot.ledger, "--format", "json"});
+  REQUIRE(json.code == 0);
+  CHECK_FALSE(contains(json.out, "\x1b"));
+  CHECK(contains(json.out, "\"actor\": \"\\u001b[2K\\u001b[1A\""));
+  const auto doc = json::parse(json.out);
+  const auto* entries = doc.get("entries") ? doc.get("entries")->array() : nullptr;
+  REQUIRE(entries);
+  REQUIRE(entries->size() == 3);
+  CHECK(entries->back().text("actor") == staff);
+  CHECK(entries->back().text("kind") == "confirm");
 }
 
 TEST_CASE("confirm: --json", "[confirm]") {

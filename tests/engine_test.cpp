@@ -120,9 +120,9 @@ TEST_CASE("the four comparators", "[engine]") {
   CHECK(verdict("at-most=\"2\"", "2.01") == Verdict::fail);
   CHECK(verdict("less-than=\"2\"", "2") == Verdict::fail);
   CHECK(verdict("less-than=\"2\"", "1.99") == Verdict::pass);
-  CHECK(verdict("at-least=\"30\" at-most=\"150\"", "150") == Verdict::pass);
-  CHECK(verdict("at-least=\"30\" at-most=\"150\"", "150.1") == Verdict::fail);
-  CHECK(verdict("at-least=\"30\" at-most=\"150\"", "29.9") == Verdict::fail);
+  CHECK(verdict("at-least=\"30\" at-most=\"50\"", "50") == Verdict::pass);
+  CHECK(verdict("at-least=\"30\" at-most=\"50\"", "50.1") == Verdict::fail);
+  CHECK(verdict("at-least=\"30\" at-most=\"50\"", "29.9") == Verdict::fail);
 }
 
 TEST_CASE("qualified results pass only when every value they allow passes", "[engine]") {
@@ -318,4 +318,138 @@ TEST_CASE("decide: any error rejects, pending without errors is releasable-pendi
   CHECK(decide({warn}, {}) == Decision::releasable);
   CHECK(decide({warn}, {PendingTest{"mycoplasma", "", ""}}) == Decision::releasable_pending);
   CHECK(decide({err}, {PendingTest{"mycoplasma", "", ""}}) == Decision::rejected);
+}
+
+TEST_CASE("implausible results: percentages outside 0 .. 100 and negative quantities reject",
+          "[engine][plausibility]") {
+  struct Row {
+    const char* test;
+    const char* value_element;
+    bool plausible;
+  };
+  const std::vector<Row> rows = {
+      {"cd34", "<Value unit=\"%\">-50</Value>", false},  // passes "at most 2 %" otherwise
+      {"cd34", "<Value unit=\"%\">0</Value>", true},
+      {"cd34", "<Value unit=\"%\">-0.0</Value>", true},  // minus zero is zero
+      {"cd73", "<Value unit=\"%\">250</Value>", false},  // passes "at least 95 %" otherwise
+      {"cd73", "<Value unit=\"%\">100</Value>", true},
+      {"cd73", "<Value unit=\"%\">100.00</Value>", true},
+      {"cd73", "<Value unit=\"%\">100.01</Value>", false},
+      {"cd73", "<Value unit=\"%\">1.0001e2</Value>", false},
+      {"cd73", "<Value unit=\"%\" qualifier=\"greater-than\">100</Value>", false},
+      {"cd73", "<Value unit=\"%\" qualifier=\"greater-than\">99.9</Value>", true},
+      {"endotoxin", "<Value unit=\"EU/mL\">-0.6</Value>", false},
+      {"endotoxin", "<Value unit=\"EU/mL\">0</Value>", true},
+      {"endotoxin", "<Value unit=\"EU/mL\" qualifier=\"less-than\">0</Value>", false},
+      {"endotoxin", "<Value unit=\"EU/mL\" qualifier=\"less-than\">-1</Value>", false},
+      {"potency-ido", "<Value unit=\"umol/L\">-3</Value>", false},  // report-only still checked
+  };
+  for (const auto& r : rows) {
+    INFO(r.test << ": " << r.value_element);
+    const auto o = run(with_value(r.test, r.value_element));
+    CHECK(o.has("result.implausible") == !r.plausible);
+    if (!r.plausible) {
+      CHECK(o.decision == Decision::rejected);
+      CHECK(o.verdict(r.test) == Verdict::fail);
+      CHECK_FALSE(o.has("conclusion.disagrees"));  // the laboratory's verdict is not the issue
+      CHECK_FALSE(o.has("criterion.failed"));      // one finding, not a comparison with garbage
+      const auto f = std::find_if(o.evaluation.findings.begin(), o.evaluation.findings.end(),
+                                  [](const Finding& x) { return x.code == "result.implausible"; });
+      REQUIRE(f != o.evaluation.findings.end());
+      CHECK(f->location ==
+            "/CertificateOfAnalysis/Results/Result[@test='" + std::string(r.test) + "']/Value");
+      CHECK(f->severity == Severity::error);
+    }
+  }
+  const auto o = run(with_value("cd34", "<Value unit=\"%\">-50</Value>"));
+  REQUIRE_FALSE(o.evaluation.findings.empty());
+  CHECK(test::contains(o.evaluation.findings.back().message,
+                       "'cd34' is -50 %, a percentage below 0: no measurement reads so"));
+}
+
+TEST_CASE("implausible doses: no volume or a negative cell count rejects",
+          "[engine][plausibility]") {
+  auto dose = [](const std::string& cells, const std::string& volume) {
+    auto xml = replace(pass(), "<ViableCells>5.1e7</ViableCells>",
+                       "<ViableCells>" + cells + "</ViableCells>");
+    return run(replace(xml, "<Volume unit=\"mL\">5.0</Volume>",
+                       "<Volume unit=\"mL\">" + volume + "</Volume>"),
+               one("<Criterion test=\"sterility\" outcome=\"no-growth\"/>"));
+  };
+  const auto location = [](const Outcome& o) {
+    for (const auto& f : o.evaluation.findings)
+      if (f.code == "result.implausible") return f.location;
+    return std::string();
+  };
+  CHECK_FALSE(dose("5.1e7", "5.0").has("result.implausible"));
+  CHECK_FALSE(dose("5.1e7", "0.001").has("result.implausible"));
+  for (const char* v : {"0", "0.0", "-5.0"}) {
+    INFO(v);
+    const auto o = dose("5.1e7", v);
+    CHECK(o.has("result.implausible"));
+    CHECK(o.decision == Decision::rejected);
+    CHECK(o.evaluation.doses[0].verdict == Verdict::fail);
+    CHECK(location(o) == "/CertificateOfAnalysis/Lot/Doses/Dose[@division='A0']/Volume");
+  }
+  // Zero viable cells is a cell-free product (exosomes), not an implausible dose.
+  CHECK_FALSE(dose("0", "5.0").has("result.implausible"));
+  for (const char* c : {"-1", "-5.1e7"}) {
+    INFO(c);
+    const auto o = dose(c, "5.0");  // the specification sets no range for viable cells
+    CHECK(o.has("result.implausible"));
+    CHECK(o.decision == Decision::rejected);
+    CHECK(location(o) == "/CertificateOfAnalysis/Lot/Doses/Dose[@division='A0']/ViableCells");
+  }
+}
+
+TEST_CASE("implausible dates: issued or approved in the future, made after expiry or issue",
+          "[engine][plausibility]") {
+  // The sample is issued 2026-11-18T14:05:00Z and approved 2026-11-18T14:00:00Z.
+  const auto issued = *parse_utc_instant("2026-11-18T14:05:00Z");
+  auto at = [&](Instant as_of) { return run(pass(), spec::default_specification(), as_of); };
+  CHECK_FALSE(at(issued).has("lot.implausible-dates"));
+  CHECK_FALSE(at(issued - kClockSkew).has("lot.implausible-dates"));  // the skew boundary
+  const auto early = at(issued - kClockSkew - std::chrono::seconds{1});
+  CHECK(early.has("lot.implausible-dates"));
+  CHECK(early.decision == Decision::rejected);
+  CHECK(early.errors() == std::vector<std::string>{"lot.implausible-dates"});
+  CHECK(early.evaluation.findings.back().location == "/CertificateOfAnalysis/Issued");
+
+  SECTION("issued 70 years after the verification time") {
+    const auto o = run(replace(pass(), "<Issued>2026-11-18T14:05:00Z</Issued>",
+                               "<Issued>2096-11-18T14:05:00Z</Issued>"));
+    CHECK(o.has("lot.implausible-dates"));
+    CHECK(o.decision == Decision::rejected);
+  }
+  SECTION("approved after the verification time") {
+    const auto o =
+        run(replace(pass(), "at=\"2026-11-18T14:00:00Z\"", "at=\"2026-11-21T12:05:01Z\""));
+    CHECK(o.errors() == std::vector<std::string>{"lot.implausible-dates"});
+    CHECK(o.evaluation.findings.back().location == "/CertificateOfAnalysis/Approval");
+    CHECK(run(replace(pass(), "at=\"2026-11-18T14:00:00Z\"", "at=\"2026-11-21T12:05:00Z\""))
+              .errors()
+              .empty());
+  }
+  SECTION("manufactured after the lot expires") {
+    auto xml = replace(pass(), "<Expires>2027-11-02T23:59:00Z</Expires>",
+                       "<Expires>2026-11-01T23:59:00Z</Expires>");
+    const auto o = run(xml);  // also expired by now; the dates are a finding of their own
+    CHECK(o.errors() == std::vector<std::string>{"lot.implausible-dates", "lot.expired"});
+    CHECK(test::contains(o.evaluation.findings.front().message,
+                         "the lot is manufactured on 2026-11-02, after it expires "
+                         "(2026-11-01T23:59:00Z)"));
+    // Made on the day it expires: odd, not impossible.
+    xml = replace(pass(), "<Expires>2027-11-02T23:59:00Z</Expires>",
+                  "<Expires>2026-11-02T23:59:00Z</Expires>");
+    CHECK(run(xml).errors() == std::vector<std::string>{"lot.expired"});
+  }
+  SECTION("manufactured after the CoA was issued") {
+    const auto o = run(replace(pass(), "<Manufactured>2026-11-02</Manufactured>",
+                               "<Manufactured>2026-11-19</Manufactured>"));
+    CHECK(o.errors() == std::vector<std::string>{"lot.implausible-dates"});
+    CHECK(o.evaluation.findings.back().location == "/CertificateOfAnalysis/Lot/Manufactured");
+    CHECK_FALSE(run(replace(pass(), "<Manufactured>2026-11-02</Manufactured>",
+                            "<Manufactured>2026-11-18</Manufactured>"))
+                    .has("lot.implausible-dates"));
+  }
 }

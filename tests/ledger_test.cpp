@@ -474,3 +474,41 @@ TEST_CASE("a reader holding an old snapshot delays folding the WAL, never an app
   CHECK(audited.code == 0);
   CHECK(contains(audited.out, "INTACT: 102 entries"));
 }
+
+TEST_CASE("history CSV: cells that a spreadsheet could run as formulas are neutralised",
+          "[ledger][escape]") {
+  TempDir dir;
+  const auto ledger = dir.file("ledger.sqlite");
+  const std::vector<std::string> actors = {"=1+1",   "+1",     "-1",       "@SUM(A1)",
+                                           "\t=1+1", "\r=1+1", "nurse\t17"};
+  for (const auto& actor : actors) {
+    auto l = ledger::Ledger::open(ledger, true);
+    l.begin();
+    ledger::Entry e;
+    e.kind = "confirm";
+    e.at = "2026-11-21T12:00:00Z";
+    e.actor = actor;
+    e.din = "A999926000147";
+    e.divisions = {"S1234VA0"};
+    e.decision = "go";
+    l.prepare(e);
+    l.append(e);
+    l.commit();
+  }
+  const auto r = run_cli({"history", "--ledger", ledger, "--format", "csv"});
+  REQUIRE(r.code == 0);
+  CHECK(contains(r.out, ",'=1+1,"));
+  CHECK(contains(r.out, ",'+1,"));
+  CHECK(contains(r.out, ",'-1,"));
+  CHECK(contains(r.out, ",'@SUM(A1),"));
+  CHECK(contains(r.out, ",'\t=1+1,"));      // a leading TAB, which some spreadsheets drop
+  CHECK(contains(r.out, ",\"'\r=1+1\","));  // a leading CR, quoted as RFC 4180 asks
+  CHECK_FALSE(contains(r.out, ",\t=1+1,"));
+  CHECK(contains(r.out, ",nurse\t17,"));  // a TAB inside a cell is harmless
+  // The table shows the same cells with their controls escaped.
+  const auto table = run_cli({"history", "--ledger", ledger});
+  CHECK(contains(table.out, "\\x09=1+1"));
+  CHECK(contains(table.out, "\\x0d=1+1"));
+  CHECK_FALSE(contains(table.out, "\t"));
+  CHECK_FALSE(contains(table.out, "\r"));
+}

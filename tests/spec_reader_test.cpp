@@ -136,3 +136,72 @@ TEST_CASE("a specification's hash is over its exact bytes", "[spec]") {
   CHECK(a.sha256.size() == 64);
   CHECK(a.sha256 != b.sha256);
 }
+
+namespace {
+// The shipped file with `from` replaced by `to`.
+std::string edited(const std::string& relative, const std::string& from, const std::string& to) {
+  auto text = read_source(relative);
+  const auto at = text.find(from);
+  REQUIRE(at != std::string::npos);
+  text.replace(at, from.size(), to);
+  return text;
+}
+
+// The message of the spec.impersonation error reading `text` raises.
+std::string impersonation(const std::string& text, const std::string& file) {
+  try {
+    spec::read(text, file);
+  } catch (const SpecError& e) {
+    FAIL("refused as invalid instead: " << e.what());
+  } catch (const Error& e) {
+    CHECK(e.code() == "spec.impersonation");
+    return e.what();
+  }
+  FAIL("the specification was accepted");
+  return "";
+}
+}  // namespace
+
+TEST_CASE("the shipped specifications are compiled in, byte for byte", "[spec][impersonation]") {
+  const auto& shipped = spec::shipped_specifications();
+  REQUIRE(shipped.size() == 2);
+  CHECK(shipped[0].id == "wj-msc");
+  CHECK(shipped[0].origin == "built-in");
+  CHECK(shipped[0].sha256 == spec::default_specification().sha256);
+  CHECK(shipped[1].id == "msc-exosome");
+  CHECK(shipped[1].origin == "samples/specs/msc-exosome.xml");
+  CHECK(shipped[1].sha256 == read_ok("samples/specs/msc-exosome.xml").sha256);
+}
+
+TEST_CASE("a file with a shipped specification's id and version but other bytes is refused",
+          "[spec][impersonation]") {
+  // The shipped files themselves, byte for byte, are accepted (read_ok fails otherwise).
+  CHECK(read_ok("samples/specs/wj-msc.xml").origin == "samples/specs/wj-msc.xml");
+  CHECK(read_ok("samples/specs/msc-exosome.xml").id == "msc-exosome");
+
+  const auto loosened =
+      edited("samples/specs/wj-msc.xml", "<Criterion test=\"cd73\" at-least=\"95\"",
+             "<Criterion test=\"cd73\" at-least=\"50\"");
+  const auto message = impersonation(loosened, "my-spec.xml");
+  CHECK(message.rfind("my-spec.xml: claims to be specification wj-msc version 1, which dosegate "
+                      "ships (built-in), but its content differs (SHA-256 ",
+                      0) == 0);
+  CHECK(test::contains(message, "give it a new id, or raise its version"));
+  // One byte of white space is other content too: the hash in every record would differ.
+  impersonation(
+      edited("samples/specs/wj-msc.xml", "</ReleaseSpecification>", "</ReleaseSpecification>\n"),
+      "ws.xml");
+  CHECK(test::contains(
+      impersonation(edited("samples/specs/msc-exosome.xml", "at-most=\"0.5\" unit=\"EU/mL\"",
+                           "at-most=\"5\" unit=\"EU/mL\""),
+                    "exo.xml"),
+      "exo.xml: claims to be specification msc-exosome version 1, which dosegate "
+      "ships (samples/specs/msc-exosome.xml)"));
+
+  // A new id, or a new version, is a specification of its own.
+  CHECK_NOTHROW(spec::read(edited("samples/specs/wj-msc.xml", "id=\"wj-msc\" version=\"1\"",
+                                  "id=\"wj-msc\" version=\"2\""),
+                           "v2.xml"));
+  CHECK_NOTHROW(spec::read(
+      edited("samples/specs/wj-msc.xml", "id=\"wj-msc\"", "id=\"wj-msc-local\""), "local.xml"));
+}

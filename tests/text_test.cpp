@@ -33,3 +33,32 @@ TEST_CASE("UTF-16BE: surrogate pairs beyond U+FFFF, U+FFFD for bytes that are no
   CHECK(text::utf16be("a\xFF") == std::string("\x00\x61\xFF\xFD", 4));
   CHECK(text::utf16be("").empty());
 }
+
+TEST_CASE("escape_controls: controls, bidi overrides and stray bytes become visible escapes",
+          "[text][escape]") {
+  using text::escape_controls;
+  CHECK(escape_controls("plain, accents: \xC3\xA9 \xE2\x89\xA5 \xC2\xB5") ==
+        "plain, accents: \xC3\xA9 \xE2\x89\xA5 \xC2\xB5");
+  CHECK(escape_controls("CN=Alex Example\\, QA") == "CN=Alex Example\\, QA");  // unchanged
+  CHECK(escape_controls("\x1b[2K\x1b[1A") == "\\x1b[2K\\x1b[1A");
+  CHECK(escape_controls(std::string("a\0b", 3)) == "a\\x00b");
+  CHECK(escape_controls("tab\there\r\nnext\x7f") == "tab\\x09here\\x0d\\x0anext\\x7f");
+  CHECK(escape_controls("line\nnext\r", true) == "line\nnext\\x0d");
+  CHECK(escape_controls("\xC2\x9B"
+                        "2K") == "\\u009b2K");  // C1 CSI
+  CHECK(escape_controls("\xC2\x80\xC2\x9F\xC2\xA0") == "\\u0080\\u009f\xC2\xA0");
+  CHECK(escape_controls("abc\xE2\x80\xAE"
+                        "fdp.exe") == "abc\\u202efdp.exe");  // RIGHT-TO-LEFT OVERRIDE
+  for (const char* bidi : {"\xE2\x80\xAA", "\xE2\x80\xAB", "\xE2\x80\xAC", "\xE2\x80\xAD",
+                           "\xE2\x81\xA6", "\xE2\x81\xA7", "\xE2\x81\xA8", "\xE2\x81\xA9",
+                           "\xE2\x80\x8E", "\xE2\x80\x8F", "\xD8\x9C", "\xE2\x80\xA8"}) {
+    INFO(bidi);
+    const auto e = escape_controls(bidi);
+    CHECK(e.size() == 6);
+    CHECK(e.rfind("\\u", 0) == 0);
+  }
+  CHECK(escape_controls("\xE2\x80\xA9") == "\\u2029");
+  CHECK(escape_controls("\xE2\x80\xAF") == "\xE2\x80\xAF");  // U+202F is a space, kept
+  CHECK(escape_controls("bad \x9B byte \xFF") == "bad \\x9b byte \\xff");  // not UTF-8
+  CHECK(escape_controls("\xE2\x80") == "\\xe2\\x80");                      // truncated
+}

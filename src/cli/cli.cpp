@@ -181,7 +181,7 @@ int cmd_sign_coa(const std::vector<std::string>& args, std::ostream& out, std::o
   const auto r = sign::sign_coa(o, crypto::terminal_prompt);
   if (!r.problems.empty()) {
     err << "dosegate sign-coa: " << o.coa_path << " was not signed:\n"
-        << join_diagnostics(r.problems) << '\n';
+        << text::escape_controls(join_diagnostics(r.problems), true) << '\n';
     return kNo;
   }
   out << "signed " << r.coa_id << " (" << r.algorithm << ", " << r.certificates << " certificate"

@@ -137,7 +137,9 @@ int guarded(const std::string& command, std::ostream& err, const std::function<i
   } catch (const UsageError& e) {
     return usage_error(err, command, e.what());
   } catch (const Error& e) {
-    err << "dosegate " << command << ": error [" << e.code() << "]: " << e.what() << '\n';
+    // Messages quote documents (a specification's values, a file name): escape controls.
+    err << "dosegate " << command << ": error [" << e.code()
+        << "]: " << text::escape_controls(e.what(), true) << '\n';
     return kCannot;
   } catch (const std::exception& e) {
     err << "dosegate " << command << ": internal error: " << e.what() << '\n';

@@ -27,23 +27,26 @@ std::string answer_line(const ConfirmResult& r) {
 }
 
 void print_text(const ConfirmResult& r, const ConfirmOptions& o, std::ostream& out) {
-  out << answer_line(r) << '\n';
+  // Record and ledger text reaches a terminal: controls and bidi overrides shown, not obeyed.
+  const auto safe = [](const std::string& t) { return text::escape_controls(t); };
+  out << safe(answer_line(r)) << '\n';
   if (!r.din.empty())
     out << "  Dose      " << isbt128::din_eye_readable(r.din) << "  "
-        << (r.division.size() == 2 ? r.product_code.substr(0, 6) + r.division
-                                   : r.product_code + " " + r.division)
-        << ", " << r.product_name << '\n'
-        << "  Expires   " << r.expires << " (UTC)\n"
-        << "  Released  " << r.released_at << " by " << r.released_by << '\n';
-  if (!r.signer.empty()) out << "  Signed by " << r.signer << '\n';
+        << safe(r.division.size() == 2 ? r.product_code.substr(0, 6) + r.division
+                                       : r.product_code + " " + r.division)
+        << ", " << safe(r.product_name) << '\n'
+        << "  Expires   " << safe(r.expires) << " (UTC)\n"
+        << "  Released  " << safe(r.released_at) << " by " << safe(r.released_by) << '\n';
+  if (!r.signer.empty()) out << "  Signed by " << safe(r.signer) << '\n';
   for (const auto& f : r.findings)
-    if (f.severity == Severity::warning) out << "  Warning   " << f.message << '\n';
+    if (f.severity == Severity::warning) out << "  Warning   " << safe(f.message) << '\n';
   out << "  Recall    "
-      << (r.recall_checked ? "checked in " + r.ledger_path : std::string("NOT CHECKED")) << '\n';
+      << safe(r.recall_checked ? "checked in " + r.ledger_path : std::string("NOT CHECKED"))
+      << '\n';
   out << "  Ledger    "
-      << (r.ledger_entry ? "confirmation recorded as entry " + std::to_string(*r.ledger_entry) +
-                               " (staff " + o.staff + ")"
-                         : r.ledger_note)
+      << safe(r.ledger_entry ? "confirmation recorded as entry " + std::to_string(*r.ledger_entry) +
+                                   " (staff " + o.staff + ")"
+                             : r.ledger_note)
       << '\n';
 }
 

@@ -2,6 +2,7 @@
 #include "ledger/audit.hpp"
 #include "util/findings_json.hpp"
 #include "util/json.hpp"
+#include "util/text.hpp"
 
 namespace dosegate::ledger {
 
@@ -13,7 +14,8 @@ void print_text(const AuditResult& r, const std::string& path, std::ostream& out
     return;
   }
   out << "TAMPERED: " << path << "\n";
-  for (const auto& f : r.findings) out << "  " << f.code << "  " << f.message << '\n';
+  for (const auto& f : r.findings)
+    out << "  " << f.code << "  " << text::escape_controls(f.message) << '\n';
 }
 
 void print_json(const AuditResult& r, const std::string& path, std::ostream& out) {

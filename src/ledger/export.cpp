@@ -20,10 +20,13 @@ std::string one_line(std::string s) {
   return s;
 }
 
-// RFC 4180 quoting; a leading = + - @ would make a spreadsheet run a formula.
+// RFC 4180 quoting; a leading = + - @ would make a spreadsheet run a formula, and a leading
+// TAB or CR is dropped by some spreadsheets before they look for one (OWASP's list).
 std::string csv_cell(const std::string& v) {
   std::string s = v;
-  if (!s.empty() && (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@')) s = "'" + s;
+  if (!s.empty() &&
+      (s[0] == '=' || s[0] == '+' || s[0] == '-' || s[0] == '@' || s[0] == '\t' || s[0] == '\r'))
+    s = "'" + s;
   if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
   std::string q = "\"";
   for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
@@ -41,6 +44,8 @@ void write_table(std::ostream& out, const std::vector<Entry>& entries,
     if (divisions.size() > 24) divisions = std::to_string(e.divisions.size()) + " doses";
     rows.push_back({std::to_string(e.seq), e.at, e.kind, e.decision, e.din, divisions, e.actor,
                     one_line(e.reason)});
+    // Stored text reaches a terminal: controls and bidi overrides are shown, never obeyed.
+    for (auto& cell : rows.back()) cell = text::escape_controls(cell);
   }
   std::vector<std::size_t> widths(rows[0].size(), 0);
   for (const auto& r : rows)

@@ -32,6 +32,23 @@ std::string describe_result(const Result& r) {
   return "unknown";
 }
 
+// Why a measured value cannot be a real reading, or "" when it can. Every numeric result of
+// the CoA vocabulary is a non-negative quantity (a percentage, a count, a concentration, a
+// size, an activity), and a percentage is at most 100. The number as written must lie in that
+// range, and a qualifier must leave room for a plausible value ("< 0" allows only negative
+// values, "> 100 %" only impossible ones).
+std::string implausibility(const coa::MeasuredValue& v) {
+  static const Decimal hundred = *Decimal::parse("100");
+  const bool percent = v.unit == "%";
+  if (v.value.is_negative()) return percent ? "a percentage below 0" : "a negative quantity";
+  if (percent && v.value > hundred) return "a percentage above 100";
+  if (v.qualifier == Qualifier::less_than && v.value.is_zero())
+    return "a quantity below 0, which only negative values satisfy";
+  if (percent && v.qualifier == Qualifier::greater_than && v.value == hundred)
+    return "a percentage above 100, which no real value satisfies";
+  return "";
+}
+
 // True when every value the (possibly qualified) result allows lies inside the range.
 bool qualified_within(const coa::MeasuredValue& v, const spec::Range& range) {
   switch (v.qualifier) {
@@ -69,6 +86,10 @@ class Evaluator {
     check_doses();
     check_results_dates();
     check_conclusion();  // compares the lab's verdict with the one on results alone
+    // Values and dates that cannot be real are not the laboratory's verdict on its results:
+    // they come after the conclusion check and make the CoA itself unusable.
+    check_plausibility();
+    check_dates_plausible();
     check_applicability();
     check_expiry();
     check_accreditation();
@@ -144,6 +165,8 @@ class Evaluator {
                 "' but the specification requires '" + c.unit +
                 "'; dosegate never converts units (ask the laboratory for a CoA in " + c.unit + ")",
             location + "/Value");
+      } else if (!implausibility(*r->value).empty()) {
+        row.verdict = Verdict::fail;  // result.implausible (check_plausibility) says why
       } else if (qualified_within(*r->value, *c.range)) {
         row.verdict = Verdict::pass;
       } else {
@@ -219,6 +242,67 @@ class Evaluator {
       }
       out_.doses.push_back(row);
     }
+  }
+
+  void check_plausibility() {
+    for (const auto& r : coa_.results) {
+      if (!r.value) continue;
+      const auto why = implausibility(*r.value);
+      if (why.empty()) continue;
+      for (auto& row : out_.rows)
+        if (row.test == r.test) row.verdict = Verdict::fail;
+      add(Severity::error, "result.implausible",
+          "'" + r.test + "' is " + describe_result(r) + ", " + why +
+              ": no measurement reads so; the CoA cannot be evaluated (ask the laboratory for a "
+              "corrected CoA)",
+          r.path + "/Value");
+    }
+    for (std::size_t i = 0; i < coa_.lot.doses.size(); ++i) {
+      const auto& d = coa_.lot.doses[i];
+      // Zero viable cells is a cell-free product (MSC exosomes); fewer is impossible.
+      if (d.viable_cells.is_negative()) {
+        if (i < out_.doses.size()) out_.doses[i].verdict = Verdict::fail;
+        add(Severity::error, "result.implausible",
+            "dose " + d.division + " holds " + d.viable_cells.text() +
+                " viable cells; a count of cells is never negative",
+            d.path + "/ViableCells");
+      }
+      if (d.volume.is_negative() || d.volume.is_zero()) {
+        if (i < out_.doses.size()) out_.doses[i].verdict = Verdict::fail;
+        add(Severity::error, "result.implausible",
+            "dose " + d.division + " has a volume of " + d.volume.text() + " " + d.volume_unit +
+                "; a dose has a positive volume",
+            d.path + "/Volume");
+      }
+    }
+  }
+
+  // A CoA issued or approved after the verification time (beyond kClockSkew), or a lot made
+  // after it expires or after its CoA was issued, describes no real lot.
+  void check_dates_plausible() {
+    const Instant latest = as_of_ + kClockSkew;
+    auto future = [&](Instant t, const std::string& what, const std::string& location) {
+      if (t <= latest) return;
+      add(Severity::error, "lot.implausible-dates",
+          what + " " + format_instant(t) + " is later than the verification time " +
+              format_instant(as_of_) + " (more than " + std::to_string(kClockSkew.count() / 60) +
+              " minutes of clock difference allowed); a CoA cannot come from the future",
+          location);
+    };
+    future(coa_.issued, "the CoA is issued at", "/CertificateOfAnalysis/Issued");
+    future(coa_.approval.at, "the CoA is approved at", "/CertificateOfAnalysis/Approval");
+    const Date expiry_day = std::chrono::floor<std::chrono::days>(coa_.lot.expires);
+    if (coa_.lot.manufactured > expiry_day)
+      add(Severity::error, "lot.implausible-dates",
+          "the lot is manufactured on " + format_date(coa_.lot.manufactured) +
+              ", after it expires (" + format_instant(coa_.lot.expires) + ")",
+          "/CertificateOfAnalysis/Lot/Manufactured");
+    const Date issued_day = std::chrono::floor<std::chrono::days>(coa_.issued);
+    if (coa_.lot.manufactured > issued_day)
+      add(Severity::error, "lot.implausible-dates",
+          "the lot is manufactured on " + format_date(coa_.lot.manufactured) +
+              ", after its CoA was issued (" + format_instant(coa_.issued) + ")",
+          "/CertificateOfAnalysis/Lot/Manufactured");
   }
 
   void check_results_dates() {

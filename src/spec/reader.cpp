@@ -4,6 +4,7 @@
 #include "crypto/sha256.hpp"
 #include "dosegate/error.hpp"
 #include "dosegate/spec/specification.hpp"
+#include "spec/shipped.hpp"
 #include "util/text.hpp"
 #include "xml/strict.hpp"
 #include "xml/values.hpp"
@@ -133,7 +134,7 @@ Criterion read_criterion(Element& e, bool in_one_of, std::set<std::string>& seen
 
 }  // namespace
 
-Specification read(std::string_view bytes, std::string_view file_name) {
+Specification parse_unchecked(std::string_view bytes, std::string_view file_name) {
   std::vector<Diagnostic> errors;
   Specification s;
   bool ok = true;
@@ -248,6 +249,24 @@ Specification read(std::string_view bytes, std::string_view file_name) {
   }
   s.sha256 = crypto::sha256_hex(bytes);
   s.origin = std::string(file_name);
+  return s;
+}
+
+Specification read(std::string_view bytes, std::string_view file_name) {
+  auto s = parse_unchecked(bytes, file_name);
+  // An id and version name one content: records, ledger entries and reports cite a
+  // specification by them. A file that takes a shipped specification's identity with other
+  // content would be reported as conforming to the shipped one.
+  for (const auto& shipped : shipped_specifications()) {
+    if (s.id != shipped.id || s.version != shipped.version || s.sha256 == shipped.sha256) continue;
+    throw Error("spec.impersonation",
+                std::string(file_name) + ": claims to be specification " + s.id + " version " +
+                    s.version + ", which dosegate ships (" + shipped.origin +
+                    "), but its content differs (SHA-256 " + s.sha256 + ", shipped " +
+                    shipped.sha256 +
+                    "); a changed specification is a new one: give it a new id, or raise its "
+                    "version");
+  }
   return s;
 }
 

@@ -31,6 +31,14 @@ std::size_t display_width(std::string_view utf8);
 // boundary), "...", and its length: 'AAAA...' (100000 characters). Messages stay short
 // whatever a document or command line holds.
 std::string quoted(std::string_view s, std::size_t max = 80);
+// Text from documents and the ledger made safe to print on a terminal: every C0 control
+// (U+0000..U+001F), DEL, C1 control (U+0080..U+009F), bidirectional control (U+061C, U+200E,
+// U+200F, U+202A..U+202E, U+2066..U+2069), the line and paragraph separators U+2028 and
+// U+2029, and each byte that is not part of valid UTF-8, is written as a visible escape:
+// "\x1b" for a byte below 0x80 or a stray byte, "\u202e" for a code point. Everything else,
+// backslashes included, is unchanged. With `keep_newlines`, LF stays a line break (for
+// multi-line messages).
+std::string escape_controls(std::string_view s, bool keep_newlines = false);
 
 std::string join(const std::vector<std::string>& parts, std::string_view separator);
 

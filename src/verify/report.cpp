@@ -25,8 +25,12 @@ std::string verdict_label(Verdict v) {
   return s;
 }
 
-// Prints rows as aligned columns under a header, two spaces of indent.
-void table(std::ostream& out, const std::vector<std::vector<std::string>>& rows) {
+// Prints rows as aligned columns under a header, two spaces of indent. Cells hold text from
+// the CoA, the signer's certificate and the command line: controls and bidi overrides are
+// shown as escapes, never sent to the terminal.
+void table(std::ostream& out, std::vector<std::vector<std::string>> rows) {
+  for (auto& r : rows)
+    for (auto& cell : r) cell = text::escape_controls(cell);
   std::vector<std::size_t> widths;
   for (const auto& r : rows)
     for (std::size_t i = 0; i < r.size(); ++i) {
@@ -43,7 +47,8 @@ void table(std::ostream& out, const std::vector<std::vector<std::string>>& rows)
 
 std::string decision_line(const VerifyReport& r) {
   const auto& s = r.specification;
-  const std::string spec = "specification " + s.id + " version " + s.version;
+  const std::string spec =
+      "specification " + s.id + " version " + s.version + " (" + s.origin + ")";
   switch (r.decision) {
     case Decision::releasable:
       return "Decision: RELEASABLE: the lot conforms to " + spec +
@@ -154,12 +159,14 @@ void print_text(const VerifyReport& r, std::ostream& out) {
   } else {
     out << '\n';
     for (const auto& f : r.findings) {
-      out << "  " << pad(to_string(f.severity), 8) << pad(f.code, 31) << ' ' << f.message;
-      if (!f.location.empty() && f.code != "coa.malformed") out << " [" << f.location << "]";
+      out << "  " << pad(to_string(f.severity), 8) << pad(f.code, 31) << ' '
+          << text::escape_controls(f.message);
+      if (!f.location.empty() && f.code != "coa.malformed")
+        out << " [" << text::escape_controls(f.location) << "]";
       out << '\n';
     }
   }
-  out << '\n' << decision_line(r) << '\n';
+  out << '\n' << text::escape_controls(decision_line(r)) << '\n';
 }
 
 void print_json(const VerifyReport& r, std::ostream& out) {

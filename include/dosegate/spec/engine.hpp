@@ -46,6 +46,13 @@ struct Evaluation {
   std::vector<Finding> findings;
 };
 
+// How far a CoA's issue or approval time may lie after the verification time (clocks differ
+// a little); beyond it the dates are implausible (lot.implausible-dates).
+inline constexpr std::chrono::seconds kClockSkew{5 * 60};
+
+// Evaluates every criterion, the doses, the lot's dates and expiry as of `as_of`. Values no
+// measurement can have (a percentage outside 0 .. 100, a negative quantity or count, a dose
+// without volume) are result.implausible and never compared with the specification.
 Evaluation evaluate(const coa::Certificate& certificate, const spec::Specification& specification,
                     Instant as_of);
 

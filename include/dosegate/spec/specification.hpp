@@ -66,11 +66,19 @@ struct Specification {
 };
 
 // Reads and checks a specification. Throws SpecError naming every problem (file,
-// line:column, element path) when it is not valid.
+// line:column, element path) when it is not valid, and dosegate::Error with code
+// "spec.impersonation" when it has the id and version of a shipped specification (see
+// shipped_specifications) but not its exact bytes: an id and version name one content.
 Specification read(std::string_view bytes, std::string_view file_name);
 
-// The built-in default: samples/specs/wj-msc.xml, compiled in byte for byte.
+// The built-in default: samples/specs/wj-msc.xml, compiled in byte for byte (origin
+// "built-in").
 const Specification& default_specification();
 std::string_view default_specification_text();
+
+// Every specification dosegate ships, compiled in byte for byte: the built-in wj-msc and
+// samples/specs/msc-exosome.xml. Each one's origin is its file in the source tree, except the
+// built-in's ("built-in").
+const std::vector<Specification>& shipped_specifications();
 
 }  // namespace dosegate::spec
