@@ -3,7 +3,7 @@
 #pragma once
 
 #include "dosegate/ledger/ledger.hpp"
-#include "dosegate/release/release_data.hpp"
+#include "dosegate/release_data.hpp"
 
 namespace dosegate::test {
 

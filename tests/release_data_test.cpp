@@ -1,7 +1,7 @@
 // release-data.json, the signed attachment of every release record: its bytes are pinned.
 #include <catch2/catch.hpp>
 
-#include "dosegate/release/release_data.hpp"
+#include "dosegate/release_data.hpp"
 #include "format_fixtures.hpp"
 #include "test_support.hpp"
 

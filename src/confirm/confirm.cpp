@@ -10,7 +10,7 @@
 #include "dosegate/error.hpp"
 #include "dosegate/isbt128.hpp"
 #include "dosegate/ledger/ledger.hpp"
-#include "dosegate/release/release_data.hpp"
+#include "dosegate/release_data.hpp"
 #include "pdf/verify_record.hpp"
 #include "util/text.hpp"
 

@@ -1,4 +1,5 @@
 #include "crypto/keys.hpp"
+#include "util/text.hpp"
 
 #include <openssl/crypto.h>
 #include <openssl/err.h>
@@ -121,7 +122,7 @@ bool is_pkcs12(const std::string& path) {
 }
 
 SignerKey load_pkcs12(const std::string& path, PassphraseState& state) {
-  const std::string der = read_file(path);
+  const std::string der = text::read_file(path);
   crypto::BioPtr bio(BIO_new_mem_buf(der.data(), static_cast<int>(der.size())));
   std::unique_ptr<PKCS12, crypto::Deleter<PKCS12_free>> p12(d2i_PKCS12_bio(bio.get(), nullptr));
   if (!p12) {
@@ -170,7 +171,7 @@ SignerKey load_key(const std::string& key_path, const std::optional<std::string>
   state.prompt = &prompt;
   state.key_path = key_path;
   if (passphrase_file) {
-    std::string content = read_file(*passphrase_file);
+    std::string content = text::read_file(*passphrase_file);
     const auto eol = content.find_first_of("\r\n");
     state.given = content.substr(0, eol);
     OPENSSL_cleanse(content.data(), content.size());
@@ -193,7 +194,7 @@ SignerKey load_key(const std::string& key_path, const std::optional<std::string>
   }
   if (!cert_path)
     throw Error("usage", "--cert CERT.pem is required with a PEM key (" + key_path + ")");
-  std::string pem = read_file(key_path);
+  std::string pem = text::read_file(key_path);
   crypto::BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   out.key.reset(PEM_read_bio_PrivateKey(bio.get(), nullptr, passphrase_callback, &state));
   OPENSSL_cleanse(pem.data(), pem.size());

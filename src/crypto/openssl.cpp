@@ -1,4 +1,5 @@
 #include "crypto/detail/openssl.hpp"
+#include "util/text.hpp"
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -78,21 +79,8 @@ std::string key_description(X509* cert) {
          std::to_string(bits);
 }
 
-std::string read_file(const std::string& path) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0)
-    throw IoError(path + ": cannot read: " + std::strerror(errno));
-  if (S_ISDIR(st.st_mode)) throw IoError(path + ": cannot read: it is a directory, not a file");
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw IoError(path + ": cannot read: " + std::strerror(errno));
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  if (in.bad()) throw IoError(path + ": read error");
-  return std::move(buf).str();
-}
-
 std::vector<X509Ptr> read_pem_certificates(const std::string& path) {
-  const std::string pem = read_file(path);
+  const std::string pem = text::read_file(path);
   BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
   std::vector<X509Ptr> out;
   while (X509* c = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) out.emplace_back(c);

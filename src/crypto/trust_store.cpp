@@ -1,4 +1,5 @@
 #include "crypto/trust_store.hpp"
+#include "util/text.hpp"
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -93,7 +94,7 @@ TrustStore::TrustStore(const std::string& dir) : impl_(std::make_unique<Impl>())
     }
   }
   for (const auto& f : pem_files(dir + "/crls")) {
-    const std::string pem = read_file(f);
+    const std::string pem = text::read_file(f);
     crypto::BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
     std::size_t n = 0;
     while (X509_CRL* crl = PEM_read_bio_X509_CRL(bio.get(), nullptr, nullptr, nullptr)) {
@@ -108,7 +109,7 @@ TrustStore::TrustStore(const std::string& dir) : impl_(std::make_unique<Impl>())
   for (auto [sub, list] :
        {std::pair{"/labs", &impl_->labs}, std::pair{"/releasers", &impl_->releasers}}) {
     for (const auto& f : pem_files(dir + sub)) {
-      const std::string pem = read_file(f);
+      const std::string pem = text::read_file(f);
       crypto::BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
       std::size_t n = 0;
       char* name = nullptr;

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "crypto/keys.hpp"
-#include "dosegate/release/release_data.hpp"
+#include "dosegate/release_data.hpp"
 #include "dosegate/time.hpp"
 #include "pdf/object.hpp"
 

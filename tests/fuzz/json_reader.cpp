@@ -2,7 +2,7 @@
 // attachment of a signed record. It documents ReleaseDataError (a dosegate::Error) for anything
 // that is not exactly a version-1 release-data document.
 #include "dosegate/error.hpp"
-#include "dosegate/release/release_data.hpp"
+#include "dosegate/release_data.hpp"
 #include "fuzz_support.hpp"
 
 using namespace dosegate;

@@ -56,10 +56,6 @@ std::string subject_of(X509* cert);
 std::string issuer_of(X509* cert);
 std::string key_description(X509* cert);  // "EC P-256", "RSA 3072"
 
-// The bytes of a file, with the messages of text::read_file (IoError naming the file and the
-// reason). dosegate_crypto sits below dosegate_core and links none of it, hence its own copy.
-std::string read_file(const std::string& path);
-
 // Reads every certificate in a PEM file (throws IoError naming the file when there is none).
 std::vector<X509Ptr> read_pem_certificates(const std::string& path);
 

@@ -1,4 +1,4 @@
-#include "dosegate/release/release_data.hpp"
+#include "dosegate/release_data.hpp"
 
 #include <limits>
 #include <set>
