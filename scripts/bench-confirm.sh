@@ -5,6 +5,8 @@
 # Then the same comparison for two parts of the work: confirm without its ledger step (no
 # recall check, no append), and the OpenSSL work alone (bench/openssl_floor.cpp: trust
 # directory, CMS parse, CMS_verify with CRLs).
+# The figures are information: the command line's confirm has no speed target (the bedside
+# service answers confirmations without a process start).
 # Usage: scripts/bench-confirm.sh [RUNS]   (default 200; builds the release preset first)
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -1,4 +1,5 @@
-# Shared by the whole-process benchmarks; source it, set `runs`, then call compare.
+# Shared by the whole-process benchmarks; source it, set `runs` (and `target`, the ratio a
+# benchmark must stay under, when it has one), then call compare.
 
 median() {  # median of the numbers on stdin
   sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : int((v[NR / 2] + v[NR / 2 + 1]) / 2) }'
@@ -7,7 +8,7 @@ median() {  # median of the numbers on stdin
 # compare NAME_A NAME_B -- COMMAND_A... -- COMMAND_B...
 # Runs A then B, `runs` times, alternating so that both meet the same background load, and
 # prints each command's median whole-process time (as the shell that starts it sees it) and
-# the ratio of the medians against the target of at most 0.50.
+# the ratio of the medians, against `target` when one is set.
 compare() {
   local name_a=$1 name_b=$2
   shift 3
@@ -29,6 +30,7 @@ compare() {
   echo "runs per command:  $runs, alternating, on $(nproc) cores"
   echo "$name_a: median ${ma} us per run   (${a[*]})"
   echo "$name_b: median ${mb} us per run   (${b[*]})"
-  awk -v a="$ma" -v b="$mb" -v n="$name_a/$name_b" \
-    'BEGIN { printf "ratio %s: %.2f (target: at most 0.50)\n", n, a / b }'
+  awk -v a="$ma" -v b="$mb" -v n="$name_a/$name_b" -v t="${target:-}" \
+    'BEGIN { printf "ratio %s: %.2f (%s)\n", n, a / b,
+             t == "" ? "information, no target" : "target: at most " t }'
 }

@@ -5,6 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-300}
+target=0.50
 scripts/setup.sh release >/dev/null
 bin=build/release/dosegate
 coa=samples/coa-pass.xml
