@@ -245,7 +245,7 @@ int cmd_release(const std::vector<std::string>& args, std::ostream& out, std::os
          "refuses\n"
          "     to sign with, a record that already exists, a lot already released, another\n"
          "     release into --out or a ledger still busy after --wait\n"
-         "  130, 143: interrupted by SIGINT or SIGTERM before the commit; nothing released",
+         "  130  interrupted by SIGINT (143: by SIGTERM) before the commit; nothing released",
          "  dosegate release samples/coa-pass.xml --trust certs/trust \\\n"
          "      --key certs/test-pki/releaser-ec.key.pem \\\n"
          "      --cert certs/test-pki/releaser-ec.cert.pem --out records/\n"},
@@ -347,7 +347,9 @@ int cmd_confirm(const std::vector<std::string>& args, std::ostream& out, const E
          "the scanned lot, product code and division; the lot has not expired; the thaw\n"
          "window (with --thawed-at) has not passed; and the ledger shows no recall. Every\n"
          "failure is named. Pending tests are shown on a GO line. The confirmation is\n"
-         "appended to the ledger with the staff id.\n",
+         "appended to the ledger with the staff id; never GO without it. At most 5 s are\n"
+         "spent waiting for a ledger another process holds locked: then NO-GO\n"
+         "(confirm.ledger-busy, confirm.not-recorded).\n",
          "GO", "NO-GO",
          "could not check: malformed scan, unreadable record or trust directory, usage error",
          "  dosegate confirm records/A999926000147-S1234V00-A0.pdf --trust certs/trust \\\n"
