@@ -2,6 +2,9 @@
 // every failure named; the answer on the first line.
 #include <catch2/catch.hpp>
 
+#include <sqlite3.h>
+
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 
@@ -209,6 +212,82 @@ TEST_CASE("confirm: without a readable ledger, NO-GO unless --no-recall-check", 
   CHECK(contains(first_line(r.out), "GO, 1 test pending"));
   CHECK(contains(first_line(r.out), "[RECALL NOT CHECKED]"));
   CHECK(contains(r.out, "not recorded"));
+}
+
+namespace {
+// `dosegate confirm` as a process of its own (so that the test's lock is another process's),
+// stopped by timeout(1) after 60 s, with the seconds it took.
+struct Timed {
+  test::ProcessResult result;
+  double seconds = 0;
+};
+Timed confirm_process(const Released& lot) {
+  const auto start = std::chrono::steady_clock::now();
+  Timed t;
+  t.result = run_process("timeout 60 " + quote_arg(DOSEGATE_BINARY) + " confirm " +
+                         quote_arg(lot.record("B0")) + " --trust " + quote_arg(src("certs/trust")) +
+                         " --dose " + quote_arg(kDoseB0) + " --ledger " + quote_arg(lot.ledger) +
+                         " --staff nurse-17 --json --at " + kBedside);
+  t.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return t;
+}
+
+long long confirmations(const std::string& ledger) {
+  const auto h = run_cli({"history", "--ledger", ledger, "--kind", "confirm", "--format", "csv"});
+  long long n = 0;
+  for (std::size_t at = 0; (at = h.out.find(",confirm,", at)) != std::string::npos; ++at) ++n;
+  return n;
+}
+}  // namespace
+
+TEST_CASE("confirm: a ledger another process holds locked is NO-GO within 5 s",
+          "[confirm][concurrency]") {
+  Released lot;
+  sqlite3* holder = nullptr;
+  REQUIRE(sqlite3_open(lot.ledger.c_str(), &holder) == SQLITE_OK);
+  // An exclusive lock: nobody else may even read (PRAGMA locking_mode=EXCLUSIVE in WAL mode
+  // holds the file's lock from the first read until the connection closes).
+  REQUIRE(sqlite3_exec(holder,
+                       "PRAGMA locking_mode=EXCLUSIVE; BEGIN EXCLUSIVE; "
+                       "SELECT count(*) FROM entries;",
+                       nullptr, nullptr, nullptr) == SQLITE_OK);
+  const auto t = confirm_process(lot);
+  INFO(t.result.output << "\nseconds: " << t.seconds);
+  CHECK(t.result.code == 1);
+  CHECK(contains(t.result.output, "\"decision\": \"no-go\""));
+  CHECK(test::error_codes(t.result.output).count("confirm.ledger-busy") == 1);
+  CHECK(contains(t.result.output, "recall status unknown: the ledger stayed locked"));
+  CHECK(t.seconds < 10);  // the bound is 5 s of waiting, plus the process's own work
+  CHECK(t.seconds > 4);   // it did wait for the lock to be released
+  sqlite3_exec(holder, "COMMIT;", nullptr, nullptr, nullptr);
+  sqlite3_close(holder);
+  CHECK(confirmations(lot.ledger) == 0);
+}
+
+TEST_CASE("confirm: a confirmation that cannot be recorded is NO-GO, never GO",
+          "[confirm][concurrency]") {
+  Released lot;
+  sqlite3* holder = nullptr;
+  REQUIRE(sqlite3_open(lot.ledger.c_str(), &holder) == SQLITE_OK);
+  // An ordinary write transaction: the recalls can be read, the confirmation cannot be written.
+  REQUIRE(sqlite3_exec(holder, "BEGIN IMMEDIATE; SELECT count(*) FROM entries;", nullptr, nullptr,
+                       nullptr) == SQLITE_OK);
+  const auto t = confirm_process(lot);
+  INFO(t.result.output << "\nseconds: " << t.seconds);
+  CHECK(t.result.code == 1);
+  CHECK(contains(t.result.output, "\"decision\": \"no-go\""));
+  CHECK(test::error_codes(t.result.output) == std::set<std::string>{"confirm.not-recorded"});
+  CHECK(contains(t.result.output, "the confirmation could not be recorded in the ledger"));
+  CHECK(t.seconds < 10);
+  sqlite3_exec(holder, "ROLLBACK;", nullptr, nullptr, nullptr);
+  sqlite3_close(holder);
+  CHECK(confirmations(lot.ledger) == 0);
+  // With the lock gone, the same scan is GO and recorded.
+  const auto again = confirm_process(lot);
+  INFO(again.result.output);
+  CHECK(again.result.code == 0);
+  CHECK(contains(again.result.output, "\"decision\": \"go\""));
+  CHECK(confirmations(lot.ledger) == 1);
 }
 
 TEST_CASE("confirm: every confirmation is in the ledger with the staff id", "[confirm]") {

@@ -324,10 +324,12 @@ test::ProcessResult release_process(const TempDir& dir, const std::string& crash
   return run_process(cmd);
 }
 
+// The files of a directory, but for its dot files (the release lock).
 std::vector<std::string> files(const std::string& dir) {
   std::vector<std::string> out;
   if (!fs::exists(dir)) return out;
-  for (const auto& e : fs::directory_iterator(dir)) out.push_back(e.path().filename().string());
+  for (const auto& e : fs::directory_iterator(dir))
+    if (e.path().filename().string()[0] != '.') out.push_back(e.path().filename().string());
   std::sort(out.begin(), out.end());
   return out;
 }

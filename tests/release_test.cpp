@@ -28,23 +28,29 @@ std::string src(const std::string& relative) {
   return test::source(relative);
 }
 
+// The files of a directory, but for its dot files (the release lock).
 std::vector<std::string> pdfs_in(const std::string& dir) {
   std::vector<std::string> out;
   if (!fs::exists(dir)) return out;
-  for (const auto& e : fs::directory_iterator(dir)) out.push_back(e.path().filename().string());
+  for (const auto& e : fs::directory_iterator(dir))
+    if (e.path().filename().string()[0] != '.') out.push_back(e.path().filename().string());
   std::sort(out.begin(), out.end());
   return out;
 }
 
+// Each release gets a ledger of its own beside its output directory: a lot is released once
+// per ledger.
 test::CliResult release(const std::string& coa, const std::string& out,
                         std::vector<std::string> extra = {}) {
-  std::vector<std::string> args{"release", src(coa),
-                                "--trust", src("certs/trust"),
-                                "--key",   pki("releaser.key.pem"),
-                                "--cert",  pki("releaser.cert.pem"),
-                                "--chain", pki("qa-chain.pem"),
-                                "--out",   out,
-                                "--as-of", kAsOf};
+  std::vector<std::string> args{
+      "release",  src(coa),
+      "--ledger", (fs::path(out).parent_path() / "ledger.sqlite").string(),
+      "--trust",  src("certs/trust"),
+      "--key",    pki("releaser.key.pem"),
+      "--cert",   pki("releaser.cert.pem"),
+      "--chain",  pki("qa-chain.pem"),
+      "--out",    out,
+      "--as-of",  kAsOf};
   args.insert(args.end(), extra.begin(), extra.end());
   return run_cli(args);
 }
@@ -231,10 +237,10 @@ TEST_CASE("a rejected lot writes no record", "[release][negative]") {
 
 TEST_CASE("a key outside releasers/ is refused and writes nothing", "[release][negative]") {
   TempDir dir;
-  const auto r =
-      run_cli({"release", src("samples/coa-pass.xml"), "--trust", src("certs/trust"), "--key",
-               pki("lab-ec.key.pem"), "--cert", pki("lab-ec.cert.pem"), "--chain",
-               pki("lab-chain.pem"), "--out", dir.file("out"), "--as-of", kAsOf});
+  const auto r = run_cli({"release", src("samples/coa-pass.xml"), "--trust", src("certs/trust"),
+                          "--key", pki("lab-ec.key.pem"), "--cert", pki("lab-ec.cert.pem"),
+                          "--chain", pki("lab-chain.pem"), "--out", dir.file("out"), "--ledger",
+                          dir.file("ledger.sqlite"), "--as-of", kAsOf});
   CHECK(r.code == 2);
   CHECK(contains(r.err, "signature.wrong-role"));
   CHECK(pdfs_in(dir.file("out")).empty());
@@ -242,10 +248,10 @@ TEST_CASE("a key outside releasers/ is refused and writes nothing", "[release][n
 
 TEST_CASE("a PKCS#12 releaser key signs records", "[release]") {
   TempDir dir;
-  const auto r =
-      run_cli({"release", src("samples/coa-pass.xml"), "--trust", src("certs/trust"), "--key",
-               pki("releaser.p12"), "--passphrase-file", pki("releaser.p12.passphrase"), "--out",
-               dir.file("out"), "--as-of", kAsOf, "--quiet"});
+  const auto r = run_cli({"release", src("samples/coa-pass.xml"), "--trust", src("certs/trust"),
+                          "--key", pki("releaser.p12"), "--passphrase-file",
+                          pki("releaser.p12.passphrase"), "--out", dir.file("out"), "--ledger",
+                          dir.file("ledger.sqlite"), "--as-of", kAsOf, "--quiet"});
   INFO(r.out << r.err);
   CHECK(r.code == 0);
   const auto files = pdfs_in(dir.file("out"));
@@ -257,7 +263,12 @@ TEST_CASE("existing records are never overwritten", "[release][negative]") {
   TempDir dir;
   REQUIRE(release("samples/coa-pass.xml", dir.file("out"), {"--quiet"}).code == 0);
   const auto before = test::read_file_text(dir.file("out/A999926000147-S1234V00-A0.pdf"));
-  const auto again = release("samples/coa-pass.xml", dir.file("out"), {"--quiet"});
+  auto again = release("samples/coa-pass.xml", dir.file("out"), {"--quiet"});
+  CHECK(again.code == 2);
+  CHECK(contains(again.err, "release.already-released"));
+  // Even a re-issue of the lot's records never replaces a record under its name.
+  again = release("samples/coa-pass.xml", dir.file("out"),
+                  {"--quiet", "--again", "--reason", "records lost"});
   CHECK(again.code == 2);
   CHECK(contains(again.err, "already exists"));
   CHECK(test::read_file_text(dir.file("out/A999926000147-S1234V00-A0.pdf")) == before);
@@ -295,9 +306,10 @@ std::string signed_lot(const TempDir& dir, int n) {
 TEST_CASE("a long release shows progress and names records by 6-digit division", "[release]") {
   TempDir dir;
   const auto lot = signed_lot(dir, 120);
-  const auto r = run_cli({"release", lot, "--trust", src("certs/trust"), "--key",
-                          pki("releaser.key.pem"), "--cert", pki("releaser.cert.pem"), "--out",
-                          dir.file("out"), "--as-of", kAsOf, "--quiet"});
+  const auto r =
+      run_cli({"release", lot, "--trust", src("certs/trust"), "--key", pki("releaser.key.pem"),
+               "--cert", pki("releaser.cert.pem"), "--out", dir.file("out"), "--ledger",
+               dir.file("ledger.sqlite"), "--as-of", kAsOf, "--quiet"});
   INFO(r.err);
   CHECK(r.code == 0);
   CHECK(contains(r.err, "100 of 120 records written"));
@@ -319,11 +331,11 @@ TEST_CASE("a release killed midway leaves only complete, valid records under fin
   const std::string out = dir.file("out");
   // Kill the real process at some point during its work; whenever that is, every file with a
   // final name must be a complete record that verifies.
-  const auto r = run_process("timeout -s KILL 0.3 " + quote_arg(DOSEGATE_BINARY) + " release " +
-                             quote_arg(lot) + " --trust " + quote_arg(src("certs/trust")) +
-                             " --key " + quote_arg(pki("releaser.key.pem")) + " --cert " +
-                             quote_arg(pki("releaser.cert.pem")) + " --out " + quote_arg(out) +
-                             " --as-of " + kAsOf + " --quiet");
+  const auto r = run_process(
+      "timeout -s KILL 0.3 " + quote_arg(DOSEGATE_BINARY) + " release " + quote_arg(lot) +
+      " --trust " + quote_arg(src("certs/trust")) + " --key " + quote_arg(pki("releaser.key.pem")) +
+      " --cert " + quote_arg(pki("releaser.cert.pem")) + " --out " + quote_arg(out) + " --ledger " +
+      quote_arg(dir.file("ledger.sqlite")) + " --as-of " + kAsOf + " --quiet");
   INFO(r.output);
   for (const auto& f : pdfs_in(out)) {
     if (f.size() < 4 || f.compare(f.size() - 4, 4, ".pdf") != 0) continue;  // not a final name
@@ -358,10 +370,26 @@ TEST_CASE("UTF-8 text prints with the embedded font: accents and the micro sign"
                    "--cert", pki("lab-ec.cert.pem"), "--chain", pki("lab-chain.pem"), "--out",
                    dir.file("coa.xml")})
               .code == 0);
-  const auto r = run_cli({"release", dir.file("coa.xml"), "--trust", src("certs/trust"), "--key",
-                          pki("releaser.key.pem"), "--cert", pki("releaser.cert.pem"), "--out",
-                          dir.file("out"), "--as-of", kAsOf, "--quiet", "--reason",
-                          "Batch of the Zoë protocol", "--role", "Responsable qualité", "--meaning",
+  const auto r = run_cli({"release",
+                          dir.file("coa.xml"),
+                          "--trust",
+                          src("certs/trust"),
+                          "--key",
+                          pki("releaser.key.pem"),
+                          "--cert",
+                          pki("releaser.cert.pem"),
+                          "--out",
+                          dir.file("out"),
+                          "--ledger",
+                          dir.file("ledger.sqlite"),
+                          "--as-of",
+                          kAsOf,
+                          "--quiet",
+                          "--reason",
+                          "Batch of the Zoë protocol",
+                          "--role",
+                          "Responsable qualité",
+                          "--meaning",
                           "Libéré pour usage clinique"});
   INFO(r.out << r.err);
   REQUIRE(r.code == 0);
@@ -402,7 +430,8 @@ TEST_CASE("without --chain the intermediates come from the verified path and are
   TempDir dir;
   const auto r = run_cli({"release", src("samples/coa-pass.xml"), "--trust", src("certs/trust"),
                           "--key", pki("releaser.key.pem"), "--cert", pki("releaser.cert.pem"),
-                          "--out", dir.file("out"), "--as-of", kAsOf, "--quiet"});
+                          "--out", dir.file("out"), "--ledger", dir.file("ledger.sqlite"),
+                          "--as-of", kAsOf, "--quiet"});
   REQUIRE(r.code == 0);
   const auto sig = run_process("pdfsig -nssdir " + quote_arg(nss_db()) + " -no-ocsp " +
                                quote_arg(dir.file("out/A999926000147-S1234V00-A0.pdf")));

@@ -206,7 +206,11 @@ int cmd_release(const std::vector<std::string>& args, std::ostream& out, std::os
      "meaning of the release signature; default: \"Released for clinical use\"")
     ("reason", po::value<std::string>()->value_name("TEXT"), "reason, shown on every record")
     ("role", po::value<std::string>()->value_name("TEXT"),
-     "the releaser's role; default: \"Quality Assurance, lot release\"");
+     "the releaser's role; default: \"Quality Assurance, lot release\"")
+    ("again", "issue the records of a lot the ledger already released again (lost records); "
+     "needs --reason, recorded in the release entry")
+    ("wait", po::value<int>()->value_name("SECONDS"),
+     "how long to wait for another release into --out, or for the ledger; default 300");
   // clang-format on
   add_coa_checks(opts);
   add_ledger(opts);
@@ -219,7 +223,7 @@ int cmd_release(const std::vector<std::string>& args, std::ostream& out, std::os
          "                        [--chain CHAIN.pem] [--passphrase-file FILE] --out DIR\n"
          "                        [--spec SPEC.xml] [--signature COA.xml.p7s] [--meaning TEXT]\n"
          "                        [--reason TEXT] [--role TEXT] [--as-of TIME] [--ledger FILE]\n"
-         "                        [--quiet]",
+         "                        [--again --reason TEXT] [--wait SECONDS] [--quiet]",
          "Verifies the CoA exactly as `dosegate verify` does. When the lot is releasable\n"
          "(also with pending tests the specification allows), writes one PDF release record\n"
          "per dose into --out, named DIN-PRODUCTCODE-DIVISION.pdf, each signed with the QA\n"
@@ -227,11 +231,21 @@ int cmd_release(const std::vector<std::string>& args, std::ostream& out, std::os
          "signed attachment. A rejected lot gets no record. The releaser's certificate must\n"
          "pass the trust policy in the releasers/ role: dosegate does not produce a record\n"
          "its own checks would reject. Existing records are never overwritten. The decision\n"
-         "is recorded in the ledger.\n",
-         "released: every record written", "rejected: the report says why; nothing written",
+         "is recorded in the ledger, and the lot's history there is part of it: a recalled lot\n"
+         "is rejected (release.recalled), a lot rejected before needs a CoA that names the\n"
+         "rejected CoA in <Supersedes> (release.supersedes-missing), and a lot already released\n"
+         "is refused (release.already-released) unless --again --reason TEXT re-issues lost\n"
+         "records. One release at a time per --out directory (DIR/.dosegate-release.lock);\n"
+         "another waits for it, with progress, for at most --wait seconds. Ctrl-C or SIGTERM\n"
+         "before the ledger commit rolls back and removes the unfinished records (exit 130 or\n"
+         "143).\n",
+         "released: every record written",
+         "rejected: the report says why (the documents or the lot's history); nothing written",
          "dosegate could not do its job: usage error, unreadable file, a key or certificate it "
          "refuses\n"
-         "     to sign with, a record that already exists",
+         "     to sign with, a record that already exists, a lot already released, another\n"
+         "     release into --out or a ledger still busy after --wait\n"
+         "  130  interrupted by SIGINT (143: by SIGTERM) before the commit; nothing released",
          "  dosegate release samples/coa-pass.xml --trust certs/trust \\\n"
          "      --key certs/test-pki/releaser-ec.key.pem \\\n"
          "      --cert certs/test-pki/releaser-ec.cert.pem --out records/\n"},
@@ -252,19 +266,39 @@ int cmd_release(const std::vector<std::string>& args, std::ostream& out, std::os
   if (vm.count("reason")) o.reason = vm["reason"].as<std::string>();
   if (vm.count("role")) o.role = vm["role"].as<std::string>();
   o.ledger_path = optional_arg(vm, "ledger");
+  o.again = vm.count("again") > 0;
+  if (o.again && o.reason.empty())
+    throw UsageError("--again needs --reason TEXT saying why the records are issued again");
+  if (vm.count("wait")) {
+    const int seconds = vm["wait"].as<int>();
+    if (seconds < 0) throw UsageError("--wait takes a number of seconds, 0 or more");
+    o.wait = std::chrono::seconds(seconds);
+  }
   o.on_recovered = [&](const std::string& note) {
     err << "dosegate release: earlier interrupted release: " << note << '\n';
+  };
+  o.on_waiting = [&](const std::string& note) {
+    err << "dosegate release: " << note << '\n' << std::flush;
   };
   // Progress on long releases, on the diagnostic stream so that the output stays parseable.
   auto progress = [&](std::size_t done, std::size_t total) {
     if (total >= 50 && (done % 100 == 0 || done == total))
       err << "dosegate release: " << done << " of " << total << " records written\n";
   };
-  const auto r = release(o, crypto::terminal_prompt, progress);
+  ReleaseResult r;
+  try {
+    r = release(o, crypto::terminal_prompt, progress);
+  } catch (const ReleaseInterrupted& e) {
+    err << "dosegate release: " << e.what() << '\n';
+    return 128 + e.signal();
+  }
   if (!vm.count("quiet")) print_text(r.report, out);
   std::string entries;
   for (auto seq : r.ledger_entries) entries += (entries.empty() ? "" : ", ") + std::to_string(seq);
   if (!r.released) {
+    if (vm.count("quiet"))  // the report is not printed: say why all the same
+      for (const auto& f : r.report.findings)
+        if (f.severity == Severity::error) out << f.code << ": " << f.message << '\n';
     out << "\nNo release records written. The rejection is ledger entry " << entries << " in "
         << r.ledger_path << ".\n";
     return kNo;
@@ -273,6 +307,9 @@ int cmd_release(const std::vector<std::string>& args, std::ostream& out, std::os
       << " into " << o.out_dir << " (ledger entries " << entries << " in " << r.ledger_path
       << "):\n";
   for (const auto& path : r.records) out << "  " << path << '\n';
+  if (r.reissue_of)
+    out << "Re-issued records of release entry " << *r.reissue_of << " (--again): " << r.reason
+        << '\n';
   return kYes;
 }
 
@@ -310,7 +347,9 @@ int cmd_confirm(const std::vector<std::string>& args, std::ostream& out, const E
          "the scanned lot, product code and division; the lot has not expired; the thaw\n"
          "window (with --thawed-at) has not passed; and the ledger shows no recall. Every\n"
          "failure is named. Pending tests are shown on a GO line. The confirmation is\n"
-         "appended to the ledger with the staff id.\n",
+         "appended to the ledger with the staff id; never GO without it. At most 5 s are\n"
+         "spent waiting for a ledger another process holds locked: then NO-GO\n"
+         "(confirm.ledger-busy, confirm.not-recorded).\n",
          "GO", "NO-GO",
          "could not check: malformed scan, unreadable record or trust directory, usage error",
          "  dosegate confirm records/A999926000147-S1234V00-A0.pdf --trust certs/trust \\\n"

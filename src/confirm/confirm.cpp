@@ -24,6 +24,13 @@ void no_go(ConfirmResult& r, const char* code, const std::string& message) {
 }  // namespace
 
 ConfirmResult confirm(const ConfirmOptions& o) {
+  // The bound on waiting for the ledger runs from the start: the answer is due in seconds.
+  const auto deadline = std::chrono::steady_clock::now() + o.ledger_wait;
+  const auto left = [&] {
+    return std::max(std::chrono::milliseconds(0),
+                    std::chrono::duration_cast<std::chrono::milliseconds>(
+                        deadline - std::chrono::steady_clock::now()));
+  };
   const auto scanned = isbt128::parse_scanned_dose(o.scanned);  // bad input: cannot check
   const crypto::TrustStore trust(o.trust_dir);
   const std::string bytes = text::read_file(o.record_path);
@@ -95,7 +102,8 @@ ConfirmResult confirm(const ConfirmOptions& o) {
   r.ledger_path = ledger::resolve_path(o.ledger_path);
   std::optional<ledger::Ledger> ledger;
   try {
-    ledger.emplace(ledger::Ledger::open(r.ledger_path, false));
+    ledger.emplace(ledger::Ledger::open(r.ledger_path, false, left()));
+    ledger->set_wait(left());
     ledger::Filter f;
     f.din = scanned.din;
     f.kind = "recall";
@@ -110,6 +118,11 @@ ConfirmResult confirm(const ConfirmOptions& o) {
                                    "be read: " +
                                        std::string(e.what()),
                                    "ledger"});
+    } else if (e.code() == "ledger.busy") {
+      no_go(r, "confirm.ledger-busy",
+            "recall status unknown: the ledger stayed locked by another process for " +
+                std::to_string(o.ledger_wait.count() / 1000) + " s (" + std::string(e.what()) +
+                "); ask again, or find the process that holds it");
     } else {
       no_go(r, "confirm.ledger-unreadable",
             "recall status unknown: the ledger cannot be read (" + std::string(e.what()) +
@@ -134,6 +147,7 @@ ConfirmResult confirm(const ConfirmOptions& o) {
       if (f.severity == Severity::error) reasons += (reasons.empty() ? "" : "\n") + f.code;
     e.reason = reasons;
     try {
+      ledger->set_wait(left());
       ledger->begin();
       ledger->prepare(e);
       ledger->append(e);
@@ -142,6 +156,12 @@ ConfirmResult confirm(const ConfirmOptions& o) {
     } catch (const Error& err) {
       ledger->rollback();
       r.ledger_note = std::string("not recorded: ") + err.what();
+      // Never a GO that the ledger does not hold: the confirmation is the proof of who gave
+      // which dose, and a later look-back must find it.
+      no_go(r, "confirm.not-recorded",
+            "the confirmation could not be recorded in the ledger (" + std::string(err.what()) +
+                "); do not give the dose until a confirmation is recorded");
+      r.go = false;
     }
   } else {
     r.ledger_note = "not recorded: the ledger cannot be read";

@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -130,18 +131,35 @@ std::string resolve_path(const std::optional<std::string>& option) {
 }
 
 constexpr int kWalCheckpointPages = 64;
-constexpr int kBusyTimeoutMs = 60000;
+
+// A lock another process holds is "ledger.busy" (the caller may wait or answer otherwise);
+// anything else is "ledger.unreadable".
+const char* code_for(int rc) {
+  rc &= 0xff;
+  return rc == SQLITE_BUSY || rc == SQLITE_LOCKED ? "ledger.busy" : "ledger.unreadable";
+}
+
+int millis(std::chrono::milliseconds ms) {
+  return static_cast<int>(std::clamp<long long>(ms.count(), 0, 24LL * 3600 * 1000));
+}
 
 struct Ledger::Impl {
   std::string path;
   sqlite3* db = nullptr;
   bool in_transaction = false;
   int wal_pages = 0;  // pages in the WAL after the last commit
+  int busy_ms = 60000;
   ~Impl() {
     if (db) sqlite3_close_v2(db);
   }
   [[noreturn]] void fail(const std::string& what) const {
-    throw Error("ledger.unreadable", path + ": " + what + ": " + (db ? sqlite3_errmsg(db) : ""));
+    const int rc = db ? sqlite3_extended_errcode(db) : SQLITE_ERROR;
+    t_last_rc = rc;
+    throw Error(code_for(rc), path + ": " + what + ": " + (db ? sqlite3_errmsg(db) : "") +
+                                  ((rc & 0xff) == SQLITE_BUSY ? busy_note() : ""));
+  }
+  std::string busy_note() const {
+    return " (another process holds the ledger locked; waited " + std::to_string(busy_ms) + " ms)";
   }
   void exec(const char* sql) const {
     char* err = nullptr;
@@ -149,7 +167,8 @@ struct Ledger::Impl {
       t_last_rc = rc;
       std::string msg = err ? err : "error";
       sqlite3_free(err);
-      throw Error("ledger.unreadable", path + ": " + msg);
+      throw Error(code_for(rc),
+                  path + ": " + msg + ((rc & 0xff) == SQLITE_BUSY ? busy_note() : ""));
     }
   }
 };
@@ -160,7 +179,7 @@ struct Stmt {
   Stmt(sqlite3* db, const char* sql, const std::string& path) {
     if (const int rc = sqlite3_prepare_v2(db, sql, -1, &s, nullptr); rc != SQLITE_OK) {
       t_last_rc = rc;
-      throw Error("ledger.unreadable", path + ": " + sqlite3_errmsg(db));
+      throw Error(code_for(rc), path + ": " + sqlite3_errmsg(db));
     }
   }
   ~Stmt() { sqlite3_finalize(s); }
@@ -182,9 +201,11 @@ const std::string& Ledger::path() const {
   return impl_->path;
 }
 
-Ledger Ledger::open(const std::string& path, bool create) {
+Ledger Ledger::open(const std::string& path, bool create, std::chrono::milliseconds wait) {
   auto impl = std::make_unique<Impl>();
   impl->path = path;
+  impl->busy_ms = millis(wait);
+  const auto deadline = std::chrono::steady_clock::now() + wait;
   std::error_code ec;
   const bool exists = fs::exists(path, ec);
   if (!exists && !create)
@@ -199,7 +220,7 @@ Ledger Ledger::open(const std::string& path, bool create) {
       SQLITE_OPEN_READWRITE | (create ? SQLITE_OPEN_CREATE : 0) | SQLITE_OPEN_FULLMUTEX;
   if (sqlite3_open_v2(path.c_str(), &impl->db, flags, nullptr) != SQLITE_OK)
     impl->fail("cannot open the ledger");
-  sqlite3_busy_timeout(impl->db, kBusyTimeoutMs);  // another release holds the write lock: wait
+  sqlite3_busy_timeout(impl->db, impl->busy_ms);  // another process holds a lock: wait
   // Every commit is synced (synchronous=FULL). Folding the WAL back into the database is not
   // done, with its syncs, by every short-lived process on exit, but by commit() once the WAL
   // holds kWalCheckpointPages pages (see there).
@@ -212,9 +233,13 @@ Ledger Ledger::open(const std::string& path, bool create) {
       },
       impl.get());
   // Switching to WAL and creating the schema can meet another process doing the same at the
-  // same moment; SQLite then answers "busy" without waiting, so retry for up to a minute.
-  for (int attempt = 0;; ++attempt) {
+  // same moment; SQLite then answers "busy" without waiting, so retry until `wait` has passed.
+  // Each attempt waits only for what is left of it: the whole open never outlasts `wait`.
+  for (;;) {
     try {
+      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+          deadline - std::chrono::steady_clock::now());
+      sqlite3_busy_timeout(impl->db, millis(left));
       // WAL is a property of the file: switch only once (switching writes to the file).
       std::string mode;
       {
@@ -242,14 +267,19 @@ Ledger Ledger::open(const std::string& path, bool create) {
                                          "; this dosegate reads version " +
                                          std::to_string(kSchemaVersion));
       }
+      sqlite3_busy_timeout(impl->db, impl->busy_ms);
       break;
     } catch (const Error& e) {
       if (e.code() == "ledger.schema") throw;
       const int rc = t_last_rc & 0xff;  // primary result code
       t_last_rc = SQLITE_OK;
-      if ((rc == SQLITE_BUSY || rc == SQLITE_LOCKED) && attempt < 1200) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        continue;
+      if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) {
+        if (std::chrono::steady_clock::now() + std::chrono::milliseconds(50) < deadline) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(50));
+          continue;
+        }
+        throw Error("ledger.busy", path + ": the ledger stayed locked by another process for " +
+                                       std::to_string(wait.count()) + " ms; nothing was read");
       }
       throw Error("ledger.unreadable", std::string(e.what()) + " (is it a dosegate ledger?)");
     }
@@ -257,8 +287,46 @@ Ledger Ledger::open(const std::string& path, bool create) {
   return Ledger(std::move(impl));
 }
 
+void Ledger::set_wait(std::chrono::milliseconds wait) {
+  impl_->busy_ms = millis(wait);
+  sqlite3_busy_timeout(impl_->db, impl_->busy_ms);
+}
+
 void Ledger::begin() {
   impl_->exec("BEGIN IMMEDIATE");
+  impl_->in_transaction = true;
+}
+
+void Ledger::begin(std::chrono::milliseconds wait, std::chrono::milliseconds every,
+                   const Waiting& waiting) {
+  const int saved = impl_->busy_ms;
+  const auto start = std::chrono::steady_clock::now();
+  sqlite3_busy_timeout(impl_->db, millis(std::min(every, wait)));
+  for (;;) {
+    const int rc = sqlite3_exec(impl_->db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr);
+    if (rc == SQLITE_OK) break;
+    const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(
+        std::chrono::steady_clock::now() - start);
+    if ((rc & 0xff) != SQLITE_BUSY || waited >= wait) {
+      impl_->busy_ms = millis(waited);
+      try {
+        impl_->fail("cannot take the ledger's write lock");
+      } catch (...) {
+        impl_->busy_ms = saved;
+        sqlite3_busy_timeout(impl_->db, saved);
+        throw;
+      }
+    }
+    try {
+      if (waiting) waiting(waited);
+    } catch (...) {
+      impl_->busy_ms = saved;
+      sqlite3_busy_timeout(impl_->db, saved);
+      throw;
+    }
+  }
+  impl_->busy_ms = saved;
+  sqlite3_busy_timeout(impl_->db, saved);
   impl_->in_transaction = true;
 }
 
@@ -319,7 +387,7 @@ void Ledger::commit() {
     if (sqlite3_wal_checkpoint_v2(impl_->db, nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr,
                                   nullptr) == SQLITE_OK)
       impl_->wal_pages = 0;
-    sqlite3_busy_timeout(impl_->db, kBusyTimeoutMs);
+    sqlite3_busy_timeout(impl_->db, impl_->busy_ms);
   }
 }
 

@@ -1,8 +1,12 @@
 #include "dosegate/release/release.hpp"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
 
 #include <algorithm>
 #include <atomic>
@@ -13,6 +17,7 @@
 #include <filesystem>
 #include <mutex>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "crypto/cades.hpp"
@@ -88,10 +93,122 @@ void crash_point(const char* step) {
 }
 
 constexpr const char* kPending = ".pending";
+constexpr const char* kLockName = ".dosegate-release.lock";
+constexpr auto kNoteEvery = std::chrono::seconds(5);
+
+// SIGINT and SIGTERM during a release only set this flag; the release checks it between
+// records and before the commit, rolls back and removes what it wrote.
+std::atomic<int> g_signal{0};
+static_assert(std::atomic<int>::is_always_lock_free);
+extern "C" void on_release_signal(int signal) {
+  g_signal.store(signal);
+}
+
+class SignalGuard {
+ public:
+  SignalGuard() {
+    g_signal.store(0);
+    struct sigaction sa {};
+    sa.sa_handler = on_release_signal;
+    sigemptyset(&sa.sa_mask);
+    ::sigaction(SIGINT, &sa, &old_int_);
+    ::sigaction(SIGTERM, &sa, &old_term_);
+  }
+  ~SignalGuard() {
+    ::sigaction(SIGINT, &old_int_, nullptr);
+    ::sigaction(SIGTERM, &old_term_, nullptr);
+  }
+  SignalGuard(const SignalGuard&) = delete;
+  SignalGuard& operator=(const SignalGuard&) = delete;
+  // Throws ReleaseInterrupted when a signal has come.
+  static void check() {
+    if (const int s = g_signal.load())
+      throw ReleaseInterrupted(s, std::string("interrupted by ") +
+                                      (s == SIGINT ? "SIGINT" : "SIGTERM") +
+                                      " before the ledger commit: nothing was released (the "
+                                      "ledger transaction was rolled back and the unfinished "
+                                      "records removed)");
+  }
+
+ private:
+  struct sigaction old_int_ {};
+  struct sigaction old_term_ {};
+};
+
+// One release at a time in an output directory: an exclusive flock on DIR/.dosegate-release.lock,
+// held until the release has renamed its records. The holder writes its pid into the file for
+// whoever waits. The file stays (removing it would let two releases lock two different files).
+class DirectoryLock {
+ public:
+  DirectoryLock(const std::string& dir, std::chrono::seconds wait,
+                const std::function<void(const std::string&)>& note)
+      : path_((fs::path(dir) / kLockName).string()) {
+    fd_ = ::open(path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd_ < 0) throw IoError(path_ + ": cannot open the release lock: " + std::strerror(errno));
+    const auto start = std::chrono::steady_clock::now();
+    auto next_note = start;
+    while (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+      if (errno == EINTR) continue;
+      if (errno != EWOULDBLOCK) {
+        const std::string why = std::strerror(errno);
+        ::close(fd_);
+        throw IoError(path_ + ": cannot lock: " + why);
+      }
+      try {
+        SignalGuard::check();
+      } catch (...) {
+        ::close(fd_);
+        throw;
+      }
+      const auto now = std::chrono::steady_clock::now();
+      const auto waited = std::chrono::duration_cast<std::chrono::seconds>(now - start);
+      if (now - start >= wait) {
+        const std::string holder = this->holder();
+        ::close(fd_);
+        throw Error("release.directory-busy",
+                    dir + ": another release into this directory (pid " + holder +
+                        ") is still running after " + std::to_string(waited.count()) +
+                        " s of waiting; nothing was written. Release again when it has finished "
+                        "(or give --wait SECONDS)");
+      }
+      if (now >= next_note) {
+        if (note)
+          note("waiting for another release into " + dir + " (pid " + holder() + ") to finish, " +
+               std::to_string(waited.count()) + " s so far");
+        next_note = now + kNoteEvery;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    const std::string pid = std::to_string(::getpid()) + "\n";
+    if (::ftruncate(fd_, 0) == 0) {
+      [[maybe_unused]] const auto n = ::pwrite(fd_, pid.data(), pid.size(), 0);
+    }
+  }
+  ~DirectoryLock() { ::close(fd_); }  // closing releases the lock
+  DirectoryLock(const DirectoryLock&) = delete;
+  DirectoryLock& operator=(const DirectoryLock&) = delete;
+
+ private:
+  std::string holder() const {
+    char buf[32] = {};
+    const auto n = ::pread(fd_, buf, sizeof buf - 1, 0);
+    std::string pid(buf, n > 0 ? static_cast<std::size_t>(n) : 0);
+    while (!pid.empty() && (pid.back() == '\n' || pid.back() == ' ')) pid.pop_back();
+    return pid.empty() ? "unknown" : pid;
+  }
+  std::string path_;
+  int fd_ = -1;
+};
+
+// Never replaces a file: a record under a final name is never overwritten.
+int rename_no_replace(const char* from, const char* to) {
+  return ::renameat2(AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE);
+}
 
 // Completes or removes what an interrupted release left in `dir`: a NAME.pdf.pending whose
 // SHA-256 the ledger recorded is renamed into place (the release had committed); any other
-// is removed (it had not).
+// is removed (it had not). Called only with the directory's lock held: every .pending file
+// then belongs to a release that is no longer running.
 std::vector<std::string> recover(const std::string& dir, const ledger::Ledger& ledger) {
   std::vector<std::string> notes;
   std::error_code ec;
@@ -109,7 +226,7 @@ std::vector<std::string> recover(const std::string& dir, const ledger::Ledger& l
     const auto final_path = p.parent_path() / p.stem();
     const auto sha = crypto::sha256_hex(text::read_file(p.string()));
     if (recorded.count({final_path.filename().string(), sha}) && !fs::exists(final_path, ec)) {
-      if (::rename(p.c_str(), final_path.c_str()) != 0)
+      if (rename_no_replace(p.c_str(), final_path.c_str()) != 0)
         throw IoError(final_path.string() +
                       ": cannot complete an interrupted release: " + std::strerror(errno));
       notes.push_back("completed " + final_path.string() + " (recorded in the ledger)");
@@ -145,13 +262,84 @@ ledger::Entry base_entry(const VerifyReport& r, const Signer& actor, Instant at)
   return e;
 }
 
+std::string eye(const std::string& din) {
+  return isbt128::din_eye_readable(din);
+}
+
+// What the ledger already holds about the lot, checked in the transaction that appends the
+// new decision. Adds release.recalled and release.supersedes-missing to the report (which then
+// rejects the lot); returns the lot's last release entry and its records entry, if any.
+struct PastRelease {
+  ledger::Entry release;
+  std::optional<ledger::Entry> records;
+};
+
+bool only_supersedes_missing(const std::string& reason) {
+  std::istringstream in(reason);
+  bool any = false;
+  for (std::string line; std::getline(in, line); any = true)
+    if (line.rfind("release.supersedes-missing: ", 0) != 0) return false;
+  return any;
+}
+
+std::optional<PastRelease> check_history(const ledger::Ledger& ledger, VerifyReport& report) {
+  if (!report.certificate) return std::nullopt;
+  const auto& c = *report.certificate;
+  ledger::Filter f;
+  f.din = c.lot.din;
+  const auto past = ledger.entries(f);
+  const ledger::Entry* recall = nullptr;
+  const ledger::Entry* rejection = nullptr;
+  std::optional<PastRelease> released;
+  for (const auto& e : past) {
+    if (e.kind == "recall") recall = &e;
+    // A rejection only for a missing <Supersedes> says nothing about the lot: the CoA to
+    // supersede stays the one rejected on its merits.
+    if (e.kind == "rejection" && !e.coa_id.empty() && !only_supersedes_missing(e.reason))
+      rejection = &e;
+    if (e.kind == "release") released = PastRelease{e, std::nullopt};
+    if (e.kind == "records" && released && !released->records) released->records = e;
+  }
+  const auto add = [&](const char* code, const std::string& message) {
+    report.findings.push_back(Finding{code, Severity::error, message, "ledger"});
+    report.decision = Decision::rejected;
+  };
+  if (recall)
+    add("release.recalled", "lot " + eye(c.lot.din) + " was recalled (ledger entry " +
+                                std::to_string(recall->seq) + ", " + recall->at + ", " +
+                                recall->reason + "); a recalled lot is never released again");
+  if (rejection &&
+      (!c.supersedes || *c.supersedes != rejection->coa_id || c.id == rejection->coa_id))
+    add("release.supersedes-missing",
+        "lot " + eye(c.lot.din) + " was rejected on CoA " + rejection->coa_id + " (ledger entry " +
+            std::to_string(rejection->seq) + ", " + rejection->at +
+            "); a CoA that releases it must name that CoA in <Supersedes>" +
+            (c.id == rejection->coa_id ? " (this is the rejected CoA itself)"
+             : c.supersedes            ? " (this CoA supersedes " + *c.supersedes + ")"
+                                       : " (this CoA supersedes none)"));
+  return released;
+}
+
+std::string describe(const PastRelease& p) {
+  std::string out = "ledger entry " + std::to_string(p.release.seq) + " (" + p.release.at +
+                    ", by " + p.release.actor + ", CoA " + p.release.coa_id + ")";
+  if (p.records) {
+    out += ", records in entry " + std::to_string(p.records->seq) + ": ";
+    const std::size_t shown = std::min<std::size_t>(p.records->records.size(), 4);
+    for (std::size_t i = 0; i < shown; ++i) out += (i ? ", " : "") + p.records->records[i].file;
+    if (p.records->records.size() > shown)
+      out += " and " + std::to_string(p.records->records.size() - shown) + " more";
+  }
+  return out;
+}
+
 }  // namespace
 
 ReleaseResult release(const ReleaseOptions& o, const Prompt& prompt, const Progress& progress) {
   ReleaseResult result;
   const crypto::TrustStore trust(o.verify.trust_dir);  // read once, for the CoA and the releaser
   result.report = verify(o.verify, trust);
-  const auto& r = result.report;
+  auto& r = result.report;
   const Instant now = o.verify.as_of;
 
   // The releaser must pass the same policy that `confirm` will apply to the records; the key
@@ -162,58 +350,97 @@ ReleaseResult release(const ReleaseOptions& o, const Prompt& prompt, const Progr
   const auto& id = releaser.key;
   const auto sign = [&](const std::string& payload) { return crypto::cades_detached(payload, id); };
 
+  const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(o.wait);
   result.ledger_path = ledger::resolve_path(o.ledger_path);
-  auto ledger = ledger::Ledger::open(result.ledger_path, true);
+  auto ledger = ledger::Ledger::open(result.ledger_path, true, wait);
+  const SignalGuard signals;  // from here on, SIGINT and SIGTERM roll back instead of killing
 
-  if (r.decision != Decision::releasable && r.decision != Decision::releasable_pending) {
-    auto e = base_entry(r, releaser.signer, now);
-    e.kind = "rejection";
-    e.decision = to_string(r.decision);
-    e.reason = reasons_of(r);
-    ledger.begin();
-    try {
+  const auto releasable = [&] {
+    return r.decision == Decision::releasable || r.decision == Decision::releasable_pending;
+  };
+  // Only a release writes into the directory: it takes the directory's lock for the whole
+  // release, then completes or removes what an earlier, interrupted release left there.
+  std::optional<DirectoryLock> directory;
+  if (releasable()) {
+    std::error_code ec;
+    fs::create_directories(o.out_dir, ec);
+    if (ec) throw IoError(o.out_dir + ": cannot create the output directory: " + ec.message());
+    directory.emplace(o.out_dir, o.wait, o.on_waiting);
+    for (const auto& note : recover(o.out_dir, ledger))
+      if (o.on_recovered) o.on_recovered(note);
+  }
+
+  // One transaction from the lot's history to the commit: the history checked is the one the
+  // new entries follow. Waiting for another writer is reported and can be interrupted.
+  auto next_note = kNoteEvery;
+  ledger.begin(wait, std::chrono::milliseconds(200), [&](std::chrono::milliseconds waited) {
+    SignalGuard::check();
+    if (waited >= next_note) {
+      if (o.on_waiting)
+        o.on_waiting("waiting for the ledger " + result.ledger_path +
+                     " (another process is writing to it), " +
+                     std::to_string(waited.count() / 1000) + " s so far");
+      next_note += kNoteEvery;
+    }
+  });
+  std::vector<std::string> pending;
+  bool committed = false;
+  try {
+    const auto past = check_history(ledger, r);
+    if (!releasable()) {
+      auto e = base_entry(r, releaser.signer, now);
+      e.kind = "rejection";
+      e.decision = to_string(r.decision);
+      e.reason = reasons_of(r);
       ledger.prepare(e);
       ledger.append(e, sign);
       ledger.commit();
-    } catch (...) {
-      ledger.rollback();
-      throw;
+      result.ledger_entries.push_back(e.seq);
+      return result;  // rejected: no record is written
     }
-    result.ledger_entries.push_back(e.seq);
-    return result;  // rejected: no record is written
-  }
+    const std::string din = eye(r.certificate->lot.din);
+    result.reason = o.reason;
+    if (past && !o.again)
+      throw Error("release.already-released",
+                  "lot " + din + " was already released: " + describe(*past) +
+                      ". A lot is released once; to issue lost records again, give --again "
+                      "--reason TEXT (recorded in the ledger)");
+    if (!past && o.again)
+      throw Error("release.not-released",
+                  "--again issues the records of a released lot again, "
+                  "and the ledger has no release of lot " +
+                      din + "; release it without --again");
+    if (past) {
+      result.reissue_of = past->release.seq;
+      result.reason = "re-issue (--again) of the records of release entry " +
+                      std::to_string(past->release.seq) + ": " + o.reason;
+    }
 
-  std::error_code ec;
-  fs::create_directories(o.out_dir, ec);
-  if (ec) throw IoError(o.out_dir + ": cannot create the output directory: " + ec.message());
-  for (const auto& note : recover(o.out_dir, ledger))
-    if (o.on_recovered) o.on_recovered(note);
+    ReleaseData lot = lot_data(r, releaser.signer, o, now);
+    lot.reason = result.reason;
+    std::vector<std::pair<ReleaseDose, std::string>> doses;
+    std::size_t index = 0;
+    for (const auto& d : r.certificate->lot.doses) {
+      ReleaseDose dose{d.division, d.viable_cells.text(), d.volume.text() + " " + d.volume_unit,
+                       ++index};
+      ReleaseData named = lot;
+      named.dose = dose;
+      const std::string path = (fs::path(o.out_dir) / (record_id(named) + ".pdf")).string();
+      std::error_code ec;
+      if (fs::exists(path, ec))
+        throw IoError(path +
+                      ": a release record already exists under this name; dosegate never "
+                      "overwrites a record (move it away to release again)");
+      doses.emplace_back(dose, path);
+    }
+    pending.resize(doses.size());
 
-  ReleaseData lot = lot_data(r, releaser.signer, o, now);
-  std::vector<std::pair<ReleaseDose, std::string>> doses;
-  std::size_t index = 0;
-  for (const auto& d : r.certificate->lot.doses) {
-    ReleaseDose dose{d.division, d.viable_cells.text(), d.volume.text() + " " + d.volume_unit,
-                     ++index};
-    ReleaseData named = lot;
-    named.dose = dose;
-    const std::string path = (fs::path(o.out_dir) / (record_id(named) + ".pdf")).string();
-    if (fs::exists(path, ec))
-      throw IoError(path +
-                    ": a release record already exists under this name; dosegate never "
-                    "overwrites a record (move it away to release again)");
-    doses.emplace_back(dose, path);
-  }
-
-  // One transaction: the release entry (its number and hash go on every record), the
-  // records, the records entry with their SHA-256. It waits for any other release.
-  ledger.begin();
-  std::vector<std::string> pending(doses.size());
-  try {
+    // The release entry (its number and hash go on every record), the records, the records
+    // entry with their SHA-256.
     auto entry = base_entry(r, releaser.signer, now);
     entry.kind = "release";
     entry.decision = to_string(r.decision);
-    entry.reason = o.reason;
+    entry.reason = result.reason;
     ledger.prepare(entry);
     ledger.append(entry, sign);
     lot.ledger_seq = entry.seq;
@@ -235,6 +462,7 @@ ReleaseResult release(const ReleaseOptions& o, const Prompt& prompt, const Progr
     auto work = [&] {
       try {
         for (std::size_t i = next++; i < doses.size() && !failure; i = next++) {
+          SignalGuard::check();
           const std::string bytes = i == 0 ? first : writer.write(doses[i].first, id, now);
           digests[i] = crypto::sha256_hex(bytes);
           const std::string tmp = doses[i].second + kPending;
@@ -283,23 +511,28 @@ ReleaseResult release(const ReleaseOptions& o, const Prompt& prompt, const Progr
     }
     ::close(dir_fd);
     crash_point("before-commit");
+    SignalGuard::check();  // the last moment at which a signal still means "nothing released"
     ledger.commit();
+    committed = true;
+    // Committed: from here on the release exists; renaming only makes it visible, and the
+    // next release into this directory finishes the renames if this process dies.
+    crash_point("after-commit");
+    for (std::size_t i = 0; i < doses.size(); ++i) {
+      if (rename_no_replace(pending[i].c_str(), doses[i].second.c_str()) != 0)
+        throw IoError(doses[i].second +
+                      ": cannot move the record into place: " + std::strerror(errno) +
+                      "; it is recorded in the ledger, and the next release into this "
+                      "directory completes it");
+      result.records.push_back(doses[i].second);
+      if (i == 0) crash_point("mid-rename");
+    }
   } catch (...) {
-    ledger.rollback();
-    for (const auto& p : pending)
-      if (!p.empty()) ::unlink(p.c_str());
+    if (!committed) {  // once committed, the records must stay: they are the release
+      ledger.rollback();
+      for (const auto& p : pending)
+        if (!p.empty()) ::unlink(p.c_str());
+    }
     throw;
-  }
-  crash_point("after-commit");
-  // Committed: from here on the release exists; renaming only makes it visible, and the next
-  // release into this directory finishes the renames if this process dies.
-  for (std::size_t i = 0; i < doses.size(); ++i) {
-    if (::rename(pending[i].c_str(), doses[i].second.c_str()) != 0)
-      throw IoError(doses[i].second + ": cannot move the record into place: " +
-                    std::strerror(errno) + "; it is recorded in the ledger, and the next " +
-                    "release into this directory completes it");
-    result.records.push_back(doses[i].second);
-    if (i == 0) crash_point("mid-rename");
   }
   const int dir_fd = ::open(o.out_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dir_fd >= 0) {

@@ -1,6 +1,7 @@
 // `dosegate confirm`: at the bedside, GO or NO-GO for the dose in the clinician's hand.
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -11,6 +12,12 @@
 
 namespace dosegate {
 
+// The bedside gets an answer in bounded time: all waiting for a ledger that another process
+// holds locked (opening it, reading the recalls, appending the confirmation) stops after this
+// long in total. A ledger still locked then means NO-GO (confirm.ledger-busy when the recalls
+// could not be read, confirm.not-recorded when the confirmation could not be appended).
+inline constexpr std::chrono::milliseconds kBedsideLedgerWait{5000};
+
 struct ConfirmOptions {
   std::string record_path;
   std::string trust_dir;
@@ -20,6 +27,7 @@ struct ConfirmOptions {
   std::string staff;  // who confirms; recorded in the ledger
   Instant at{};       // the time of the confirmation
   bool no_recall_check = false;
+  std::chrono::milliseconds ledger_wait = kBedsideLedgerWait;
 };
 
 struct ConfirmPending {
@@ -48,6 +56,10 @@ struct ConfirmResult {
   std::string ledger_note;                // why it was not recorded, when it was not
 };
 
+// Never GO without the confirmation's ledger entry: when it cannot be appended, the answer is
+// NO-GO (confirm.not-recorded). The one exception is --no-recall-check with a ledger that cannot
+// be opened at all, which answers without the ledger and says so ([RECALL NOT CHECKED], "not
+// recorded").
 // Throws std::invalid_argument for a malformed scan (wrong check character or flags included)
 // and dosegate::Error when it cannot check at all (unreadable record file or trust directory).
 ConfirmResult confirm(const ConfirmOptions& options);

@@ -3,6 +3,7 @@
 // has a key. `audit` recomputes everything and names the first entry that is wrong.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -63,20 +64,41 @@ struct Filter {
   std::optional<std::string> until;  // UTC, inclusive
 };
 
+// How long a command waits for another process that holds the ledger's lock, unless it says
+// otherwise (`confirm` waits far less: it answers at the bedside).
+inline constexpr std::chrono::milliseconds kDefaultWait{60000};
+
+// Called while begin() waits for another writer, with the time waited so far; it may throw to
+// give up (an interrupted release).
+using Waiting = std::function<void(std::chrono::milliseconds)>;
+
 class Ledger {
  public:
-  // Opens (creating when `create`) the ledger. Throws dosegate::Error("ledger.unreadable" /
-  // "ledger.schema") naming the file when it cannot be used.
-  static Ledger open(const std::string& path, bool create);
+  // Opens (creating when `create`) the ledger, waiting at most `wait` in total for another
+  // process that holds it locked. Throws dosegate::Error naming the file when it cannot be
+  // used: "ledger.busy" when it stayed locked for `wait`, "ledger.unreadable" or
+  // "ledger.schema" otherwise.
+  static Ledger open(const std::string& path, bool create, std::chrono::milliseconds wait);
+  static Ledger open(const std::string& path, bool create) {
+    return open(path, create, kDefaultWait);
+  }
   ~Ledger();
   Ledger(Ledger&&) noexcept;
   Ledger& operator=(Ledger&&) noexcept;
 
   const std::string& path() const;
 
-  // One writer at a time: begin() takes the database's write lock (waiting for another
-  // release that holds it), so appends from two processes land one after the other.
+  // How long each later statement waits for a lock another process holds (at open: the
+  // `wait` given there). A statement that waits longer throws Error("ledger.busy").
+  void set_wait(std::chrono::milliseconds wait);
+
+  // One writer at a time: begin() takes the database's write lock (waiting, as set_wait says,
+  // for another process that holds it), so appends from two processes land one after the
+  // other. Throws Error("ledger.busy") when the lock stays taken.
   void begin();
+  // The same, waiting up to `wait` and calling `waiting` about every `every` meanwhile.
+  void begin(std::chrono::milliseconds wait, std::chrono::milliseconds every,
+             const Waiting& waiting);
   // Fills seq and prev_hash for the next entry of the open transaction.
   void prepare(Entry& e);
   // Computes the hash, then the signature with `sign` (over the payload) when given, and

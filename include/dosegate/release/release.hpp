@@ -2,11 +2,13 @@
 // releasable, write one signed PDF release record per dose.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "dosegate/error.hpp"
 #include "dosegate/verify/verify.hpp"
 
 namespace dosegate {
@@ -22,8 +24,27 @@ struct ReleaseOptions {
   std::string reason;
   std::string role = "Quality Assurance, lot release";
   std::optional<std::string> ledger_path;  // ledger::resolve_path rules
+  // Re-issue the records of a lot the ledger already released (lost records); `reason` must say
+  // why, and goes into the release entry's reason.
+  bool again = false;
+  // How long to wait for another release into out_dir, and for the ledger's write lock.
+  std::chrono::seconds wait{300};
   // Told what was completed or removed of an earlier, interrupted release into out_dir.
   std::function<void(const std::string&)> on_recovered;
+  // Told, about every 5 s, what the release is waiting for (another release, the ledger).
+  std::function<void(const std::string&)> on_waiting;
+};
+
+// A release stopped by SIGINT or SIGTERM before its ledger transaction committed: the
+// transaction was rolled back and its unfinished records removed; nothing was released.
+class ReleaseInterrupted : public Error {
+ public:
+  ReleaseInterrupted(int signal, const std::string& message)
+      : Error("release.interrupted", message), signal_(signal) {}
+  int signal() const { return signal_; }
+
+ private:
+  int signal_;
 };
 
 struct ReleaseResult {
@@ -32,6 +53,8 @@ struct ReleaseResult {
   std::vector<std::string> records;  // paths written, in dose order
   std::string ledger_path;
   std::vector<long long> ledger_entries;  // sequence numbers appended
+  std::optional<long long> reissue_of;    // with `again`: the release entry re-issued
+  std::string reason;                     // the release entry's reason
 };
 
 // Passphrase prompt: returns nullopt when nobody can be asked.
@@ -39,6 +62,20 @@ using Prompt = std::function<std::optional<std::string>(const std::string&)>;
 // Progress: (doses written, doses in lot).
 using Progress = std::function<void(std::size_t, std::size_t)>;
 
+// The lot's history in the ledger is part of the decision, read in the same transaction that
+// appends to it: a recalled lot is rejected (release.recalled); a lot the ledger rejected before
+// is rejected unless this CoA names the CoA of the lot's last rejection in <Supersedes>
+// (release.supersedes-missing); both are findings in the report and a rejection in the ledger.
+// A lot already released throws Error("release.already-released") naming the release entry and
+// its records, unless options.again (then Error("release.not-released") when it never was).
+//
+// One release at a time per output directory: DIR/.dosegate-release.lock is held (flock) for
+// the whole release; another release into DIR waits for it (options.on_waiting is told, with
+// the holder's pid) and throws Error("release.directory-busy") after options.wait. Only with the
+// lock held are an interrupted release's leftovers completed or removed, so no running
+// release's files are ever touched. SIGINT and SIGTERM before the commit roll back, remove the
+// unfinished records and throw ReleaseInterrupted.
+//
 // Every decision is appended to the ledger, signed by the releaser: a rejection with every
 // reason, or a release entry (whose number and hash each record shows) followed by a records
 // entry with the SHA-256 of every record. Records are written as DIR/NAME.pdf.pending, synced,
