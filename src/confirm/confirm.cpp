@@ -148,13 +148,9 @@ ConfirmResult confirm(const ConfirmOptions& o) {
     e.reason = reasons;
     try {
       ledger->set_wait(left());
-      ledger->begin();
-      ledger->prepare(e);
-      ledger->append(e);
-      ledger->commit();
+      ledger->append_alone(e);
       r.ledger_entry = e.seq;
     } catch (const Error& err) {
-      ledger->rollback();
       r.ledger_note = std::string("not recorded: ") + err.what();
       // Never a GO that the ledger does not hold: the confirmation is the proof of who gave
       // which dose, and a later look-back must find it.

@@ -391,6 +391,18 @@ void Ledger::commit() {
   }
 }
 
+void Ledger::append_alone(Entry& e, const std::function<std::string(const std::string&)>& sign) {
+  begin();
+  try {
+    prepare(e);
+    append(e, sign);
+    commit();
+  } catch (...) {
+    rollback();
+    throw;
+  }
+}
+
 void Ledger::rollback() noexcept {
   if (!impl_ || !impl_->in_transaction) return;
   sqlite3_exec(impl_->db, "ROLLBACK", nullptr, nullptr, nullptr);

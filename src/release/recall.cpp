@@ -42,15 +42,8 @@ RecallResult recall(const RecallOptions& o, const Prompt& prompt) {
   e.spec_version = last.spec_version;
   e.spec_sha256 = last.spec_sha256;
   e.reason = o.reason;
-  ledger.begin();
-  try {
-    ledger.prepare(e);
-    ledger.append(e, [&](const std::string& p) { return crypto::cades_detached(p, releaser.key); });
-    ledger.commit();
-  } catch (...) {
-    ledger.rollback();
-    throw;
-  }
+  ledger.append_alone(
+      e, [&](const std::string& p) { return crypto::cades_detached(p, releaser.key); });
   result.seq = e.seq;
   result.hash = e.hash;
   return result;

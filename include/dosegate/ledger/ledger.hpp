@@ -106,6 +106,9 @@ class Ledger {
   void append(Entry& e, const std::function<std::string(const std::string&)>& sign = {});
   void commit();
   void rollback() noexcept;
+  // One entry in a transaction of its own: begin, prepare, append, commit; rolled back, and
+  // the exception passed on, when any step fails.
+  void append_alone(Entry& e, const std::function<std::string(const std::string&)>& sign = {});
 
   std::vector<Entry> entries(const Filter& filter = {}) const;
   std::optional<Entry> head() const;  // the last entry
