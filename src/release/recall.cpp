@@ -1,11 +1,11 @@
 #include "dosegate/release/recall.hpp"
 
-#include "dosegate/error.hpp"
-#include "dosegate/isbt128.hpp"
-#include "dosegate/ledger/ledger.hpp"
 #include "crypto/cades.hpp"
 #include "crypto/keys.hpp"
 #include "crypto/trust_store.hpp"
+#include "dosegate/error.hpp"
+#include "dosegate/isbt128.hpp"
+#include "dosegate/ledger/ledger.hpp"
 #include "util/text.hpp"
 
 namespace dosegate {
@@ -16,7 +16,7 @@ RecallResult recall(const RecallOptions& o, const Prompt& prompt) {
   if (text::trim(o.reason).empty()) throw UsageError("--reason must say why the lot is withdrawn");
   const crypto::TrustStore trust(o.trust_dir);
   const auto releaser = crypto::load_releaser(o.key_path, o.cert_path, o.chain_path,
-                                            o.passphrase_file, prompt, trust, o.at);
+                                              o.passphrase_file, prompt, trust, o.at);
   RecallResult result;
   result.ledger_path = ledger::resolve_path(o.ledger_path);
   auto ledger = ledger::Ledger::open(result.ledger_path, false);

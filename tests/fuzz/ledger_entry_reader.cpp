@@ -5,11 +5,11 @@
 #include <filesystem>
 #include <fstream>
 
+#include "crypto/trust_store.hpp"
 #include "dosegate/error.hpp"
 #include "dosegate/ledger/ledger.hpp"
 #include "fuzz_support.hpp"
 #include "ledger/audit.hpp"
-#include "crypto/trust_store.hpp"
 
 using namespace dosegate;
 namespace fs = std::filesystem;
