@@ -1,9 +1,9 @@
 // A release record's bytes through dosegate's own record verifier, with the test trust
 // directory (loaded once) and a fixed time. Findings are values; nothing should throw.
+#include "crypto/trust_store.hpp"
 #include "dosegate/error.hpp"
 #include "fuzz_support.hpp"
 #include "pdf/verify_record.hpp"
-#include "crypto/trust_store.hpp"
 
 using namespace dosegate;
 
