@@ -36,19 +36,18 @@ std::vector<std::string> releaser() {
 
 test::CliResult release(const std::string& coa, const std::string& out, const std::string& ledger,
                         const std::string& at) {
-  std::vector<std::string> args{"release", src(coa), "--trust",  src("certs/trust"),
-                                "--out",   out,      "--ledger", ledger,
-                                "--as-of", at,       "--quiet"};
+  std::vector<std::string> args{"release", src(coa),   "--trust", src("certs/trust"), "--out",
+                                out,       "--ledger", ledger,    "--quiet"};
   for (const auto& a : releaser()) args.push_back(a);
-  return run_cli(args);
+  return test::run_cli_at(args, at);
 }
 
 void recall(const std::string& ledger) {
   std::vector<std::string> args{
-      "recall",   kLot,   "--reason", "Sterility retest positive", "--trust", src("certs/trust"),
-      "--ledger", ledger, "--as-of",  "2026-11-22T08:00:00Z"};
+      "recall",           kLot,       "--reason", "Sterility retest positive", "--trust",
+      src("certs/trust"), "--ledger", ledger};
   for (const auto& a : releaser()) args.push_back(a);
-  const auto r = run_cli(args);
+  const auto r = test::run_cli_at(args, "2026-11-22T08:00:00Z");
   INFO(r.err);
   REQUIRE(r.code == 0);
 }
@@ -153,8 +152,9 @@ void require_tampered(const test::CliResult& r, const std::string& code, const s
 }
 
 test::CliResult confirm(const Recalled& lot) {
-  return run_cli({"confirm", lot.record(), "--trust", src("certs/trust"), "--dose", kDoseA0,
-                  "--ledger", lot.ledger, "--staff", "nurse-17", "--at", "2026-11-22T09:00:00Z"});
+  return test::run_cli_at({"confirm", lot.record(), "--trust", src("certs/trust"), "--dose",
+                           kDoseA0, "--ledger", lot.ledger, "--staff", "nurse-17"},
+                          "2026-11-22T09:00:00Z");
 }
 
 void require_no_go(const test::CliResult& r, const std::string& reason) {

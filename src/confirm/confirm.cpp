@@ -123,7 +123,9 @@ ConfirmResult confirm(const ConfirmOptions& o) {
 
   r.go = std::none_of(r.findings.begin(), r.findings.end(),
                       [](const Finding& f) { return f.severity == Severity::error; });
-  if (ledger) {
+  if (ledger && !o.record) {
+    r.ledger_note = "not recorded: --as-of given";
+  } else if (ledger) {
     ledger::Entry e;
     e.kind = "confirm";
     e.decision = r.go ? "go" : "no-go";

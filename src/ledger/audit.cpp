@@ -111,12 +111,31 @@ AuditResult audit(const Ledger& ledger, const crypto::TrustStore& trust,
   long long expected = 1;
   bool seen_head = !expect_head;
   bool ok = true;
+  std::optional<Instant> prev_at;
   for (const auto& e : all) {
     const std::string p = payload(e);
     if (!check_unkeyed(e, expected, prev, p, add) || !check_signature(e, p, trust, add)) {
       ok = false;
       break;
     }
+    // Entries are appended in time order; clocks of different machines may disagree a little.
+    const auto at = parse_utc_instant(e.at);
+    if (!at) {
+      add("ledger.time-reversed", e.seq,
+          "its time '" + e.at + "' is not a UTC time, so its order cannot be checked");
+      ok = false;
+      break;
+    }
+    if (prev_at && *at < *prev_at - kClockSkewAllowance) {
+      add("ledger.time-reversed", e.seq,
+          "its time " + e.at + " is earlier than entry " + std::to_string(e.seq - 1) + "'s " +
+              format_instant(*prev_at) +
+              " by more than the 5 minutes clocks may disagree: it was back-dated or written "
+              "out of order");
+      ok = false;
+      break;
+    }
+    prev_at = at;
     if (expect_head && e.hash == *expect_head) seen_head = true;
     prev = e.hash;
     ++expected;

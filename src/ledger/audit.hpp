@@ -3,6 +3,7 @@
 // shows a dropped tail.
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -20,6 +21,11 @@ struct AuditResult {
   std::vector<Finding> findings;  // empty when intact; the first names the first wrong entry
   bool intact() const { return findings.empty(); }
 };
+
+// How far an entry's time may be earlier than its predecessor's before `audit` reports
+// ledger.time-reversed: clocks of the machines that append (QA workstations, bedside devices)
+// may disagree by this much.
+inline constexpr std::chrono::minutes kClockSkewAllowance{5};
 
 // `expect_head`: a hash taken earlier (from an export or a record); the ledger must contain it.
 AuditResult audit(const Ledger& ledger, const crypto::TrustStore& trust,
