@@ -37,11 +37,11 @@ struct Released {
   TempDir dir;
   std::string ledger = dir.file("ledger.sqlite");
   Released() {
-    const auto r =
-        run_cli({"release", src("samples/coa-pending-mycoplasma.xml"), "--trust",
-                 src("certs/trust"), "--key", pki("releaser.key.pem"), "--cert",
-                 pki("releaser.cert.pem"), "--chain", pki("qa-chain.pem"), "--out",
-                 dir.file("records"), "--ledger", ledger, "--as-of", kReleased, "--quiet"});
+    const auto r = test::run_cli_at(
+        {"release", src("samples/coa-pending-mycoplasma.xml"), "--trust", src("certs/trust"),
+         "--key", pki("releaser.key.pem"), "--cert", pki("releaser.cert.pem"), "--chain",
+         pki("qa-chain.pem"), "--out", dir.file("records"), "--ledger", ledger, "--quiet"},
+        kReleased);
     INFO(r.out << r.err);
     REQUIRE(r.code == 0);
   }
@@ -54,10 +54,8 @@ test::CliResult confirm(const Released& lot, const std::string& record, const st
                         std::vector<std::string> extra = {}) {
   std::vector<std::string> args{"confirm", record,     "--trust",  src("certs/trust"), "--dose",
                                 dose,      "--ledger", lot.ledger, "--staff",          "nurse-17"};
-  if (std::find(extra.begin(), extra.end(), "--at") == extra.end())
-    args.insert(args.end(), {"--at", kBedside});
   args.insert(args.end(), extra.begin(), extra.end());
-  return run_cli(args);
+  return test::run_cli_at(args, kBedside);  // the clock, so that the confirmation is recorded
 }
 
 std::string first_line(const std::string& s) {
@@ -122,11 +120,11 @@ TEST_CASE("confirm: a thaw time after the confirmation is NO-GO", "[confirm]") {
 
 TEST_CASE("confirm: a recalled lot is NO-GO, with the recall's reason", "[confirm]") {
   Released lot;
-  REQUIRE(
-      run_cli({"recall", "A999926000154", "--reason", "Mycoplasma detected", "--trust",
-               src("certs/trust"), "--key", pki("releaser.key.pem"), "--cert",
-               pki("releaser.cert.pem"), "--ledger", lot.ledger, "--as-of", "2026-11-22T08:00:00Z"})
-          .code == 0);
+  REQUIRE(test::run_cli_at({"recall", "A999926000154", "--reason", "Mycoplasma detected", "--trust",
+                            src("certs/trust"), "--key", pki("releaser.key.pem"), "--cert",
+                            pki("releaser.cert.pem"), "--ledger", lot.ledger},
+                           "2026-11-22T08:00:00Z")
+              .code == 0);
   require_no_go(confirm(lot, lot.record("B0"), kDoseB0), "Mycoplasma detected");
 }
 
@@ -169,12 +167,12 @@ TEST_CASE("confirm: a record signed by a key outside releasers/ is NO-GO", "[con
   // A trust directory in which the laboratory's key may release, to make such a record.
   fs::copy(src("certs/trust"), dir.file("lenient"), fs::copy_options::recursive);
   fs::copy_file(pki("lab-ec.cert.pem"), dir.file("lenient/releasers/lab-ec.pem"));
-  REQUIRE(
-      run_cli({"release", src("samples/coa-pending-mycoplasma.xml"), "--trust", dir.file("lenient"),
-               "--key", pki("lab-ec.key.pem"), "--cert", pki("lab-ec.cert.pem"), "--chain",
-               pki("lab-chain.pem"), "--out", dir.file("records"), "--ledger",
-               dir.file("other.sqlite"), "--as-of", kReleased, "--quiet"})
-          .code == 0);
+  REQUIRE(test::run_cli_at({"release", src("samples/coa-pending-mycoplasma.xml"), "--trust",
+                            dir.file("lenient"), "--key", pki("lab-ec.key.pem"), "--cert",
+                            pki("lab-ec.cert.pem"), "--chain", pki("lab-chain.pem"), "--out",
+                            dir.file("records"), "--ledger", dir.file("other.sqlite"), "--quiet"},
+                           kReleased)
+              .code == 0);
   require_no_go(confirm(lot, dir.file("records/A999926000154-S1234V00-B0.pdf"), kDoseB0),
                 "is allowed to sign CoAs");
 }
@@ -224,10 +222,12 @@ struct Timed {
 Timed confirm_process(const Released& lot) {
   const auto start = std::chrono::steady_clock::now();
   Timed t;
-  t.result = run_process("timeout 60 " + quote_arg(DOSEGATE_BINARY) + " confirm " +
-                         quote_arg(lot.record("B0")) + " --trust " + quote_arg(src("certs/trust")) +
-                         " --dose " + quote_arg(kDoseB0) + " --ledger " + quote_arg(lot.ledger) +
-                         " --staff nurse-17 --json --at " + kBedside);
+  // The clock of the process (test builds), so that the confirmation is recorded.
+  t.result =
+      run_process("DOSEGATE_TEST_NOW=" + std::string(kBedside) + " timeout 60 " +
+                  quote_arg(DOSEGATE_BINARY) + " confirm " + quote_arg(lot.record("B0")) +
+                  " --trust " + quote_arg(src("certs/trust")) + " --dose " + quote_arg(kDoseB0) +
+                  " --ledger " + quote_arg(lot.ledger) + " --staff nurse-17 --json");
   t.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return t;
 }
@@ -312,8 +312,9 @@ TEST_CASE("terminal escapes in a staff id are shown, never obeyed, in confirm an
   // Erase the line and move up: would hide the line above (a recall) from a terminal.
   const std::string staff = "\x1b[2K\x1b[1A";
   const std::string shown = "\\x1b[2K\\x1b[1A";
-  const auto r = run_cli({"confirm", lot.record("B0"), "--trust", src("certs/trust"), "--dose",
-                          kDoseB0, "--ledger", lot.ledger, "--staff", staff, "--at", kBedside});
+  const auto r = test::run_cli_at({"confirm", lot.record("B0"), "--trust", src("certs/trust"),
+                                   "--dose", kDoseB0, "--ledger", lot.ledger, "--staff", staff},
+                                  kBedside);
   INFO(r.out << r.err);
   CHECK(r.code == 0);
   CHECK_FALSE(contains(r.out, "\x1b"));

@@ -36,12 +36,11 @@ std::vector<std::string> releaser() {
 test::CliResult release(const std::string& coa, const std::string& out, const std::string& ledger,
                         const std::string& at = "2026-11-21T12:00:00Z",
                         std::vector<std::string> extra = {}) {
-  std::vector<std::string> args{"release", src(coa), "--trust",  src("certs/trust"),
-                                "--out",   out,      "--ledger", ledger,
-                                "--as-of", at,       "--quiet"};
+  std::vector<std::string> args{"release", src(coa),   "--trust", src("certs/trust"), "--out",
+                                out,       "--ledger", ledger,    "--quiet"};
   for (const auto& a : releaser()) args.push_back(a);
   args.insert(args.end(), extra.begin(), extra.end());
-  return run_cli(args);
+  return test::run_cli_at(args, at);
 }
 
 test::CliResult audit(const std::string& ledger, std::vector<std::string> extra = {}) {
@@ -61,11 +60,10 @@ void populate(const TempDir& dir, const std::string& ledger) {
   REQUIRE(release("samples/coa-viability-90.xml", dir.file("out"), ledger, "2026-11-21T13:00:00Z")
               .code == 1);
   std::vector<std::string> args{
-      "recall",  "A999926000147",       "--reason", "Sterility retest positive",
-      "--trust", src("certs/trust"),    "--ledger", ledger,
-      "--as-of", "2026-11-22T08:00:00Z"};
+      "recall",  "A999926000147",    "--reason", "Sterility retest positive",
+      "--trust", src("certs/trust"), "--ledger", ledger};
   for (const auto& a : releaser()) args.push_back(a);
-  const auto r = run_cli(args);
+  const auto r = test::run_cli_at(args, "2026-11-22T08:00:00Z");
   INFO(r.err);
   REQUIRE(r.code == 0);
 }
@@ -315,11 +313,11 @@ TEST_CASE("recall: refusals", "[ledger]") {
 
 namespace {
 test::ProcessResult release_process(const TempDir& dir, const std::string& crash_at) {
-  std::string cmd = "DOSEGATE_TEST_CRASH_AT=" + crash_at + " " + quote_arg(DOSEGATE_BINARY) +
-                    " release " + quote_arg(src("samples/coa-pass.xml")) + " --trust " +
+  std::string cmd = "DOSEGATE_TEST_NOW=2026-11-21T12:00:00Z DOSEGATE_TEST_CRASH_AT=" + crash_at +
+                    " " + quote_arg(DOSEGATE_BINARY) + " release " +
+                    quote_arg(src("samples/coa-pass.xml")) + " --trust " +
                     quote_arg(src("certs/trust")) + " --out " + quote_arg(dir.file("out")) +
-                    " --ledger " + quote_arg(dir.file("ledger.sqlite")) +
-                    " --as-of 2026-11-21T12:00:00Z --quiet";
+                    " --ledger " + quote_arg(dir.file("ledger.sqlite")) + " --quiet";
   for (const auto& a : releaser()) cmd += " " + quote_arg(a);
   return run_process(cmd);
 }
@@ -385,10 +383,10 @@ TEST_CASE("two releases started at the same moment both land, in order", "[ledge
   TempDir dir;
   const auto ledger = dir.file("ledger.sqlite");
   auto cmd = [&](const std::string& coa, const std::string& out, const std::string& extra) {
-    std::string c = quote_arg(DOSEGATE_BINARY) + " release " + quote_arg(src(coa)) + " --trust " +
+    std::string c = "DOSEGATE_TEST_NOW=2026-11-21T12:00:00Z " + quote_arg(DOSEGATE_BINARY) +
+                    " release " + quote_arg(src(coa)) + " --trust " +
                     quote_arg(src("certs/trust")) + " --out " + quote_arg(dir.file(out)) +
-                    " --ledger " + quote_arg(ledger) + " --as-of 2026-11-21T12:00:00Z --quiet " +
-                    extra;
+                    " --ledger " + quote_arg(ledger) + " --quiet " + extra;
     for (const auto& a : releaser()) c += " " + quote_arg(a);
     return c;
   };

@@ -42,11 +42,12 @@ const TempDir& lot() {
   static TempDir dir;
   static bool done = false;
   if (!done) {
-    const auto r = run_cli({"release", src("samples/coa-pending-mycoplasma.xml"), "--trust",
-                            src("certs/trust"), "--key", pki("releaser.key.pem"), "--cert",
-                            pki("releaser.cert.pem"), "--chain", pki("qa-chain.pem"), "--out",
-                            dir.file("records"), "--ledger", dir.file("ledger.sqlite"), "--as-of",
-                            kReleased, "--quiet"});
+    const auto r =
+        test::run_cli_at({"release", src("samples/coa-pending-mycoplasma.xml"), "--trust",
+                          src("certs/trust"), "--key", pki("releaser.key.pem"), "--cert",
+                          pki("releaser.cert.pem"), "--chain", pki("qa-chain.pem"), "--out",
+                          dir.file("records"), "--ledger", dir.file("ledger.sqlite"), "--quiet"},
+                         kReleased);
     INFO(r.out << r.err);
     REQUIRE(r.code == 0);
     done = true;

@@ -94,19 +94,18 @@ std::string signed_coa(const TempDir& dir, const CoaVariant& v) {
 
 test::CliResult release(const std::string& coa, const std::string& out, const std::string& ledger,
                         std::vector<std::string> extra = {}) {
-  std::vector<std::string> args{"release", coa,   "--trust",  src("certs/trust"),
-                                "--out",   out,   "--ledger", ledger,
-                                "--as-of", kAsOf, "--quiet"};
+  std::vector<std::string> args{"release", coa,        "--trust", src("certs/trust"), "--out",
+                                out,       "--ledger", ledger,    "--quiet"};
   for (const auto& a : releaser()) args.push_back(a);
   args.insert(args.end(), extra.begin(), extra.end());
-  return run_cli(args);
+  return test::run_cli_at(args, kAsOf);
 }
 
 std::string release_command(const std::string& coa, const std::string& out,
                             const std::string& ledger) {
-  std::string c = quote_arg(DOSEGATE_BINARY) + " release " + quote_arg(coa) + " --trust " +
-                  quote_arg(src("certs/trust")) + " --out " + quote_arg(out) + " --ledger " +
-                  quote_arg(ledger) + " --as-of " + kAsOf + " --quiet";
+  std::string c = "DOSEGATE_TEST_NOW=" + std::string(kAsOf) + " " + quote_arg(DOSEGATE_BINARY) +
+                  " release " + quote_arg(coa) + " --trust " + quote_arg(src("certs/trust")) +
+                  " --out " + quote_arg(out) + " --ledger " + quote_arg(ledger) + " --quiet";
   for (const auto& a : releaser()) c += " " + quote_arg(a);
   return c;
 }
@@ -193,11 +192,10 @@ TEST_CASE("release: a recalled lot is never released again", "[release][history]
   TempDir dir;
   const auto ledger = dir.file("ledger.sqlite");
   REQUIRE(release(src("samples/coa-pass.xml"), dir.file("a"), ledger).code == 0);
-  std::vector<std::string> recall{"recall",  "A999926000147",       "--reason", "Sterility retest",
-                                  "--trust", src("certs/trust"),    "--ledger", ledger,
-                                  "--as-of", "2026-11-21T13:00:00Z"};
+  std::vector<std::string> recall{"recall",  "A999926000147",    "--reason", "Sterility retest",
+                                  "--trust", src("certs/trust"), "--ledger", ledger};
   for (const auto& a : releaser()) recall.push_back(a);
-  REQUIRE(run_cli(recall).code == 0);
+  REQUIRE(test::run_cli_at(recall, kAsOf).code == 0);
   // Neither as a re-issue nor on a new CoA for the lot.
   auto r = release(src("samples/coa-pass.xml"), dir.file("b"), ledger,
                    {"--again", "--reason", "records lost"});
@@ -344,8 +342,8 @@ int interrupted_release(const TempDir& dir, const std::string& coa, int signal) 
   const auto out = dir.file("out");
   const auto ledger = dir.file("ledger.sqlite");
   std::vector<std::string> args{
-      DOSEGATE_BINARY, "release", coa,       "--trust", src("certs/trust"), "--out", out,
-      "--ledger",      ledger,    "--as-of", kAsOf,     "--quiet"};
+      DOSEGATE_BINARY, "release", coa,        "--trust", src("certs/trust"),
+      "--out",         out,       "--ledger", ledger,    "--quiet"};
   for (const auto& a : releaser()) args.push_back(a);
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
@@ -356,6 +354,7 @@ int interrupted_release(const TempDir& dir, const std::string& coa, int signal) 
     const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     ::dup2(fd, 1);
     ::dup2(fd, 2);
+    ::setenv("DOSEGATE_TEST_NOW", kAsOf.c_str(), 1);  // the clock of the release (test builds)
     ::execv(argv[0], argv.data());
     ::_exit(127);
   }

@@ -44,15 +44,14 @@ test::CliResult release(const std::string& coa, const std::string& out,
                         std::vector<std::string> extra = {}) {
   std::vector<std::string> args{
       "release",  src(coa),
-      "--ledger", (fs::path(out).parent_path() / "ledger.sqlite").string(),
       "--trust",  src("certs/trust"),
       "--key",    pki("releaser.key.pem"),
       "--cert",   pki("releaser.cert.pem"),
       "--chain",  pki("qa-chain.pem"),
       "--out",    out,
-      "--as-of",  kAsOf};
+      "--ledger", (fs::path(out).parent_path() / "ledger.sqlite").string()};
   args.insert(args.end(), extra.begin(), extra.end());
-  return run_cli(args);
+  return test::run_cli_at(args, kAsOf);
 }
 
 // One released lot shared by the read-only tests (releasing takes a moment).
@@ -237,10 +236,11 @@ TEST_CASE("a rejected lot writes no record", "[release][negative]") {
 
 TEST_CASE("a key outside releasers/ is refused and writes nothing", "[release][negative]") {
   TempDir dir;
-  const auto r = run_cli({"release", src("samples/coa-pass.xml"), "--trust", src("certs/trust"),
-                          "--key", pki("lab-ec.key.pem"), "--cert", pki("lab-ec.cert.pem"),
-                          "--chain", pki("lab-chain.pem"), "--out", dir.file("out"), "--ledger",
-                          dir.file("ledger.sqlite"), "--as-of", kAsOf});
+  const auto r = test::run_cli_at(
+      {"release", src("samples/coa-pass.xml"), "--trust", src("certs/trust"), "--key",
+       pki("lab-ec.key.pem"), "--cert", pki("lab-ec.cert.pem"), "--chain", pki("lab-chain.pem"),
+       "--out", dir.file("out"), "--ledger", dir.file("ledger.sqlite")},
+      kAsOf);
   CHECK(r.code == 2);
   CHECK(contains(r.err, "signature.wrong-role"));
   CHECK(pdfs_in(dir.file("out")).empty());
@@ -248,10 +248,11 @@ TEST_CASE("a key outside releasers/ is refused and writes nothing", "[release][n
 
 TEST_CASE("a PKCS#12 releaser key signs records", "[release]") {
   TempDir dir;
-  const auto r = run_cli({"release", src("samples/coa-pass.xml"), "--trust", src("certs/trust"),
-                          "--key", pki("releaser.p12"), "--passphrase-file",
-                          pki("releaser.p12.passphrase"), "--out", dir.file("out"), "--ledger",
-                          dir.file("ledger.sqlite"), "--as-of", kAsOf, "--quiet"});
+  const auto r = test::run_cli_at(
+      {"release", src("samples/coa-pass.xml"), "--trust", src("certs/trust"), "--key",
+       pki("releaser.p12"), "--passphrase-file", pki("releaser.p12.passphrase"), "--out",
+       dir.file("out"), "--ledger", dir.file("ledger.sqlite"), "--quiet"},
+      kAsOf);
   INFO(r.out << r.err);
   CHECK(r.code == 0);
   const auto files = pdfs_in(dir.file("out"));
@@ -307,9 +308,10 @@ TEST_CASE("a long release shows progress and names records by 6-digit division",
   TempDir dir;
   const auto lot = signed_lot(dir, 120);
   const auto r =
-      run_cli({"release", lot, "--trust", src("certs/trust"), "--key", pki("releaser.key.pem"),
-               "--cert", pki("releaser.cert.pem"), "--out", dir.file("out"), "--ledger",
-               dir.file("ledger.sqlite"), "--as-of", kAsOf, "--quiet"});
+      test::run_cli_at({"release", lot, "--trust", src("certs/trust"), "--key",
+                        pki("releaser.key.pem"), "--cert", pki("releaser.cert.pem"), "--out",
+                        dir.file("out"), "--ledger", dir.file("ledger.sqlite"), "--quiet"},
+                       kAsOf);
   INFO(r.err);
   CHECK(r.code == 0);
   CHECK(contains(r.err, "100 of 120 records written"));
@@ -331,11 +333,12 @@ TEST_CASE("a release killed midway leaves only complete, valid records under fin
   const std::string out = dir.file("out");
   // Kill the real process at some point during its work; whenever that is, every file with a
   // final name must be a complete record that verifies.
-  const auto r = run_process(
-      "timeout -s KILL 0.3 " + quote_arg(DOSEGATE_BINARY) + " release " + quote_arg(lot) +
-      " --trust " + quote_arg(src("certs/trust")) + " --key " + quote_arg(pki("releaser.key.pem")) +
-      " --cert " + quote_arg(pki("releaser.cert.pem")) + " --out " + quote_arg(out) + " --ledger " +
-      quote_arg(dir.file("ledger.sqlite")) + " --as-of " + kAsOf + " --quiet");
+  const auto r =
+      run_process("DOSEGATE_TEST_NOW=" + std::string(kAsOf) + " timeout -s KILL 0.3 " +
+                  quote_arg(DOSEGATE_BINARY) + " release " + quote_arg(lot) + " --trust " +
+                  quote_arg(src("certs/trust")) + " --key " + quote_arg(pki("releaser.key.pem")) +
+                  " --cert " + quote_arg(pki("releaser.cert.pem")) + " --out " + quote_arg(out) +
+                  " --ledger " + quote_arg(dir.file("ledger.sqlite")) + " --quiet");
   INFO(r.output);
   for (const auto& f : pdfs_in(out)) {
     if (f.size() < 4 || f.compare(f.size() - 4, 4, ".pdf") != 0) continue;  // not a final name
@@ -370,27 +373,12 @@ TEST_CASE("UTF-8 text prints with the embedded font: accents and the micro sign"
                    "--cert", pki("lab-ec.cert.pem"), "--chain", pki("lab-chain.pem"), "--out",
                    dir.file("coa.xml")})
               .code == 0);
-  const auto r = run_cli({"release",
-                          dir.file("coa.xml"),
-                          "--trust",
-                          src("certs/trust"),
-                          "--key",
-                          pki("releaser.key.pem"),
-                          "--cert",
-                          pki("releaser.cert.pem"),
-                          "--out",
-                          dir.file("out"),
-                          "--ledger",
-                          dir.file("ledger.sqlite"),
-                          "--as-of",
-                          kAsOf,
-                          "--quiet",
-                          "--reason",
-                          "Batch of the Zoë protocol",
-                          "--role",
-                          "Responsable qualité",
-                          "--meaning",
-                          "Libéré pour usage clinique"});
+  const auto r = test::run_cli_at(
+      {"release", dir.file("coa.xml"), "--trust", src("certs/trust"), "--key",
+       pki("releaser.key.pem"), "--cert", pki("releaser.cert.pem"), "--out", dir.file("out"),
+       "--ledger", dir.file("ledger.sqlite"), "--quiet", "--reason", "Batch of the Zoë protocol",
+       "--role", "Responsable qualité", "--meaning", "Libéré pour usage clinique"},
+      kAsOf);
   INFO(r.out << r.err);
   REQUIRE(r.code == 0);
   const auto txt = run_process("pdftotext -layout " +
@@ -428,10 +416,11 @@ TEST_CASE("the record parser refuses deeply nested objects instead of exhausting
 TEST_CASE("without --chain the intermediates come from the verified path and are embedded",
           "[release][interop]") {
   TempDir dir;
-  const auto r = run_cli({"release", src("samples/coa-pass.xml"), "--trust", src("certs/trust"),
-                          "--key", pki("releaser.key.pem"), "--cert", pki("releaser.cert.pem"),
-                          "--out", dir.file("out"), "--ledger", dir.file("ledger.sqlite"),
-                          "--as-of", kAsOf, "--quiet"});
+  const auto r =
+      test::run_cli_at({"release", src("samples/coa-pass.xml"), "--trust", src("certs/trust"),
+                        "--key", pki("releaser.key.pem"), "--cert", pki("releaser.cert.pem"),
+                        "--out", dir.file("out"), "--ledger", dir.file("ledger.sqlite"), "--quiet"},
+                       kAsOf);
   REQUIRE(r.code == 0);
   const auto sig = run_process("pdfsig -nssdir " + quote_arg(nss_db()) + " -no-ocsp " +
                                quote_arg(dir.file("out/A999926000147-S1234V00-A0.pdf")));

@@ -63,8 +63,21 @@ constexpr const char* kCannotDefault =
     "specification or "
     "trust configuration";
 
-// The options that verify and release share: the CoA's specification, signature and time.
-void add_coa_checks(po::options_description& opts) {
+// A release or a recall records the time of the clock: an earlier time would back-date the
+// record and the ledger, a later one would release what is not yet due. The option is refused by
+// name, with what to do instead, rather than as an unknown option.
+void refuse_as_of(const std::vector<std::string>& args, const char* command) {
+  for (const auto& a : args)
+    if (a == "--as-of" || a.rfind("--as-of=", 0) == 0)
+      throw UsageError(std::string(command) +
+                       " records the clock's time and does not accept --as-of (it would "
+                       "back-date the record and the ledger); to check a CoA as of another "
+                       "time, use dosegate verify --as-of");
+}
+
+// The options that verify and release share: the CoA's specification, signature and, for
+// verify, the time.
+void add_coa_checks(po::options_description& opts, bool as_of = true) {
   // clang-format off
   opts.add_options()
     ("spec", po::value<std::string>()->value_name("SPEC.xml"),
@@ -73,7 +86,8 @@ void add_coa_checks(po::options_description& opts) {
     ("signature", po::value<std::string>()->value_name("COA.xml.p7s"),
      "detached CMS signature; default: COA.xml.p7s beside the CoA when it exists");
   // clang-format on
-  add_time(opts, "as-of", "check the lot's expiry, certificates and CRLs as of this time");
+  if (as_of)
+    add_time(opts, "as-of", "check the lot's expiry, certificates and CRLs as of this time");
 }
 
 VerifyOptions coa_checks(const po::variables_map& vm, const std::string& coa,
@@ -83,7 +97,7 @@ VerifyOptions coa_checks(const po::variables_map& vm, const std::string& coa,
   o.trust_dir = vm["trust"].as<std::string>();
   o.spec_path = optional_arg(vm, "spec");
   o.signature_path = optional_arg(vm, "signature");
-  o.as_of = time_or_now(vm, "as-of", env);
+  o.as_of = vm.count("as-of") ? time_or_now(vm, "as-of", env) : env.now();
   return o;
 }
 
@@ -212,9 +226,10 @@ int cmd_release(const std::vector<std::string>& args, std::ostream& out, std::os
     ("wait", po::value<int>()->value_name("SECONDS"),
      "how long to wait for another release into --out, or for the ledger; default 300");
   // clang-format on
-  add_coa_checks(opts);
+  add_coa_checks(opts, false);
   add_ledger(opts);
   opts.add_options()("quiet", "no verification report, only the records written");
+  refuse_as_of(args, "release");
   const auto vm = parse(args, opts);
   if (vm.count("help")) {
     print_help(
@@ -222,7 +237,7 @@ int cmd_release(const std::vector<std::string>& args, std::ostream& out, std::os
         {"dosegate release COA.xml --trust DIR --key KEY.pem --cert CERT.pem\n"
          "                        [--chain CHAIN.pem] [--passphrase-file FILE] --out DIR\n"
          "                        [--spec SPEC.xml] [--signature COA.xml.p7s] [--meaning TEXT]\n"
-         "                        [--reason TEXT] [--role TEXT] [--as-of TIME] [--ledger FILE]\n"
+         "                        [--reason TEXT] [--role TEXT] [--ledger FILE]\n"
          "                        [--again --reason TEXT] [--wait SECONDS] [--quiet]",
          "Verifies the CoA exactly as `dosegate verify` does. When the lot is releasable\n"
          "(also with pending tests the specification allows), writes one PDF release record\n"
@@ -231,7 +246,9 @@ int cmd_release(const std::vector<std::string>& args, std::ostream& out, std::os
          "signed attachment. A rejected lot gets no record. The releaser's certificate must\n"
          "pass the trust policy in the releasers/ role: dosegate does not produce a record\n"
          "its own checks would reject. Existing records are never overwritten. The decision\n"
-         "is recorded in the ledger, and the lot's history there is part of it: a recalled lot\n"
+         "is recorded in the ledger at the clock's time (there is no --as-of:\n"
+         "a release cannot be back-dated), and the lot's history there is part of it: a recalled "
+         "lot\n"
          "is rejected (release.recalled), a lot rejected before needs a CoA that names the\n"
          "rejected CoA in <Supersedes> (release.supersedes-missing), and a lot already released\n"
          "is refused (release.already-released) unless --again --reason TEXT re-issues lost\n"
@@ -331,7 +348,8 @@ int cmd_confirm(const std::vector<std::string>& args, std::ostream& out, const E
   opts.add_options()("no-recall-check",
                      "answer without the ledger's recall status when it cannot be read "
                      "(shown in the answer)");
-  add_time(opts, "as-of", "confirm as of this time instead of now");
+  add_time(opts, "as-of",
+           "answer as of this time instead of now (a check only: never recorded in the ledger)");
   add_time(opts, "at", "the same as --as-of (the earlier name)");
   add_json(opts);
   const auto vm = parse(args, opts);
@@ -349,7 +367,9 @@ int cmd_confirm(const std::vector<std::string>& args, std::ostream& out, const E
          "failure is named. Pending tests are shown on a GO line. The confirmation is\n"
          "appended to the ledger with the staff id; never GO without it. At most 5 s are\n"
          "spent waiting for a ledger another process holds locked: then NO-GO\n"
-         "(confirm.ledger-busy, confirm.not-recorded).\n",
+         "(confirm.ledger-busy, confirm.not-recorded). A confirmation made with --as-of (or\n"
+         "--at) is not recorded (\"not recorded: --as-of given\"), so that none can be\n"
+         "back-dated.\n",
          "GO", "NO-GO",
          "could not check: malformed scan, unreadable record or trust directory, usage error",
          "  dosegate confirm records/A999926000147-S1234V00-A0.pdf --trust certs/trust \\\n"
@@ -369,6 +389,7 @@ int cmd_confirm(const std::vector<std::string>& args, std::ostream& out, const E
   o.ledger_path = optional_arg(vm, "ledger");
   o.no_recall_check = vm.count("no-recall-check") > 0;
   o.at = time_or_now(vm, vm.count("at") ? "at" : "as-of", env);
+  o.record = !vm.count("at") && !vm.count("as-of");
   o.thawed_at = time_option(vm, "thawed-at", env);
   if (vm.count("staff")) {
     o.staff = vm["staff"].as<std::string>();
@@ -493,16 +514,16 @@ int cmd_recall(const std::vector<std::string>& args, std::ostream& out, const En
   add_trust(opts, "the signer must be in releasers/");
   add_signer(opts, "the releaser's");
   add_ledger(opts);
-  add_time(opts, "as-of", "record the recall at this time");
+  refuse_as_of(args, "recall");
   const auto vm = parse(args, opts);
   if (vm.count("help")) {
     print_help(
         out,
         {"dosegate recall DIN --reason TEXT --trust DIR --key KEY.pem --cert CERT.pem\n"
-         "                       [--chain CHAIN.pem] [--passphrase-file FILE] [--ledger FILE]\n"
-         "                       [--as-of TIME]",
+         "                       [--chain CHAIN.pem] [--passphrase-file FILE] [--ledger FILE]",
          "Withdraws a released lot: appends a recall entry, signed by a releaser, to the\n"
-         "ledger. Later bedside confirmations of any dose of the lot answer NO-GO.\n",
+         "ledger, at the clock's time (there is no --as-of). Later bedside confirmations of\n"
+         "any dose of the lot answer NO-GO.\n",
          "recalled", nullptr,
          "dosegate could not do its job: usage error, unreadable ledger, a lot never released, a "
          "key\n"
@@ -528,7 +549,7 @@ int cmd_recall(const std::vector<std::string>& args, std::ostream& out, const En
   o.chain_path = signer.chain;
   o.passphrase_file = signer.passphrase_file;
   o.ledger_path = optional_arg(vm, "ledger");
-  o.at = time_or_now(vm, "as-of", env);
+  o.at = env.now();
   const auto r = recall(o, crypto::terminal_prompt);
   out << "Recalled lot " << isbt128::din_eye_readable(o.din) << ": ledger entry " << r.seq
       << ", SHA-256 " << r.hash << "\n";
@@ -540,7 +561,20 @@ constexpr const char* kCommands = "verify, release, confirm, history, audit, rec
 }  // namespace
 
 int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& err,
-        const Environment& env) {
+        const Environment& env_in) {
+  Environment env = env_in;
+#ifdef DOSEGATE_FAULT_INJECTION
+  // Test builds only (CMake option DOSEGATE_FAULT_INJECTION, off in the release preset): the
+  // tests that start dosegate as a process set its clock with DOSEGATE_TEST_NOW.
+  if (const char* now = std::getenv("DOSEGATE_TEST_NOW"); now && *now) {
+    const auto fixed = parse_utc_instant(now);
+    if (!fixed) {
+      err << "dosegate: DOSEGATE_TEST_NOW='" << now << "' is not a UTC time\n";
+      return kCannot;
+    }
+    env.now = [t = *fixed] { return t; };
+  }
+#endif
   if (args.empty()) {
     err << kMainHelp;
     return kCannot;

@@ -11,6 +11,7 @@
 #include "dosegate/isbt128.hpp"
 #include "dosegate/ledger/ledger.hpp"
 #include "dosegate/release_data.hpp"
+#include "ledger/audit.hpp"
 #include "pdf/verify_record.hpp"
 #include "util/text.hpp"
 
@@ -104,13 +105,16 @@ ConfirmResult confirm(const ConfirmOptions& o) {
   try {
     ledger.emplace(ledger::Ledger::open(r.ledger_path, false, left()));
     ledger->set_wait(left());
-    ledger::Filter f;
-    f.din = scanned.din;
-    f.kind = "recall";
-    const auto recalls = ledger->entries(f);
+    // Through the audit's checks, never a bare query: an entry someone wrote into the file
+    // without a key must not turn the answer into GO.
+    const auto reading = ledger::read_lot(*ledger, trust, scanned.din);
     r.recall_checked = true;
-    for (const auto& e : recalls)
+    for (const auto& e : reading.recalls)  // a recall counts even when its entry is forged
       no_go(r, "confirm.recalled", "lot recalled at " + e.at + " by " + e.actor + ": " + e.reason);
+    for (const auto& f : reading.findings)
+      no_go(r, "confirm.ledger-tampered",
+            "recall status unknown: the ledger does not verify (" + f.code + ", " + f.message +
+                "); run dosegate audit on it");
   } catch (const Error& e) {
     if (o.no_recall_check) {
       r.findings.push_back(Finding{"confirm.recall-not-checked", Severity::warning,
@@ -132,7 +136,9 @@ ConfirmResult confirm(const ConfirmOptions& o) {
 
   r.go = std::none_of(r.findings.begin(), r.findings.end(),
                       [](const Finding& f) { return f.severity == Severity::error; });
-  if (ledger) {
+  if (ledger && !o.record) {
+    r.ledger_note = "not recorded: --as-of given";
+  } else if (ledger) {
     ledger::Entry e;
     e.kind = "confirm";
     e.decision = r.go ? "go" : "no-go";

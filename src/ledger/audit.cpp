@@ -1,12 +1,96 @@
 #include "ledger/audit.hpp"
 
+#include <functional>
+
 #include "crypto/cms.hpp"
+#include "ledger/fields.hpp"
 
 namespace dosegate::ledger {
 namespace {
 
-bool keyed(const Entry& e) {
-  return !e.actor_sha256.empty();
+using Add = std::function<void(const char* code, long long seq, const std::string& message)>;
+
+// The checks that need no key, for the entry at position `expected` after the entry whose hash
+// is `prev`: its number, its link, its content against its hash, and its kind's signing rule
+// (kKindRules). Adds the finding and returns false at the first that fails.
+bool check_unkeyed(const Entry& e, long long expected, const std::string& prev,
+                   const std::string& p, const Add& add) {
+  if (e.seq != expected) {
+    add("ledger.entry-missing", expected,
+        "missing: the entries jump from " + std::to_string(expected - 1) + " to " +
+            std::to_string(e.seq) + " (an entry was deleted)");
+    return false;
+  }
+  if (e.prev_hash != prev) {
+    add("ledger.chain-broken", e.seq,
+        "its previous-entry hash does not match entry " + std::to_string(e.seq - 1) +
+            " (entries were reordered, replaced or deleted)");
+    return false;
+  }
+  if (entry_hash(e.prev_hash, p) != e.hash || p != e.stored_payload) {
+    add("ledger.entry-changed", e.seq,
+        "its content does not match its hash: it was changed after it was written");
+    return false;
+  }
+  switch (signer_for(e.kind)) {
+    case EntrySigner::unknown:
+      add("ledger.kind-unknown", e.seq,
+          "its kind '" + e.kind +
+              "' is not one this dosegate writes; an entry it cannot judge "
+              "is not trusted");
+      return false;
+    case EntrySigner::releaser:
+      if (e.signature.empty()) {
+        add("ledger.signature-missing", e.seq,
+            "a " + e.kind +
+                " entry must be signed by a releaser, and this one carries no "
+                "signature");
+        return false;
+      }
+      break;
+    case EntrySigner::optional:
+      if (e.signature.empty() && !e.actor_sha256.empty()) {
+        add("ledger.signature-missing", e.seq, "an entry by a key holder carries no signature");
+        return false;
+      }
+      break;
+  }
+  return true;
+}
+
+// The signature, when the entry carries one: over signed_bytes() (so over its number and its
+// predecessor's hash too), by its actor's certificate, under the trust policy for the
+// releasers/ role at the entry's own time.
+bool check_signature(const Entry& e, const std::string& p, const crypto::TrustStore& trust,
+                     const Add& add) {
+  if (e.signature.empty()) return true;  // allowed unsigned: check_unkeyed decided
+  const auto at = parse_utc_instant(e.at);
+  if (!at) {
+    add("ledger.signature-invalid", e.seq,
+        "its time '" + e.at + "' is not a UTC time, so its signature cannot be checked");
+    return false;
+  }
+  auto check = crypto::verify_detached(e.signature, signed_bytes(e.seq, e.prev_hash, p), trust,
+                                       crypto::Role::releaser, *at, "entries[seq]");
+  if (!check.findings.empty()) {
+    add("ledger.signature-invalid", e.seq,
+        "its signature does not hold over the entry in this place of the chain: " +
+            check.findings.front().message);
+    return false;
+  }
+  if (e.actor_sha256.empty() || check.signer.sha256 != e.actor_sha256) {
+    add("ledger.signature-invalid", e.seq, "signed by a certificate other than its actor's");
+    return false;
+  }
+  return true;
+}
+
+Add adder(std::vector<Finding>& findings) {
+  return [&findings](const char* code, long long seq, const std::string& message) {
+    findings.push_back(Finding{code, Severity::error,
+                               "entry " + std::to_string(seq) + ": " + message,
+                               "entries[seq=" + std::to_string(seq) + "]"});
+  };
 }
 
 }  // namespace
@@ -17,11 +101,7 @@ AuditResult audit(const Ledger& ledger, const crypto::TrustStore& trust,
   const auto all = ledger.entries();
   r.entries = all.size();
   if (!all.empty()) r.head = all.back();
-  auto add = [&](const char* code, long long seq, const std::string& message) {
-    r.findings.push_back(Finding{code, Severity::error,
-                                 "entry " + std::to_string(seq) + ": " + message,
-                                 "entries[seq=" + std::to_string(seq) + "]"});
-  };
+  const auto add = adder(r.findings);
   if (!ledger.triggers_present())
     r.findings.push_back(Finding{"ledger.triggers-missing", Severity::error,
                                  "the append-only triggers were removed from the database; "
@@ -30,48 +110,37 @@ AuditResult audit(const Ledger& ledger, const crypto::TrustStore& trust,
   std::string prev = kGenesis;
   long long expected = 1;
   bool seen_head = !expect_head;
+  bool ok = true;
+  std::optional<Instant> prev_at;
   for (const auto& e : all) {
-    if (e.seq != expected) {
-      add("ledger.entry-missing", expected,
-          "missing: the entries jump from " + std::to_string(expected - 1) + " to " +
-              std::to_string(e.seq) + " (an entry was deleted)");
-      break;
-    }
-    if (e.prev_hash != prev) {
-      add("ledger.chain-broken", e.seq,
-          "its previous-entry hash does not match entry " + std::to_string(e.seq - 1) +
-              " (entries were reordered, replaced or deleted)");
-      break;
-    }
     const std::string p = payload(e);
-    if (entry_hash(e.prev_hash, p) != e.hash || p != e.stored_payload) {
-      add("ledger.entry-changed", e.seq,
-          "its content does not match its hash: it was changed after it was written");
+    if (!check_unkeyed(e, expected, prev, p, add) || !check_signature(e, p, trust, add)) {
+      ok = false;
       break;
     }
-    if (keyed(e)) {
-      if (e.signature.empty()) {
-        add("ledger.signature-missing", e.seq, "an entry by a key holder carries no signature");
-        break;
-      }
-      const auto at = parse_utc_instant(e.at);
-      auto check = crypto::verify_detached(e.signature, p, trust, crypto::Role::releaser,
-                                           at ? *at : now_utc(), "entries[seq]");
-      if (!check.findings.empty()) {
-        add("ledger.signature-invalid", e.seq,
-            "its signature does not hold: " + check.findings.front().message);
-        break;
-      }
-      if (check.signer.sha256 != e.actor_sha256) {
-        add("ledger.signature-invalid", e.seq, "signed by a certificate other than its actor's");
-        break;
-      }
+    // Entries are appended in time order; clocks of different machines may disagree a little.
+    const auto at = parse_utc_instant(e.at);
+    if (!at) {
+      add("ledger.time-reversed", e.seq,
+          "its time '" + e.at + "' is not a UTC time, so its order cannot be checked");
+      ok = false;
+      break;
     }
+    if (prev_at && *at < *prev_at - kClockSkewAllowance) {
+      add("ledger.time-reversed", e.seq,
+          "its time " + e.at + " is earlier than entry " + std::to_string(e.seq - 1) + "'s " +
+              format_instant(*prev_at) +
+              " by more than the 5 minutes clocks may disagree: it was back-dated or written "
+              "out of order");
+      ok = false;
+      break;
+    }
+    prev_at = at;
     if (expect_head && e.hash == *expect_head) seen_head = true;
     prev = e.hash;
     ++expected;
   }
-  if (r.findings.empty() && ledger.highest_seq_ever() >= expected)
+  if (ok && ledger.highest_seq_ever() >= expected)
     add("ledger.truncated", expected,
         "missing: the ledger once held entries up to " + std::to_string(ledger.highest_seq_ever()) +
             " but now ends at " + std::to_string(expected - 1) + " (its tail was removed)");
@@ -80,6 +149,40 @@ AuditResult audit(const Ledger& ledger, const crypto::TrustStore& trust,
                                  "the expected chain head " + *expect_head +
                                      " is not in the ledger: entries were dropped or replaced",
                                  "entries"});
+  return r;
+}
+
+LotReading read_lot(const Ledger& ledger, const crypto::TrustStore& trust, const std::string& din) {
+  LotReading r;
+  const auto add = adder(r.findings);
+  const auto all = ledger.entries();
+  std::string prev = kGenesis;
+  long long expected = 1;
+  const Entry* newest_signed = nullptr;
+  bool newest_checked = false;
+  for (const auto& e : all) {
+    const bool lot = e.din == din && (e.kind == "recall" || e.kind == "release");
+    if (lot && e.kind == "recall") r.recalls.push_back(e);  // counts, verified or not
+    if (r.findings.empty()) {
+      const std::string p = payload(e);
+      if (check_unkeyed(e, expected, prev, p, add) && lot) check_signature(e, p, trust, add);
+      if (!e.signature.empty()) {
+        newest_signed = &e;
+        newest_checked = lot;
+      }
+    }
+    prev = e.hash;
+    ++expected;
+  }
+  // The newest signed entry covers its predecessor's hash, which (the chain holding) covers
+  // everything before it: one signature shows that nothing before it was replaced, removed or
+  // inserted. After it come only entries that may be unsigned (confirmations).
+  if (r.findings.empty() && newest_signed && !newest_checked)
+    check_signature(*newest_signed, payload(*newest_signed), trust, add);
+  if (r.findings.empty() && ledger.highest_seq_ever() >= expected)
+    add("ledger.truncated", expected,
+        "missing: the ledger once held entries up to " + std::to_string(ledger.highest_seq_ever()) +
+            " but now ends at " + std::to_string(expected - 1) + " (its tail was removed)");
   return r;
 }
 

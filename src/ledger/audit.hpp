@@ -3,6 +3,7 @@
 // shows a dropped tail.
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -21,9 +22,29 @@ struct AuditResult {
   bool intact() const { return findings.empty(); }
 };
 
+// How far an entry's time may be earlier than its predecessor's before `audit` reports
+// ledger.time-reversed: clocks of the machines that append (QA workstations, bedside devices)
+// may disagree by this much.
+inline constexpr std::chrono::minutes kClockSkewAllowance{5};
+
 // `expect_head`: a hash taken earlier (from an export or a record); the ledger must contain it.
 AuditResult audit(const Ledger& ledger, const crypto::TrustStore& trust,
                   const std::optional<std::string>& expect_head = std::nullopt);
+
+// What the bedside may believe about one lot, read through the same checks as `audit`: every
+// entry's number, link, hash and kind rule (kKindRules: no unsigned entry of a kind that must
+// be signed, no unknown kind); the signatures (releasers/ role, at the entry's own time) of the
+// lot's release and recall entries; and the signature of the newest signed entry, which covers
+// the chain before it. Costs one SHA-256 per entry and a few signature checks, not one per
+// entry. What it cannot see: entries removed from the tail (--expect-head with `audit`).
+struct LotReading {
+  std::vector<Entry> recalls;     // every recall entry of the lot, verified or not: each counts
+  std::vector<Finding> findings;  // ledger.* codes; empty when the ledger can be believed
+  bool trusted() const { return findings.empty(); }
+};
+
+// Throws dosegate::Error("ledger.unreadable") when the ledger cannot be read.
+LotReading read_lot(const Ledger& ledger, const crypto::TrustStore& trust, const std::string& din);
 
 // "INTACT: ..." with the chain head, or "TAMPERED: ..." with every finding.
 void print_text(const AuditResult& result, const std::string& ledger_path, std::ostream& out);

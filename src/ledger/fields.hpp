@@ -49,6 +49,38 @@ inline constexpr std::array<EntryField, 17> kEntryFields{{
     {"hash", &Entry::hash, false, 16, "hash"},
 }};
 
+// Who signs an entry of each kind, listed once beside the fields. `audit` refuses an entry whose
+// kind is not here (ledger.kind-unknown) and an unsigned entry of a kind that must be signed
+// (ledger.signature-missing); `confirm` applies the same rules before it trusts the ledger's
+// recall state. Every kind that can change an answer (a release, its records, a rejection, a
+// recall, and any later such kind) is signed by a key of the releasers/ role; only bedside
+// confirmations, made by staff without keys, may be unsigned. A new kind is added here first.
+enum class EntrySigner {
+  unknown,   // never in the table: a kind with this rule is refused
+  releaser,  // signed by its actor, a certificate of the releasers/ role
+  optional,  // may be unsigned (a staff id as actor); if it carries a signature, it must hold
+};
+
+struct KindRule {
+  std::string_view kind;
+  EntrySigner signer;
+};
+
+inline constexpr std::array<KindRule, 5> kKindRules{{
+    {"release", EntrySigner::releaser},
+    {"records", EntrySigner::releaser},
+    {"rejection", EntrySigner::releaser},
+    {"recall", EntrySigner::releaser},
+    {"confirm", EntrySigner::optional},
+}};
+
+// The rule for `kind`; EntrySigner::unknown for a kind not in the table.
+constexpr EntrySigner signer_for(std::string_view kind) {
+  for (const auto& r : kKindRules)
+    if (r.kind == kind) return r.signer;
+  return EntrySigner::unknown;
+}
+
 // The fields in `history`'s column order.
 constexpr std::array<const EntryField*, kEntryFields.size()> entry_fields_for_export() {
   std::array<const EntryField*, kEntryFields.size()> out{};

@@ -120,6 +120,10 @@ std::string entry_hash(const std::string& prev_hash, const std::string& p) {
   return crypto::sha256_hex("dosegate-ledger-1\n" + prev_hash + "\n" + p);
 }
 
+std::string signed_bytes(long long seq, const std::string& prev_hash, const std::string& p) {
+  return "dosegate-ledger-signed-2\n" + std::to_string(seq) + "\n" + prev_hash + "\n" + p;
+}
+
 std::string resolve_path(const std::optional<std::string>& option) {
   if (option) return *option;
   if (const char* env = std::getenv("DOSEGATE_LEDGER"); env && *env) return env;
@@ -262,6 +266,18 @@ Ledger Ledger::open(const std::string& path, bool create, std::chrono::milliseco
           sqlite3_exec(impl->db, "ROLLBACK", nullptr, nullptr, nullptr);
           throw;
         }
+      } else if (version == 1) {
+        // Schema 1 signed the payload alone, so its chain can be rebuilt around a signed entry.
+        // Reading it under the new rules would call every signed entry forged, and reading it
+        // under the old ones would trust what cannot be trusted: refuse it, and say what to do.
+        throw Error("ledger.schema",
+                    path +
+                        ": ledger schema version 1, whose signatures do not cover the entries' "
+                        "places in the chain; this dosegate reads schema version " +
+                        std::to_string(kSchemaVersion) +
+                        " only. Keep this file as a read-only archive (a dosegate of schema 1 "
+                        "still audits it) and start a new ledger with --ledger NEW_FILE "
+                        "(or DOSEGATE_LEDGER)");
       } else if (version != kSchemaVersion) {
         throw Error("ledger.schema", path + ": ledger schema version " + std::to_string(version) +
                                          "; this dosegate reads version " +
@@ -346,7 +362,7 @@ void Ledger::prepare(Entry& e) {
 void Ledger::append(Entry& e, const std::function<std::string(const std::string&)>& sign) {
   const std::string p = payload(e);
   e.hash = entry_hash(e.prev_hash, p);
-  if (sign) e.signature = sign(p);
+  if (sign) e.signature = sign(signed_bytes(e.seq, e.prev_hash, p));
   std::string columns;
   std::string marks;
   for (const auto& f : kEntryFields) {

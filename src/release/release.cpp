@@ -86,10 +86,13 @@ void write_fully(int fd, const std::string& bytes, const std::string& path) {
 }
 
 // Fault injection for the crash tests: DOSEGATE_TEST_CRASH_AT names a step of a release at
-// which the process dies at once, as a kill would.
-void crash_point(const char* step) {
+// which the process dies at once, as a kill would. Compiled in test builds only (CMake option
+// DOSEGATE_FAULT_INJECTION); the release preset's binary ignores the variable.
+void crash_point([[maybe_unused]] const char* step) {
+#ifdef DOSEGATE_FAULT_INJECTION
   const char* at = std::getenv("DOSEGATE_TEST_CRASH_AT");
   if (at && std::strcmp(at, step) == 0) std::_Exit(86);
+#endif
 }
 
 constexpr const char* kPending = ".pending";

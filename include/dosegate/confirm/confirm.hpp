@@ -26,6 +26,9 @@ struct ConfirmOptions {
   std::optional<std::string> ledger_path;
   std::string staff;  // who confirms; recorded in the ledger
   Instant at{};       // the time of the confirmation
+  // Whether the confirmation is appended to the ledger. The CLI sets it false when --as-of or
+  // --at is given: an answer for another time is a check, never a (back-dated) entry.
+  bool record = true;
   bool no_recall_check = false;
   std::chrono::milliseconds ledger_wait = kBedsideLedgerWait;
 };

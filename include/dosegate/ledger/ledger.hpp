@@ -14,7 +14,9 @@
 
 namespace dosegate::ledger {
 
-inline constexpr int kSchemaVersion = 1;
+// Schema 2: entry signatures cover the entry's place in the chain (see signed_bytes). A ledger
+// of schema 1, whose signatures cover the payload alone, is refused by open() (ledger.schema).
+inline constexpr int kSchemaVersion = 2;
 
 struct RecordRef {
   std::string file;  // file name of the release record
@@ -40,7 +42,7 @@ struct Entry {
   // The chain
   std::string prev_hash;
   std::string hash;
-  std::string signature;       // DER CMS over the payload; empty for unsigned entries
+  std::string signature;       // DER CMS over signed_bytes(); empty for unsigned entries
   std::string stored_payload;  // as read back from the database
 };
 
@@ -50,6 +52,14 @@ std::string payload(const Entry& e);
 
 // hash = SHA-256("dosegate-ledger-1\n" + prev_hash + "\n" + payload), lowercase hex.
 std::string entry_hash(const std::string& prev_hash, const std::string& payload);
+
+// The exact bytes an entry's signature covers (schema 2):
+//   "dosegate-ledger-signed-2\n" + seq (decimal) + "\n" + prev_hash + "\n" + payload
+// The entry's number and its predecessor's hash are inside the signature, so a signed entry
+// cannot be moved to another place, and nothing before it can be changed, removed or inserted
+// (and the chain rebuilt) without breaking its signature. The prefix keeps these bytes apart
+// from every other thing dosegate signs or hashes.
+std::string signed_bytes(long long seq, const std::string& prev_hash, const std::string& payload);
 
 inline const std::string kGenesis(64, '0');  // prev_hash of entry 1
 
@@ -77,7 +87,8 @@ class Ledger {
   // Opens (creating when `create`) the ledger, waiting at most `wait` in total for another
   // process that holds it locked. Throws dosegate::Error naming the file when it cannot be
   // used: "ledger.busy" when it stayed locked for `wait`, "ledger.unreadable" or
-  // "ledger.schema" otherwise.
+  // "ledger.schema" otherwise; "ledger.schema" also for a ledger of an earlier schema (its
+  // signatures do not cover the chain), never read silently.
   static Ledger open(const std::string& path, bool create, std::chrono::milliseconds wait);
   static Ledger open(const std::string& path, bool create) {
     return open(path, create, kDefaultWait);
@@ -101,7 +112,7 @@ class Ledger {
              const Waiting& waiting);
   // Fills seq and prev_hash for the next entry of the open transaction.
   void prepare(Entry& e);
-  // Computes the hash, then the signature with `sign` (over the payload) when given, and
+  // Computes the hash, then the signature with `sign` over signed_bytes() when given, and
   // inserts the entry. `sign` returns DER.
   void append(Entry& e, const std::function<std::string(const std::string&)>& sign = {});
   void commit();
