@@ -136,10 +136,11 @@ void print_text(const VerifyReport& r, std::ostream& out) {
     out << "\nDoses (viable cells per dose)\n";
     std::vector<std::vector<std::string>> doses{
         {"DIVISION", "VIABLE CELLS", "SPECIFICATION", "VERDICT"}};
-    for (const auto& d : r.evaluation.doses)
-      doses.push_back({d.division, d.viable_cells.text(),
-                       d.specification ? d.specification->describe() : "none",
+    for (const auto& d : r.evaluation.doses) {
+      const auto spec = describe_specification(d);
+      doses.push_back({d.division, d.viable_cells.text(), spec.empty() ? "none" : spec,
                        verdict_label(d.verdict)});
+    }
     table(out, doses);
 
     out << "\nPending tests";
