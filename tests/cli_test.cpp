@@ -243,6 +243,40 @@ TEST_CASE("cli: --json has version 1, a decision and located findings", "[cli]")
   CHECK(contains(r.out, "\"sha256\": \"" + spec::default_specification().sha256 + "\""));
 }
 
+TEST_CASE("cli: --json criteria and doses carry limit and value beside the printed strings",
+          "[cli]") {
+  const auto r = verify("samples/coa-marker-failed.xml", {"--json"});
+  const auto doc = json::parse(r.out);
+  const json::Value* cd105 = nullptr;
+  const json::Value* endotoxin = nullptr;
+  for (const auto& c : *doc.get("criteria")->array()) {
+    if (c.text("test") == "cd105") cd105 = &c;
+    if (c.text("test") == "endotoxin") endotoxin = &c;
+  }
+  REQUIRE(cd105);
+  CHECK(cd105->text("specification") == ">= 95 %");
+  CHECK(cd105->text("result") == "94.99 %");
+  CHECK(cd105->text("verdict") == "fail");
+  CHECK(cd105->get("limit")->text("kind") == "range");
+  CHECK(cd105->get("limit")->get("lower")->text("comparator") == "at-least");
+  CHECK(cd105->get("limit")->get("lower")->text("value") == "95");
+  CHECK(cd105->get("limit")->text("unit") == "%");
+  CHECK(cd105->get("value")->text("kind") == "number");
+  CHECK(cd105->get("value")->text("number") == "94.99");
+  CHECK(cd105->get("value")->text("unit") == "%");
+  CHECK(std::string(cd105->get("value")->get("qualifier")->type_name()) == "null");
+  REQUIRE(endotoxin);
+  CHECK(endotoxin->text("result") == "< 0.5 EU/mL");
+  CHECK(endotoxin->get("value")->text("qualifier") == "less-than");
+  CHECK(endotoxin->get("limit")->get("upper")->text("comparator") == "at-most");
+  const auto& dose = doc.get("doses")->array()->at(0);
+  CHECK(dose.text("viable_cells") == "5.1e7");
+  CHECK(dose.text("specification") == "4.0e7 .. 6.0e7");
+  CHECK(dose.get("limit")->get("lower")->text("value") == "40000000");
+  CHECK(dose.get("limit")->get("upper")->text("value") == "60000000");
+  CHECK(contains(r.out, "\"number\": \"94.99\""));
+}
+
 TEST_CASE("cli: the report names the specification and the DIN with its check character", "[cli]") {
   const auto r = verify("samples/coa-pass.xml");
   CHECK(contains(r.out, "DIN A9999 26 000147 9"));

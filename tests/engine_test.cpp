@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <stdexcept>
 
 #include "dosegate/coa/reader.hpp"
 #include "dosegate/spec/engine.hpp"
@@ -38,6 +39,12 @@ struct Outcome {
     for (const auto& r : evaluation.rows)
       if (r.test == test) return r.verdict;
     return Verdict::unknown;
+  }
+  const CriterionRow& row(const std::string& test) const {
+    for (const auto& r : evaluation.rows)
+      if (r.test == test) return r;
+    FAIL("no row for " + test);
+    throw std::logic_error("unreachable");
   }
   std::vector<std::string> errors() const {
     std::vector<std::string> out;
@@ -452,4 +459,293 @@ TEST_CASE("implausible dates: issued or approved in the future, made after expir
                             "<Manufactured>2026-11-18</Manufactured>"))
                     .has("lot.implausible-dates"));
   }
+}
+
+// Rows as values: the rule is the specification's own criterion, the result the CoA model's.
+
+namespace {
+
+const spec::Criterion& rule_of(const CriterionRow& row) {
+  const auto* c = std::get_if<spec::Criterion>(&row.specification);
+  REQUIRE(c);
+  return *c;
+}
+
+const coa::MeasuredValue& measured(const CriterionRow& row) {
+  const auto* v = std::get_if<coa::MeasuredValue>(&row.result);
+  REQUIRE(v);
+  return *v;
+}
+
+Decimal dec(const char* text) {
+  return *Decimal::parse(text);
+}
+
+}  // namespace
+
+TEST_CASE("rows as values: a number with its unit against an at-least bound", "[engine][rows]") {
+  const auto o = run(pass());
+  const auto& row = o.row("cd73");
+  const auto& rule = rule_of(row);
+  REQUIRE(rule.range);
+  REQUIRE(rule.range->lower);
+  CHECK(rule.range->lower->kind == spec::Bound::Kind::at_least);
+  CHECK(rule.range->lower->value == dec("95"));
+  CHECK_FALSE(rule.range->upper);
+  CHECK(rule.unit == "%");
+  CHECK_FALSE(rule.report_only);
+  const auto& v = measured(row);
+  CHECK(v.value == dec("98.7"));
+  CHECK(v.value.text() == "98.7");
+  CHECK(v.unit == "%");
+  CHECK(v.qualifier == coa::Qualifier::none);
+  CHECK(row.group.empty());
+  CHECK(row.verdict == Verdict::pass);
+}
+
+TEST_CASE("rows as values: a qualified result keeps its qualifier", "[engine][rows]") {
+  const auto o = run(pass());
+  const auto& row = o.row("endotoxin");
+  const auto& rule = rule_of(row);
+  REQUIRE(rule.range);
+  CHECK_FALSE(rule.range->lower);
+  REQUIRE(rule.range->upper);
+  CHECK(rule.range->upper->kind == spec::Bound::Kind::at_most);
+  CHECK(rule.range->upper->value == dec("0.5"));
+  CHECK(rule.unit == "EU/mL");
+  const auto& v = measured(row);
+  CHECK(v.value == dec("0.5"));
+  CHECK(v.unit == "EU/mL");
+  CHECK(v.qualifier == coa::Qualifier::less_than);
+  CHECK(row.verdict == Verdict::pass);
+
+  const auto above =
+      run(with_value("cd73", "<Value unit=\"%\" qualifier=\"greater-than\">96</Value>"));
+  CHECK(measured(above.row("cd73")).qualifier == coa::Qualifier::greater_than);
+  CHECK(above.row("cd73").verdict == Verdict::pass);
+}
+
+TEST_CASE("rows as values: an outcome against an expected outcome", "[engine][rows]") {
+  const auto o = run(replace(pass(), "<Outcome>no-growth</Outcome>", "<Outcome>growth</Outcome>"));
+  const auto& row = o.row("sterility");
+  const auto& rule = rule_of(row);
+  CHECK_FALSE(rule.range);
+  CHECK(rule.outcome == std::optional<std::string>("no-growth"));
+  const auto* r = std::get_if<OutcomeResult>(&row.result);
+  REQUIRE(r);
+  CHECK(r->outcome == "growth");
+  CHECK(row.verdict == Verdict::fail);
+}
+
+TEST_CASE("rows as values: a pending result carries its expected date", "[engine][rows]") {
+  const auto o = run(read_source("samples/coa-pending-mycoplasma.xml"));
+  const auto& row = o.row("mycoplasma");
+  CHECK(rule_of(row).may_be_pending);
+  CHECK(rule_of(row).outcome == std::optional<std::string>("not-detected"));
+  const auto* r = std::get_if<PendingResult>(&row.result);
+  REQUIRE(r);
+  REQUIRE(r->expected);
+  CHECK(format_date(*r->expected) == "2026-11-30");
+  CHECK(row.verdict == Verdict::pending);
+}
+
+TEST_CASE("rows as values: a missing result and an invalid one", "[engine][rows]") {
+  const auto m = run(read_source("samples/coa-missing-result.xml"));
+  const auto* missing = std::get_if<MissingResult>(&m.row("str-identity").result);
+  REQUIRE(missing);
+  CHECK_FALSE(missing->another_in_group);
+  CHECK(m.row("str-identity").verdict == Verdict::missing);
+
+  auto xml = pass();
+  const auto start = xml.find("<Result test=\"str-identity\"");
+  const auto end = xml.find("</Result>", start) + 9;
+  xml.replace(start, end - start,
+              "<Result test=\"str-identity\" status=\"invalid\"><Method>STR</Method></Result>");
+  const auto i = run(xml);
+  const auto* invalid = std::get_if<InvalidResult>(&i.row("str-identity").result);
+  REQUIRE(invalid);
+  CHECK(invalid->why == "retest needed");
+  CHECK(i.row("str-identity").verdict == Verdict::invalid);
+}
+
+TEST_CASE("rows as values: report-only and not in specification", "[engine][rows]") {
+  const auto o = run(pass());
+  const auto& ido = o.row("potency-ido");
+  const auto& rule = rule_of(ido);
+  CHECK(rule.report_only);
+  CHECK_FALSE(rule.range);
+  CHECK_FALSE(rule.outcome);
+  CHECK(measured(ido).value == dec("28.4"));
+  CHECK(measured(ido).unit == "umol/L");
+  CHECK(ido.verdict == Verdict::info);
+
+  const auto other = run(pass(), one("<Criterion test=\"sterility\" outcome=\"no-growth\"/>"));
+  const auto& cd73 = other.row("cd73");
+  CHECK(std::holds_alternative<NotInSpecification>(cd73.specification));
+  CHECK(measured(cd73).value == dec("98.7"));
+  CHECK(cd73.verdict == Verdict::info);
+}
+
+TEST_CASE("rows as values: a one-of group names its members on every row", "[engine][rows]") {
+  const auto o = run(pass());
+  const auto& cd14 = o.row("cd14");
+  CHECK(cd14.group == "one of cd14, cd11b");
+  CHECK(measured(cd14).value == dec("0.8"));
+  CHECK(rule_of(cd14).range->upper->value == dec("2"));
+  const auto& cd11b = o.row("cd11b");
+  CHECK(cd11b.group == "one of cd14, cd11b");
+  const auto* other = std::get_if<MissingResult>(&cd11b.result);
+  REQUIRE(other);
+  CHECK(other->another_in_group);
+  CHECK(cd11b.verdict == Verdict::info);
+
+  auto xml = pass();
+  const auto start = xml.find("<Result test=\"cd14\"");
+  xml.erase(start, xml.find("</Result>", start) + 9 - start);
+  const auto none = run(xml);
+  for (const char* test : {"cd14", "cd11b"}) {
+    const auto* r = std::get_if<MissingResult>(&none.row(test).result);
+    REQUIRE(r);
+    CHECK_FALSE(r->another_in_group);
+    CHECK(none.row(test).verdict == Verdict::missing);
+  }
+}
+
+TEST_CASE("rows as values: dose viable cells against the dose range", "[engine][rows]") {
+  const auto o = run(pass());
+  REQUIRE(o.evaluation.doses.size() == 2);
+  const auto& d = o.evaluation.doses[0];
+  CHECK(d.division == "A0");
+  CHECK(d.viable_cells == dec("51000000"));
+  CHECK(d.viable_cells.text() == "5.1e7");
+  REQUIRE(d.specification);
+  CHECK(d.specification->lower->kind == spec::Bound::Kind::at_least);
+  CHECK(d.specification->lower->value == dec("4.0e7"));
+  CHECK(d.specification->upper->kind == spec::Bound::Kind::at_most);
+  CHECK(d.specification->upper->value == dec("6.0e7"));
+  CHECK(describe_specification(d) == "4.0e7 .. 6.0e7");
+
+  const auto without = run(pass(), one("<Criterion test=\"sterility\" outcome=\"no-growth\"/>"));
+  CHECK_FALSE(without.evaluation.doses[0].specification);
+  CHECK(describe_specification(without.evaluation.doses[0]).empty());
+  CHECK(without.evaluation.doses[0].verdict == Verdict::info);
+}
+
+TEST_CASE("rows as values: each row prints as it always has", "[engine][rows]") {
+  const auto o = run(read_source("samples/coa-pending-mycoplasma.xml"));
+  struct Expected {
+    const char* test;
+    const char* specification;
+    const char* result;
+  };
+  const Expected table[] = {
+      {"cd73", ">= 95 %", "98.7 %"},
+      {"cd14", "<= 2 %", "0.8 %"},
+      {"cd11b", "<= 2 %", "not reported (another of the group is)"},
+      {"viability-post-thaw", "> 90 %", "94.6 %"},
+      {"sterility", "no-growth", "no-growth"},
+      {"mycoplasma", "not-detected", "pending (expected 2026-11-30)"},
+      {"endotoxin", "<= 0.5 EU/mL", "< 0.5 EU/mL"},
+      {"potency-ido", "report only", "28.4 umol/L"},
+  };
+  for (const auto& e : table) {
+    INFO(e.test);
+    const auto p = printed(o.row(e.test));
+    CHECK(p.test == e.test);
+    CHECK(p.specification == e.specification);
+    CHECK(p.result == e.result);
+    CHECK(p.verdict == o.row(e.test).verdict);
+  }
+  CHECK(printed(o.row("cd14")).group == "one of cd14, cd11b");
+  CHECK(printed(o.evaluation.rows).size() == o.evaluation.rows.size());
+}
+
+namespace {
+
+spec::Criterion criterion(std::optional<spec::Bound> lower, std::optional<spec::Bound> upper,
+                          const std::string& unit) {
+  spec::Criterion c;
+  c.test = "t";
+  c.range = spec::Range{lower, upper};
+  c.unit = unit;
+  return c;
+}
+
+spec::Bound bound(spec::Bound::Kind kind, const char* value) {
+  return spec::Bound{kind, dec(value)};
+}
+
+}  // namespace
+
+TEST_CASE("describe: each rule prints exactly the specification text of the tables",
+          "[engine][rows]") {
+  using K = spec::Bound::Kind;
+  spec::Criterion outcome;
+  outcome.outcome = "no-growth";
+  spec::Criterion report_only;
+  report_only.report_only = true;
+  auto ranged_report_only = criterion(bound(K::at_least, "1"), std::nullopt, "%");
+  ranged_report_only.report_only = true;
+  auto outcome_report_only = outcome;
+  outcome_report_only.report_only = true;
+  const std::pair<RowRule, std::string> table[] = {
+      {NotInSpecification{}, "not in specification"},
+      {criterion(bound(K::at_least, "95"), std::nullopt, "%"), ">= 95 %"},
+      {criterion(bound(K::greater_than, "90"), std::nullopt, "%"), "> 90 %"},
+      {criterion(std::nullopt, bound(K::at_most, "0.5"), "EU/mL"), "<= 0.5 EU/mL"},
+      {criterion(std::nullopt, bound(K::less_than, "2.0"), "%"), "< 2.0 %"},
+      {criterion(bound(K::at_least, "30"), bound(K::at_most, "150"), "nm"), "30 .. 150 nm"},
+      {criterion(bound(K::greater_than, "1"), bound(K::less_than, "5e3"), "/mL"),
+       "> 1 and < 5e3 /mL"},
+      {outcome, "no-growth"},
+      {report_only, "report only"},
+      {ranged_report_only, ">= 1 % (report only)"},
+      {outcome_report_only, "no-growth (report only)"},
+  };
+  for (const auto& [rule, text] : table) CHECK(describe(rule) == text);
+}
+
+TEST_CASE("describe: each result prints exactly the result text of the tables", "[engine][rows]") {
+  using Q = coa::Qualifier;
+  const std::pair<RowResult, std::string> table[] = {
+      {coa::MeasuredValue{dec("98.7"), "%", Q::none}, "98.7 %"},
+      {coa::MeasuredValue{dec("98.70"), "%", Q::none}, "98.70 %"},
+      {coa::MeasuredValue{dec("5.1e7"), "cells", Q::none}, "5.1e7 cells"},
+      {coa::MeasuredValue{dec("0.5"), "EU/mL", Q::less_than}, "< 0.5 EU/mL"},
+      {coa::MeasuredValue{dec("1e9"), "/mL", Q::greater_than}, "> 1e9 /mL"},
+      {OutcomeResult{"no-growth"}, "no-growth"},
+      {PendingResult{parse_date("2026-11-30")}, "pending (expected 2026-11-30)"},
+      {PendingResult{std::nullopt}, "pending"},
+      {MissingResult{}, "not reported"},
+      {MissingResult{true}, "not reported (another of the group is)"},
+      {InvalidResult{"retest needed"}, "invalid (retest needed)"},
+      {UnknownResult{}, "unknown"},
+      {UnknownResult{coa::ResultStatus::complete}, "no reading"},
+  };
+  for (const auto& [result, text] : table) CHECK(describe(result) == text);
+}
+
+TEST_CASE("row_result: each CoA result becomes its value", "[engine][rows]") {
+  coa::Result r;
+  r.status = coa::ResultStatus::complete;
+  r.value = coa::MeasuredValue{dec("0.5"), "EU/mL", coa::Qualifier::less_than};
+  const auto number = row_result(r);
+  REQUIRE(std::holds_alternative<coa::MeasuredValue>(number));
+  CHECK(std::get<coa::MeasuredValue>(number).qualifier == coa::Qualifier::less_than);
+  CHECK(describe(number) == "< 0.5 EU/mL");
+
+  r.value.reset();
+  r.outcome = "match";
+  CHECK(describe(row_result(r)) == "match");
+  r.outcome.reset();
+  CHECK(describe(row_result(r)) == "no reading");
+
+  r.status = coa::ResultStatus::pending;
+  r.expected = parse_date("2026-12-01");
+  REQUIRE(std::holds_alternative<PendingResult>(row_result(r)));
+  CHECK(describe(row_result(r)) == "pending (expected 2026-12-01)");
+  r.status = coa::ResultStatus::invalid;
+  CHECK(describe(row_result(r)) == "invalid (retest needed)");
+  r.status = coa::ResultStatus::unknown;
+  CHECK(describe(row_result(r)) == "unknown");
 }

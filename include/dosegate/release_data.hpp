@@ -26,9 +26,9 @@ struct ReleaseData {
   std::string product_code;
   std::string product_name;
   std::string product_source;
-  std::string expires;   // UTC
-  std::string decision;  // "releasable" or "releasable-pending"
-  std::vector<CriterionRow> criteria;
+  std::string expires;                     // UTC
+  std::string decision;                    // "releasable" or "releasable-pending"
+  std::vector<PrintedCriterion> criteria;  // as printed: printed(Evaluation::rows)
   std::vector<PendingTest> pending;
   std::size_t dose_count = 0;
   // Source CoA

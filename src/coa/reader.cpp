@@ -315,6 +315,15 @@ const char* to_string(ResultStatus status) {
   return "unknown";
 }
 
+const char* to_string(Qualifier qualifier) {
+  switch (qualifier) {
+    case Qualifier::less_than: return "less-than";
+    case Qualifier::greater_than: return "greater-than";
+    case Qualifier::none: break;
+  }
+  return "none";
+}
+
 const char* to_string(Conclusion conclusion) {
   switch (conclusion) {
     case Conclusion::conforms: return "conforms";

@@ -49,7 +49,7 @@ ReleaseData lot_data(const VerifyReport& r, const Signer& releaser, const Releas
   d.product_source = c.product.source;
   d.expires = format_instant(c.lot.expires);
   d.decision = to_string(r.decision);
-  d.criteria = r.evaluation.rows;
+  d.criteria = printed(r.evaluation.rows);
   d.pending = r.evaluation.pending;
   d.dose_count = c.lot.doses.size();
   d.coa_id = c.id;

@@ -181,7 +181,7 @@ ReleaseData release_data_from_json(std::string_view text) {
   const auto& criteria = top.array("criteria");
   for (std::size_t i = 0; i < criteria.size(); ++i) {
     Fields c(criteria[i], indexed("criteria", i));
-    CriterionRow row;
+    PrintedCriterion row;
     row.test = c.text("test");
     row.group = c.text("group");
     row.specification = c.text("specification");

@@ -14,22 +14,7 @@ using spec::Bound;
 using spec::Criterion;
 
 std::string describe_result(const Result& r) {
-  switch (r.status) {
-    case ResultStatus::pending:
-      return "pending" + (r.expected ? " (expected " + format_date(*r.expected) + ")" : "");
-    case ResultStatus::invalid: return "invalid (retest needed)";
-    case ResultStatus::complete:
-      if (r.value) {
-        std::string q = r.value->qualifier == Qualifier::less_than      ? "< "
-                        : r.value->qualifier == Qualifier::greater_than ? "> "
-                                                                        : "";
-        return q + r.value->value.text() + " " + r.value->unit;
-      }
-      if (r.outcome) return *r.outcome;
-      return "no reading";
-    case ResultStatus::unknown: break;
-  }
-  return "unknown";
+  return describe(row_result(r));
 }
 
 // Why a measured value cannot be a real reading, or "" when it can. Every numeric result of
@@ -77,7 +62,7 @@ class Evaluator {
     }
     for (const auto& r : coa_.results) {
       if (spec_.find_criterion(r.test)) continue;
-      out_.rows.push_back({r.test, "", "not in specification", describe_result(r), Verdict::info});
+      out_.rows.push_back({r.test, "", NotInSpecification{}, row_result(r), Verdict::info});
       add(Severity::info, "result.not-in-specification",
           "test '" + r.test + "' (" + describe_result(r) + ") is not named by specification " +
               spec_.id + "; reported for information",
@@ -116,7 +101,7 @@ class Evaluator {
 
   // Evaluates one criterion against its result (or its absence) and records row and findings.
   void evaluate(const Criterion& c, const Result* r, const std::string& group) {
-    CriterionRow row{c.test, group, c.describe(), r ? describe_result(*r) : "not reported",
+    CriterionRow row{c.test, group, c, r ? row_result(*r) : RowResult{MissingResult{}},
                      Verdict::unknown};
     const std::string location =
         r ? r->path : "/CertificateOfAnalysis/Results/Result[@test='" + c.test + "']";
@@ -209,7 +194,7 @@ class Evaluator {
     for (const auto& m : group.members) any = any || coa_.find_result(m.test) != nullptr;
     if (!any) {
       for (const auto& m : group.members)
-        out_.rows.push_back({m.test, label, m.describe(), "not reported", Verdict::missing});
+        out_.rows.push_back({m.test, label, m, MissingResult{}, Verdict::missing});
       add(Severity::error, "criterion.missing",
           "none of " + text::join(tests, ", ") +
               " is in the CoA; the specification requires at least one of them",
@@ -220,23 +205,22 @@ class Evaluator {
       if (const auto* r = coa_.find_result(m.test))
         evaluate(m, r, label);
       else
-        out_.rows.push_back(
-            {m.test, label, m.describe(), "not reported (another of the group is)", Verdict::info});
+        out_.rows.push_back({m.test, label, m, MissingResult{true}, Verdict::info});
     }
   }
 
   void check_doses() {
     for (const auto& d : coa_.lot.doses) {
-      DoseRow row{d.division, d.viable_cells.text(), "", Verdict::info};
+      DoseRow row{d.division, d.viable_cells, spec_.dose_viable_cells, Verdict::info};
       if (spec_.dose_viable_cells) {
-        row.specification = spec_.dose_viable_cells->describe();
         if (spec_.dose_viable_cells->contains(d.viable_cells)) {
           row.verdict = Verdict::pass;
         } else {
           row.verdict = Verdict::fail;
           add(Severity::error, "dose.viable-cells",
               "dose " + d.division + " holds " + d.viable_cells.text() +
-                  " viable cells; the specification requires " + row.specification,
+                  " viable cells; the specification requires " +
+                  spec_.dose_viable_cells->describe(),
               d.path + "/ViableCells");
         }
       }
@@ -365,6 +349,69 @@ class Evaluator {
 };
 
 }  // namespace
+
+std::string describe(const RowRule& rule) {
+  if (const auto* c = std::get_if<Criterion>(&rule)) return c->describe();
+  return "not in specification";
+}
+
+std::string describe(const coa::MeasuredValue& v) {
+  const char* q = v.qualifier == Qualifier::less_than      ? "< "
+                  : v.qualifier == Qualifier::greater_than ? "> "
+                                                           : "";
+  return q + v.value.text() + " " + v.unit;
+}
+
+namespace {
+
+struct ResultText {
+  std::string operator()(const UnknownResult& r) const {
+    return r.status == ResultStatus::complete ? "no reading" : "unknown";
+  }
+  std::string operator()(const coa::MeasuredValue& v) const { return describe(v); }
+  std::string operator()(const OutcomeResult& r) const { return r.outcome; }
+  std::string operator()(const PendingResult& r) const {
+    return "pending" + (r.expected ? " (expected " + format_date(*r.expected) + ")" : "");
+  }
+  std::string operator()(const MissingResult& r) const {
+    return r.another_in_group ? "not reported (another of the group is)" : "not reported";
+  }
+  std::string operator()(const InvalidResult& r) const { return "invalid (" + r.why + ")"; }
+};
+
+}  // namespace
+
+std::string describe(const RowResult& result) {
+  return std::visit(ResultText{}, result);
+}
+
+RowResult row_result(const coa::Result& r) {
+  switch (r.status) {
+    case ResultStatus::pending: return PendingResult{r.expected};
+    case ResultStatus::invalid: return InvalidResult{"retest needed"};
+    case ResultStatus::complete:
+      if (r.value) return *r.value;
+      if (r.outcome) return OutcomeResult{*r.outcome};
+      return UnknownResult{r.status};
+    case ResultStatus::unknown: break;
+  }
+  return UnknownResult{r.status};
+}
+
+PrintedCriterion printed(const CriterionRow& row) {
+  return {row.test, row.group, describe(row.specification), describe(row.result), row.verdict};
+}
+
+std::vector<PrintedCriterion> printed(const std::vector<CriterionRow>& rows) {
+  std::vector<PrintedCriterion> out;
+  out.reserve(rows.size());
+  for (const auto& r : rows) out.push_back(printed(r));
+  return out;
+}
+
+std::string describe_specification(const DoseRow& row) {
+  return row.specification ? row.specification->describe() : "";
+}
 
 const char* to_string(Verdict verdict) {
   switch (verdict) {

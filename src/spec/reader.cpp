@@ -292,6 +292,16 @@ const char* symbol(Bound::Kind kind) {
   return "?";
 }
 
+const char* to_string(Bound::Kind kind) {
+  switch (kind) {
+    case Bound::Kind::at_least: return "at-least";
+    case Bound::Kind::greater_than: return "greater-than";
+    case Bound::Kind::at_most: return "at-most";
+    case Bound::Kind::less_than: return "less-than";
+  }
+  return "unknown";
+}
+
 bool Range::contains(const Decimal& value) const {
   if (lower) {
     const auto c = value <=> lower->value;

@@ -127,19 +127,20 @@ void print_text(const VerifyReport& r, std::ostream& out) {
     out << "\nCriteria\n";
     std::vector<std::vector<std::string>> rows{{"TEST", "SPECIFICATION", "RESULT", "VERDICT"}};
     for (const auto& row : r.evaluation.rows) {
-      std::string spec = row.specification;
+      std::string spec = describe(row.specification);
       if (!row.group.empty()) spec += " (" + row.group + ")";
-      rows.push_back({row.test, spec, row.result, verdict_label(row.verdict)});
+      rows.push_back({row.test, spec, describe(row.result), verdict_label(row.verdict)});
     }
     table(out, rows);
 
     out << "\nDoses (viable cells per dose)\n";
     std::vector<std::vector<std::string>> doses{
         {"DIVISION", "VIABLE CELLS", "SPECIFICATION", "VERDICT"}};
-    for (const auto& d : r.evaluation.doses)
-      doses.push_back({d.division, d.viable_cells,
-                       d.specification.empty() ? "none" : d.specification,
+    for (const auto& d : r.evaluation.doses) {
+      const auto spec = describe_specification(d);
+      doses.push_back({d.division, d.viable_cells.text(), spec.empty() ? "none" : spec,
                        verdict_label(d.verdict)});
+    }
     table(out, doses);
 
     out << "\nPending tests";
@@ -213,8 +214,9 @@ void print_json(const VerifyReport& r, std::ostream& out) {
   w.key("doses").begin_array();
   for (const auto& d : r.evaluation.doses) {
     w.begin_object();
-    w.field("division", d.division).field("viable_cells", d.viable_cells);
-    w.field("specification", d.specification).field("verdict", to_string(d.verdict));
+    w.field("division", d.division).field("viable_cells", d.viable_cells.text());
+    w.field("specification", describe_specification(d)).field("verdict", to_string(d.verdict));
+    spec::write_range(w.key("limit"), d.specification);
     w.end_object();
   }
   w.end_array();

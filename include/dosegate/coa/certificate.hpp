@@ -18,6 +18,7 @@ enum class Conclusion { unknown, conforms, does_not_conform, conforms_pending };
 
 const char* to_string(ResultStatus status);
 const char* to_string(Conclusion conclusion);
+const char* to_string(Qualifier qualifier);  // "none", "less-than", "greater-than"
 
 struct Accreditation {
   std::string scheme;

@@ -19,7 +19,8 @@ struct Bound {
   Decimal value;
 };
 
-const char* symbol(Bound::Kind kind);  // ">=", ">", "<=", "<"
+const char* symbol(Bound::Kind kind);     // ">=", ">", "<=", "<"
+const char* to_string(Bound::Kind kind);  // the attribute: "at-least", "greater-than", ...
 
 // An interval with at most one lower (at_least / greater_than) and one upper
 // (at_most / less_than) bound.
