@@ -184,13 +184,9 @@ int cmd_sign_coa(const std::vector<std::string>& args, std::ostream& out, std::o
   }
   const auto coa = one_file(vm, "missing the CoA to sign", "sign-coa signs one CoA at a time");
   require(vm, {"key", "cert", "out"});
-  const auto signer = signer_files(vm);
   sign::SignCoaOptions o;
   o.coa_path = coa;
-  o.key_path = signer.key;
-  o.cert_path = *signer.cert;
-  o.chain_path = signer.chain;
-  o.passphrase_file = signer.passphrase_file;
+  o.signer = signer_files(vm);
   o.out_path = vm["out"].as<std::string>();
   const auto r = sign::sign_coa(o, crypto::terminal_prompt);
   if (!r.problems.empty()) {
@@ -271,13 +267,9 @@ int cmd_release(const std::vector<std::string>& args, std::ostream& out, std::os
   }
   const auto coa = one_file(vm, "missing the CoA to release", "release takes one CoA");
   require(vm, {"trust", "key", "out"});
-  const auto signer = signer_files(vm);
   ReleaseOptions o;
   o.verify = coa_checks(vm, coa, env);
-  o.key_path = signer.key;
-  o.cert_path = signer.cert;
-  o.chain_path = signer.chain;
-  o.passphrase_file = signer.passphrase_file;
+  o.signer = signer_files(vm);
   o.out_dir = vm["out"].as<std::string>();
   if (vm.count("meaning")) o.meaning = vm["meaning"].as<std::string>();
   if (vm.count("reason")) o.reason = vm["reason"].as<std::string>();
@@ -539,15 +531,11 @@ int cmd_recall(const std::vector<std::string>& args, std::ostream& out, const En
   if (!isbt128::is_valid_din(dins[0]))
     throw UsageError("'" + dins[0] + "' is not a 13-character DIN (e.g. A999926000147)");
   require(vm, {"reason", "trust", "key"});
-  const auto signer = signer_files(vm);
   RecallOptions o;
   o.din = dins[0];
   o.reason = vm["reason"].as<std::string>();
   o.trust_dir = vm["trust"].as<std::string>();
-  o.key_path = signer.key;
-  o.cert_path = signer.cert;
-  o.chain_path = signer.chain;
-  o.passphrase_file = signer.passphrase_file;
+  o.signer = signer_files(vm);
   o.ledger_path = optional_arg(vm, "ledger");
   o.at = env.now();
   const auto r = recall(o, crypto::terminal_prompt);

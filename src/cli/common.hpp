@@ -13,6 +13,7 @@
 
 #include "dosegate/cli/cli.hpp"
 #include "dosegate/time.hpp"
+#include "dosegate/trust/signer.hpp"
 
 namespace dosegate::cli::detail {
 
@@ -28,12 +29,6 @@ void add_time(po::options_description& opts, const char* name, const char* help)
 void add_json(po::options_description& opts);
 
 // The files of --key, --cert, --chain and --passphrase-file.
-struct SignerFiles {
-  std::string key;
-  std::optional<std::string> cert;
-  std::optional<std::string> chain;
-  std::optional<std::string> passphrase_file;
-};
 SignerFiles signer_files(const po::variables_map& vm);
 
 // The one parser for every time option: UTC (2026-12-02T06:30:00Z), an explicit offset

@@ -15,8 +15,8 @@ RecallResult recall(const RecallOptions& o, const Prompt& prompt) {
     throw UsageError("'" + o.din + "' is not a 13-character DIN (e.g. A999926000147)");
   if (text::trim(o.reason).empty()) throw UsageError("--reason must say why the lot is withdrawn");
   const crypto::TrustStore trust(o.trust_dir);
-  const auto releaser = crypto::load_releaser(o.key_path, o.cert_path, o.chain_path,
-                                              o.passphrase_file, prompt, trust, o.at);
+  const auto releaser = crypto::load_releaser(o.signer.key, o.signer.cert, o.signer.chain,
+                                              o.signer.passphrase_file, prompt, trust, o.at);
   RecallResult result;
   result.ledger_path = ledger::resolve_path(o.ledger_path);
   auto ledger = ledger::Ledger::open(result.ledger_path, false);

@@ -348,7 +348,7 @@ ReleaseResult release(const ReleaseOptions& o, const Prompt& prompt, const Progr
   // The releaser must pass the same policy that `confirm` will apply to the records; the key
   // also signs the ledger entry of a rejection.
   const auto releaser = crypto::load_releaser(
-      o.key_path, o.cert_path, o.chain_path, o.passphrase_file,
+      o.signer.key, o.signer.cert, o.signer.chain, o.signer.passphrase_file,
       [&](const std::string& p) { return prompt(p); }, trust, now);
   const auto& id = releaser.key;
   const auto sign = [&](const std::string& payload) { return crypto::cades_detached(payload, id); };

@@ -57,8 +57,8 @@ SignCoaResult sign_coa(const SignCoaOptions& o, const crypto::PassphrasePrompt& 
     return result;
   }
   result.coa_id = read.certificate->id;
-  auto signer = crypto::load_signer(o.key_path, std::optional<std::string>(o.cert_path),
-                                    o.chain_path, o.passphrase_file, prompt);
+  auto signer = crypto::load_signer(o.signer.key, o.signer.cert, o.signer.chain,
+                                    o.signer.passphrase_file, prompt);
   const std::string signed_doc = crypto::xmldsig::sign_enveloped(bytes, o.coa_path, signer);
 
   // Never hand out a document that dosegate itself would not verify.

@@ -14,10 +14,7 @@ namespace dosegate::sign {
 
 struct SignCoaOptions {
   std::string coa_path;
-  std::string key_path;
-  std::string cert_path;
-  std::optional<std::string> chain_path;
-  std::optional<std::string> passphrase_file;
+  SignerFiles signer;  // the laboratory signer's key and certificates; `cert` is required
   std::string out_path;
 };
 

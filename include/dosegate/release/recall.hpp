@@ -14,10 +14,7 @@ struct RecallOptions {
   std::string din;     // 13 characters, without its check character
   std::string reason;  // why the lot is withdrawn; must not be blank
   std::string trust_dir;
-  std::string key_path;  // PEM key (with cert_path), or PKCS#12
-  std::optional<std::string> cert_path;
-  std::optional<std::string> chain_path;
-  std::optional<std::string> passphrase_file;
+  SignerFiles signer;                      // the releaser's key and certificates
   std::optional<std::string> ledger_path;  // ledger::resolve_path rules
   Instant at{};                            // the time recorded with the recall
 };

@@ -9,16 +9,14 @@
 #include <vector>
 
 #include "dosegate/error.hpp"
+#include "dosegate/trust/signer.hpp"
 #include "dosegate/verify/verify.hpp"
 
 namespace dosegate {
 
 struct ReleaseOptions {
   VerifyOptions verify;  // CoA, specification, trust directory, signature, time
-  std::string key_path;  // PEM key, or PKCS#12 (*.p12, *.pfx)
-  std::optional<std::string> cert_path;
-  std::optional<std::string> chain_path;
-  std::optional<std::string> passphrase_file;
+  SignerFiles signer;    // the releaser's key and certificates
   std::string out_dir;
   std::string meaning = "Released for clinical use";
   std::string reason;

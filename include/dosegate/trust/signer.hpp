@@ -1,9 +1,19 @@
 // Who signed: what a report says about a signer's certificate.
 #pragma once
 
+#include <optional>
 #include <string>
 
 namespace dosegate {
+
+// The files of a signing key, as every command that signs takes them (--key, --cert, --chain,
+// --passphrase-file).
+struct SignerFiles {
+  std::string key;                   // PEM private key (with `cert`), or PKCS#12 (*.p12, *.pfx)
+  std::optional<std::string> cert;   // the signer's certificate, PEM
+  std::optional<std::string> chain;  // intermediate CA certificates to embed
+  std::optional<std::string> passphrase_file;  // else asked for on the terminal
+};
 
 struct Signer {
   std::string subject;  // RFC 2253 one line
