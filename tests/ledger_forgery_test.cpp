@@ -210,6 +210,8 @@ TEST_CASE("forgery: a confirmation erased from before a signed entry", "[ledger]
   CHECK_FALSE(contains(h.out, "nurse-17"));
   require_tampered(audit(lot.ledger), "ledger.signature-invalid", "entry 4:");
   CHECK(contains(audit(lot.ledger).out, "does not hold over the entry in this place of the chain"));
+  CHECK(contains(audit(lot.ledger).out, "does not match this ledger entry"));
+  CHECK_FALSE(contains(audit(lot.ledger).out, "CoA"));
   require_no_go(confirm(lot), "the ledger does not verify (ledger.signature-invalid");
 }
 

@@ -334,7 +334,7 @@ TEST_CASE("rejected: a detached signature over other content", "[signature][nega
   const auto r = verify_json(other, src("certs/trust"),
                              {"--signature", src("samples/coa-pending-mycoplasma.xml.p7s")});
   require_rejected(r, "signature.invalid");
-  CHECK(contains(r.out, "made over other content"));
+  CHECK(contains(r.out, "does not match this CoA: it was made over other content"));
 }
 
 TEST_CASE("a comment injected inside a signed value still reads as the full value", "[signature]") {

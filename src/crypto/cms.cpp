@@ -13,7 +13,7 @@ namespace dosegate::crypto {
 
 VerifiedDetached verify_detached(std::string_view signature, std::string_view content,
                                  const TrustStore& trust, Role role, Instant at,
-                                 const std::string& location) {
+                                 const std::string& location, const std::string& what) {
   VerifiedDetached v;
   auto fail = [&](const char* code, std::string message) {
     v.findings.push_back(Finding{code, Severity::error, std::move(message), location});
@@ -92,10 +92,9 @@ VerifiedDetached verify_detached(std::string_view signature, std::string_view co
   }
   if (ERR_GET_REASON(e) == CMS_R_VERIFICATION_FAILURE ||
       ERR_GET_REASON(e) == CMS_R_CONTENT_VERIFY_ERROR)
-    return fail("signature.invalid",
-                "the detached signature does not match this CoA: it was made over other "
-                "content, or the CoA was changed after signing (" +
-                    detail + ")");
+    return fail("signature.invalid", "the detached signature does not match " + what +
+                                         ": it was made over other content, or " + what +
+                                         " was changed after signing (" + detail + ")");
   return fail("signature.invalid", "the detached signature does not verify: " + detail);
 }
 

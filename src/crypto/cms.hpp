@@ -20,9 +20,10 @@ struct VerifiedDetached {
 };
 
 // Verifies `signature` (DER or PEM CMS SignedData, detached) over exactly `content`, with the
-// signer checked by `trust` in `role` at `at`.
+// signer checked by `trust` in `role` at `at`. `what` names the content in messages ("this
+// CoA", "this ledger entry").
 VerifiedDetached verify_detached(std::string_view signature, std::string_view content,
                                  const TrustStore& trust, Role role, Instant at,
-                                 const std::string& location);
+                                 const std::string& location, const std::string& what);
 
 }  // namespace dosegate::crypto

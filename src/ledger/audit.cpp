@@ -70,8 +70,9 @@ bool check_signature(const Entry& e, const std::string& p, const crypto::TrustSt
         "its time '" + e.at + "' is not a UTC time, so its signature cannot be checked");
     return false;
   }
-  auto check = crypto::verify_detached(e.signature, signed_bytes(e.seq, e.prev_hash, p), trust,
-                                       crypto::Role::releaser, *at, "entries[seq]");
+  auto check =
+      crypto::verify_detached(e.signature, signed_bytes(e.seq, e.prev_hash, p), trust,
+                              crypto::Role::releaser, *at, "entries[seq]", "this ledger entry");
   if (!check.findings.empty()) {
     add("ledger.signature-invalid", e.seq,
         "its signature does not hold over the entry in this place of the chain: " +

@@ -109,7 +109,7 @@ RecordCheck verify_record(std::string_view bytes, const crypto::TrustStore& trus
         std::string(bytes.substr(0, static_cast<std::size_t>(r[1]))) +
         std::string(bytes.substr(static_cast<std::size_t>(r[2]), static_cast<std::size_t>(r[3])));
     auto cms = crypto::verify_detached(*sig.contents, signed_bytes, trust, crypto::Role::releaser,
-                                       at, "/Root/AcroForm/Fields/V");
+                                       at, "/Root/AcroForm/Fields/V", "this record");
     if (cms.signer_found) out.signer = cms.signer;
     if (!cms.findings.empty()) {
       out.findings = std::move(cms.findings);

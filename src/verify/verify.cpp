@@ -34,8 +34,9 @@ std::optional<std::string> check_signature(const VerifyOptions& options, const s
   std::optional<std::string> signed_content;
   if (detached) {
     sig.method = "detached CMS (" + *detached + ")";
-    const auto result = crypto::verify_detached(text::read_file(*detached), bytes, trust,
-                                                crypto::Role::lab, options.as_of, kRoot);
+    const auto result =
+        crypto::verify_detached(text::read_file(*detached), bytes, trust, crypto::Role::lab,
+                                options.as_of, kRoot, "this CoA");
     sig.algorithm = result.algorithm;
     if (result.signer_found) sig.signer = result.signer;
     findings = result.findings;
