@@ -122,6 +122,9 @@ TEST_CASE("cli: dosegate help COMMAND is the command's help", "[cli]") {
   CHECK(r.out.rfind("Usage: dosegate release COA.xml", 0) == 0);
   CHECK(contains(r.out, "--passphrase-file"));
   CHECK(contains(r.out, "Examples:"));
+  const auto unknown = run_cli({"help", "frobnicate"});
+  CHECK(unknown.code == 2);
+  CHECK(contains(unknown.err, "unknown command 'frobnicate'"));
 }
 
 TEST_CASE("cli: unreadable inputs exit 2 naming the file", "[cli]") {
