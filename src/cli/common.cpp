@@ -1,6 +1,7 @@
 #include "cli/common.hpp"
 
 #include "dosegate/error.hpp"
+#include "dosegate/verify/verify.hpp"
 #include "util/text.hpp"
 
 namespace dosegate::cli::detail {
@@ -145,6 +146,54 @@ int guarded(const std::string& command, std::ostream& err, const std::function<i
     err << "dosegate " << command << ": internal error: " << e.what() << '\n';
     return kCannot;
   }
+}
+
+// A release or a recall records the time of the clock: an earlier time would back-date the
+// record and the ledger, a later one would release what is not yet due. The option is refused by
+// name, with what to do instead, rather than as an unknown option.
+void refuse_as_of(const std::vector<std::string>& args, const char* command) {
+  for (const auto& a : args)
+    if (a == "--as-of" || a.rfind("--as-of=", 0) == 0)
+      throw UsageError(std::string(command) +
+                       " records the clock's time and does not accept --as-of (it would "
+                       "back-date the record and the ledger); to check a CoA as of another "
+                       "time, use dosegate verify --as-of");
+}
+
+// The options that verify and release share: the CoA's specification, signature and, for
+// verify, the time.
+void add_coa_checks(po::options_description& opts, bool as_of) {
+  // clang-format off
+  opts.add_options()
+    ("spec", po::value<std::string>()->value_name("SPEC.xml"),
+     "release specification (urn:dosegate:spec:1); default: the built-in wj-msc version 1, "
+     "shipped as samples/specs/wj-msc.xml")
+    ("signature", po::value<std::string>()->value_name("COA.xml.p7s"),
+     "detached CMS signature; default: COA.xml.p7s beside the CoA when it exists");
+  // clang-format on
+  if (as_of)
+    add_time(opts, "as-of", "check the lot's expiry, certificates and CRLs as of this time");
+}
+
+VerifyOptions coa_checks(const po::variables_map& vm, const std::string& coa,
+                         const Environment& env) {
+  VerifyOptions o;
+  o.coa_path = coa;
+  o.trust_dir = vm["trust"].as<std::string>();
+  o.spec_path = optional_arg(vm, "spec");
+  o.signature_path = optional_arg(vm, "signature");
+  o.as_of = vm.count("as-of") ? time_or_now(vm, "as-of", env) : env.now();
+  return o;
+}
+
+// The one positional file a command takes.
+std::string one_file(const po::variables_map& vm, const char* missing, const char* many) {
+  const auto files = positionals(vm);
+  if (files.empty()) throw UsageError(missing);
+  if (files.size() > 1)
+    throw UsageError(std::string(many) + "; got " + std::to_string(files.size()) + " (" + files[0] +
+                     ", " + files[1] + (files.size() > 2 ? ", ..." : "") + ")");
+  return files[0];
 }
 
 }  // namespace dosegate::cli::detail

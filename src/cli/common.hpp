@@ -14,6 +14,7 @@
 #include "dosegate/cli/cli.hpp"
 #include "dosegate/time.hpp"
 #include "dosegate/trust/signer.hpp"
+#include "dosegate/verify/verify.hpp"
 
 namespace dosegate::cli::detail {
 
@@ -63,5 +64,24 @@ void require(const po::variables_map& vm, std::initializer_list<const char*> nam
 
 // Runs one command and turns what it throws into a message on `err` and exit code 2.
 int guarded(const std::string& command, std::ostream& err, const std::function<int()>& body);
+
+// The exit-2 line of a help page, for commands with nothing more particular to say.
+inline constexpr const char* kCannotDefault =
+    "dosegate could not do its job: usage error, unreadable file or directory, invalid "
+    "specification or trust configuration";
+
+// A release, a recall or a late result records the time of the clock: an earlier time would
+// back-date the record and the ledger. --as-of is refused by name, with what to do instead,
+// rather than as an unknown option.
+void refuse_as_of(const std::vector<std::string>& args, const char* command);
+
+// The options that verify and release share: the CoA's specification, signature and, with
+// `as_of`, the time.
+void add_coa_checks(po::options_description& opts, bool as_of = true);
+VerifyOptions coa_checks(const po::variables_map& vm, const std::string& coa,
+                         const Environment& env);
+
+// The one positional file a command takes; UsageError `missing` or `many` otherwise.
+std::string one_file(const po::variables_map& vm, const char* missing, const char* many);
 
 }  // namespace dosegate::cli::detail

@@ -1,0 +1,94 @@
+// `dosegate confirm`: GO or NO-GO at the bedside.
+#include <cstdlib>
+#include <stdexcept>
+
+#include "cli/commands.hpp"
+#include "cli/common.hpp"
+#include "dosegate/confirm/confirm.hpp"
+#include "dosegate/error.hpp"
+
+namespace dosegate::cli::detail {
+
+int cmd_confirm(const Args& args, std::ostream& out, std::ostream& /*err*/,
+                const Environment& env) {
+  po::options_description opts("Options");
+  add_help(opts);
+  add_trust(opts, "the record's signer must be in releasers/");
+  // clang-format off
+  opts.add_options()
+    ("dose", po::value<std::string>()->value_name("SCANNED"),
+     "what the scanner reads from the bag label (=DIN+flags then =<product code, e.g. "
+     "=A99992600014700=<S7777VA0), or the eye-readable DIN with its check character and the "
+     "product code (A9999 26 000147 9 S7777VA0); required")
+    ("staff", po::value<std::string>()->value_name("ID"),
+     "who confirms, recorded in the ledger; default: the login name");
+  // clang-format on
+  add_time(opts, "thawed-at", "when the dose was thawed; checks the use-within window");
+  add_ledger(opts);
+  opts.add_options()("no-recall-check",
+                     "answer without the ledger's recall status when it cannot be read "
+                     "(shown in the answer)");
+  add_time(opts, "as-of",
+           "answer as of this time instead of now (a check only: never recorded in the ledger)");
+  add_time(opts, "at", "the same as --as-of (the earlier name)");
+  add_json(opts);
+  const auto vm = parse(args, opts);
+  if (vm.count("help")) {
+    print_help(
+        out,
+        {"dosegate confirm RECORD.pdf --trust DIR --dose SCANNED [--thawed-at TIME]\n"
+         "                        [--staff ID] [--ledger FILE] [--no-recall-check]\n"
+         "                        [--as-of TIME] [--json]",
+         "Answers GO or NO-GO, on the first line, for the dose in hand: GO only if the\n"
+         "record's signature is valid, covers the whole file and chains to an anchor in the\n"
+         "releasers/ role with nothing revoked; the release data in the signed record match\n"
+         "the scanned lot, product code and division; the lot has not expired; the thaw\n"
+         "window (with --thawed-at) has not passed; and the ledger shows no recall. Every\n"
+         "failure is named. Pending tests are shown on a GO line. The confirmation is\n"
+         "appended to the ledger with the staff id; never GO without it. At most 5 s are\n"
+         "spent waiting for a ledger another process holds locked: then NO-GO\n"
+         "(confirm.ledger-busy, confirm.not-recorded). A confirmation made with --as-of (or\n"
+         "--at) is not recorded (\"not recorded: --as-of given\"), so that none can be\n"
+         "back-dated.\n",
+         "GO", "NO-GO",
+         "could not check: malformed scan, unreadable record or trust directory, usage error",
+         "  dosegate confirm records/A999926000147-S1234V00-A0.pdf --trust certs/trust \\\n"
+         "      --dose '=A99992600014700=<S1234VA0' --staff nurse-17\n"},
+        opts);
+    return kYes;
+  }
+  const auto record = one_file(vm, "confirm takes one release record (RECORD.pdf)",
+                               "confirm takes one release record (RECORD.pdf)");
+  require(vm, {"trust", "dose"});
+  if (vm.count("at") && vm.count("as-of"))
+    throw UsageError("give --as-of or its earlier name --at, not both");
+  ConfirmOptions o;
+  o.record_path = record;
+  o.trust_dir = vm["trust"].as<std::string>();
+  o.scanned = vm["dose"].as<std::string>();
+  o.ledger_path = optional_arg(vm, "ledger");
+  o.no_recall_check = vm.count("no-recall-check") > 0;
+  o.at = time_or_now(vm, vm.count("at") ? "at" : "as-of", env);
+  o.record = !vm.count("at") && !vm.count("as-of");
+  o.thawed_at = time_option(vm, "thawed-at", env);
+  if (vm.count("staff")) {
+    o.staff = vm["staff"].as<std::string>();
+  } else if (const char* user = std::getenv("USER"); user && *user) {
+    o.staff = user;
+  } else {
+    o.staff = "unknown";
+  }
+  ConfirmResult r;
+  try {
+    r = confirm(o);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(std::string("--dose: ") + e.what());
+  }
+  if (vm.count("json"))
+    print_json(r, o, out);
+  else
+    print_text(r, o, out);
+  return r.go ? kYes : kNo;
+}
+
+}  // namespace dosegate::cli::detail

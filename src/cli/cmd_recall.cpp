@@ -1,0 +1,57 @@
+// `dosegate recall`: withdraw a lot.
+#include "cli/commands.hpp"
+#include "cli/common.hpp"
+#include "crypto/keys.hpp"
+#include "dosegate/error.hpp"
+#include "dosegate/isbt128.hpp"
+#include "dosegate/release/recall.hpp"
+
+namespace dosegate::cli::detail {
+
+int cmd_recall(const Args& args, std::ostream& out, std::ostream& /*err*/, const Environment& env) {
+  po::options_description opts("Options");
+  add_help(opts);
+  opts.add_options()("reason", po::value<std::string>()->value_name("TEXT"),
+                     "why the lot is withdrawn; required");
+  add_trust(opts, "the signer must be in releasers/");
+  add_signer(opts, "the releaser's");
+  add_ledger(opts);
+  refuse_as_of(args, "recall");
+  const auto vm = parse(args, opts);
+  if (vm.count("help")) {
+    print_help(
+        out,
+        {"dosegate recall DIN --reason TEXT --trust DIR --key KEY.pem --cert CERT.pem\n"
+         "                       [--chain CHAIN.pem] [--passphrase-file FILE] [--ledger FILE]",
+         "Withdraws a released lot: appends a recall entry, signed by a releaser, to the\n"
+         "ledger, at the clock's time (there is no --as-of). Later bedside confirmations of\n"
+         "any dose of the lot answer NO-GO.\n",
+         "recalled", nullptr,
+         "dosegate could not do its job: usage error, unreadable ledger, a lot never released, a "
+         "key\n"
+         "     that cannot be used or a certificate the trust policy refuses",
+         "  dosegate recall A999926000147 --reason 'sterility retest positive' \\\n"
+         "      --trust certs/trust --key certs/test-pki/releaser-ec.key.pem \\\n"
+         "      --cert certs/test-pki/releaser-ec.cert.pem\n"},
+        opts);
+    return kYes;
+  }
+  const auto dins = positionals(vm);
+  if (dins.size() != 1) throw UsageError("recall takes one lot DIN");
+  if (!isbt128::is_valid_din(dins[0]))
+    throw UsageError("'" + dins[0] + "' is not a 13-character DIN (e.g. A999926000147)");
+  require(vm, {"reason", "trust", "key"});
+  RecallOptions o;
+  o.din = dins[0];
+  o.reason = vm["reason"].as<std::string>();
+  o.trust_dir = vm["trust"].as<std::string>();
+  o.signer = signer_files(vm);
+  o.ledger_path = optional_arg(vm, "ledger");
+  o.at = env.now();
+  const auto r = recall(o, crypto::terminal_prompt);
+  out << "Recalled lot " << isbt128::din_eye_readable(o.din) << ": ledger entry " << r.seq
+      << ", SHA-256 " << r.hash << "\n";
+  return kYes;
+}
+
+}  // namespace dosegate::cli::detail

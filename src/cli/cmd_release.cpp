@@ -1,0 +1,129 @@
+// `dosegate release`: verify a CoA, then one signed release record per dose.
+#include "cli/commands.hpp"
+#include "cli/common.hpp"
+#include "crypto/keys.hpp"
+#include "dosegate/error.hpp"
+#include "dosegate/release/release.hpp"
+
+namespace dosegate::cli::detail {
+
+int cmd_release(const Args& args, std::ostream& out, std::ostream& err, const Environment& env) {
+  po::options_description opts("Options");
+  add_help(opts);
+  add_trust(opts, "the CoA's signer must be in labs/, the releaser in releasers/");
+  add_signer(opts, "the QA releaser's");
+  // clang-format off
+  opts.add_options()
+    ("out", po::value<std::string>()->value_name("DIR"),
+     "directory for the records, created if missing; required")
+    ("meaning", po::value<std::string>()->value_name("TEXT"),
+     "meaning of the release signature; default: \"Released for clinical use\"")
+    ("reason", po::value<std::string>()->value_name("TEXT"), "reason, shown on every record")
+    ("role", po::value<std::string>()->value_name("TEXT"),
+     "the releaser's role; default: \"Quality Assurance, lot release\"")
+    ("again", "issue the records of a lot the ledger already released again (lost records); "
+     "needs --reason, recorded in the release entry")
+    ("wait", po::value<int>()->value_name("SECONDS"),
+     "how long to wait for another release into --out, or for the ledger; default 300");
+  // clang-format on
+  add_coa_checks(opts, false);
+  add_ledger(opts);
+  opts.add_options()("quiet", "no verification report, only the records written");
+  refuse_as_of(args, "release");
+  const auto vm = parse(args, opts);
+  if (vm.count("help")) {
+    print_help(
+        out,
+        {"dosegate release COA.xml --trust DIR --key KEY.pem --cert CERT.pem\n"
+         "                        [--chain CHAIN.pem] [--passphrase-file FILE] --out DIR\n"
+         "                        [--spec SPEC.xml] [--signature COA.xml.p7s] [--meaning TEXT]\n"
+         "                        [--reason TEXT] [--role TEXT] [--ledger FILE]\n"
+         "                        [--again --reason TEXT] [--wait SECONDS] [--quiet]",
+         "Verifies the CoA exactly as `dosegate verify` does. When the lot is releasable\n"
+         "(also with pending tests the specification allows), writes one PDF release record\n"
+         "per dose into --out, named DIN-PRODUCTCODE-DIVISION.pdf, each signed with the QA\n"
+         "releaser's key (PAdES, ETSI.CAdES.detached) and carrying the release data as a\n"
+         "signed attachment. A rejected lot gets no record. The releaser's certificate must\n"
+         "pass the trust policy in the releasers/ role: dosegate does not produce a record\n"
+         "its own checks would reject. Existing records are never overwritten. The decision\n"
+         "is recorded in the ledger at the clock's time (there is no --as-of:\n"
+         "a release cannot be back-dated), and the lot's history there is part of it: a recalled "
+         "lot\n"
+         "is rejected (release.recalled), a lot rejected before needs a CoA that names the\n"
+         "rejected CoA in <Supersedes> (release.supersedes-missing), and a lot already released\n"
+         "is refused (release.already-released) unless --again --reason TEXT re-issues lost\n"
+         "records. One release at a time per --out directory (DIR/.dosegate-release.lock);\n"
+         "another waits for it, with progress, for at most --wait seconds. Ctrl-C or SIGTERM\n"
+         "before the ledger commit rolls back and removes the unfinished records (exit 130 or\n"
+         "143).\n",
+         "released: every record written",
+         "rejected: the report says why (the documents or the lot's history); nothing written",
+         "dosegate could not do its job: usage error, unreadable file, a key or certificate it "
+         "refuses\n"
+         "     to sign with, a record that already exists, a lot already released, another\n"
+         "     release into --out or a ledger still busy after --wait\n"
+         "  130  interrupted by SIGINT (143: by SIGTERM) before the commit; nothing released",
+         "  dosegate release samples/coa-pass.xml --trust certs/trust \\\n"
+         "      --key certs/test-pki/releaser-ec.key.pem \\\n"
+         "      --cert certs/test-pki/releaser-ec.cert.pem --out records/\n"},
+        opts);
+    return kYes;
+  }
+  const auto coa = one_file(vm, "missing the CoA to release", "release takes one CoA");
+  require(vm, {"trust", "key", "out"});
+  ReleaseOptions o;
+  o.verify = coa_checks(vm, coa, env);
+  o.signer = signer_files(vm);
+  o.out_dir = vm["out"].as<std::string>();
+  if (vm.count("meaning")) o.meaning = vm["meaning"].as<std::string>();
+  if (vm.count("reason")) o.reason = vm["reason"].as<std::string>();
+  if (vm.count("role")) o.role = vm["role"].as<std::string>();
+  o.ledger_path = optional_arg(vm, "ledger");
+  o.again = vm.count("again") > 0;
+  if (o.again && o.reason.empty())
+    throw UsageError("--again needs --reason TEXT saying why the records are issued again");
+  if (vm.count("wait")) {
+    const int seconds = vm["wait"].as<int>();
+    if (seconds < 0) throw UsageError("--wait takes a number of seconds, 0 or more");
+    o.wait = std::chrono::seconds(seconds);
+  }
+  o.on_recovered = [&](const std::string& note) {
+    err << "dosegate release: earlier interrupted release: " << note << '\n';
+  };
+  o.on_waiting = [&](const std::string& note) {
+    err << "dosegate release: " << note << '\n' << std::flush;
+  };
+  // Progress on long releases, on the diagnostic stream so that the output stays parseable.
+  auto progress = [&](std::size_t done, std::size_t total) {
+    if (total >= 50 && (done % 100 == 0 || done == total))
+      err << "dosegate release: " << done << " of " << total << " records written\n";
+  };
+  ReleaseResult r;
+  try {
+    r = release(o, crypto::terminal_prompt, progress);
+  } catch (const ReleaseInterrupted& e) {
+    err << "dosegate release: " << e.what() << '\n';
+    return 128 + e.signal();
+  }
+  if (!vm.count("quiet")) print_text(r.report, out);
+  std::string entries;
+  for (auto seq : r.ledger_entries) entries += (entries.empty() ? "" : ", ") + std::to_string(seq);
+  if (!r.released) {
+    if (vm.count("quiet"))  // the report is not printed: say why all the same
+      for (const auto& f : r.report.findings)
+        if (f.severity == Severity::error) out << f.code << ": " << f.message << '\n';
+    out << "\nNo release records written. The rejection is ledger entry " << entries << " in "
+        << r.ledger_path << ".\n";
+    return kNo;
+  }
+  out << "\nReleased " << r.records.size() << " dose" << (r.records.size() == 1 ? "" : "s")
+      << " into " << o.out_dir << " (ledger entries " << entries << " in " << r.ledger_path
+      << "):\n";
+  for (const auto& path : r.records) out << "  " << path << '\n';
+  if (r.reissue_of)
+    out << "Re-issued records of release entry " << *r.reissue_of << " (--again): " << r.reason
+        << '\n';
+  return kYes;
+}
+
+}  // namespace dosegate::cli::detail

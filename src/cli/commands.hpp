@@ -1,0 +1,43 @@
+// The commands, one file each (cmd_NAME.cpp), and the table `dosegate COMMAND` dispatches on.
+// A new command is a new file and one line in kCommandTable.
+#pragma once
+
+#include <array>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "dosegate/cli/cli.hpp"
+
+namespace dosegate::cli::detail {
+
+using Args = std::vector<std::string>;
+using Command = int (*)(const Args& args, std::ostream& out, std::ostream& err,
+                        const Environment& env);
+
+int cmd_verify(const Args&, std::ostream&, std::ostream&, const Environment&);
+int cmd_release(const Args&, std::ostream&, std::ostream&, const Environment&);
+int cmd_confirm(const Args&, std::ostream&, std::ostream&, const Environment&);
+int cmd_history(const Args&, std::ostream&, std::ostream&, const Environment&);
+int cmd_audit(const Args&, std::ostream&, std::ostream&, const Environment&);
+int cmd_recall(const Args&, std::ostream&, std::ostream&, const Environment&);
+int cmd_sign_coa(const Args&, std::ostream&, std::ostream&, const Environment&);
+
+struct CommandEntry {
+  std::string_view name;
+  Command run;
+};
+
+// In the order `dosegate --help` lists them.
+inline constexpr std::array<CommandEntry, 7> kCommandTable{{
+    {"verify", cmd_verify},
+    {"release", cmd_release},
+    {"confirm", cmd_confirm},
+    {"history", cmd_history},
+    {"audit", cmd_audit},
+    {"recall", cmd_recall},
+    {"sign-coa", cmd_sign_coa},
+}};
+
+}  // namespace dosegate::cli::detail
