@@ -38,6 +38,17 @@ inline ledger::Entry full_entry() {
   return e;
 }
 
+// full_entry() with every field added in schema 3 set as well.
+inline ledger::Entry full_entry_3() {
+  auto e = full_entry();
+  e.refers_to = 41;
+  e.recipient = "MRN\x1b[31m-\xC3\xA9\"7\"";
+  e.second_staff = "nurse-2\t\xE2\x80\xAE";
+  e.thawed_at = "2026-11-21T11:30:00Z";
+  e.warnings = "release.pending-overdue: mycoplasma was due 2026-11-20\nsecond line";
+  return e;
+}
+
 inline ReleaseData full_release_data() {
   ReleaseData d;
   d.din = "A999926000147";

@@ -15,13 +15,27 @@
 
 using namespace dosegate;
 
-TEST_CASE("ledger payload: a fully populated entry keeps its exact bytes and hash",
-          "[ledger][format]") {
+TEST_CASE(
+    "ledger payload: a fully populated entry without the schema 3 fields keeps the exact bytes "
+    "and hash of entries written before schema 3",
+    "[ledger][format]") {
   const auto e = test::full_entry();
   const auto p = ledger::payload(e);
   CHECK(p == test::read_source("tests/data/formats/ledger-payload-full.json"));
   CHECK(ledger::entry_hash(e.prev_hash, p) ==
         "4de9c167ceb3abc5362a9b2f5f314a4eb045f7f246a05f72b7c38e8a31a09700");
+}
+
+TEST_CASE("ledger payload: a fully populated schema 3 entry keeps its exact bytes and hash",
+          "[ledger][format]") {
+  const auto e = test::full_entry_3();
+  const auto p = ledger::payload(e);
+  CHECK(p == test::read_source("tests/data/formats/ledger-payload-full-3.json"));
+  CHECK(ledger::entry_hash(e.prev_hash, p) ==
+        "eb2aaf838970a01ac0987a8eca14f96abece967acc8cbe9fe62a9c6a246b587f");
+  // The schema 3 fields follow the schema 2 payload, each only when set.
+  const auto p2 = ledger::payload(test::full_entry());
+  CHECK(p.substr(0, p2.size() - 1) == p2.substr(0, p2.size() - 1));
 }
 
 TEST_CASE("ledger payload: bytes that are not UTF-8 pass through unchanged", "[ledger][format]") {
@@ -39,7 +53,7 @@ TEST_CASE("ledger payload: bytes that are not UTF-8 pass through unchanged", "[l
 
 TEST_CASE("ledger export: history's CSV and JSON of a fully populated entry keep their bytes",
           "[ledger][format]") {
-  const auto e = test::full_entry();
+  const auto e = test::full_entry_3();
   std::ostringstream csv, json;
   ledger::write_csv(csv, {e, e}, e);
   ledger::write_json(json, {e, e}, e, "/var/lib/dosegate/ledger.sqlite");
@@ -50,7 +64,8 @@ TEST_CASE("ledger export: history's CSV and JSON of a fully populated entry keep
   CHECK(empty.str() ==
         "\xEF\xBB\xBFseq,at_utc,kind,decision,din,divisions,actor,actor_sha256,"
         "coa_id,coa_sha256,spec_id,spec_version,spec_sha256,records,reason,"
-        "prev_hash,hash\r\nchain head,,,,,,,,,,,,,,,,\r\n");
+        "refers_to,recipient,second_staff,thawed_at_utc,warnings,"
+        "prev_hash,hash\r\nchain head,,,,,,,,,,,,,,,,,,,,,\r\n");
 }
 
 namespace {
@@ -89,7 +104,7 @@ bool same_value(const ledger::EntryField& f, const ledger::Entry& a, const ledge
 }  // namespace
 
 TEST_CASE("ledger fields: changing any one content field changes the hash", "[ledger][format]") {
-  const auto e = test::full_entry();
+  const auto e = test::full_entry_3();
   const auto p = ledger::payload(e);
   const auto h = ledger::entry_hash(e.prev_hash, p);
   for (const auto& f : ledger::kEntryFields) {

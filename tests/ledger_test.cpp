@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "dosegate/error.hpp"
 #include "dosegate/ledger/ledger.hpp"
 #include "test_support.hpp"
 
@@ -511,4 +512,78 @@ TEST_CASE("history CSV: cells that a spreadsheet could run as formulas are neutr
   CHECK(contains(table.out, "\\x0d=1+1"));
   CHECK_FALSE(contains(table.out, "\t"));
   CHECK_FALSE(contains(table.out, "\r"));
+}
+
+TEST_CASE("a file that holds no ledger is refused and left untouched unless a command starts one",
+          "[ledger]") {
+  TempDir dir;
+  const auto empty = dir.file("empty.sqlite");
+  std::ofstream(empty).close();
+  const auto other = dir.file("other.sqlite");
+  sql(other, "CREATE TABLE patients(id TEXT);");
+  const auto other_before = test::read_file_text(other);
+  for (const auto& path : {empty, other}) {
+    INFO(path);
+    try {
+      ledger::Ledger::open(path, false);
+      FAIL("opened a file that holds no ledger");
+    } catch (const Error& e) {
+      CHECK(std::string(e.code()) == "ledger.schema");
+      CHECK(contains(e.what(), "not a dosegate ledger"));
+    }
+    const auto r = run_cli({"history", "--ledger", path});
+    CHECK(r.code == 2);
+    CHECK(contains(r.err, "not a dosegate ledger"));
+  }
+  CHECK(fs::file_size(empty) == 0);
+  CHECK(test::read_file_text(other) == other_before);
+  CHECK_FALSE(fs::exists(empty + "-wal"));
+  // A command that starts a ledger still may.
+  CHECK_NOTHROW(ledger::Ledger::open(empty, true));
+  CHECK(fs::file_size(empty) > 0);
+}
+
+TEST_CASE("a schema 2 ledger gains the schema 3 columns in place and stays intact",
+          "[ledger][schema]") {
+  TempDir dir;
+  const auto ledger = dir.file("ledger.sqlite");
+  populate(dir, ledger);
+  // Make it what a schema 2 dosegate left: the same table without the schema 3 columns.
+  sql(ledger,
+      "ALTER TABLE entries DROP COLUMN refers_to; ALTER TABLE entries DROP COLUMN recipient; "
+      "ALTER TABLE entries DROP COLUMN second_staff; ALTER TABLE entries DROP COLUMN thawed_at; "
+      "ALTER TABLE entries DROP COLUMN warnings; PRAGMA user_version=2;");
+  REQUIRE(sql(ledger, "PRAGMA user_version;") == "2\n");
+  const auto before = sql(ledger, "SELECT seq, payload, hash FROM entries ORDER BY seq;");
+  auto r = audit(ledger);
+  INFO(r.out << r.err);
+  CHECK(r.code == 0);
+  CHECK(sql(ledger, "PRAGMA user_version;") == "3\n");
+  CHECK(sql(ledger, "SELECT seq, payload, hash FROM entries ORDER BY seq;") == before);
+  // An entry with the new fields is appended after them, and the whole chain audits.
+  {
+    auto l = ledger::Ledger::open(ledger, false);
+    ledger::Entry e;
+    e.kind = "confirm";
+    e.at = "2026-11-22T09:00:00Z";
+    e.actor = "nurse-1";
+    e.din = "A999926000147";
+    e.decision = "no-go";
+    e.recipient = "MRN-0001";
+    e.second_staff = "nurse-2";
+    e.thawed_at = "2026-11-22T08:30:00Z";
+    e.refers_to = 1;
+    l.append_alone(e);
+  }
+  r = audit(ledger);
+  CHECK(r.code == 0);
+  CHECK(contains(sql(ledger, "SELECT payload FROM entries ORDER BY seq DESC LIMIT 1;"),
+                 "\"recipient\":\"MRN-0001\""));
+  // The schema 3 fields are hashed: changing one in the payload and its column is caught.
+  sql(ledger,
+      "DROP TRIGGER entries_append_only_update; UPDATE entries SET recipient='MRN-9999', "
+      "payload=replace(payload,'MRN-0001','MRN-9999') WHERE seq=5;");
+  r = audit(ledger);
+  CHECK(r.code == 1);
+  CHECK(contains(r.out, "entry 5"));
 }

@@ -7,8 +7,19 @@
 #include "dosegate/isbt128.hpp"
 #include "dosegate/ledger/ledger.hpp"
 #include "ledger/export.hpp"
+#include "ledger/fields.hpp"
 
 namespace dosegate::cli::detail {
+namespace {
+
+// The kinds of entry, from the ledger's own list.
+std::string kinds() {
+  std::string out;
+  for (const auto& k : ledger::kKindRules) out += (out.empty() ? "" : ", ") + std::string(k.kind);
+  return out;
+}
+
+}  // namespace
 
 int cmd_history(const Args& args, std::ostream& out, std::ostream& /*err*/,
                 const Environment& env) {
@@ -19,7 +30,7 @@ int cmd_history(const Args& args, std::ostream& out, std::ostream& /*err*/,
   opts.add_options()
     ("lot", po::value<std::string>()->value_name("DIN"), "only this lot (13-character DIN)")
     ("kind", po::value<std::string>()->value_name("KIND"),
-     "only entries of this kind: release, records, rejection, recall, confirm");
+     ("only entries of this kind: " + kinds()).c_str());
   // clang-format on
   add_time(opts, "since", "only entries at or after this time");
   add_time(opts, "until", "only entries at or before this time");
@@ -32,10 +43,10 @@ int cmd_history(const Args& args, std::ostream& out, std::ostream& /*err*/,
         out,
         {"dosegate history [--ledger FILE] [--lot DIN] [--kind KIND] [--since TIME]\n"
          "                        [--until TIME] [--format table|csv|json]",
-         "Lists the ledger's entries: every release, rejection, recall and confirmation,\n"
-         "who signed it, when, why, and which CoA and specification version. Every export\n"
-         "ends with the chain head (the ledger's last entry and its hash): keep it, and\n"
-         "`dosegate audit --expect-head HASH` proves later that nothing was dropped.\n",
+         "Lists the ledger's entries: every release, rejection, recall, late result and\n"
+         "confirmation, who signed it, when, why, and which CoA and specification version.\n"
+         "Every export ends with the chain head (the ledger's last entry and its hash): keep\n"
+         "it, and `dosegate audit --expect-head HASH` proves later that nothing was dropped.\n",
          "listed", nullptr,
          "dosegate could not do its job: the ledger cannot be read, or the options are wrong",
          "  dosegate history --lot A999926000147 --format csv > lot.csv\n"},
@@ -48,10 +59,8 @@ int cmd_history(const Args& args, std::ostream& out, std::ostream& /*err*/,
   if (f.din && !isbt128::is_valid_din(*f.din))
     throw UsageError("--lot '" + *f.din + "' is not a 13-character DIN (e.g. A999926000147)");
   f.kind = optional_arg(vm, "kind");
-  const std::vector<std::string> kinds{"release", "records", "rejection", "recall", "confirm"};
-  if (f.kind && std::find(kinds.begin(), kinds.end(), *f.kind) == kinds.end())
-    throw UsageError("--kind '" + *f.kind +
-                     "' is not one of release, records, rejection, recall, confirm");
+  if (f.kind && ledger::signer_for(*f.kind) == ledger::EntrySigner::unknown)
+    throw UsageError("--kind '" + *f.kind + "' is not one of " + kinds());
   if (const auto t = time_option(vm, "since", env)) f.since = format_instant(*t);
   if (const auto t = time_option(vm, "until", env)) f.until = format_instant(*t);
   const auto format = vm["format"].as<std::string>();

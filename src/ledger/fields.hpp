@@ -25,28 +25,35 @@ struct EntryField {
   std::string_view name;  // the SQL column, the payload's key, `history --format json`'s key
   EntryMember member;
   bool hashed;                  // in the payload (every field but the chain's own hashes)
+  bool only_when_set;           // since schema 3: in the payload only when not empty or 0
   int export_position;          // column in `history --format csv|json`, from 0
   std::string_view csv_header;  // the CSV column's name
 };
 
-inline constexpr std::array<EntryField, 17> kEntryFields{{
-    {"seq", &Entry::seq, true, 0, "seq"},
-    {"kind", &Entry::kind, true, 2, "kind"},
-    {"at", &Entry::at, true, 1, "at_utc"},
-    {"actor", &Entry::actor, true, 6, "actor"},
-    {"actor_sha256", &Entry::actor_sha256, true, 7, "actor_sha256"},
-    {"din", &Entry::din, true, 4, "din"},
-    {"divisions", &Entry::divisions, true, 5, "divisions"},
-    {"decision", &Entry::decision, true, 3, "decision"},
-    {"coa_id", &Entry::coa_id, true, 8, "coa_id"},
-    {"coa_sha256", &Entry::coa_sha256, true, 9, "coa_sha256"},
-    {"spec_id", &Entry::spec_id, true, 10, "spec_id"},
-    {"spec_version", &Entry::spec_version, true, 11, "spec_version"},
-    {"spec_sha256", &Entry::spec_sha256, true, 12, "spec_sha256"},
-    {"records", &Entry::records, true, 13, "records"},
-    {"reason", &Entry::reason, true, 14, "reason"},
-    {"prev_hash", &Entry::prev_hash, false, 15, "prev_hash"},
-    {"hash", &Entry::hash, false, 16, "hash"},
+inline constexpr std::array<EntryField, 22> kEntryFields{{
+    {"seq", &Entry::seq, true, false, 0, "seq"},
+    {"kind", &Entry::kind, true, false, 2, "kind"},
+    {"at", &Entry::at, true, false, 1, "at_utc"},
+    {"actor", &Entry::actor, true, false, 6, "actor"},
+    {"actor_sha256", &Entry::actor_sha256, true, false, 7, "actor_sha256"},
+    {"din", &Entry::din, true, false, 4, "din"},
+    {"divisions", &Entry::divisions, true, false, 5, "divisions"},
+    {"decision", &Entry::decision, true, false, 3, "decision"},
+    {"coa_id", &Entry::coa_id, true, false, 8, "coa_id"},
+    {"coa_sha256", &Entry::coa_sha256, true, false, 9, "coa_sha256"},
+    {"spec_id", &Entry::spec_id, true, false, 10, "spec_id"},
+    {"spec_version", &Entry::spec_version, true, false, 11, "spec_version"},
+    {"spec_sha256", &Entry::spec_sha256, true, false, 12, "spec_sha256"},
+    {"records", &Entry::records, true, false, 13, "records"},
+    {"reason", &Entry::reason, true, false, 14, "reason"},
+    {"prev_hash", &Entry::prev_hash, false, false, 20, "prev_hash"},
+    {"hash", &Entry::hash, false, false, 21, "hash"},
+    // Schema 3
+    {"refers_to", &Entry::refers_to, true, true, 15, "refers_to"},
+    {"recipient", &Entry::recipient, true, true, 16, "recipient"},
+    {"second_staff", &Entry::second_staff, true, true, 17, "second_staff"},
+    {"thawed_at", &Entry::thawed_at, true, true, 18, "thawed_at_utc"},
+    {"warnings", &Entry::warnings, true, true, 19, "warnings"},
 }};
 
 // Who signs an entry of each kind, listed once beside the fields. `audit` refuses an entry whose
@@ -66,11 +73,12 @@ struct KindRule {
   EntrySigner signer;
 };
 
-inline constexpr std::array<KindRule, 5> kKindRules{{
+inline constexpr std::array<KindRule, 6> kKindRules{{
     {"release", EntrySigner::releaser},
     {"records", EntrySigner::releaser},
     {"rejection", EntrySigner::releaser},
     {"recall", EntrySigner::releaser},
+    {"results", EntrySigner::releaser},  // late results of a pending test (dosegate complete)
     {"confirm", EntrySigner::optional},
 }};
 
@@ -101,7 +109,7 @@ constexpr bool export_positions_are_a_permutation() {
 }
 }  // namespace detail
 static_assert(detail::export_positions_are_a_permutation(),
-              "each field has its own export position, 0 to 16");
+              "each field has its own export position");
 
 // Calls one of the overloads of `visit` with the field's value in `e` (const or not).
 template <class E, class Visit>

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <sstream>
 #include <thread>
+#include <type_traits>
 
 #include "crypto/sha256.hpp"
 #include "dosegate/error.hpp"
@@ -25,6 +26,8 @@ namespace fs = std::filesystem;
 // (such as a ROLLBACK) replaces the connection's own error code.
 thread_local int t_last_rc = SQLITE_OK;
 
+// The schema 3 columns come last in `entries`, where ALTER TABLE puts them in a ledger of
+// schema 2 (kSchema2To3), so that both have the same table.
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS meta (
   key   TEXT PRIMARY KEY,
@@ -49,7 +52,12 @@ CREATE TABLE IF NOT EXISTS entries (
   payload      TEXT NOT NULL,
   prev_hash    TEXT NOT NULL,
   hash         TEXT NOT NULL UNIQUE,
-  signature    BLOB
+  signature    BLOB,
+  refers_to    INTEGER NOT NULL DEFAULT 0,
+  recipient    TEXT NOT NULL DEFAULT '',
+  second_staff TEXT NOT NULL DEFAULT '',
+  thawed_at    TEXT NOT NULL DEFAULT '',
+  warnings     TEXT NOT NULL DEFAULT ''
 );
 -- Lookups are by lot, often by lot and kind (the recall check before every confirmation, among
 -- all of the lot's confirmations).
@@ -58,6 +66,16 @@ CREATE TRIGGER IF NOT EXISTS entries_append_only_update BEFORE UPDATE ON entries
 BEGIN SELECT RAISE(ABORT, 'the dosegate ledger is append-only: entries cannot be changed'); END;
 CREATE TRIGGER IF NOT EXISTS entries_append_only_delete BEFORE DELETE ON entries
 BEGIN SELECT RAISE(ABORT, 'the dosegate ledger is append-only: entries cannot be deleted'); END;
+)sql";
+
+// Schema 2 to 3: the columns of the fields added in schema 3 (see kSchemaVersion). Existing
+// entries get the empty values, which their payloads (written without these fields) agree with.
+constexpr const char* kSchema2To3 = R"sql(
+ALTER TABLE entries ADD COLUMN refers_to    INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE entries ADD COLUMN recipient    TEXT NOT NULL DEFAULT '';
+ALTER TABLE entries ADD COLUMN second_staff TEXT NOT NULL DEFAULT '';
+ALTER TABLE entries ADD COLUMN thawed_at    TEXT NOT NULL DEFAULT '';
+ALTER TABLE entries ADD COLUMN warnings     TEXT NOT NULL DEFAULT '';
 )sql";
 
 std::string join_divisions(const std::vector<std::string>& d) {
@@ -94,6 +112,13 @@ std::string payload(const Entry& e) {
   std::string out = "{\"format\":\"dosegate-ledger-entry\",\"version\":1";
   for (const auto& f : kEntryFields) {
     if (!f.hashed) continue;
+    if (f.only_when_set && visit_field(f, e, [](const auto& v) {
+          if constexpr (std::is_same_v<std::decay_t<decltype(v)>, long long>)
+            return v == 0;
+          else
+            return v.empty();
+        }))
+      continue;
     out += "," + json::quote(f.name) + ":";
     visit_field(f, e,
                 Overload{[&](long long n) { out += std::to_string(n); },
@@ -245,6 +270,20 @@ Ledger Ledger::open(const std::string& path, bool create, std::chrono::milliseco
           deadline - std::chrono::steady_clock::now());
       sqlite3_busy_timeout(impl->db, millis(left));
       // WAL is a property of the file: switch only once (switching writes to the file).
+      int version = 0;
+      {
+        Stmt v(impl->db, "PRAGMA user_version", path);
+        if (sqlite3_step(v.s) != SQLITE_ROW) impl->fail("cannot read the ledger's schema version");
+        version = sqlite3_column_int(v.s, 0);
+      }
+      // Nothing is written to a file that is not a dosegate ledger unless the command starts
+      // one: `confirm`, `history` and `audit` given an empty or unrelated file say so and leave
+      // it as it was.
+      if (version == 0 && !create)
+        throw Error("ledger.schema",
+                    path +
+                        ": not a dosegate ledger (the file holds no ledger schema; is it the "
+                        "right file? only release and recall start a new ledger)");
       std::string mode;
       {
         Stmt m(impl->db, "PRAGMA journal_mode", path);
@@ -252,9 +291,6 @@ Ledger Ledger::open(const std::string& path, bool create, std::chrono::milliseco
       }
       if (mode != "wal") impl->exec("PRAGMA journal_mode=WAL");
       impl->exec("PRAGMA synchronous=FULL");
-      Stmt v(impl->db, "PRAGMA user_version", path);
-      sqlite3_step(v.s);
-      const int version = sqlite3_column_int(v.s, 0);
       if (version == 0) {
         impl->exec("BEGIN IMMEDIATE");
         try {
@@ -278,6 +314,24 @@ Ledger Ledger::open(const std::string& path, bool create, std::chrono::milliseco
                         " only. Keep this file as a read-only archive (a dosegate of schema 1 "
                         "still audits it) and start a new ledger with --ledger NEW_FILE "
                         "(or DOSEGATE_LEDGER)");
+      } else if (version == 2) {
+        impl->exec("BEGIN IMMEDIATE");
+        try {
+          int now = 0;  // another process may have been first
+          {
+            Stmt again(impl->db, "PRAGMA user_version", path);
+            sqlite3_step(again.s);
+            now = sqlite3_column_int(again.s, 0);
+          }
+          if (now == 2) {
+            impl->exec(kSchema2To3);
+            impl->exec(("PRAGMA user_version=" + std::to_string(kSchemaVersion)).c_str());
+          }
+          impl->exec("COMMIT");
+        } catch (...) {
+          sqlite3_exec(impl->db, "ROLLBACK", nullptr, nullptr, nullptr);
+          throw;
+        }
       } else if (version != kSchemaVersion) {
         throw Error("ledger.schema", path + ": ledger schema version " + std::to_string(version) +
                                          "; this dosegate reads version " +

@@ -16,7 +16,11 @@ namespace dosegate::ledger {
 
 // Schema 2: entry signatures cover the entry's place in the chain (see signed_bytes). A ledger
 // of schema 1, whose signatures cover the payload alone, is refused by open() (ledger.schema).
-inline constexpr int kSchemaVersion = 2;
+// Schema 3 adds the bedside and late-result fields (refers_to, recipient, second_staff,
+// thawed_at, warnings). They are in an entry's payload only when set, so every entry written
+// under schema 2 keeps its bytes, hash and signature; open() adds their columns to a schema 2
+// ledger in place (nothing else changes).
+inline constexpr int kSchemaVersion = 3;
 
 struct RecordRef {
   std::string file;  // file name of the release record
@@ -25,13 +29,14 @@ struct RecordRef {
 
 struct Entry {
   long long seq = 0;
-  std::string kind;          // release | rejection | records | recall | confirm
+  std::string kind;          // release | rejection | records | recall | results | confirm
   std::string at;            // UTC, YYYY-MM-DDThh:mm:ssZ
   std::string actor;         // certificate subject, or a staff id
   std::string actor_sha256;  // certificate fingerprint; empty for a staff id
   std::string din;
   std::vector<std::string> divisions;
-  std::string decision;  // releasable, releasable-pending, rejected, go, no-go, recalled
+  std::string decision;  // releasable, releasable-pending, rejected, go, no-go, recalled,
+                         // complete, failed
   std::string coa_id;
   std::string coa_sha256;
   std::string spec_id;
@@ -39,6 +44,12 @@ struct Entry {
   std::string spec_sha256;
   std::vector<RecordRef> records;
   std::string reason;
+  // Since schema 3; in the payload only when set.
+  long long refers_to = 0;   // the release entry a confirmation or a late result is about
+  std::string recipient;     // confirm: the recipient's pseudonymous id (wristband scan)
+  std::string second_staff;  // confirm: the second checker's staff id
+  std::string thawed_at;     // confirm: UTC, when the dose was thawed
+  std::string warnings;      // what the command warned about, one "code: message" a line
   // The chain
   std::string prev_hash;
   std::string hash;
@@ -47,7 +58,8 @@ struct Entry {
 };
 
 // The exact bytes that are hashed and signed: the entry's content fields as compact JSON in a
-// fixed order (everything but prev_hash, hash and signature).
+// fixed order (everything but prev_hash, hash and signature); the fields added in schema 3 only
+// when set.
 std::string payload(const Entry& e);
 
 // hash = SHA-256("dosegate-ledger-1\n" + prev_hash + "\n" + payload), lowercase hex.
@@ -89,6 +101,8 @@ class Ledger {
   // used: "ledger.busy" when it stayed locked for `wait`, "ledger.unreadable" or
   // "ledger.schema" otherwise; "ledger.schema" also for a ledger of an earlier schema (its
   // signatures do not cover the chain), never read silently.
+  // Without `create`, a file that holds no dosegate ledger (empty, or another SQLite database)
+  // is refused (ledger.unreadable) and left as it was: only release and recall start a ledger.
   static Ledger open(const std::string& path, bool create, std::chrono::milliseconds wait);
   static Ledger open(const std::string& path, bool create) {
     return open(path, create, kDefaultWait);
