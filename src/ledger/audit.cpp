@@ -162,14 +162,21 @@ LotReading read_lot(const Ledger& ledger, const crypto::TrustStore& trust, const
   const Entry* newest_signed = nullptr;
   bool newest_checked = false;
   for (const auto& e : all) {
-    const bool lot = e.din == din && (e.kind == "recall" || e.kind == "release");
-    if (lot && e.kind == "recall") r.recalls.push_back(e);  // counts, verified or not
+    const bool lot = e.din == din;
+    if (lot) {
+      if (e.kind == "recall") r.recalls.push_back(e);  // counts, verified or not
+      if (e.kind == "release") r.releases.push_back(e);
+      if (e.kind == "records") r.records.push_back(e);
+      if (e.kind == "results") r.results.push_back(e);
+      if (e.kind == "confirm") r.confirmations.push_back(e);
+    }
     if (r.findings.empty()) {
       const std::string p = payload(e);
-      if (check_unkeyed(e, expected, prev, p, add) && lot) check_signature(e, p, trust, add);
+      const bool check = lot && !e.signature.empty();
+      if (check_unkeyed(e, expected, prev, p, add) && check) check_signature(e, p, trust, add);
       if (!e.signature.empty()) {
         newest_signed = &e;
-        newest_checked = lot;
+        newest_checked = check;
       }
     }
     prev = e.hash;

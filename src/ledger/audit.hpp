@@ -34,12 +34,18 @@ AuditResult audit(const Ledger& ledger, const crypto::TrustStore& trust,
 // What the bedside may believe about one lot, read through the same checks as `audit`: every
 // entry's number, link, hash and kind rule (kKindRules: no unsigned entry of a kind that must
 // be signed, no unknown kind); the signatures (releasers/ role, at the entry's own time) of the
-// lot's release and recall entries; and the signature of the newest signed entry, which covers
-// the chain before it. Costs one SHA-256 per entry and a few signature checks, not one per
-// entry. What it cannot see: entries removed from the tail (--expect-head with `audit`).
+// lot's release, records, results and recall entries; and the signature of the newest signed
+// entry, which covers the chain before it. Costs one SHA-256 per entry and a few signature
+// checks, not one per entry. What it cannot see: entries removed from the tail (--expect-head
+// with `audit`).
 struct LotReading {
-  std::vector<Entry> recalls;     // every recall entry of the lot, verified or not: each counts
-  std::vector<Finding> findings;  // ledger.* codes; empty when the ledger can be believed
+  std::vector<Entry> recalls;  // every recall entry of the lot, verified or not: each counts
+  // The lot's other entries, in ledger order; to be believed only when trusted().
+  std::vector<Entry> releases;       // kind release
+  std::vector<Entry> records;        // kind records
+  std::vector<Entry> results;        // kind results (late results, dosegate complete)
+  std::vector<Entry> confirmations;  // kind confirm
+  std::vector<Finding> findings;     // ledger.* codes; empty when the ledger can be believed
   bool trusted() const { return findings.empty(); }
 };
 
