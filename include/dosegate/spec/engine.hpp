@@ -97,6 +97,10 @@ struct PendingTest {
   std::string test;
   std::string method;
   std::string expected;  // YYYY-MM-DD
+  // What `confirm` answers once the expected date has passed without a late result in the
+  // ledger: "no-go" (confirm.pending-overdue) or "warn" (GO with a warning). From the
+  // specification's criterion; "no-go" unless it says otherwise.
+  std::string when_overdue = "no-go";
 };
 
 struct Evaluation {
