@@ -30,7 +30,7 @@ pdfsig_cmd=(pdfsig -nssdir "sql:$work/nss" -no-ocsp "$record")
 "${pdfsig_cmd[@]}" | grep -q "Certificate is Trusted"
 
 floor_cmd=(build/release/dosegate_openssl_floor "$record" certs/trust)
-no_ledger_cmd=("${confirm_cmd[@]}" --ledger "$work/absent/ledger.sqlite" --no-recall-check)
+no_ledger_cmd=("$bin" confirm "$record" --trust certs/trust --dose "=A99992600014700=<S1234VA0" --record-only)
 "${floor_cmd[@]}" | grep -qx verified
 
 source scripts/bench-lib.sh

@@ -195,7 +195,7 @@ TEST_CASE("confirm: a malformed scan, a wrong check character or flag: exit 2", 
   CHECK(contains(r.err, "cannot read"));
 }
 
-TEST_CASE("confirm: without a readable ledger, NO-GO unless --no-recall-check", "[confirm]") {
+TEST_CASE("confirm: without a readable ledger, NO-GO", "[confirm]") {
   Released lot;
   TempDir dir;
   std::vector<std::string> args{"confirm", lot.record("B0"), "--trust",  src("certs/trust"),
@@ -203,12 +203,7 @@ TEST_CASE("confirm: without a readable ledger, NO-GO unless --no-recall-check", 
                                 "--at",    kBedside};
   auto r = run_cli(args);
   require_no_go(r, "recall status unknown");
-  args.push_back("--no-recall-check");
-  r = run_cli(args);
-  INFO(r.out);
-  CHECK(r.code == 0);
-  CHECK(contains(first_line(r.out), "GO, 1 test pending"));
-  CHECK(contains(first_line(r.out), "[RECALL NOT CHECKED]"));
+  CHECK(contains(r.out, "with --record-only"));
   CHECK(contains(r.out, "not recorded"));
 }
 

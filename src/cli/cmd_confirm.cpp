@@ -8,6 +8,31 @@
 #include "dosegate/error.hpp"
 
 namespace dosegate::cli::detail {
+namespace {
+
+// A recipient or staff id comes from a wristband or badge scan: printable ASCII, no spaces, at
+// most 64 characters. Anything else is a mistyped or hostile entry, refused by name.
+void check_id(const char* option, const std::string& v) {
+  if (v.empty() || v.size() > 64)
+    throw UsageError(std::string("--") + option + " takes an id of 1 to 64 characters, got " +
+                     std::to_string(v.size()));
+  for (char c : v)
+    if (c < 0x21 || c > 0x7e)
+      throw UsageError(std::string("--") + option +
+                       " takes printable ASCII without spaces (a wristband or badge scan); the "
+                       "value holds a character outside it");
+}
+
+// --no-recall-check was the earlier, narrower name of --record-only.
+void refuse_old_names(const Args& args) {
+  for (const auto& a : args)
+    if (a == "--no-recall-check")
+      throw UsageError(
+          "--no-recall-check is replaced by --record-only (answer from the record alone, "
+          "shown as [LEDGER NOT CONSULTED]); by default the ledger is required");
+}
+
+}  // namespace
 
 int cmd_confirm(const Args& args, std::ostream& out, std::ostream& /*err*/,
                 const Environment& env) {
@@ -21,39 +46,52 @@ int cmd_confirm(const Args& args, std::ostream& out, std::ostream& /*err*/,
      "=A99992600014700=<S7777VA0), or the eye-readable DIN with its check character and the "
      "product code (A9999 26 000147 9 S7777VA0); required")
     ("staff", po::value<std::string>()->value_name("ID"),
-     "who confirms, recorded in the ledger; default: the login name");
+     "who confirms, recorded in the ledger; default: the login name")
+    ("second-staff", po::value<std::string>()->value_name("ID"),
+     "the second checker's staff id, recorded in the ledger")
+    ("recipient", po::value<std::string>()->value_name("ID"),
+     "the recipient's pseudonymous id (the wristband scan, never a name), recorded in the "
+     "ledger; the first GO binds the dose to it");
   // clang-format on
   add_time(opts, "thawed-at", "when the dose was thawed; checks the use-within window");
   add_ledger(opts);
-  opts.add_options()("no-recall-check",
-                     "answer without the ledger's recall status when it cannot be read "
-                     "(shown in the answer)");
+  opts.add_options()("record-only",
+                     "answer from the record alone, for a device with no ledger: no recall, "
+                     "release or earlier administration is checked and nothing is recorded "
+                     "(the answer line says [LEDGER NOT CONSULTED])");
   add_time(opts, "as-of",
            "answer as of this time instead of now (a check only: never recorded in the ledger)");
   add_time(opts, "at", "the same as --as-of (the earlier name)");
   add_json(opts);
+  refuse_old_names(args);
   const auto vm = parse(args, opts);
   if (vm.count("help")) {
     print_help(
         out,
-        {"dosegate confirm RECORD.pdf --trust DIR --dose SCANNED [--thawed-at TIME]\n"
-         "                        [--staff ID] [--ledger FILE] [--no-recall-check]\n"
+        {"dosegate confirm RECORD.pdf --trust DIR --dose SCANNED [--dose SCANNED]\n"
+         "                        [--recipient ID] [--staff ID] [--second-staff ID]\n"
+         "                        [--thawed-at TIME] [--ledger FILE | --record-only]\n"
          "                        [--as-of TIME] [--json]",
          "Answers GO or NO-GO, on the first line, for the dose in hand: GO only if the\n"
          "record's signature is valid, covers the whole file and chains to an anchor in the\n"
          "releasers/ role with nothing revoked; the release data in the signed record match\n"
          "the scanned lot, product code and division; the lot has not expired; the thaw\n"
-         "window (with --thawed-at) has not passed; and the ledger shows no recall. Every\n"
-         "failure is named. Pending tests are shown on a GO line. The confirmation is\n"
-         "appended to the ledger with the staff id; never GO without it. At most 5 s are\n"
-         "spent waiting for a ledger another process holds locked: then NO-GO\n"
+         "window (with --thawed-at) has not passed; the ledger holds the release the record\n"
+         "names and lists this record; the ledger shows no recall; no pending test is past\n"
+         "its expected date without a late result (dosegate complete); and the dose was not\n"
+         "already confirmed for another recipient. Every failure is named. Pending tests are\n"
+         "shown on a GO line. The confirmation is appended to the ledger with the staff ids,\n"
+         "the recipient and the thaw time; never GO without it. At most 5 s are spent\n"
+         "waiting for a ledger another process holds locked: then NO-GO\n"
          "(confirm.ledger-busy, confirm.not-recorded). A confirmation made with --as-of (or\n"
          "--at) is not recorded (\"not recorded: --as-of given\"), so that none can be\n"
-         "back-dated.\n",
+         "back-dated. confirm never creates a ledger. Only a device that has no ledger\n"
+         "answers with --record-only, from the record alone: the answer line then says\n"
+         "[LEDGER NOT CONSULTED].\n",
          "GO", "NO-GO",
          "could not check: malformed scan, unreadable record or trust directory, usage error",
          "  dosegate confirm records/A999926000147-S1234V00-A0.pdf --trust certs/trust \\\n"
-         "      --dose '=A99992600014700=<S1234VA0' --staff nurse-17\n"},
+         "      --dose '=A99992600014700=<S1234VA0' --staff nurse-17 --recipient MRN-0042\n"},
         opts);
     return kYes;
   }
@@ -67,7 +105,13 @@ int cmd_confirm(const Args& args, std::ostream& out, std::ostream& /*err*/,
   o.trust_dir = vm["trust"].as<std::string>();
   o.scanned = vm["dose"].as<std::string>();
   o.ledger_path = optional_arg(vm, "ledger");
-  o.no_recall_check = vm.count("no-recall-check") > 0;
+  o.record_only = vm.count("record-only") > 0;
+  if (o.record_only && vm.count("ledger"))
+    throw UsageError("--record-only answers without a ledger; give --ledger or --record-only");
+  for (const char* name : {"recipient", "second-staff"})
+    if (const auto v = optional_arg(vm, name)) check_id(name, *v);
+  if (const auto v = optional_arg(vm, "recipient")) o.recipient = *v;
+  if (const auto v = optional_arg(vm, "second-staff")) o.second_staff = *v;
   o.at = time_or_now(vm, vm.count("at") ? "at" : "as-of", env);
   o.record = !vm.count("at") && !vm.count("as-of");
   o.thawed_at = time_option(vm, "thawed-at", env);
@@ -78,6 +122,9 @@ int cmd_confirm(const Args& args, std::ostream& out, std::ostream& /*err*/,
   } else {
     o.staff = "unknown";
   }
+  if (!o.second_staff.empty() && o.second_staff == o.staff)
+    throw UsageError("--second-staff '" + o.second_staff +
+                     "' is the confirming staff id itself; a second check needs another person");
   ConfirmResult r;
   try {
     r = confirm(o);

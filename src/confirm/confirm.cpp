@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <optional>
 #include <stdexcept>
 
 #include "crypto/sha256.hpp"
@@ -11,6 +12,7 @@
 #include "dosegate/isbt128.hpp"
 #include "dosegate/ledger/ledger.hpp"
 #include "dosegate/release_data.hpp"
+#include "dosegate/time.hpp"
 #include "ledger/audit.hpp"
 #include "pdf/verify_record.hpp"
 #include "util/text.hpp"
@@ -20,6 +22,86 @@ namespace {
 
 void no_go(ConfirmResult& r, const char* code, const std::string& message) {
   r.findings.push_back(Finding{code, Severity::error, message, "/release-data.json"});
+}
+
+// The ledger must hold the release the record names (its number and hash, both signed into
+// the record) and the records entry listing this very file's SHA-256. A record of another
+// site's ledger, of a release whose transaction never committed (a *.pdf.pending file) or a
+// record changed after release fails here.
+void check_release_known(ConfirmResult& r, const ReleaseData& data,
+                         const ledger::LotReading& reading, const std::string& record_sha256) {
+  const auto release =
+      std::find_if(reading.releases.begin(), reading.releases.end(), [&](const ledger::Entry& e) {
+        return e.seq == data.ledger_seq && e.hash == data.ledger_hash && e.din == data.din;
+      });
+  bool listed = false;
+  if (release != reading.releases.end())
+    for (const auto& e : reading.records)
+      if (e.seq > release->seq)
+        for (const auto& ref : e.records) listed = listed || ref.sha256 == record_sha256;
+  if (release == reading.releases.end() || !listed) {
+    no_go(r, "confirm.release-unknown",
+          "this ledger has no record of this release (" +
+              std::string(release == reading.releases.end()
+                              ? "no release entry " + std::to_string(data.ledger_seq) +
+                                    " with the record's hash"
+                              : "no records entry lists this file's SHA-256") +
+              "): use the releasing site's ledger");
+    return;
+  }
+  r.release_known = true;
+}
+
+// A late result (dosegate complete) resolves the lot's pending tests: "complete" removes them
+// from the answer; "failed" came with a recall, which already answers NO-GO.
+void apply_late_results(ConfirmResult& r, const ledger::LotReading& reading) {
+  for (const auto& e : reading.results) {
+    if (e.decision != "complete") continue;
+    r.late_results = "complete at " + e.at + " (entry " + std::to_string(e.seq) + ")";
+    r.pending.clear();
+  }
+}
+
+// A pending test past its expected date, without a late result: the laboratory's answer is
+// overdue, and the dose waits for it unless the specification says otherwise (when-overdue).
+void check_overdue(ConfirmResult& r, const ReleaseData& data, Instant at) {
+  if (!r.late_results.empty()) return;
+  const std::string today = format_instant(at).substr(0, 10);
+  for (const auto& p : data.pending) {
+    if (!(p.expected < today)) continue;
+    const std::string message = "pending test " + p.test + " is overdue: expected " + p.expected +
+                                ", and the ledger holds no late result for it";
+    if (p.when_overdue == "warn")
+      r.findings.push_back(Finding{"confirm.pending-overdue", Severity::warning,
+                                   message + " (the specification allows the dose meanwhile)",
+                                   "/release-data.json"});
+    else
+      no_go(r, "confirm.pending-overdue", message);
+  }
+}
+
+// The first GO for a dose binds it to its recipient.
+void check_earlier_administrations(ConfirmResult& r, const ConfirmOptions& o,
+                                   const isbt128::ScannedDose& scanned,
+                                   const ledger::LotReading& reading) {
+  for (const auto& e : reading.confirmations) {
+    if (e.decision != "go" || e.din != scanned.din ||
+        std::find(e.divisions.begin(), e.divisions.end(), scanned.division) == e.divisions.end())
+      continue;
+    if (e.recipient == o.recipient) {
+      if (r.confirmed_before.empty())
+        r.confirmed_before =
+            "at " + e.at + " by " + e.actor + " (entry " + std::to_string(e.seq) + ")";
+      continue;
+    }
+    no_go(r, "confirm.dose-already-given",
+          "this dose was already confirmed for " +
+              std::string(e.recipient.empty() ? "administration without a recipient id"
+                                              : "another recipient") +
+              " at " + e.at + " by " + e.actor + " (ledger entry " + std::to_string(e.seq) +
+              "); do not give it twice");
+    return;
+  }
 }
 
 }  // namespace
@@ -35,7 +117,9 @@ ConfirmResult confirm(const ConfirmOptions& o) {
   const auto scanned = isbt128::parse_scanned_dose(o.scanned);  // bad input: cannot check
   const crypto::TrustStore trust(o.trust_dir);
   const std::string bytes = text::read_file(o.record_path);
+  const std::string record_sha256 = crypto::sha256_hex(bytes);
   ConfirmResult r;
+  std::optional<ReleaseData> data;
 
   // 1. The record: signature over the whole file, releaser's chain, release data.
   const auto check = pdf::verify_record(bytes, trust, o.at, o.record_path);
@@ -43,16 +127,16 @@ ConfirmResult confirm(const ConfirmOptions& o) {
   if (check.signer) r.signer = check.signer->subject;
   if (check.release_data) {
     try {
-      const auto data = release_data_from_json(*check.release_data);
-      r.din = data.din;
-      r.product_code = data.product_code;
-      r.product_name = data.product_name;
-      r.expires = data.expires;
-      r.division = data.dose.division;
-      r.released_at = data.released_at;
-      r.released_by = data.released_by;
-      r.use_within_minutes = data.use_within_after_thaw_minutes;
-      for (const auto& p : data.pending) r.pending.push_back({p.test, p.expected});
+      data = release_data_from_json(*check.release_data);
+      r.din = data->din;
+      r.product_code = data->product_code;
+      r.product_name = data->product_name;
+      r.expires = data->expires;
+      r.division = data->dose.division;
+      r.released_at = data->released_at;
+      r.released_by = data->released_by;
+      r.use_within_minutes = data->use_within_after_thaw_minutes;
+      for (const auto& p : data->pending) r.pending.push_back({p.test, p.expected});
 
       // 2. The bag in the hand is the dose of this record.
       if (scanned.din != r.din)
@@ -99,44 +183,66 @@ ConfirmResult confirm(const ConfirmOptions& o) {
     }
   }
 
-  // 4. Recalls, from the ledger; and the confirmation itself goes into it.
-  r.ledger_path = ledger::resolve_path(o.ledger_path);
+  // 4. The ledger: the release, recalls, late results, earlier administrations; and the
+  // confirmation itself goes into it.
+  r.ledger_path = o.record_only ? std::string() : ledger::resolve_path(o.ledger_path);
   std::optional<ledger::Ledger> ledger;
-  try {
-    ledger.emplace(ledger::Ledger::open(r.ledger_path, false, left()));
-    ledger->set_wait(left());
-    // Through the audit's checks, never a bare query: an entry someone wrote into the file
-    // without a key must not turn the answer into GO.
-    const auto reading = ledger::read_lot(*ledger, trust, scanned.din);
-    r.recall_checked = true;
-    for (const auto& e : reading.recalls)  // a recall counts even when its entry is forged
-      no_go(r, "confirm.recalled", "lot recalled at " + e.at + " by " + e.actor + ": " + e.reason);
-    for (const auto& f : reading.findings)
-      no_go(r, "confirm.ledger-tampered",
-            "recall status unknown: the ledger does not verify (" + f.code + ", " + f.message +
-                "); run dosegate audit on it");
-  } catch (const Error& e) {
-    if (o.no_recall_check) {
-      r.findings.push_back(Finding{"confirm.recall-not-checked", Severity::warning,
-                                   "RECALL NOT CHECKED (--no-recall-check): the ledger cannot "
-                                   "be read: " +
-                                       std::string(e.what()),
-                                   "ledger"});
-    } else if (e.code() == "ledger.busy") {
-      no_go(r, "confirm.ledger-busy",
-            "recall status unknown: the ledger stayed locked by another process for " +
-                std::to_string(o.ledger_wait.count() / 1000) + " s (" + std::string(e.what()) +
-                "); ask again, or find the process that holds it");
-    } else {
-      no_go(r, "confirm.ledger-unreadable",
-            "recall status unknown: the ledger cannot be read (" + std::string(e.what()) +
-                "); only with --no-recall-check may a dose be given without it");
+  std::optional<ledger::LotReading> reading;
+  if (o.record_only) {
+    r.findings.push_back(Finding{"confirm.ledger-not-consulted", Severity::warning,
+                                 "LEDGER NOT CONSULTED (--record-only): recalls, late results and "
+                                 "earlier administrations of this dose were not checked, and "
+                                 "this confirmation is not recorded",
+                                 "ledger"});
+  } else {
+    try {
+      // Never created here: a path that holds no ledger is an error, not a new, empty ledger
+      // that knows of no recall.
+      ledger.emplace(ledger::Ledger::open(r.ledger_path, false, left()));
+      ledger->set_wait(left());
+      // Through the audit's checks, never a bare query: an entry someone wrote into the file
+      // without a key must not turn the answer into GO.
+      reading = ledger::read_lot(*ledger, trust, scanned.din);
+      r.ledger_consulted = true;
+      r.recall_checked = true;
+      for (const auto& e : reading->recalls)  // a recall counts even when its entry is forged
+        no_go(r, "confirm.recalled",
+              "lot recalled at " + e.at + " by " + e.actor + ": " + e.reason);
+      for (const auto& f : reading->findings)
+        no_go(r, "confirm.ledger-tampered",
+              "recall status unknown: the ledger does not verify (" + f.code + ", " + f.message +
+                  "); run dosegate audit on it");
+    } catch (const Error& e) {
+      if (e.code() == "ledger.busy") {
+        no_go(r, "confirm.ledger-busy",
+              "recall status unknown: the ledger stayed locked by another process for " +
+                  std::to_string(o.ledger_wait.count() / 1000) + " s (" + std::string(e.what()) +
+                  "); ask again, or find the process that holds it");
+      } else {
+        no_go(r, "confirm.ledger-unreadable",
+              "recall status unknown: the ledger cannot be read (" + std::string(e.what()) +
+                  "); use the releasing site's ledger (only a device that has none may answer "
+                  "from the record alone, with --record-only)");
+      }
     }
   }
+  if (data && reading && reading->trusted()) {
+    check_release_known(r, *data, *reading, record_sha256);
+    apply_late_results(r, *reading);
+    check_earlier_administrations(r, o, scanned, *reading);
+  }
+  if (data) check_overdue(r, *data, o.at);
+  if (o.recipient.empty() && o.record)
+    r.findings.push_back(Finding{"confirm.no-recipient", Severity::warning,
+                                 "no recipient recorded (--recipient, the wristband scan): a "
+                                 "look-back cannot find who received this dose",
+                                 "recipient"});
 
   r.go = std::none_of(r.findings.begin(), r.findings.end(),
                       [](const Finding& f) { return f.severity == Severity::error; });
-  if (ledger && !o.record) {
+  if (o.record_only) {
+    r.ledger_note = "not recorded: --record-only";
+  } else if (ledger && !o.record) {
     r.ledger_note = "not recorded: --as-of given";
   } else if (ledger) {
     ledger::Entry e;
@@ -144,14 +250,22 @@ ConfirmResult confirm(const ConfirmOptions& o) {
     e.decision = r.go ? "go" : "no-go";
     e.at = format_instant(o.at);
     e.actor = o.staff;
+    e.second_staff = o.second_staff;
+    e.recipient = o.recipient;
+    if (o.thawed_at) e.thawed_at = format_instant(*o.thawed_at);
+    if (data && r.release_known) e.refers_to = data->ledger_seq;
     e.din = scanned.din;
     e.divisions = {scanned.division};
-    e.records = {
-        {std::filesystem::path(o.record_path).filename().string(), crypto::sha256_hex(bytes)}};
+    e.records = {{std::filesystem::path(o.record_path).filename().string(), record_sha256}};
     std::string reasons;
     for (const auto& f : r.findings)
       if (f.severity == Severity::error) reasons += (reasons.empty() ? "" : "\n") + f.code;
     e.reason = reasons;
+    std::string warnings;
+    for (const auto& f : r.findings)
+      if (f.severity == Severity::warning)
+        warnings += (warnings.empty() ? "" : "\n") + f.code + ": " + f.message;
+    e.warnings = warnings;
     try {
       ledger->set_wait(left());
       ledger->append_alone(e);

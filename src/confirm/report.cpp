@@ -15,6 +15,8 @@ std::string answer_line(const ConfirmResult& r) {
     for (std::size_t i = 0; i < r.pending.size(); ++i)
       line += (i ? "; " : " ") + r.pending[i].test + ", expected " + r.pending[i].expected;
   }
+  if (r.go && !r.confirmed_before.empty())
+    line += ", confirmed before " + r.confirmed_before + " for this recipient";
   if (!r.go) {
     std::vector<std::string> reasons;
     for (const auto& f : r.findings)
@@ -22,7 +24,7 @@ std::string answer_line(const ConfirmResult& r) {
     line += ": " + text::join(reasons, "; ");
   }
   for (const auto& f : r.findings)
-    if (f.code == "confirm.recall-not-checked") line += " [RECALL NOT CHECKED]";
+    if (f.code == "confirm.ledger-not-consulted") line += " [LEDGER NOT CONSULTED]";
   return line;
 }
 
@@ -38,12 +40,19 @@ void print_text(const ConfirmResult& r, const ConfirmOptions& o, std::ostream& o
         << "  Expires   " << safe(r.expires) << " (UTC)\n"
         << "  Released  " << safe(r.released_at) << " by " << safe(r.released_by) << '\n';
   if (!r.signer.empty()) out << "  Signed by " << safe(r.signer) << '\n';
+  out << "  Recipient " << safe(o.recipient.empty() ? "none recorded" : o.recipient) << '\n';
+  if (!o.second_staff.empty())
+    out << "  Checked   by " << safe(o.staff) << " and " << safe(o.second_staff) << '\n';
+  if (!r.late_results.empty()) out << "  Results   late results " << safe(r.late_results) << '\n';
   for (const auto& f : r.findings)
     if (f.severity == Severity::warning) out << "  Warning   " << safe(f.message) << '\n';
-  out << "  Recall    "
-      << safe(r.recall_checked ? "checked in " + r.ledger_path : std::string("NOT CHECKED"))
-      << '\n';
   out << "  Ledger    "
+      << safe(!r.ledger_consulted ? std::string("NOT CONSULTED (recall, release and earlier "
+                                                "administrations not checked)")
+              : r.release_known   ? "release and recalls checked in " + r.ledger_path
+                                  : "recalls checked in " + r.ledger_path)
+      << '\n';
+  out << "  Recorded  "
       << safe(r.ledger_entry ? "confirmation recorded as entry " + std::to_string(*r.ledger_entry) +
                                    " (staff " + o.staff + ")"
                              : r.ledger_note)
@@ -68,7 +77,11 @@ void print_json(const ConfirmResult& r, const ConfirmOptions& o, std::ostream& o
     w.end_object();
   }
   w.end_array();
+  w.field("recipient", o.recipient).field("staff", o.staff).field("second_staff", o.second_staff);
+  w.key("ledger_consulted").value(r.ledger_consulted);
   w.key("recall_checked").value(r.recall_checked);
+  w.key("release_known").value(r.release_known);
+  w.field("late_results", r.late_results).field("confirmed_before", r.confirmed_before);
   w.key("ledger_entry");
   if (r.ledger_entry)
     w.value(*r.ledger_entry);

@@ -24,12 +24,20 @@ struct ConfirmOptions {
   std::string scanned;  // what the scanner read from the bag label, or the eye-readable text
   std::optional<Instant> thawed_at;
   std::optional<std::string> ledger_path;
-  std::string staff;  // who confirms; recorded in the ledger
-  Instant at{};       // the time of the confirmation
+  std::string staff;         // who confirms; recorded in the ledger
+  std::string second_staff;  // the second checker, when there is one; never the same as staff
+  // The recipient's pseudonymous identifier (the wristband scan; never a name). The first GO
+  // for a dose binds it to its recipient: a GO for another recipient is NO-GO
+  // (confirm.dose-already-given). Without it, the confirmation carries a warning.
+  std::string recipient;
+  Instant at{};  // the time of the confirmation
   // Whether the confirmation is appended to the ledger. The CLI sets it false when --as-of or
   // --at is given: an answer for another time is a check, never a (back-dated) entry.
   bool record = true;
-  bool no_recall_check = false;
+  // --record-only: answer from the record alone, for a device that truly has no ledger. The
+  // ledger is not opened, so neither a recall, nor the release, nor an earlier administration
+  // can be seen, and nothing is recorded; the answer line says [LEDGER NOT CONSULTED].
+  bool record_only = false;
   std::chrono::milliseconds ledger_wait = kBedsideLedgerWait;
 };
 
@@ -40,8 +48,8 @@ struct ConfirmPending {
 
 struct ConfirmResult {
   bool go = false;
-  std::vector<Finding> findings;  // errors are the NO-GO reasons; warnings are shown too
-  std::vector<ConfirmPending> pending;
+  std::vector<Finding> findings;        // errors are the NO-GO reasons; warnings are shown too
+  std::vector<ConfirmPending> pending;  // tests still pending (no late result in the ledger)
   // What the record says (when it could be read from its signed revision)
   std::string din;
   std::string product_code;
@@ -54,21 +62,31 @@ struct ConfirmResult {
   std::optional<int> use_within_minutes;
   // The ledger
   std::string ledger_path;
+  bool ledger_consulted = false;  // false with --record-only
   bool recall_checked = false;
+  bool release_known = false;    // the ledger holds the record's release and its records entry
+  std::string late_results;      // "complete at TIME (entry N)" when a late result resolved the
+                                 // pending tests
+  std::string confirmed_before;  // "at TIME by STAFF" when this dose was GO before for this
+                                 // recipient
   std::optional<long long> ledger_entry;  // this confirmation's entry
   std::string ledger_note;                // why it was not recorded, when it was not
 };
 
-// Never GO without the confirmation's ledger entry: when it cannot be appended, the answer is
-// NO-GO (confirm.not-recorded). The one exception is --no-recall-check with a ledger that cannot
-// be opened at all, which answers without the ledger and says so ([RECALL NOT CHECKED], "not
-// recorded").
+// GO needs the ledger to hold the release entry the record names (same number and hash) and
+// the records entry listing this record's SHA-256 (confirm.release-unknown otherwise), no
+// recall, no pending test past its expected date without a late result
+// (confirm.pending-overdue, unless the specification's when-overdue says "warn"), no earlier GO
+// of this dose for another recipient (confirm.dose-already-given), and the confirmation's own
+// ledger entry: when it cannot be appended, the answer is NO-GO (confirm.not-recorded). The one
+// exception is record_only, which never opens a ledger and says so ([LEDGER NOT CONSULTED],
+// "not recorded").
 // Throws std::invalid_argument for a malformed scan (wrong check character or flags included)
 // and dosegate::Error when it cannot check at all (unreadable record file or trust directory).
 ConfirmResult confirm(const ConfirmOptions& options);
 
 // The answer line: "GO", "GO, N tests pending: ..." or "NO-GO: every reason", with
-// "[RECALL NOT CHECKED]" when the recall status was not read.
+// "[LEDGER NOT CONSULTED]" for record_only.
 std::string answer_line(const ConfirmResult& result);
 
 // The answer line, then the dose, the release and the ledger, for a person.
