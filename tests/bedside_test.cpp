@@ -8,6 +8,7 @@
 #include <set>
 
 #include "dosegate/error.hpp"
+#include "dosegate/ledger/ledger.hpp"
 #include "test_support.hpp"
 
 using namespace dosegate;
@@ -290,4 +291,30 @@ TEST_CASE("bedside: a pending test past its expected date without a late result 
                        "2026-12-01T00:00:01Z");
   CHECK(r.code == 1);
   CHECK(contains(first_line(r.out), "overdue"));
+}
+
+TEST_CASE(
+    "bedside: a late result written into the ledger without a key does not clear an "
+    "overdue test",
+    "[bedside][overdue][tamper]") {
+  Released lot;
+  {
+    auto l = ledger::Ledger::open(lot.ledger, false);
+    ledger::Entry e;
+    e.kind = "results";
+    e.decision = "complete";
+    e.at = "2026-11-30T12:00:00Z";
+    e.actor = "CN=Alex Example\\, QA Release,O=Example Clinic QA,C=DE";
+    e.din = "A999926000154";
+    e.refers_to = 1;
+    e.reason = "mycoplasma: not-detected";
+    l.append_alone(e);  // no signature: anyone with write access to the file can do this
+  }
+  const auto r = confirm(lot.record("B0"), lot.ledger, kDoseB0, {"--json"}, "2026-12-01T08:00:00Z");
+  INFO(r.out << r.err);
+  CHECK(r.code == 1);
+  const auto c = codes(r);
+  CHECK(c.count("confirm.ledger-tampered") == 1);
+  CHECK(c.count("confirm.pending-overdue") == 1);
+  CHECK(contains(r.out, "\"late_results\": \"\""));
 }
