@@ -1,13 +1,41 @@
 // `dosegate confirm`: GO or NO-GO at the bedside.
 #include <cstdlib>
+#include <iostream>
 #include <stdexcept>
+#include <string>
+#include <vector>
 
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "dosegate/confirm/confirm.hpp"
 #include "dosegate/error.hpp"
+#include "dosegate/isbt128.hpp"
 
 namespace dosegate::cli::detail {
+namespace {
+
+// The --dose values in order, "-" replaced by the lines of standard input (read once).
+std::vector<std::string> dose_scans(const std::vector<std::string>& doses, const Environment& env) {
+  std::vector<std::string> scans;
+  bool read_input = false;
+  for (const auto& dose : doses) {
+    if (dose != "-") {
+      scans.push_back(dose);
+      continue;
+    }
+    if (read_input) throw UsageError("--dose -: standard input is read once; give - once");
+    read_input = true;
+    try {
+      const auto lines = isbt128::read_scan_lines(env.in ? *env.in : std::cin);
+      scans.insert(scans.end(), lines.begin(), lines.end());
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(std::string("--dose -: ") + e.what());
+    }
+  }
+  return scans;
+}
+
+}  // namespace
 
 int cmd_confirm(const Args& args, std::ostream& out, std::ostream& /*err*/,
                 const Environment& env) {
@@ -16,10 +44,14 @@ int cmd_confirm(const Args& args, std::ostream& out, std::ostream& /*err*/,
   add_trust(opts, "the record's signer must be in releasers/");
   // clang-format off
   opts.add_options()
-    ("dose", po::value<std::string>()->value_name("SCANNED"),
-     "what the scanner reads from the bag label (=DIN+flags then =<product code, e.g. "
-     "=A99992600014700=<S7777VA0), or the eye-readable DIN with its check character and the "
-     "product code (A9999 26 000147 9 S7777VA0); required")
+    ("dose", po::value<std::vector<std::string>>()->value_name("SCAN"),
+     "what the scanner reads from the bag label, one --dose per bar code in any order or "
+     "together: the DIN (=A99992600015400) and the product code (=<S1234VB0), or both "
+     "(=A99992600015400=<S1234VB0), or a DataMatrix compound message "
+     "(=+02000=A99992600015400=<S1234VB0); a trailing CR/LF and a symbology identifier ]C0, ]C4 "
+     "or ]d1 are ignored. Or the eye-readable DIN with its check character and the product code "
+     "(A9999 26 000154 B S1234VB0). - reads the scans from standard input, one per line. "
+     "Required")
     ("staff", po::value<std::string>()->value_name("ID"),
      "who confirms, recorded in the ledger; default: the login name");
   // clang-format on
@@ -36,9 +68,9 @@ int cmd_confirm(const Args& args, std::ostream& out, std::ostream& /*err*/,
   if (vm.count("help")) {
     print_help(
         out,
-        {"dosegate confirm RECORD.pdf --trust DIR --dose SCANNED [--thawed-at TIME]\n"
-         "                        [--staff ID] [--ledger FILE] [--no-recall-check]\n"
-         "                        [--as-of TIME] [--json]",
+        {"dosegate confirm RECORD.pdf --trust DIR --dose SCAN [--dose SCAN]...\n"
+         "                        [--thawed-at TIME] [--staff ID] [--ledger FILE]\n"
+         "                        [--no-recall-check] [--as-of TIME] [--json]",
          "Answers GO or NO-GO, on the first line, for the dose in hand: GO only if the\n"
          "record's signature is valid, covers the whole file and chains to an anchor in the\n"
          "releasers/ role with nothing revoked; the release data in the signed record match\n"
@@ -49,11 +81,13 @@ int cmd_confirm(const Args& args, std::ostream& out, std::ostream& /*err*/,
          "spent waiting for a ledger another process holds locked: then NO-GO\n"
          "(confirm.ledger-busy, confirm.not-recorded). A confirmation made with --as-of (or\n"
          "--at) is not recorded (\"not recorded: --as-of given\"), so that none can be\n"
-         "back-dated.\n",
+         "back-dated. The bag label's DIN and product code must each be scanned once; the\n"
+         "record's own bar code is refused (scan the bag label).\n",
          "GO", "NO-GO",
          "could not check: malformed scan, unreadable record or trust directory, usage error",
          "  dosegate confirm records/A999926000147-S1234V00-A0.pdf --trust certs/trust \\\n"
-         "      --dose '=A99992600014700=<S1234VA0' --staff nurse-17\n"},
+         "      --dose '=A99992600014700' --dose '=<S1234VA0' --staff nurse-17\n"
+         "  scanner-output | dosegate confirm RECORD.pdf --trust certs/trust --dose -\n"},
         opts);
     return kYes;
   }
@@ -65,7 +99,7 @@ int cmd_confirm(const Args& args, std::ostream& out, std::ostream& /*err*/,
   ConfirmOptions o;
   o.record_path = record;
   o.trust_dir = vm["trust"].as<std::string>();
-  o.scanned = vm["dose"].as<std::string>();
+  o.scans = dose_scans(vm["dose"].as<std::vector<std::string>>(), env);
   o.ledger_path = optional_arg(vm, "ledger");
   o.no_recall_check = vm.count("no-recall-check") > 0;
   o.at = time_or_now(vm, vm.count("at") ? "at" : "as-of", env);
