@@ -293,6 +293,36 @@ TEST_CASE("confirm: --dose - reads the scans from standard input, one per line",
   CHECK(p.output.rfind("GO, 1 test pending", 0) == 0);
 }
 
+TEST_CASE("confirm: the record's own bar codes, as zbarimg and dmtxread read them, exit 2",
+          "[confirm][scan][interop]") {
+  Released lot;
+  TempDir dir;
+  const auto page = dir.file("page");
+  REQUIRE(run_process("pdftoppm -r 300 -f 1 -l 1 -singlefile -png " + quote_arg(lot.record("B0")) +
+                      " " + quote_arg(page))
+              .code == 0);
+  const auto linear = run_process("zbarimg --nodbus --raw -q -Sdisable -Scode128.enable " +
+                                  quote_arg(page + ".png"));
+  const auto matrix = run_process("dmtxread -N1 " + quote_arg(page + ".png"));
+  INFO(linear.output << matrix.output);
+  REQUIRE(linear.code == 0);
+  REQUIRE(matrix.code == 0);
+  const auto id = isbt128::record_barcode_data("A999926000154-S1234V00-B0");
+  CHECK(linear.output == id + "\n");  // zbarimg ends its line, as a scanner would
+  CHECK(matrix.output == id);
+  // Scanning the paper record instead of the bag: could not check, never GO.
+  for (const auto& scan : {linear.output, matrix.output, "]d1" + matrix.output + "\r\n"}) {
+    const auto r = confirm(lot, lot.record("B0"), scan);
+    INFO(r.out << r.err);
+    CHECK(r.code == 2);
+    CHECK(contains(r.err, "--dose: this is the release record's bar code; scan the bag label"));
+    CHECK(r.out.empty());
+  }
+  const auto r = confirm_scans(lot, lot.record("B0"), {"=A99992600015400", matrix.output});
+  CHECK(r.code == 2);
+  CHECK(contains(r.err, "this is the release record's bar code; scan the bag label (scan 2)"));
+}
+
 TEST_CASE("confirm: without a readable ledger, NO-GO unless --no-recall-check", "[confirm]") {
   Released lot;
   TempDir dir;
