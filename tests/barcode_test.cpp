@@ -86,6 +86,8 @@ const std::vector<std::string> kLabelData = {
     "=A99992600014700",         // DIN data structure (ISBT 128 data structure 001)
     "=<S1234V00",               // product code
     "A999926000147S1234V00A0",  // compound message content
+    // A release record's own bar code (isbt128::record_barcode_data), the longest record id.
+    "dosegate-record:A999926000147-S1234V99-000001",
 };
 
 }  // namespace

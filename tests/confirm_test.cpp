@@ -58,6 +58,19 @@ test::CliResult confirm(const Released& lot, const std::string& record, const st
   return test::run_cli_at(args, kBedside);  // the clock, so that the confirmation is recorded
 }
 
+// confirm with one --dose per scan (or "-" and `input` as standard input).
+test::CliResult confirm_scans(const Released& lot, const std::string& record,
+                              const std::vector<std::string>& doses,
+                              const std::string& input = "") {
+  std::vector<std::string> args{"confirm",  record,     "--trust", src("certs/trust"),
+                                "--ledger", lot.ledger, "--staff", "nurse-17"};
+  for (const auto& dose : doses) {
+    args.push_back("--dose");
+    args.push_back(dose);
+  }
+  return test::run_cli_at(args, kBedside, input);
+}
+
 std::string first_line(const std::string& s) {
   return s.substr(0, s.find('\n'));
 }
@@ -78,7 +91,7 @@ TEST_CASE("confirm: the right dose is GO, with its pending test on the GO line",
   auto r = confirm(lot, lot.record("B0"), kDoseB0);
   INFO(r.out << r.err);
   CHECK(r.code == 0);
-  CHECK(first_line(r.out) == "GO, 1 test pending: mycoplasma, expected 2026-11-30");
+  CHECK(first_line(r.out).rfind("GO, 1 test pending: mycoplasma, expected 2026-11-30", 0) == 0);
   // The eye-readable form of the same label.
   r = confirm(lot, lot.record("B0"), "A9999 26 000154 B S1234VB0");
   CHECK(r.code == 0);
@@ -182,17 +195,132 @@ TEST_CASE("confirm: a malformed scan, a wrong check character or flag: exit 2", 
   auto r = confirm(lot, lot.record("B0"), "A99992600015400");
   CHECK(r.code == 2);
   CHECK(contains(r.err, "--dose"));
+  // A wrong check character or wrong check flags are named, and the right ones are not shown.
   r = confirm(lot, lot.record("B0"), "A9999 26 000154 C S1234VB0");
   CHECK(r.code == 2);
-  CHECK(contains(r.err, "check character 'C' does not match DIN A999926000154 (expected 'B')"));
+  CHECK(contains(r.err, "wrong check character 'C' for DIN A999926000154"));
+  CHECK_FALSE(contains(r.err, "'B'"));
+  CHECK_FALSE(contains(r.err, "A9999 26 000154 B"));
   r = confirm(lot, lot.record("B0"), "=A99992600015461=<S1234VB0");
   CHECK(r.code == 2);
-  CHECK(contains(r.err, "do not carry the DIN's check value"));
+  CHECK(contains(r.err, "wrong check character: the flag characters '61' of DIN A999926000154"));
+  CHECK_FALSE(contains(r.err, isbt128::din_check_flags("A999926000154")));
   r = confirm(lot, lot.record("B0"), "=A99992600015400=<S1234VB");
   CHECK(r.code == 2);
   r = confirm(lot, lot.record("none"), kDoseB0);
   CHECK(r.code == 2);
   CHECK(contains(r.err, "cannot read"));
+}
+
+TEST_CASE("confirm: the DIN and the product code scanned apart, in either order, are GO",
+          "[confirm][scan]") {
+  Released lot;
+  for (const auto& doses : std::vector<std::vector<std::string>>{
+           {"=A99992600015400", "=<S1234VB0"}, {"=<S1234VB0", "=A99992600015400"}}) {
+    const auto r = confirm_scans(lot, lot.record("B0"), doses);
+    INFO(r.out << r.err);
+    CHECK(r.code == 0);
+    CHECK(first_line(r.out).rfind("GO, 1 test pending: mycoplasma, expected 2026-11-30", 0) == 0);
+  }
+  // Apart, the other dose's product code is still the other dose.
+  require_no_go(confirm_scans(lot, lot.record("A0"), {"=<S1234VB0", "=A99992600015400"}),
+                "wrong dose: the record is for dose A0, the bag is dose B0");
+  // Two bags' bar codes are not one dose: could not check.
+  const auto r = confirm_scans(lot, lot.record("B0"), {"=A99992600015400", "=A99992600014700"});
+  CHECK(r.code == 2);
+  CHECK(contains(r.err,
+                 "--dose: two different DINs, A999926000154 (scan 1) and A999926000147 "
+                 "(scan 2)"));
+}
+
+TEST_CASE("confirm: what scanners send is GO: line ends, symbology identifiers, DataMatrix",
+          "[confirm][scan]") {
+  Released lot;
+  for (const auto& doses :
+       std::vector<std::vector<std::string>>{{"=A99992600015400=<S1234VB0\r\n"},
+                                             {"]C0=A99992600015400\r", "]C0=<S1234VB0\r"},
+                                             {"]C4=A99992600015400=<S1234VB0\n"},
+                                             {"]d1=+03000=A99992600015471=%5100=<S1234VB0\r\n"}}) {
+    const auto r = confirm_scans(lot, lot.record("B0"), doses);
+    INFO(r.out << r.err);
+    CHECK(r.code == 0);
+    CHECK(first_line(r.out).rfind("GO", 0) == 0);
+  }
+  auto r = confirm_scans(lot, lot.record("B0"), {"]Q1=A99992600015400=<S1234VB0"});
+  CHECK(r.code == 2);
+  CHECK(contains(r.err, "the symbology identifier ']Q1' (QR Code)"));
+  r = confirm_scans(lot, lot.record("B0"), {"]d1=+02000=A99992600015471=%5100=<S1234VB0"});
+  CHECK(r.code == 2);
+  CHECK(contains(r.err, "announces 2 data structures, but 3 follow"));
+}
+
+TEST_CASE("confirm: --dose - reads the scans from standard input, one per line",
+          "[confirm][scan]") {
+  Released lot;
+  auto r =
+      confirm_scans(lot, lot.record("B0"), {"-"}, "]C0=A99992600015400\r\n\r\n]C0=<S1234VB0\r\n");
+  INFO(r.out << r.err);
+  CHECK(r.code == 0);
+  CHECK(first_line(r.out).rfind("GO, 1 test pending: mycoplasma, expected 2026-11-30", 0) == 0);
+  // Mixed with --dose values; the eye-readable entry too.
+  CHECK(confirm_scans(lot, lot.record("B0"), {"=<S1234VB0", "-"}, "=A99992600015400\n").code == 0);
+  CHECK(confirm_scans(lot, lot.record("B0"), {"-"}, "A9999 26 000154 B S1234VB0\n").code == 0);
+
+  // Bounded: more scans than a dose has, an overlong line, nothing, or - twice: exit 2.
+  r = confirm_scans(lot, lot.record("B0"), {"-"}, "=A99992600015400\n=<S1234VB0\na\nb\nc\n");
+  CHECK(r.code == 2);
+  CHECK(contains(r.err, "--dose -: standard input holds more than 4 scans"));
+  r = confirm_scans(lot, lot.record("B0"), {"-"}, std::string(100000, '='));
+  CHECK(r.code == 2);
+  CHECK(contains(r.err, "--dose -: line 1 of standard input is longer than 200 characters"));
+  r = confirm_scans(lot, lot.record("B0"), {"-"}, "\n\n");
+  CHECK(r.code == 2);
+  CHECK(contains(r.err, "--dose -: standard input holds no scan"));
+  r = confirm_scans(lot, lot.record("B0"), {"-", "-"}, "=A99992600015400\n=<S1234VB0\n");
+  CHECK(r.code == 2);
+  CHECK(contains(r.err, "standard input is read once"));
+
+  // The executable reads its own standard input.
+  TempDir dir;
+  std::ofstream(dir.file("scans.txt"), std::ios::binary)
+      << "]C0=<S1234VB0\r\n]C0=A99992600015400\r\n";
+  const auto p = run_process("DOSEGATE_TEST_NOW=" + kBedside + " " + quote_arg(DOSEGATE_BINARY) +
+                             " confirm " + quote_arg(lot.record("B0")) + " --trust " +
+                             quote_arg(src("certs/trust")) + " --ledger " + quote_arg(lot.ledger) +
+                             " --staff nurse-17 --dose - < " + quote_arg(dir.file("scans.txt")));
+  INFO(p.output);
+  CHECK(p.code == 0);
+  CHECK(p.output.rfind("GO, 1 test pending", 0) == 0);
+}
+
+TEST_CASE("confirm: the record's own bar codes, as zbarimg and dmtxread read them, exit 2",
+          "[confirm][scan][interop]") {
+  Released lot;
+  TempDir dir;
+  const auto page = dir.file("page");
+  REQUIRE(run_process("pdftoppm -r 300 -f 1 -l 1 -singlefile -png " + quote_arg(lot.record("B0")) +
+                      " " + quote_arg(page))
+              .code == 0);
+  const auto linear = run_process("zbarimg --nodbus --raw -q -Sdisable -Scode128.enable " +
+                                  quote_arg(page + ".png"));
+  const auto matrix = run_process("dmtxread -N1 " + quote_arg(page + ".png"));
+  INFO(linear.output << matrix.output);
+  REQUIRE(linear.code == 0);
+  REQUIRE(matrix.code == 0);
+  const auto id = isbt128::record_barcode_data("A999926000154-S1234V00-B0");
+  CHECK(linear.output == id + "\n");  // zbarimg ends its line, as a scanner would
+  CHECK(matrix.output == id);
+  // Scanning the paper record instead of the bag: could not check, never GO.
+  for (const auto& scan : {linear.output, matrix.output, "]d1" + matrix.output + "\r\n"}) {
+    const auto r = confirm(lot, lot.record("B0"), scan);
+    INFO(r.out << r.err);
+    CHECK(r.code == 2);
+    CHECK(contains(r.err, "--dose: this is the release record's bar code; scan the bag label"));
+    CHECK(r.out.empty());
+  }
+  const auto r = confirm_scans(lot, lot.record("B0"), {"=A99992600015400", matrix.output});
+  CHECK(r.code == 2);
+  CHECK(contains(r.err, "this is the release record's bar code; scan the bag label (scan 2)"));
 }
 
 TEST_CASE("confirm: without a readable ledger, NO-GO", "[confirm]") {

@@ -205,7 +205,7 @@ TEST_CASE("an overlong scan is refused before it is read, in a short message",
     const std::string message = e.what();
     CHECK(message ==
           "the scan '=A99992600014700=<S7777VA000000000000000...' (100026 characters) is too long "
-          "for an ISBT 128 bag label (at most 64 characters)");
+          "for an ISBT 128 bag label (at most 200 characters)");
   }
   // The longest real scans still read.
   CHECK(isbt128::parse_scanned_dose("=A99992600015400=<S1234V99000001").division == "000001");

@@ -98,6 +98,23 @@ void write(const std::string& path, const std::string& bytes) {
   REQUIRE(out.good());
 }
 
+// What zbarimg (Code 128) and dmtxread (DataMatrix) read from page 1 of a record at 300 dpi.
+std::pair<std::string, std::string> decode_record_barcodes(const std::string& pdf) {
+  TempDir dir;
+  const auto page = dir.file("page");
+  REQUIRE(run_process("pdftoppm -r 300 -f 1 -l 1 -singlefile -png " + quote_arg(pdf) + " " +
+                      quote_arg(page))
+              .code == 0);
+  const auto linear = run_process("zbarimg --nodbus --raw -q -Sdisable -Scode128.enable " +
+                                  quote_arg(page + ".png"));
+  INFO(linear.output);
+  CHECK(linear.code == 0);
+  const auto matrix = run_process("dmtxread -N1 " + quote_arg(page + ".png"));
+  INFO(matrix.output);
+  CHECK(matrix.code == 0);
+  return {linear.output, matrix.output};
+}
+
 }  // namespace
 
 TEST_CASE("release writes one record per dose, named by lot and division", "[release]") {
@@ -326,6 +343,23 @@ TEST_CASE("a long release shows progress and names records by 6-digit division",
   CHECK(contains(*check.release_data, "\"index\": 120"));
 }
 
+TEST_CASE("a Product Divisions record's bar codes decode to its record id", "[release][interop]") {
+  TempDir dir;
+  const auto lot = signed_lot(dir, 1);
+  const auto r =
+      test::run_cli_at({"release", lot, "--trust", src("certs/trust"), "--key",
+                        pki("releaser.key.pem"), "--cert", pki("releaser.cert.pem"), "--out",
+                        dir.file("out"), "--ledger", dir.file("ledger.sqlite"), "--quiet"},
+                       kAsOf);
+  INFO(r.err);
+  REQUIRE(r.code == 0);
+  // The longest record id, so the narrowest Code 128 modules a record prints.
+  const auto [linear, matrix] =
+      decode_record_barcodes(dir.file("out/A999926000147-S1234V99-000001.pdf"));
+  CHECK(linear == "dosegate-record:A999926000147-S1234V99-000001\n");
+  CHECK(matrix == "dosegate-record:A999926000147-S1234V99-000001");
+}
+
 TEST_CASE("a release killed midway leaves only complete, valid records under final names",
           "[release][negative]") {
   TempDir dir;
@@ -347,17 +381,16 @@ TEST_CASE("a release killed midway leaves only complete, valid records under fin
   }
 }
 
-TEST_CASE("the record's Code 128 decodes to the dose identity", "[release][interop]") {
-  TempDir dir;
-  const auto page = dir.file("page");
-  REQUIRE(run_process("pdftoppm -r 300 -f 1 -l 1 -singlefile -png " + quote_arg(record("B0")) +
-                      " " + quote_arg(page))
-              .code == 0);
-  const auto r = run_process("zbarimg --nodbus --raw -q -Sdisable -Scode128.enable " +
-                             quote_arg(page + ".png"));
-  INFO(r.output);
-  CHECK(r.code == 0);
-  CHECK(contains(r.output, "=A99992600015400=<S1234VB0"));
+TEST_CASE("the record's Code 128 and DataMatrix decode to its record id, not the bag's data",
+          "[release][interop]") {
+  const auto [linear, matrix] = decode_record_barcodes(record("B0"));
+  CHECK(linear == "dosegate-record:A999926000154-S1234V00-B0\n");
+  CHECK(matrix == "dosegate-record:A999926000154-S1234V00-B0");
+  CHECK_FALSE(contains(linear + matrix, "=A999926000154"));
+  // The dose's identity stays on the page as text: the DIN with its check character and the
+  // product code with the division.
+  const auto text = run_process("pdftotext -f 1 -l 1 " + quote_arg(record("B0")) + " -");
+  CHECK(contains(text.output, "A9999 26 000154 B S1234VB0"));
 }
 
 TEST_CASE("UTF-8 text prints with the embedded font: accents and the micro sign",

@@ -86,12 +86,15 @@ inline CliResult run_cli(const std::vector<std::string>& args) {
 }
 
 // The same, with the clock of the command at `now_utc` (e.g. "2026-11-21T12:00:00Z"): release and
-// recall record the clock's time and take no --as-of.
-inline CliResult run_cli_at(const std::vector<std::string>& args, const std::string& now_utc) {
+// recall record the clock's time and take no --as-of. `input` is the command's standard input.
+inline CliResult run_cli_at(const std::vector<std::string>& args, const std::string& now_utc,
+                            const std::string& input = "") {
   const auto now = parse_utc_instant(now_utc);
   if (!now) throw std::invalid_argument("run_cli_at: not a UTC time: " + now_utc);
+  std::istringstream in(input);
   cli::Environment env;
   env.now = [t = *now] { return t; };
+  env.in = &in;
   std::ostringstream out, err;
   CliResult r;
   r.code = cli::run(args, out, err, env);

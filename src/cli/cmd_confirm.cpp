@@ -1,11 +1,15 @@
 // `dosegate confirm`: GO or NO-GO at the bedside.
 #include <cstdlib>
+#include <iostream>
 #include <stdexcept>
+#include <string>
+#include <vector>
 
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "dosegate/confirm/confirm.hpp"
 #include "dosegate/error.hpp"
+#include "dosegate/isbt128.hpp"
 
 namespace dosegate::cli::detail {
 namespace {
@@ -32,6 +36,27 @@ void refuse_old_names(const Args& args) {
           "shown as [LEDGER NOT CONSULTED]); by default the ledger is required");
 }
 
+// The --dose values in order, "-" replaced by the lines of standard input (read once).
+std::vector<std::string> dose_scans(const std::vector<std::string>& doses, const Environment& env) {
+  std::vector<std::string> scans;
+  bool read_input = false;
+  for (const auto& dose : doses) {
+    if (dose != "-") {
+      scans.push_back(dose);
+      continue;
+    }
+    if (read_input) throw UsageError("--dose -: standard input is read once; give - once");
+    read_input = true;
+    try {
+      const auto lines = isbt128::read_scan_lines(env.in ? *env.in : std::cin);
+      scans.insert(scans.end(), lines.begin(), lines.end());
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(std::string("--dose -: ") + e.what());
+    }
+  }
+  return scans;
+}
+
 }  // namespace
 
 int cmd_confirm(const Args& args, std::ostream& out, std::ostream& /*err*/,
@@ -41,10 +66,14 @@ int cmd_confirm(const Args& args, std::ostream& out, std::ostream& /*err*/,
   add_trust(opts, "the record's signer must be in releasers/");
   // clang-format off
   opts.add_options()
-    ("dose", po::value<std::string>()->value_name("SCANNED"),
-     "what the scanner reads from the bag label (=DIN+flags then =<product code, e.g. "
-     "=A99992600014700=<S7777VA0), or the eye-readable DIN with its check character and the "
-     "product code (A9999 26 000147 9 S7777VA0); required")
+    ("dose", po::value<std::vector<std::string>>()->value_name("SCAN"),
+     "what the scanner reads from the bag label, one --dose per bar code in any order or "
+     "together: the DIN (=A99992600015400) and the product code (=<S1234VB0), or both "
+     "(=A99992600015400=<S1234VB0), or a DataMatrix compound message "
+     "(=+02000=A99992600015400=<S1234VB0); a trailing CR/LF and a symbology identifier ]C0, ]C4 "
+     "]d1 or ]d2 are ignored. Or the eye-readable DIN with its check character and the product code "
+     "(A9999 26 000154 B S1234VB0). - reads the scans from standard input, one per line. "
+     "Required")
     ("staff", po::value<std::string>()->value_name("ID"),
      "who confirms, recorded in the ledger; default: the login name")
     ("second-staff", po::value<std::string>()->value_name("ID"),
@@ -68,7 +97,7 @@ int cmd_confirm(const Args& args, std::ostream& out, std::ostream& /*err*/,
   if (vm.count("help")) {
     print_help(
         out,
-        {"dosegate confirm RECORD.pdf --trust DIR --dose SCANNED [--dose SCANNED]\n"
+        {"dosegate confirm RECORD.pdf --trust DIR --dose SCAN [--dose SCAN]...\n"
          "                        [--recipient ID] [--staff ID] [--second-staff ID]\n"
          "                        [--thawed-at TIME] [--ledger FILE | --record-only]\n"
          "                        [--as-of TIME] [--json]",
@@ -103,7 +132,7 @@ int cmd_confirm(const Args& args, std::ostream& out, std::ostream& /*err*/,
   ConfirmOptions o;
   o.record_path = record;
   o.trust_dir = vm["trust"].as<std::string>();
-  o.scanned = vm["dose"].as<std::string>();
+  o.scans = dose_scans(vm["dose"].as<std::vector<std::string>>(), env);
   o.ledger_path = optional_arg(vm, "ledger");
   o.record_only = vm.count("record-only") > 0;
   if (o.record_only && vm.count("ledger"))

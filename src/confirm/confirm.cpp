@@ -114,7 +114,7 @@ ConfirmResult confirm(const ConfirmOptions& o) {
                     std::chrono::duration_cast<std::chrono::milliseconds>(
                         deadline - std::chrono::steady_clock::now()));
   };
-  const auto scanned = isbt128::parse_scanned_dose(o.scanned);  // bad input: cannot check
+  const auto scanned = isbt128::parse_scans(o.scans);  // bad input: cannot check
   const crypto::TrustStore trust(o.trust_dir);
   const std::string bytes = text::read_file(o.record_path);
   const std::string record_sha256 = crypto::sha256_hex(bytes);

@@ -25,6 +25,7 @@ constexpr float kBottom = 60;
 // The dose block: drawn per dose in the record's own revision, inside this band of page 1.
 constexpr float kDoseTop = 752;
 constexpr float kDoseBottom = 652;
+constexpr float kQuietModules = 10;  // Code 128's quiet zone (ISO/IEC 15417)
 
 // libharu reports errors through a C callback; remember the first and throw once control is
 // back in C++.
@@ -354,12 +355,10 @@ std::string obj(int num, const std::string& body) {
 
 }  // namespace
 
-std::string dose_barcode_data(const ReleaseData& lot, const ReleaseDose& dose) {
-  std::string product = lot.product_code;
-  if (dose.division.size() == 2) product = product.substr(0, 6) + dose.division;
-  std::string data = "=" + lot.din + "00=<" + product;
-  if (dose.division.size() == 6) data += dose.division;
-  return data;
+std::string record_barcode_data(const ReleaseData& lot, const ReleaseDose& dose) {
+  ReleaseData with_dose = lot;
+  with_dose.dose = dose;
+  return isbt128::record_barcode_data(record_id(with_dose));
 }
 
 RecordWriter::RecordWriter(const ReleaseData& lot) : lot_(lot) {
@@ -406,17 +405,25 @@ std::string RecordWriter::dose_overlay(const ReleaseDose& dose) const {
   ReleaseData with_dose = lot_;
   with_dose.dose = dose;
   s += show(font_, 6.5f, x, kDoseBottom + 5, "Record " + record_id(with_dose));
-  const std::string data = dose_barcode_data(lot_, dose);
+  // The bar codes name this record, not the bag: a scan of the paper never reads as the dose.
+  const std::string data = record_barcode_data(lot_, dose);
   const auto linear = code128(data, 28);
-  const float module = std::min(0.95f, 250.0f / static_cast<float>(linear.width));
   const float bx = kLeft + 175;
+  const float matrix_x = kRight - 84;
+  // The Code 128 fills the room before the DataMatrix but for its quiet zone of 10 modules.
+  const float module =
+      std::min(0.95f, (matrix_x - bx) / (static_cast<float>(linear.width) + kQuietModules));
   s += bars(linear, bx, kDoseTop - 12, module);
   s += show(font_, 7, bx, kDoseTop - 12 - static_cast<float>(linear.height) * module - 10, data);
   const auto matrix = datamatrix(data);
   const float cell = 72.0f / static_cast<float>(matrix.width);
-  s += bars(matrix, kRight - 84, kDoseTop - 12, cell);
-  s += show(font_, 7, bx, kDoseBottom + 5,
-            isbt128::din_eye_readable(lot_.din) + "   " + data.substr(data.find("=<") + 2));
+  s += bars(matrix, matrix_x, kDoseTop - 12, cell);
+  // The dose's identity, eye-readable: the DIN with its check character, the product code with
+  // the division (or with its Product Divisions value).
+  const std::string product = dose.division.size() == 2
+                                  ? lot_.product_code.substr(0, 6) + dose.division
+                                  : lot_.product_code + dose.division;
+  s += show(font_, 7, bx, kDoseBottom + 5, isbt128::din_eye_readable(lot_.din) + "   " + product);
   return s + "Q\n";
 }
 

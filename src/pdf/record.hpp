@@ -44,8 +44,9 @@ class RecordWriter {
   std::string font_;  // resource name of the regular font on page 1
 };
 
-// The dose's ISBT 128-style identity as bar-coded: DIN data structure ("=" + DIN + flags
-// "00") followed by the product code data structure ("=<" + product code with the division).
-std::string dose_barcode_data(const ReleaseData& lot, const ReleaseDose& dose);
+// What the record's Code 128 and DataMatrix hold: isbt128::record_barcode_data of the dose's
+// record id ("dosegate-record:A999926000154-S1234V00-B0"). Deliberately not the bag label's
+// ISBT 128 data, so that confirm refuses a scan of the paper record in place of the bag.
+std::string record_barcode_data(const ReleaseData& lot, const ReleaseDose& dose);
 
 }  // namespace dosegate::pdf

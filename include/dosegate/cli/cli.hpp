@@ -2,6 +2,7 @@
 #pragma once
 
 #include <functional>
+#include <istream>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -18,6 +19,7 @@ inline constexpr int kCannot = 2;  // usage error, unreadable input, invalid spe
 
 struct Environment {
   std::function<Instant()> now = now_utc;  // the clock, injectable for tests
+  std::istream* in = nullptr;              // standard input (confirm --dose -); nullptr: std::cin
 };
 
 // `args` are the arguments after the program name. Writes results to `out` and diagnostics to

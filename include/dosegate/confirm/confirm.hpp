@@ -21,7 +21,9 @@ inline constexpr std::chrono::milliseconds kBedsideLedgerWait{5000};
 struct ConfirmOptions {
   std::string record_path;
   std::string trust_dir;
-  std::string scanned;  // what the scanner read from the bag label, or the eye-readable text
+  // What the scanner read from the bag label, one bar code each or together, or the
+  // eye-readable text (isbt128::parse_scans).
+  std::vector<std::string> scans;
   std::optional<Instant> thawed_at;
   std::optional<std::string> ledger_path;
   std::string staff;         // who confirms; recorded in the ledger
