@@ -20,6 +20,8 @@ std::string one_line(std::string s) {
   return s;
 }
 
+}  // namespace
+
 // RFC 4180 quoting; a leading = + - @ would make a spreadsheet run a formula, and a leading
 // TAB or CR is dropped by some spreadsheets before they look for one (OWASP's list).
 std::string csv_cell(const std::string& v) {
@@ -33,7 +35,27 @@ std::string csv_cell(const std::string& v) {
   return q + "\"";
 }
 
-}  // namespace
+void write_columns(std::ostream& out, const std::vector<std::vector<std::string>>& rows_in,
+                   const std::string& indent) {
+  auto rows = rows_in;
+  // Stored text reaches a terminal: controls and bidi overrides are shown, never obeyed.
+  for (auto& r : rows)
+    for (auto& cell : r) cell = text::escape_controls(cell);
+  std::vector<std::size_t> widths;
+  for (const auto& r : rows) {
+    if (widths.size() < r.size()) widths.resize(r.size(), 0);
+    for (std::size_t i = 0; i < r.size(); ++i)
+      widths[i] = std::max(widths[i], text::display_width(r[i]));
+  }
+  for (const auto& r : rows) {
+    std::string line = indent;
+    for (std::size_t i = 0; i < r.size(); ++i) {
+      line += r[i];
+      if (i + 1 < r.size()) line += std::string(widths[i] - text::display_width(r[i]) + 2, ' ');
+    }
+    out << line << '\n';
+  }
+}
 
 void write_table(std::ostream& out, const std::vector<Entry>& entries,
                  const std::optional<Entry>& head) {
@@ -44,21 +66,8 @@ void write_table(std::ostream& out, const std::vector<Entry>& entries,
     if (divisions.size() > 24) divisions = std::to_string(e.divisions.size()) + " doses";
     rows.push_back({std::to_string(e.seq), e.at, e.kind, e.decision, e.din, divisions, e.actor,
                     one_line(e.reason)});
-    // Stored text reaches a terminal: controls and bidi overrides are shown, never obeyed.
-    for (auto& cell : rows.back()) cell = text::escape_controls(cell);
   }
-  std::vector<std::size_t> widths(rows[0].size(), 0);
-  for (const auto& r : rows)
-    for (std::size_t i = 0; i < r.size(); ++i)
-      widths[i] = std::max(widths[i], text::display_width(r[i]));
-  for (const auto& r : rows) {
-    std::string line;
-    for (std::size_t i = 0; i < r.size(); ++i) {
-      line += r[i];
-      if (i + 1 < r.size()) line += std::string(widths[i] - text::display_width(r[i]) + 2, ' ');
-    }
-    out << line << '\n';
-  }
+  write_columns(out, rows);
   out << '\n' << entries.size() << " entr" << (entries.size() == 1 ? "y" : "ies") << " shown.\n";
   if (head)
     out << "Chain head: entry " << head->seq << ", SHA-256 " << head->hash << '\n';
