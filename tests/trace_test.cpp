@@ -1,6 +1,7 @@
 // The look-back (`dosegate trace`): every dose of a lot, whether and to whom it was given, from a
-// ledger that verifies. Confirmations are appended as `confirm` appends them (unsigned, a staff
-// id as actor), with the bedside fields of ledger schema 3.
+// ledger that verifies; the recall's count of doses already given. Confirmations are appended as
+// `confirm` appends them (unsigned, a staff id as actor), with the bedside fields of ledger
+// schema 3.
 #include <catch2/catch.hpp>
 
 #include <optional>
@@ -10,6 +11,7 @@
 #include "crypto/trust_store.hpp"
 #include "dosegate/isbt128.hpp"
 #include "dosegate/ledger/ledger.hpp"
+#include "dosegate/release/recall.hpp"
 #include "ledger/audit.hpp"
 #include "ledger/trace.hpp"
 #include "test_support.hpp"
@@ -391,4 +393,59 @@ TEST_CASE("trace: a recipient changed in the database file is reported, not show
   CHECK(contains(r.out, "NOT VERIFIED"));
   CHECK(contains(r.out, "ledger.entry-changed  entry 4: its content does not match its hash"));
   CHECK_FALSE(contains(r.out, "P-0666"));
+}
+
+TEST_CASE("recall: says how many doses were already given, to how many recipients",
+          "[trace][recall]") {
+  TempDir dir;
+  const auto ledger = dir.file("ledger.sqlite");
+  release_lot(dir, ledger);
+  // A0 given to P-0001, B0 given with no recipient recorded (a confirm before schema 3).
+  confirmation(ledger,
+               {"A0", "go", "P-0001", "nurse-17", "nurse-22", "", "2026-11-21T14:00:00Z", "", 1});
+  confirmation(ledger, {"B0", "go", "", "nurse-18", "", "", "2026-11-21T15:00:00Z", "", 0});
+  const auto r = recall_cli(ledger);
+  INFO(r.out << r.err);
+  REQUIRE(r.code == 0);
+  CHECK(contains(r.out,
+                 "Look-back: 2 of the lot's 2 doses were already given (confirmed GO): 1 "
+                 "distinct recipient recorded, 1 GO confirmation without a recipient.\n"));
+  CHECK(contains(
+      r.out, "dosegate trace " + kLot + " --trust " + src("certs/trust") + " --ledger " + ledger));
+
+  // The library: the counts are in RecallResult, read after the recall.
+  TempDir other;
+  const auto second = other.file("ledger.sqlite");
+  release_lot(other, second);
+  confirmation(second, {"A0", "no-go", "P-0003", "nurse-17", "", "", "2026-11-21T13:00:00Z",
+                        "confirm.wrong-dose", 1});
+  confirmation(second, {"A0", "go", "P-0003", "nurse-17", "", "", "2026-11-21T14:00:00Z", "", 1});
+  RecallOptions o;
+  o.din = kLot;
+  o.reason = "Sterility retest positive";
+  o.trust_dir = src("certs/trust");
+  o.signer.key = pki("releaser.key.pem");
+  o.signer.cert = pki("releaser.cert.pem");
+  o.signer.chain = pki("qa-chain.pem");
+  o.ledger_path = second;
+  o.at = *parse_utc_instant("2026-11-22T08:00:00Z");
+  const auto result = recall(o, {});
+  CHECK(result.look_back.verified());
+  CHECK(result.look_back.doses == 2);
+  CHECK(result.look_back.doses_given == 1);
+  CHECK(result.look_back.go_confirmations == 1);
+  CHECK(result.look_back.recipients == 1);
+  CHECK(result.look_back.go_without_recipient == 0);
+}
+
+TEST_CASE("recall of a lot none of whose doses was given says so", "[trace][recall]") {
+  TempDir dir;
+  const auto ledger = dir.file("ledger.sqlite");
+  release_lot(dir, ledger);
+  const auto r = recall_cli(ledger);
+  INFO(r.out << r.err);
+  REQUIRE(r.code == 0);
+  CHECK(contains(r.out,
+                 "Look-back: none of the lot's 2 doses were confirmed GO (given) before the "
+                 "recall.\n"));
 }
