@@ -1,7 +1,7 @@
 // The look-back (`dosegate trace`): every dose of a lot, whether and to whom it was given, from a
-// ledger that verifies; the recall's count of doses already given. Confirmations are appended as
-// `confirm` appends them (unsigned, a staff id as actor), with the bedside fields of ledger
-// schema 3.
+// ledger that verifies; the recall's count of doses already given; history's confirmation and
+// late-result fields. Confirmations are appended as `confirm` appends them (unsigned, a staff
+// id as actor), with the bedside fields of ledger schema 3.
 #include <catch2/catch.hpp>
 
 #include <optional>
@@ -271,7 +271,8 @@ TEST_CASE("trace --format csv: one row per confirmation and per unconfirmed dose
   CHECK(contains(r.out, "\r\nchain head,entry 6,SHA-256 "));
 }
 
-TEST_CASE("trace shows a hostile recipient id escaped, never obeyed", "[trace][escape]") {
+TEST_CASE("trace and history show a hostile recipient id escaped, never obeyed",
+          "[trace][escape]") {
   // Erase the line, move up, and a right-to-left override that would reverse the text after it.
   Traced lot("\x1b[2K\x1b[1A\xE2\x80\xAEP-0001");
   const std::string shown = "\\x1b[2K\\x1b[1A\\u202eP-0001";
@@ -282,6 +283,10 @@ TEST_CASE("trace shows a hostile recipient id escaped, never obeyed", "[trace][e
   CHECK_FALSE(contains(r.out, "\xE2\x80\xAE"));
   CHECK(contains(r.out, "GIVEN to " + shown + "\n"));
   CHECK(contains(r.out, "  GO      " + shown + "  nurse-17"));
+  const auto h = run_cli({"history", "--ledger", lot.ledger, "--kind", "confirm"});
+  REQUIRE(h.code == 0);
+  CHECK_FALSE(contains(h.out, "\x1b"));
+  CHECK(contains(h.out, "recipient " + shown + ", second staff nurse-22"));
   // JSON escapes the controls and gives back the exact id.
   const auto j = lot.trace({"--format", "json"});
   CHECK_FALSE(contains(j.out, "\x1b"));
@@ -448,4 +453,20 @@ TEST_CASE("recall of a lot none of whose doses was given says so", "[trace][reca
   CHECK(contains(r.out,
                  "Look-back: none of the lot's 2 doses were confirmed GO (given) before the "
                  "recall.\n"));
+}
+
+TEST_CASE("history: a confirmation's recipient, second staff and thaw time, a result's release",
+          "[trace][ledger]") {
+  Traced lot;
+  const auto r = run_cli({"history", "--ledger", lot.ledger});
+  INFO(r.out);
+  REQUIRE(r.code == 0);
+  CHECK(contains(r.out, "  nurse-17  " + std::string(kReleaser.size() - 8, ' ') +
+                            "recipient P-0001, second staff nurse-22, thawed 2026-11-21T13:40:00Z, "
+                            "release entry 1\n"));
+  CHECK(contains(r.out,
+                 "recipient P-0001, second staff nurse-22, thawed 2026-11-21T12:50:00Z, "
+                 "release entry 1; confirm.thaw-window-passed\n"));
+  CHECK(contains(r.out, "results  complete"));
+  CHECK(contains(r.out, "release entry 1; mycoplasma: not detected (NAT);sterility: no growth"));
 }

@@ -20,6 +20,23 @@ std::string one_line(std::string s) {
   return s;
 }
 
+// The table's last column: what a confirmation or a late result recorded beside its reason
+// (recipient, second staff, thaw time, the release entry it is about), then the reason lines,
+// then the warnings; each labelled, so that the table stays narrow (CSV and JSON have a
+// column for each).
+std::string reason_cell(const Entry& e) {
+  std::vector<std::string> details;
+  if (!e.recipient.empty()) details.push_back("recipient " + e.recipient);
+  if (!e.second_staff.empty()) details.push_back("second staff " + e.second_staff);
+  if (!e.thawed_at.empty()) details.push_back("thawed " + e.thawed_at);
+  if (e.refers_to) details.push_back("release entry " + std::to_string(e.refers_to));
+  std::vector<std::string> parts;
+  if (!details.empty()) parts.push_back(text::join(details, ", "));
+  if (!e.reason.empty()) parts.push_back(one_line(e.reason));
+  if (!e.warnings.empty()) parts.push_back("warnings: " + one_line(e.warnings));
+  return text::join(parts, "; ");
+}
+
 }  // namespace
 
 // RFC 4180 quoting; a leading = + - @ would make a spreadsheet run a formula, and a leading
@@ -65,7 +82,7 @@ void write_table(std::ostream& out, const std::vector<Entry>& entries,
     std::string divisions = text::join(e.divisions, " ");
     if (divisions.size() > 24) divisions = std::to_string(e.divisions.size()) + " doses";
     rows.push_back({std::to_string(e.seq), e.at, e.kind, e.decision, e.din, divisions, e.actor,
-                    one_line(e.reason)});
+                    reason_cell(e)});
   }
   write_columns(out, rows);
   out << '\n' << entries.size() << " entr" << (entries.size() == 1 ? "y" : "ies") << " shown.\n";
