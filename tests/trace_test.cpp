@@ -348,6 +348,18 @@ TEST_CASE("trace: a lot the ledger only rejected shows no release and no dose", 
   CHECK_FALSE(contains(r.out, "Dose "));
 }
 
+TEST_CASE("trace: a dose only a confirmation names is listed, without a release", "[trace]") {
+  Traced lot;
+  // A record from another site's ledger, confirmed here: the dose is never left out.
+  confirmation(lot.ledger,
+               {"C0", "go", "P-0009", "nurse-40", "", "", "2026-11-22T09:00:00Z", "", 0});
+  const auto r = lot.trace();
+  INFO(r.out << r.err);
+  REQUIRE(r.code == 0);
+  CHECK(contains(r.out, "Doses: 3; given: 2 (2 distinct recipients"));
+  CHECK(contains(r.out, "\nDose C0 (no release of this dose in this ledger): GIVEN to P-0009\n"));
+}
+
 TEST_CASE("trace: a forged unsigned recall makes the ledger not verify, and no look-back is shown",
           "[trace][forgery]") {
   Traced lot;
