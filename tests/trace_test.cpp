@@ -467,6 +467,34 @@ TEST_CASE("recall of a lot none of whose doses was given says so", "[trace][reca
                  "recall.\n"));
 }
 
+TEST_CASE("recall from a ledger that does not verify marks its look-back NOT VERIFIED",
+          "[trace][recall][forgery]") {
+  TempDir dir;
+  const auto ledger = dir.file("ledger.sqlite");
+  release_lot(dir, ledger);
+  confirmation(ledger, {"A0", "go", "P-0001", "nurse-17", "", "", "2026-11-21T14:00:00Z", "", 1});
+  {
+    // A late result written into the file without a key: results entries must be signed.
+    auto l = ledger::Ledger::open(ledger, false);
+    ledger::Entry e;
+    e.kind = "results";
+    e.decision = "complete";
+    e.at = "2026-11-21T15:00:00Z";
+    e.actor = "QA";
+    e.din = kLot;
+    e.divisions = {"A0", "B0"};
+    e.refers_to = 1;
+    l.append_alone(e);
+  }
+  const auto r = recall_cli(ledger);
+  INFO(r.out << r.err);
+  CHECK(r.code == 0);  // the recall is recorded whatever the ledger holds before it
+  CHECK(contains(r.out,
+                 "Look-back NOT VERIFIED: the ledger does not verify for this lot "
+                 "(ledger.signature-missing: entry 4: a results entry must be signed"));
+  CHECK(contains(r.out, "Look-back: 1 of the lot's 2 doses was already given"));
+}
+
 TEST_CASE("history: a confirmation's recipient, second staff and thaw time, a result's release",
           "[trace][ledger]") {
   Traced lot;
