@@ -306,7 +306,7 @@ TEST_CASE("cli: the real binary returns 0, 1 and 2", "[cli][process]") {
 TEST_CASE("cli: every command explains itself and its exit codes in --help", "[cli]") {
   const auto main_help = run_cli({"--help"});
   for (const char* command :
-       {"verify", "release", "confirm", "history", "audit", "recall", "sign-coa"}) {
+       {"verify", "release", "confirm", "history", "audit", "recall", "trace", "sign-coa"}) {
     INFO(command);
     CHECK(contains(main_help.out, std::string("  ") + command + " "));
     const auto r = run_cli({command, "--help"});

@@ -68,6 +68,23 @@ TEST_CASE("DIN eye-readable form", "[isbt128]") {
   CHECK_THROWS_AS(din_eye_readable("G12341765432"), std::invalid_argument);
 }
 
+TEST_CASE("a DIN as typed or scanned: 13 characters, eye-readable, bar-coded", "[isbt128]") {
+  CHECK(parse_din("G123417654321") == "G123417654321");
+  CHECK(parse_din("G1234 17 654321 A") == "G123417654321");
+  CHECK(parse_din("G123417654321A") == "G123417654321");
+  CHECK(parse_din("=G12341765432170") == "G123417654321");
+  CHECK(parse_din("=G12341765432100") == "G123417654321");  // flags 00: no check value
+  CHECK_THROWS_WITH(parse_din("G1234 17 654321 B"),
+                    "check character 'B' does not match DIN G123417654321 (expected 'A'): "
+                    "mistyped or wrong label");
+  CHECK_THROWS_WITH(parse_din("=G12341765432171"),
+                    Catch::Matchers::Contains("do not carry the check value of DIN G123417654321"));
+  CHECK_THROWS_WITH(parse_din("G12"), Catch::Matchers::Contains("'G12' is not a DIN: give the "
+                                                                "13-character DIN"));
+  CHECK_THROWS_AS(parse_din("O123417654321"), std::invalid_argument);  // no facility starts O
+  CHECK_THROWS_AS(parse_din(std::string(200, 'A')), std::invalid_argument);
+}
+
 TEST_CASE("DIN validity", "[isbt128]") {
   CHECK(is_valid_din("A999926000147"));
   CHECK(is_valid_din("1999926000147"));

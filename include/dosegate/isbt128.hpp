@@ -26,6 +26,14 @@ std::string din_check_flags(std::string_view din);
 // The eye-readable form printed on labels: "A9999 26 000147 X".
 std::string din_eye_readable(std::string_view din);
 
+// A DIN as a person types or a scanner reads it, without a product code: the 13 characters
+// ("A999926000147"), the eye-readable form with its check character ("A9999 26 000147 9",
+// spaces optional), or the bar-coded DIN data structure ("=A99992600014700"; flags 60 to 96
+// must carry the check value). Returns the 13 characters. Throws std::invalid_argument with a
+// message that names what is wrong and the forms accepted (a wrong check character or flag
+// included). Input longer than kMaxScanLength characters is refused without being read.
+std::string parse_din(std::string_view text);
+
 // Product code as written in a CoA: "S" + 4 digits (product description), one type-of-donation
 // character, then "00" (divided with 2-character division codes) or "99" (Product Divisions).
 bool is_valid_product_code(std::string_view code);

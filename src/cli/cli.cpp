@@ -31,6 +31,7 @@ constexpr const char* kMainHelp =
     "  history    the release history from the ledger (table, CSV or JSON)\n"
     "  audit      prove that the ledger is intact (chain, content, signatures)\n"
     "  recall     withdraw a lot; later confirmations say NO-GO\n"
+    "  trace      look-back: every dose of a lot, whether and to whom it was given\n"
     "  sign-coa   sign a CoA for a laboratory (enveloped XML-DSig that dosegate and xmlsec1\n"
     "             verify)\n"
     "\n"

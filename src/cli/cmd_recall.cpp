@@ -5,8 +5,36 @@
 #include "dosegate/error.hpp"
 #include "dosegate/isbt128.hpp"
 #include "dosegate/release/recall.hpp"
+#include "util/text.hpp"
 
 namespace dosegate::cli::detail {
+namespace {
+
+std::string count(std::size_t n, const char* one, const char* many) {
+  return std::to_string(n) + " " + (n == 1 ? one : many);
+}
+
+// Who already received a dose of the recalled lot: the clinic's next task.
+void print_look_back(std::ostream& out, const ledger::LookBack& b) {
+  if (!b.verified()) {
+    out << "Look-back NOT VERIFIED: the ledger does not verify for this lot ("
+        << b.findings.front().code << ": " << text::escape_controls(b.findings.front().message)
+        << "); run dosegate audit. Its unverified entries say:\n";
+  }
+  out << "Look-back: ";
+  if (b.doses_given == 0) {
+    out << "none of the lot's " << count(b.doses, "dose was", "doses were")
+        << " confirmed GO (given) before the recall.\n";
+    return;
+  }
+  out << b.doses_given << " of the lot's " << count(b.doses, "dose", "doses") << " "
+      << (b.doses_given == 1 ? "was" : "were") << " already given (confirmed GO): "
+      << count(b.recipients, "distinct recipient", "distinct recipients") << " recorded, "
+      << count(b.go_without_recipient, "GO confirmation", "GO confirmations")
+      << " without a recipient.\n";
+}
+
+}  // namespace
 
 int cmd_recall(const Args& args, std::ostream& out, std::ostream& /*err*/, const Environment& env) {
   po::options_description opts("Options");
@@ -25,7 +53,9 @@ int cmd_recall(const Args& args, std::ostream& out, std::ostream& /*err*/, const
          "                       [--chain CHAIN.pem] [--passphrase-file FILE] [--ledger FILE]",
          "Withdraws a released lot: appends a recall entry, signed by a releaser, to the\n"
          "ledger, at the clock's time (there is no --as-of). Later bedside confirmations of\n"
-         "any dose of the lot answer NO-GO.\n",
+         "any dose of the lot answer NO-GO. Then says how many of the lot's doses were\n"
+         "already given (confirmed GO), to how many recipients, and how many GO\n"
+         "confirmations recorded no recipient; dosegate trace DIN lists them.\n",
          "recalled", nullptr,
          "dosegate could not do its job: usage error, unreadable ledger, a lot never released, a "
          "key\n"
@@ -51,6 +81,10 @@ int cmd_recall(const Args& args, std::ostream& out, std::ostream& /*err*/, const
   const auto r = recall(o, crypto::terminal_prompt);
   out << "Recalled lot " << isbt128::din_eye_readable(o.din) << ": ledger entry " << r.seq
       << ", SHA-256 " << r.hash << "\n";
+  print_look_back(out, r.look_back);
+  out << "Every dose, and to whom it was given: dosegate trace " << o.din << " --trust "
+      << text::escape_controls(o.trust_dir) << " --ledger " << text::escape_controls(r.ledger_path)
+      << "\n";
   return kYes;
 }
 

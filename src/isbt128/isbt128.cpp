@@ -95,6 +95,43 @@ std::string din_eye_readable(std::string_view din) {
   return out;
 }
 
+std::string parse_din(std::string_view text) {
+  const std::string forms =
+      ": give the 13-character DIN (A999926000147), the eye-readable DIN with its check "
+      "character (A9999 26 000147 9) or the bar-coded DIN (=A99992600014700)";
+  if (text.size() > kMaxScanLength)
+    throw std::invalid_argument(quoted(text) + " is too long for a DIN" + forms);
+  std::string s;
+  for (char c : text)
+    if (c != ' ') s += c;
+  if (!s.empty() && s[0] == '=') {
+    if (s.size() != 16 || !is_valid_din(s.substr(1, 13)))
+      throw std::invalid_argument(quoted(text) + " is not a bar-coded DIN" + forms);
+    const std::string din = s.substr(1, 13);
+    const std::string flags = s.substr(14, 2);
+    if (!is_digit(flags[0]) || !is_digit(flags[1]))
+      throw std::invalid_argument("flag characters '" + flags + "' of " + quoted(text) +
+                                  " are not two digits");
+    const int f = (flags[0] - '0') * 10 + (flags[1] - '0');
+    if (f > 96) throw std::invalid_argument("flag characters '" + flags + "' are not defined");
+    if (f >= 60 && flags != din_check_flags(din))
+      throw std::invalid_argument("flag characters '" + flags +
+                                  "' do not carry the check value of DIN " + din + " (" +
+                                  din_check_flags(din) + "): mistyped or damaged");
+    return din;
+  }
+  if (s.size() == 13 && is_valid_din(s)) return s;
+  if (s.size() == 14 && is_valid_din(s.substr(0, 13))) {
+    const std::string din = s.substr(0, 13);
+    if (s[13] != din_check_character(din))
+      throw std::invalid_argument(std::string("check character '") + s[13] +
+                                  "' does not match DIN " + din + " (expected '" +
+                                  din_check_character(din) + "'): mistyped or wrong label");
+    return din;
+  }
+  throw std::invalid_argument(quoted(text) + " is not a DIN" + forms);
+}
+
 bool is_valid_product_code(std::string_view code) {
   if (code.size() != 8 || code[0] != 'S') return false;
   for (std::size_t i = 1; i < 5; ++i)

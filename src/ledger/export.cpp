@@ -20,6 +20,25 @@ std::string one_line(std::string s) {
   return s;
 }
 
+// The table's last column: what a confirmation or a late result recorded beside its reason
+// (recipient, second staff, thaw time, the release entry it is about), then the reason lines,
+// then the warnings; each labelled, so that the table stays narrow (CSV and JSON have a
+// column for each).
+std::string reason_cell(const Entry& e) {
+  std::vector<std::string> details;
+  if (!e.recipient.empty()) details.push_back("recipient " + e.recipient);
+  if (!e.second_staff.empty()) details.push_back("second staff " + e.second_staff);
+  if (!e.thawed_at.empty()) details.push_back("thawed " + e.thawed_at);
+  if (e.refers_to) details.push_back("release entry " + std::to_string(e.refers_to));
+  std::vector<std::string> parts;
+  if (!details.empty()) parts.push_back(text::join(details, ", "));
+  if (!e.reason.empty()) parts.push_back(one_line(e.reason));
+  if (!e.warnings.empty()) parts.push_back("warnings: " + one_line(e.warnings));
+  return text::join(parts, "; ");
+}
+
+}  // namespace
+
 // RFC 4180 quoting; a leading = + - @ would make a spreadsheet run a formula, and a leading
 // TAB or CR is dropped by some spreadsheets before they look for one (OWASP's list).
 std::string csv_cell(const std::string& v) {
@@ -33,7 +52,27 @@ std::string csv_cell(const std::string& v) {
   return q + "\"";
 }
 
-}  // namespace
+void write_columns(std::ostream& out, const std::vector<std::vector<std::string>>& rows_in,
+                   const std::string& indent) {
+  auto rows = rows_in;
+  // Stored text reaches a terminal: controls and bidi overrides are shown, never obeyed.
+  for (auto& r : rows)
+    for (auto& cell : r) cell = text::escape_controls(cell);
+  std::vector<std::size_t> widths;
+  for (const auto& r : rows) {
+    if (widths.size() < r.size()) widths.resize(r.size(), 0);
+    for (std::size_t i = 0; i < r.size(); ++i)
+      widths[i] = std::max(widths[i], text::display_width(r[i]));
+  }
+  for (const auto& r : rows) {
+    std::string line = indent;
+    for (std::size_t i = 0; i < r.size(); ++i) {
+      line += r[i];
+      if (i + 1 < r.size()) line += std::string(widths[i] - text::display_width(r[i]) + 2, ' ');
+    }
+    out << line << '\n';
+  }
+}
 
 void write_table(std::ostream& out, const std::vector<Entry>& entries,
                  const std::optional<Entry>& head) {
@@ -43,22 +82,9 @@ void write_table(std::ostream& out, const std::vector<Entry>& entries,
     std::string divisions = text::join(e.divisions, " ");
     if (divisions.size() > 24) divisions = std::to_string(e.divisions.size()) + " doses";
     rows.push_back({std::to_string(e.seq), e.at, e.kind, e.decision, e.din, divisions, e.actor,
-                    one_line(e.reason)});
-    // Stored text reaches a terminal: controls and bidi overrides are shown, never obeyed.
-    for (auto& cell : rows.back()) cell = text::escape_controls(cell);
+                    reason_cell(e)});
   }
-  std::vector<std::size_t> widths(rows[0].size(), 0);
-  for (const auto& r : rows)
-    for (std::size_t i = 0; i < r.size(); ++i)
-      widths[i] = std::max(widths[i], text::display_width(r[i]));
-  for (const auto& r : rows) {
-    std::string line;
-    for (std::size_t i = 0; i < r.size(); ++i) {
-      line += r[i];
-      if (i + 1 < r.size()) line += std::string(widths[i] - text::display_width(r[i]) + 2, ' ');
-    }
-    out << line << '\n';
-  }
+  write_columns(out, rows);
   out << '\n' << entries.size() << " entr" << (entries.size() == 1 ? "y" : "ies") << " shown.\n";
   if (head)
     out << "Chain head: entry " << head->seq << ", SHA-256 " << head->hash << '\n';

@@ -6,6 +6,8 @@
 #include "dosegate/error.hpp"
 #include "dosegate/isbt128.hpp"
 #include "dosegate/ledger/ledger.hpp"
+#include "ledger/audit.hpp"
+#include "ledger/trace.hpp"
 #include "util/text.hpp"
 
 namespace dosegate {
@@ -46,6 +48,18 @@ RecallResult recall(const RecallOptions& o, const Prompt& prompt) {
       e, [&](const std::string& p) { return crypto::cades_detached(p, releaser.key); });
   result.seq = e.seq;
   result.hash = e.hash;
+  // Recorded; now who already received a dose of the lot. Read after the recall, so that its
+  // signature (the newest) vouches for everything before it.
+  try {
+    result.look_back = ledger::look_back(ledger::read_lot(ledger, trust, o.din));
+  } catch (const Error& err) {
+    result.look_back.findings.push_back(
+        Finding{err.code(), Severity::error,
+                "the recall is recorded, but the ledger could not be read back for the "
+                "look-back: " +
+                    std::string(err.what()),
+                "ledger"});
+  }
   return result;
 }
 

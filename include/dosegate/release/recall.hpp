@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 
+#include "dosegate/ledger/look_back.hpp"
 #include "dosegate/release/release.hpp"
 #include "dosegate/time.hpp"
 
@@ -23,10 +24,16 @@ struct RecallResult {
   std::string ledger_path;
   long long seq = 0;  // the recall entry
   std::string hash;
+  // The look-back at the moment of the recall, read after the recall entry through the audit's
+  // checks (ledger::read_lot): how many of the lot's doses were already given (confirmed GO)
+  // and to how many recipients. look_back.findings is not empty when the ledger does not
+  // verify for the lot; the counts are then what its unverified entries say.
+  ledger::LookBack look_back;
 };
 
 // Appends a recall entry, signed by a releaser whose certificate the trust policy accepts in
-// the releasers/ role at `at`, carrying the lot's last release (divisions, CoA, specification).
+// the releasers/ role at `at`, carrying the lot's last release (divisions, CoA, specification);
+// then counts the doses already given (RecallResult::look_back).
 // Throws UsageError for a malformed DIN or a blank reason, and dosegate::Error when the lot was
 // never released in this ledger ("recall.unknown-lot"), the ledger cannot be written, or the key
 // cannot be used; nothing is written then.
