@@ -221,6 +221,18 @@ TEST_CASE("a pending test past its expected date is flagged", "[engine]") {
   CHECK(o.decision == Decision::releasable_pending);  // a warning, not a rejection
 }
 
+TEST_CASE("a pending test carries what the specification says an overdue one means",
+          "[engine][overdue]") {
+  const auto xml = read_source("samples/coa-pending-mycoplasma.xml");
+  const auto standard = run(xml);
+  REQUIRE(standard.evaluation.pending.size() == 1);
+  CHECK(standard.evaluation.pending[0].when_overdue == "no-go");
+  const auto warn = run(xml, one("<Criterion test=\"mycoplasma\" outcome=\"not-detected\" "
+                                 "may-be-pending=\"true\" when-overdue=\"warn\"/>"));
+  REQUIRE(warn.evaluation.pending.size() == 1);
+  CHECK(warn.evaluation.pending[0].when_overdue == "warn");
+}
+
 TEST_CASE("invalid and missing results reject", "[engine]") {
   auto xml = pass();
   const auto start = xml.find("<Result test=\"str-identity\"");

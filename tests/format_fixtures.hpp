@@ -62,8 +62,8 @@ inline ReleaseData full_release_data() {
                 {"cd14", "one of cd14, cd11b", "<= 2 %", "0.4 %", Verdict::pass},
                 {"mycoplasma", "", "negative", "pending (expected 2026-11-30)", Verdict::pending},
                 {"endotoxin", "", "< 0.5 EU/mL", "< 0.5 EU/mL", Verdict::info}};
-  d.pending = {{"mycoplasma", "PCR\ttab", "2026-11-30"},
-               {"sterility", "Ph. Eur. 2.6.27", "2026-12-05"}};
+  d.pending = {{"mycoplasma", "PCR\ttab", "2026-11-30", "warn"},
+               {"sterility", "Ph. Eur. 2.6.27", "2026-12-05", "no-go"}};
   d.dose_count = 2;
   d.coa_id = "COA-2026-11-0147";
   d.coa_sha256 = "1111111111111111111111111111111111111111111111111111111111111111";

@@ -60,17 +60,66 @@ TEST_CASE("release data: what to_json writes reads back to the same bytes",
   CHECK(to_json(back) == bytes);
 }
 
-TEST_CASE("release data: another version is refused, naming both versions",
+TEST_CASE("release data: another version is refused, naming the versions it reads",
           "[release-data][negative]") {
-  CHECK(error_of(edited("\"version\": 1,", "\"version\": 2,")) ==
-        "release data version 2 is not supported; this dosegate reads version 1");
-  CHECK(error_of(edited("\"version\": 1,", "\"version\": 0,")) ==
-        "release data version 0 is not supported; this dosegate reads version 1");
-  CHECK(error_of(edited("\"version\": 1,", "\"version\": \"1\",")) ==
+  CHECK(error_of(edited("\"version\": 2,", "\"version\": 3,")) ==
+        "release data version 3 is not supported; this dosegate reads versions 1 to 2");
+  CHECK(error_of(edited("\"version\": 2,", "\"version\": 0,")) ==
+        "release data version 0 is not supported; this dosegate reads versions 1 to 2");
+  CHECK(error_of(edited("\"version\": 2,", "\"version\": \"2\",")) ==
         "version must be an integer, found string");
-  CHECK(error_of(edited("\"version\": 1,", "\"version\": 1.0,")) ==
+  CHECK(error_of(edited("\"version\": 2,", "\"version\": 2.0,")) ==
         "version must be an integer, found number");
-  CHECK(error_of(edited("  \"version\": 1,\n", "")) == "version is missing");
+  CHECK(error_of(edited("  \"version\": 2,\n", "")) == "version is missing");
+}
+
+TEST_CASE("release data: version 2 writes what an overdue pending test means",
+          "[release-data][format][overdue]") {
+  CHECK(kReleaseDataVersion == 2);
+  const auto data = release_data_from_json(golden());
+  REQUIRE(data.pending.size() == 2);
+  CHECK(data.pending[0].when_overdue == "warn");
+  CHECK(data.pending[1].when_overdue == "no-go");
+  CHECK(test::contains(golden(), "\"version\": 2,"));
+  CHECK(test::contains(golden(),
+                       "\"expected\": \"2026-11-30\",\n      \"when_overdue\": \"warn\"\n"));
+}
+
+TEST_CASE("release data: a version 1 record still reads, its pending tests no-go when overdue",
+          "[release-data][format][overdue]") {
+  // The signed attachment of records written before version 2, byte for byte.
+  const auto v1 = test::read_source("tests/data/formats/release-data-full-1.json");
+  CHECK(test::contains(v1, "\"version\": 1,"));
+  CHECK_FALSE(test::contains(v1, "when_overdue"));
+  const auto data = release_data_from_json(v1);
+  REQUIRE(data.pending.size() == 2);
+  CHECK(data.pending[0].when_overdue == "no-go");
+  CHECK(data.pending[1].when_overdue == "no-go");
+  CHECK(data.din == "A999926000147");
+  CHECK(data.ledger_seq == 9007199254740993LL);
+  // Read again it is the same data, which this dosegate writes as version 2.
+  auto expected = test::full_release_data();
+  for (auto& p : expected.pending) p.when_overdue = "no-go";
+  CHECK(to_json(data) == to_json(expected));
+  // A record of a real release, written by the dosegate before version 2 (the fuzz corpus).
+  const auto record =
+      release_data_from_json(test::read_source("tests/fuzz/corpus/json_reader/release-data.json"));
+  REQUIRE(record.pending.size() == 1);
+  CHECK(record.pending[0].test == "mycoplasma");
+  CHECK(record.pending[0].when_overdue == "no-go");
+}
+
+TEST_CASE("release data: when_overdue is required in version 2 and unknown in version 1",
+          "[release-data][negative][overdue]") {
+  CHECK(error_of(edited(",\n      \"when_overdue\": \"warn\"", "")) ==
+        "pending[0].when_overdue is missing");
+  CHECK(error_of(edited("\"when_overdue\": \"warn\"", "\"when_overdue\": \"later\"")) ==
+        "pending[0].when_overdue is \"later\", not no-go or warn");
+  CHECK(error_of(edited("\"when_overdue\": \"no-go\"", "\"when_overdue\": null")) ==
+        "pending[1].when_overdue must be a string, found null");
+  // Version 1 had no such field: a version 1 document that carries it is not one to_json wrote.
+  CHECK(error_of(edited("\"version\": 2,", "\"version\": 1,")) ==
+        "unknown field pending[0].when_overdue (release data version 1 has no such field)");
 }
 
 TEST_CASE("release data: another format is refused", "[release-data][negative]") {
@@ -119,10 +168,10 @@ TEST_CASE("release data: a field of the wrong type is refused, naming it",
 TEST_CASE("release data: an unknown field, a key twice or a wrong record_id is refused",
           "[release-data][negative]") {
   CHECK(error_of(edited("\"din\": \"A999926000147\",", "\"din\": \"A999926000147\", \"x\": 1,")) ==
-        "unknown field lot.x (release data version 1 has no such field)");
+        "unknown field lot.x (release data version 2 has no such field)");
   CHECK(error_of(edited("\"decision\": \"releasable-pending\",",
                         "\"decision\": \"releasable-pending\", \"go\": true,")) ==
-        "unknown field go (release data version 1 has no such field)");
+        "unknown field go (release data version 2 has no such field)");
   CHECK(error_of(edited("\"division\": \"B0\",", "\"division\": \"B0\", \"division\": \"A0\",")) ==
         "JSON: the key \"division\" appears twice in one object");
   CHECK(error_of(edited("\"division\": \"B0\"", "\"division\": \"A0\"")) ==

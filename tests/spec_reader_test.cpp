@@ -123,6 +123,37 @@ TEST_CASE("specification errors explain the fix", "[spec]") {
       std::string::npos);
 }
 
+TEST_CASE("when-overdue: no-go by default, warn or no-go when the specification says so",
+          "[spec][overdue]") {
+  const auto s = read_ok("tests/data/spec/valid/when-overdue.xml");
+  CHECK(s.find_criterion("sterility")->when_overdue == "no-go");
+  CHECK(s.find_criterion("mycoplasma")->when_overdue == "warn");
+  CHECK(s.find_criterion("endotoxin")->when_overdue == "no-go");  // not given: the default
+  CHECK(spec::default_specification().find_criterion("mycoplasma")->when_overdue == "no-go");
+}
+
+TEST_CASE("when-overdue: another value, or a test that may not be pending, is refused",
+          "[spec][overdue]") {
+  const auto bad = spec_error(
+      minimal("<Criterion test=\"mycoplasma\" outcome=\"not-detected\" may-be-pending=\"true\" "
+              "when-overdue=\"later\"/>"));
+  INFO(bad);
+  CHECK(test::contains(bad, "s.xml:1:"));
+  CHECK(test::contains(bad,
+                       "/ReleaseSpecification/Criterion: attribute 'when-overdue': "
+                       "'later' is not one of: no-go, warn"));
+  const auto without = spec_error(
+      minimal("<Criterion test=\"mycoplasma\" outcome=\"not-detected\" when-overdue=\"warn\"/>"));
+  INFO(without);
+  CHECK(test::contains(without,
+                       "this test may not be pending; add may-be-pending=\"true\" or "
+                       "remove when-overdue"));
+  // may-be-pending="false" says the same as leaving it out.
+  CHECK(test::contains(spec_error(minimal("<Criterion test=\"mycoplasma\" outcome=\"not-detected\" "
+                                          "may-be-pending=\"false\" when-overdue=\"no-go\"/>")),
+                       "remove when-overdue"));
+}
+
 TEST_CASE("equal inclusive bounds are a valid single-value criterion", "[spec]") {
   const auto s = spec::read(
       minimal("<Criterion test=\"cd73\" at-least=\"5\" at-most=\"5.0\" unit=\"%\"/>"), "s.xml");

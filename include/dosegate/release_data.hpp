@@ -63,28 +63,36 @@ struct ReleaseData {
 // "DIN-PRODUCTCODE-DIVISION", also the record's file name without ".pdf".
 std::string record_id(const ReleaseData& data);
 
-inline constexpr int kReleaseDataVersion = 1;
+// Version 2 adds "when_overdue" to each pending test ("no-go" or "warn": what the bedside answers
+// once its expected date has passed without a late result). Version 1 records, written before,
+// are still read: their pending tests mean "no-go".
+inline constexpr int kReleaseDataVersion = 2;
+inline constexpr int kOldestReleaseDataVersion = 1;
 
-// The machine-readable form: one JSON object, "format": "dosegate-release-data", "version": 1.
-// Its bytes are signed into every record: tests/data/formats/release-data-full.json pins them.
+// The machine-readable form: one JSON object, "format": "dosegate-release-data", "version":
+// kReleaseDataVersion. Its bytes are signed into every record:
+// tests/data/formats/release-data-full.json pins them.
 std::string to_json(const ReleaseData& data);
 
-// release-data.json that cannot be read as this dosegate's version of the format.
+// release-data.json that cannot be read as a version of the format this dosegate knows.
 class ReleaseDataError : public Error {
  public:
   explicit ReleaseDataError(const std::string& message) : Error("release-data.invalid", message) {}
 };
 
 // Reads what to_json writes, strictly: valid JSON (see util/json_read.hpp: no key twice);
-// "format" must be "dosegate-release-data" and "version" kReleaseDataVersion; every field
-// to_json writes must be present with its type (strings, integers >= 0 for counts and
-// indexes); "use_within_after_thaw_minutes" is the one optional field; "decision" must be
-// releasable or releasable-pending and each "verdict" a Verdict's name; "record_id" must equal
-// record_id() of the data read. Unknown keys are refused at every level: version 1 is exactly
-// what to_json writes, and a field that means something needs a new version, so a reader
-// never silently ignores it. to_json(release_data_from_json(x)) == x for what to_json wrote.
+// "format" must be "dosegate-release-data" and "version" 1 or 2 (kOldestReleaseDataVersion to
+// kReleaseDataVersion); every field that version has must be present with its type (strings,
+// integers >= 0 for counts and indexes); "use_within_after_thaw_minutes" is the one optional
+// field; "decision" must be releasable or releasable-pending, each "verdict" a Verdict's name,
+// and (version 2) each pending test's "when_overdue" "no-go" or "warn" (version 1 has no such
+// field: its pending tests read as "no-go"); "record_id" must equal record_id() of the data read.
+// Unknown keys are refused at every level: a version is exactly what its to_json wrote, and a
+// field that means something needs a new version, so a reader never silently ignores it.
+// to_json(release_data_from_json(x)) == x for what this to_json wrote; a version 1 document
+// reads to the same data with every when_overdue "no-go".
 // Throws ReleaseDataError whose message names the field ("lot.din is missing",
-// "criteria[1].verdict must be a string, found integer", "version 2 is not supported ...").
+// "criteria[1].verdict must be a string, found integer", "version 3 is not supported ...").
 ReleaseData release_data_from_json(std::string_view text);
 
 }  // namespace dosegate

@@ -4,6 +4,7 @@
 #include "crypto/keys.hpp"
 #include "dosegate/error.hpp"
 #include "dosegate/release/release.hpp"
+#include "util/text.hpp"
 
 namespace dosegate::cli::detail {
 
@@ -52,7 +53,9 @@ int cmd_release(const Args& args, std::ostream& out, std::ostream& err, const En
          "is rejected (release.recalled), a lot rejected before needs a CoA that names the\n"
          "rejected CoA in <Supersedes> (release.supersedes-missing), and a lot already released\n"
          "is refused (release.already-released) unless --again --reason TEXT re-issues lost\n"
-         "records. One release at a time per --out directory (DIR/.dosegate-release.lock);\n"
+         "records. A pending test whose expected date is before the day of the release (UTC)\n"
+         "does not stop it: a warning (release.pending-overdue), recorded in the release entry.\n"
+         "One release at a time per --out directory (DIR/.dosegate-release.lock);\n"
          "another waits for it, with progress, for at most --wait seconds. Ctrl-C or SIGTERM\n"
          "before the ledger commit rolls back and removes the unfinished records (exit 130 or\n"
          "143).\n",
@@ -120,6 +123,12 @@ int cmd_release(const Args& args, std::ostream& out, std::ostream& err, const En
       << " into " << o.out_dir << " (ledger entries " << entries << " in " << r.ledger_path
       << "):\n";
   for (const auto& path : r.records) out << "  " << path << '\n';
+  // An overdue pending test does not stop the release, but is said, and kept in the ledger.
+  for (const auto& w : r.warnings)
+    out << "Warning [" << w.code << "]: " << text::escape_controls(w.message)
+        << " and is still pending; released as the specification allows, with the warning in "
+           "release entry "
+        << r.ledger_entries.front() << '\n';
   if (r.reissue_of)
     out << "Re-issued records of release entry " << *r.reissue_of << " (--again): " << r.reason
         << '\n';

@@ -22,6 +22,7 @@ int cmd_confirm(const Args&, std::ostream&, std::ostream&, const Environment&);
 int cmd_history(const Args&, std::ostream&, std::ostream&, const Environment&);
 int cmd_audit(const Args&, std::ostream&, std::ostream&, const Environment&);
 int cmd_recall(const Args&, std::ostream&, std::ostream&, const Environment&);
+int cmd_complete(const Args&, std::ostream&, std::ostream&, const Environment&);
 int cmd_sign_coa(const Args&, std::ostream&, std::ostream&, const Environment&);
 int cmd_trace(const Args&, std::ostream&, std::ostream&, const Environment&);
 
@@ -31,13 +32,14 @@ struct CommandEntry {
 };
 
 // In the order `dosegate --help` lists them.
-inline constexpr std::array<CommandEntry, 8> kCommandTable{{
+inline constexpr std::array<CommandEntry, 9> kCommandTable{{
     {"verify", cmd_verify},
     {"release", cmd_release},
     {"confirm", cmd_confirm},
     {"history", cmd_history},
     {"audit", cmd_audit},
     {"recall", cmd_recall},
+    {"complete", cmd_complete},
     {"trace", cmd_trace},
     {"sign-coa", cmd_sign_coa},
 }};

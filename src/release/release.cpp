@@ -269,6 +269,28 @@ std::string eye(const std::string& din) {
   return isbt128::din_eye_readable(din);
 }
 
+// The pending tests whose expected date is before the day of the release (UTC): the
+// laboratory's result is already late. Each is a release.pending-overdue warning whose message
+// is "TEST was expected YYYY-MM-DD".
+std::vector<Finding> overdue_pending(const VerifyReport& r, Instant at) {
+  std::vector<Finding> out;
+  const Date today = std::chrono::floor<std::chrono::days>(at);
+  for (const auto& p : r.evaluation.pending) {
+    const auto expected = parse_date(p.expected);
+    if (expected && *expected < today)
+      out.push_back(Finding{
+          "release.pending-overdue", Severity::warning, p.test + " was expected " + p.expected,
+          "/CertificateOfAnalysis/Results/Result[@test='" + p.test + "']/Expected"});
+  }
+  return out;
+}
+
+std::string warning_lines(const std::vector<Finding>& warnings) {
+  std::string out;
+  for (const auto& w : warnings) out += (out.empty() ? "" : "\n") + w.code + ": " + w.message;
+  return out;
+}
+
 // What the ledger already holds about the lot, checked in the transaction that appends the
 // new decision. Adds release.recalled and release.supersedes-missing to the report (which then
 // rejects the lot); returns the lot's last release entry and its records entry, if any.
@@ -444,6 +466,8 @@ ReleaseResult release(const ReleaseOptions& o, const Prompt& prompt, const Progr
     entry.kind = "release";
     entry.decision = to_string(r.decision);
     entry.reason = result.reason;
+    result.warnings = overdue_pending(r, now);
+    entry.warnings = warning_lines(result.warnings);
     ledger.prepare(entry);
     ledger.append(entry, sign);
     lot.ledger_seq = entry.seq;

@@ -18,7 +18,9 @@ std::string to_json(const ReleaseData& d) {
   std::ostringstream out;
   json::Writer w(out);
   w.begin_object();
-  w.field("format", "dosegate-release-data").key("version").value(1LL);
+  w.field("format", "dosegate-release-data")
+      .key("version")
+      .value(static_cast<long long>(kReleaseDataVersion));
   w.field("record_id", record_id(d));
   w.key("lot").begin_object();
   w.field("din", d.din).field("check_character", d.check_character);
@@ -67,7 +69,8 @@ namespace {
 // One JSON object of the document, read field by field; done() refuses the keys not read.
 class Fields {
  public:
-  Fields(const json::Value& v, std::string path) : path_(std::move(path)) {
+  Fields(const json::Value& v, std::string path, long long version)
+      : path_(std::move(path)), version_(version) {
     object_ = v.object();
     if (!object_) invalid(where() + " must be an object, found " + v.type_name());
   }
@@ -96,13 +99,15 @@ class Fields {
     if (!v.array()) wrong(key, "an array", v);
     return *v.array();
   }
-  Fields object(const std::string& key) { return Fields(need(key), name(key)); }
+  Fields object(const std::string& key) { return Fields(need(key), name(key), version_); }
+  // The version of the document, which done() names for a field it does not have.
+  void set_version(long long version) { version_ = version; }
   std::string name(const std::string& key) const { return path_.empty() ? key : path_ + "." + key; }
   void done() const {
     for (const auto& [key, value] : *object_)
       if (!taken_.count(key))
         invalid("unknown field " + name(key) + " (release data version " +
-                std::to_string(kReleaseDataVersion) + " has no such field)");
+                std::to_string(version_) + " has no such field)");
   }
 
  private:
@@ -119,6 +124,7 @@ class Fields {
 
   const json::Value::Object* object_ = nullptr;
   std::string path_;
+  long long version_;
   std::set<std::string> taken_;
 };
 
@@ -142,17 +148,20 @@ ReleaseData release_data_from_json(std::string_view text) {
   } catch (const json::ParseError& e) {
     invalid(e.what());
   }
-  Fields top(doc, "");
+  // Until the version is read, an unknown field is named against the newest version.
+  Fields top(doc, "", kReleaseDataVersion);
   // The format and version first: a document of another kind or version is named as such,
   // not by the first field it lacks.
   const auto format = top.text("format");
   if (format != "dosegate-release-data")
     invalid("format is \"" + format + "\", not \"dosegate-release-data\"");
   const auto version = top.integer("version", std::numeric_limits<long long>::min());
-  if (version != kReleaseDataVersion)
+  if (version < kOldestReleaseDataVersion || version > kReleaseDataVersion)
     invalid("release data version " + std::to_string(version) +
-            " is not supported; this dosegate reads version " +
+            " is not supported; this dosegate reads versions " +
+            std::to_string(kOldestReleaseDataVersion) + " to " +
             std::to_string(kReleaseDataVersion));
+  top.set_version(version);
 
   ReleaseData d;
   const auto id = top.text("record_id");
@@ -180,7 +189,7 @@ ReleaseData release_data_from_json(std::string_view text) {
     invalid("decision is \"" + d.decision + "\", not releasable or releasable-pending");
   const auto& criteria = top.array("criteria");
   for (std::size_t i = 0; i < criteria.size(); ++i) {
-    Fields c(criteria[i], indexed("criteria", i));
+    Fields c(criteria[i], indexed("criteria", i), version);
     PrintedCriterion row;
     row.test = c.text("test");
     row.group = c.text("group");
@@ -192,11 +201,16 @@ ReleaseData release_data_from_json(std::string_view text) {
   }
   const auto& pending = top.array("pending");
   for (std::size_t i = 0; i < pending.size(); ++i) {
-    Fields p(pending[i], indexed("pending", i));
+    Fields p(pending[i], indexed("pending", i), version);
     PendingTest t;
     t.test = p.text("test");
     t.method = p.text("method");
     t.expected = p.text("expected");
+    if (version >= 2) {
+      t.when_overdue = p.text("when_overdue");
+      if (t.when_overdue != "no-go" && t.when_overdue != "warn")
+        invalid(p.name("when_overdue") + " is \"" + t.when_overdue + "\", not no-go or warn");
+    }  // version 1: the default, "no-go"
     p.done();
     d.pending.push_back(std::move(t));
   }

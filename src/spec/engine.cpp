@@ -125,7 +125,7 @@ class Evaluator {
       row.verdict = Verdict::pending;
       const std::string due = r->expected ? format_date(*r->expected) : "unknown";
       if (c.may_be_pending) {
-        out_.pending.push_back({c.test, r->method, due});
+        out_.pending.push_back({c.test, r->method, due, c.when_overdue});
         add(Severity::warning, "criterion.pending",
             "'" + c.test + "' is pending (expected " + due +
                 "); the specification allows release before it completes",

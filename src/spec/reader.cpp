@@ -97,6 +97,18 @@ Criterion read_criterion(Element& e, bool in_one_of, std::set<std::string>& seen
     else
       ok = false;
   }
+  bool has_when_overdue = false;
+  if (auto w = e.attribute("when-overdue", false)) {
+    has_when_overdue = true;
+    if (*w == "no-go" || *w == "warn") {
+      c.when_overdue = *w;
+    } else {
+      e.error("attribute 'when-overdue': " + text::quoted(*w) +
+              " is not one of: no-go, warn (what the bedside answers once the expected date of "
+              "a pending result has passed: no-go, the default, or warn, GO with a warning)");
+      ok = false;
+    }
+  }
   if (auto r = e.attribute("report-only", false)) {
     if (auto b = xml::to_boolean(e, *r, "attribute 'report-only'"))
       c.report_only = *b;
@@ -127,6 +139,10 @@ Criterion read_criterion(Element& e, bool in_one_of, std::set<std::string>& seen
     fail(
         "report-only and may-be-pending together make no sense: a report-only test never "
         "blocks release");
+  if (has_when_overdue && !c.may_be_pending)
+    fail(
+        "attribute 'when-overdue' says what an overdue pending result means, and this test may "
+        "not be pending; add may-be-pending=\"true\" or remove when-overdue");
   if (in_one_of && c.report_only)
     fail("report-only is not allowed inside <OneOf>: a OneOf requires a passing result");
   return c;

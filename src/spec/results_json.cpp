@@ -118,6 +118,7 @@ void write_pending(json::Writer& w, const std::vector<PendingTest>& pending) {
   for (const auto& p : pending) {
     w.begin_object();
     w.field("test", p.test).field("method", p.method).field("expected", p.expected);
+    w.field("when_overdue", p.when_overdue);
     w.end_object();
   }
   w.end_array();

@@ -31,7 +31,8 @@ void write_range(json::Writer& w, const std::optional<Range>& range);
 // {"kind": "unknown", "status"}.
 void write_result(json::Writer& w, const RowResult& result);
 
-// [{"test", "method", "expected"}, ...]
+// [{"test", "method", "expected", "when_overdue"}, ...]: verify --json and release-data.json
+// (version 2; version 1 had no "when_overdue").
 void write_pending(json::Writer& w, const std::vector<PendingTest>& pending);
 
 }  // namespace dosegate::spec

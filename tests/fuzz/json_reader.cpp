@@ -1,6 +1,6 @@
 // The strict reader of release-data.json (nlohmann-json underneath), which `confirm` uses on the
 // attachment of a signed record. It documents ReleaseDataError (a dosegate::Error) for anything
-// that is not exactly a version-1 release-data document.
+// that is not exactly a release-data document of a version it reads (1 or 2).
 #include "dosegate/error.hpp"
 #include "dosegate/release_data.hpp"
 #include "fuzz_support.hpp"

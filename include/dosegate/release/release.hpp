@@ -53,6 +53,11 @@ struct ReleaseResult {
   std::vector<long long> ledger_entries;  // sequence numbers appended
   std::optional<long long> reissue_of;    // with `again`: the release entry re-issued
   std::string reason;                     // the release entry's reason
+  // What the release warned about, also in the release entry's `warnings` field, one
+  // "code: message" a line: release.pending-overdue for a pending test whose expected date is
+  // before the day of the release (UTC), "release.pending-overdue: mycoplasma was expected
+  // 2026-11-20". The lot is released all the same: the specification allows the test pending.
+  std::vector<Finding> warnings;
 };
 
 // Passphrase prompt: returns nullopt when nobody can be asked.
@@ -73,6 +78,10 @@ using Progress = std::function<void(std::size_t, std::size_t)>;
 // lock held are an interrupted release's leftovers completed or removed, so no running
 // release's files are ever touched. SIGINT and SIGTERM before the commit roll back, remove the
 // unfinished records and throw ReleaseInterrupted.
+//
+// A pending test already overdue on the day of the release (its expected date before that day,
+// UTC) does not stop the release; it is a warning (ReleaseResult::warnings) recorded in the
+// release entry's `warnings` field.
 //
 // Every decision is appended to the ledger, signed by the releaser: a rejection with every
 // reason, or a release entry (whose number and hash each record shows) followed by a records

@@ -38,6 +38,10 @@ struct Criterion {
   std::string unit;                    // required with a range
   std::optional<std::string> outcome;  // qualitative criteria
   bool may_be_pending = false;
+  // What the bedside answers once a pending result's expected date has passed without a late
+  // result: "no-go" (the default) or "warn" (GO with a warning). Attribute when-overdue, only
+  // with may-be-pending="true".
+  std::string when_overdue = "no-go";
   bool report_only = false;
   std::string path;  // element path in the specification
 
