@@ -486,3 +486,80 @@ TEST_CASE("release: the record's release data is version 2 and says what an over
   CHECK(data.pending[0].when_overdue == "no-go");
   CHECK(contains(*check.release_data, "\"when_overdue\": \"no-go\""));
 }
+
+// ---------------------------------------------------------------------------------------------
+// At the bedside, after the expected date
+
+namespace {
+test::CliResult confirm_at(const Released& lot, const std::string& division, const std::string& at,
+                           std::vector<std::string> extra = {}) {
+  std::vector<std::string> args{"confirm",     lot.record(division),
+                                "--trust",     src("certs/trust"),
+                                "--dose",      "=A99992600015400=<S1234V" + division,
+                                "--ledger",    lot.ledger,
+                                "--staff",     "nurse-17",
+                                "--recipient", "MRN-" + division};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return test::run_cli_at(args, at);
+}
+}  // namespace
+
+TEST_CASE("bedside: once the late results are recorded, a dose past the expected date is GO",
+          "[complete][bedside]") {
+  Released lot;
+  // Past the expected date (2026-11-30) with no late result: NO-GO.
+  auto r = confirm_at(lot, "A0", "2026-12-01T08:00:00Z");
+  INFO(r.out << r.err);
+  CHECK(r.code == 1);
+  CHECK(contains(r.out, "pending test mycoplasma is overdue: expected 2026-11-30"));
+  TempDir dir;
+  REQUIRE(complete(lot, final_coa(dir, {})).code == 0);
+  // The same dose, after `complete`: GO, without the pending line, naming the late results.
+  r = confirm_at(lot, "A0", kBedside);
+  INFO(r.out << r.err);
+  CHECK(r.code == 0);
+  CHECK(r.out.substr(0, r.out.find('\n')) == "GO");
+  CHECK(contains(r.out, "Results   late results complete at " + kCompleted + " (entry 4)"));
+  r = confirm_at(lot, "B0", kBedside, {"--json"});
+  CHECK(r.code == 0);
+  CHECK(contains(r.out, "\"pending\": []"));
+  CHECK(contains(r.out, "\"late_results\": \"complete at " + kCompleted + " (entry 4)\""));
+  // And the look-back shows them.
+  const auto t = run_cli({"trace", "A999926000154", "--trust", src("certs/trust"), "--ledger",
+                          lot.ledger, "--format", "json"});
+  INFO(t.out << t.err);
+  CHECK(t.code == 0);
+  CHECK(contains(t.out, "mycoplasma: pass: not-detected (completed 2026-11-30)"));
+  CHECK(contains(t.out, "\"recipient\": \"MRN-B0\""));
+}
+
+TEST_CASE(
+    "bedside: a specification that says when-overdue=\"warn\" lets the dose go, with a "
+    "warning",
+    "[complete][bedside]") {
+  TempDir dir;
+  auto spec = test::read_source("samples/specs/wj-msc.xml");
+  replace(spec, "may-be-pending=\"true\"/>", "may-be-pending=\"true\" when-overdue=\"warn\"/>");
+  replace(spec, "id=\"wj-msc\"", "id=\"wj-msc-warn\"");
+  write(dir.file("spec.xml"), spec);
+  const auto ledger = dir.file("ledger.sqlite");
+  std::vector<std::string> args{"release",  src("samples/coa-pending-mycoplasma.xml"),
+                                "--trust",  src("certs/trust"),
+                                "--out",    dir.file("records"),
+                                "--ledger", ledger,
+                                "--spec",   dir.file("spec.xml"),
+                                "--quiet"};
+  for (const auto& a : releaser()) args.push_back(a);
+  auto r = test::run_cli_at(args, kReleased);
+  INFO(r.out << r.err);
+  REQUIRE(r.code == 0);
+  r = test::run_cli_at({"confirm", dir.file("records/A999926000154-S1234V00-A0.pdf"), "--trust",
+                        src("certs/trust"), "--dose", "=A99992600015400=<S1234VA0", "--ledger",
+                        ledger, "--recipient", "MRN-1", "--json"},
+                       "2026-12-01T08:00:00Z");
+  INFO(r.out << r.err);
+  CHECK(r.code == 0);
+  CHECK(contains(r.out, "\"decision\": \"go\""));
+  CHECK(contains(r.out, "\"code\": \"confirm.pending-overdue\""));
+  CHECK(contains(r.out, "(the specification allows the dose meanwhile)"));
+}
