@@ -5,9 +5,11 @@
 
 #include <sqlite3.h>
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "dosegate/error.hpp"
 #include "dosegate/ledger/ledger.hpp"
@@ -586,4 +588,86 @@ TEST_CASE("a schema 2 ledger gains the schema 3 columns in place and stays intac
   r = audit(ledger);
   CHECK(r.code == 1);
   CHECK(contains(r.out, "entry 5"));
+}
+
+TEST_CASE("after a command exits, a plain copy of the ledger file alone holds every entry",
+          "[ledger][backup]") {
+  TempDir dir;
+  const auto ledger = dir.file("ledger.sqlite");
+  populate(dir, ledger);  // a release, a rejection and a recall, each its own process's work
+  const auto head = run_cli({"ledger", "head", "--ledger", ledger});
+  REQUIRE(head.code == 0);
+  // What a person does for a backup or an offline tablet: copy the one file.
+  fs::create_directories(dir.file("copy"));
+  fs::copy_file(ledger, dir.file("copy/ledger.sqlite"));
+  const auto copied = dir.file("copy/ledger.sqlite");
+  const auto h = run_cli({"history", "--ledger", copied});
+  INFO(h.out << h.err);
+  CHECK(contains(h.out, "4 entries shown."));
+  CHECK(run_cli({"ledger", "head", "--ledger", copied}).out == head.out);
+  CHECK(audit(copied).code == 0);
+}
+
+TEST_CASE("ledger backup: a consistent copy while another connection appends", "[ledger][backup]") {
+  TempDir dir;
+  const auto ledger = dir.file("ledger.sqlite");
+  populate(dir, ledger);
+  std::atomic<bool> stop{false};
+  std::thread writer([&] {
+    for (int i = 0; i < 200 && !stop; ++i) append_confirmation(ledger, i);
+  });
+  long long copied = 0;
+  {
+    const auto l = ledger::Ledger::open(ledger, false);
+    copied = l.backup(dir.file("backup.sqlite"));
+  }
+  stop = true;
+  writer.join();
+  CHECK(copied >= 4);
+  CHECK_FALSE(fs::exists(dir.file("backup.sqlite-wal")));
+  CHECK_FALSE(fs::exists(dir.file("backup.sqlite.partial")));
+  const auto a = audit(dir.file("backup.sqlite"));
+  INFO(a.out << a.err);
+  CHECK(a.code == 0);
+  CHECK(contains(a.out, "INTACT: " + std::to_string(copied) + " entries"));
+}
+
+TEST_CASE("ledger backup and head: the command line and its refusals", "[ledger][backup]") {
+  TempDir dir;
+  const auto ledger = dir.file("ledger.sqlite");
+  populate(dir, ledger);
+  auto r = run_cli({"ledger", "backup", "--ledger", ledger, "--out", dir.file("b.sqlite")});
+  INFO(r.out << r.err);
+  CHECK(r.code == 0);
+  CHECK(contains(r.out, "Backed up 4 entries"));
+  // Never replaces a file, and leaves nothing behind when it cannot write.
+  const auto before = test::read_file_text(dir.file("b.sqlite"));
+  r = run_cli({"ledger", "backup", "--ledger", ledger, "--out", dir.file("b.sqlite")});
+  CHECK(r.code == 2);
+  CHECK(contains(r.err, "the file exists; a backup never replaces a file"));
+  CHECK(test::read_file_text(dir.file("b.sqlite")) == before);
+  r = run_cli({"ledger", "backup", "--ledger", ledger, "--out", dir.file("no/such/b.sqlite")});
+  CHECK(r.code == 2);
+  CHECK(contains(r.err, "no directory"));
+  CHECK_FALSE(fs::exists(dir.file("no")));
+  r = run_cli({"ledger", "backup", "--ledger", ledger});
+  CHECK(r.code == 2);
+  CHECK(contains(r.err, "missing --out"));
+  // head, as text and JSON, names the last entry; an empty ledger says so.
+  r = run_cli({"ledger", "head", "--ledger", ledger, "--json"});
+  CHECK(r.code == 0);
+  CHECK(contains(r.out, "\"seq\": 4"));
+  const auto last = ledger::Ledger::open(ledger, false).head();
+  REQUIRE(last);
+  CHECK(contains(r.out, "\"hash\": \"" + last->hash + "\""));
+  ledger::Ledger::open(dir.file("empty.sqlite"), true);
+  r = run_cli({"ledger", "head", "--ledger", dir.file("empty.sqlite")});
+  CHECK(r.code == 0);
+  CHECK(contains(r.out, "Chain head: none"));
+  r = run_cli({"ledger"});
+  CHECK(r.code == 2);
+  CHECK(contains(r.err, "ledger needs a subcommand: backup or head"));
+  r = run_cli({"ledger", "restore", "--ledger", ledger});
+  CHECK(r.code == 2);
+  CHECK(contains(r.err, "unknown ledger subcommand 'restore'"));
 }

@@ -1,12 +1,16 @@
 // The only code that includes sqlite3.h.
 #include "dosegate/ledger/ledger.hpp"
 
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <sstream>
 #include <thread>
@@ -178,8 +182,19 @@ struct Ledger::Impl {
   bool in_transaction = false;
   int wal_pages = 0;  // pages in the WAL after the last commit
   int busy_ms = 60000;
+  bool committed = false;  // this connection committed an entry
   ~Impl() {
-    if (db) sqlite3_close_v2(db);
+    if (!db) return;
+    // The ledger file alone holds every entry this connection committed once it closes: a
+    // plain copy of ledger.sqlite (a backup, the copy for an offline tablet) must not miss
+    // what is still in ledger.sqlite-wal. One checkpoint per writing process, without waiting:
+    // another process still reading an older snapshot keeps some frames in the WAL until the
+    // next writer closes (`dosegate ledger backup` copies consistently in any case).
+    if (committed && !in_transaction) {
+      sqlite3_busy_timeout(db, 0);
+      sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
+    }
+    sqlite3_close_v2(db);
   }
   [[noreturn]] void fail(const std::string& what) const {
     const int rc = db ? sqlite3_extended_errcode(db) : SQLITE_ERROR;
@@ -250,9 +265,9 @@ Ledger Ledger::open(const std::string& path, bool create, std::chrono::milliseco
   if (sqlite3_open_v2(path.c_str(), &impl->db, flags, nullptr) != SQLITE_OK)
     impl->fail("cannot open the ledger");
   sqlite3_busy_timeout(impl->db, impl->busy_ms);  // another process holds a lock: wait
-  // Every commit is synced (synchronous=FULL). Folding the WAL back into the database is not
-  // done, with its syncs, by every short-lived process on exit, but by commit() once the WAL
-  // holds kWalCheckpointPages pages (see there).
+  // Every commit is synced (synchronous=FULL). SQLite's own checkpoint on close (only by the
+  // last connection, and by readers too) is off: a connection that committed folds the WAL in
+  // when it closes (see ~Impl), and commit() does once the WAL holds kWalCheckpointPages pages.
   sqlite3_db_config(impl->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
   sqlite3_wal_hook(
       impl->db,
@@ -447,6 +462,7 @@ void Ledger::append(Entry& e, const std::function<std::string(const std::string&
 void Ledger::commit() {
   impl_->exec("COMMIT");
   impl_->in_transaction = false;
+  impl_->committed = true;
   // The WAL's index does not outlive the last connection: every process that opens the ledger
   // first reads the whole WAL again, and SQLite's own (passive) checkpoints never shorten the
   // file. So once it is long enough, fold it into the database and truncate it. The entry is
@@ -520,6 +536,77 @@ std::optional<Entry> Ledger::head() const {
   auto all = entries();
   if (all.empty()) return std::nullopt;
   return all.back();
+}
+
+long long Ledger::backup(const std::string& out) const {
+  const auto fail = [&](const std::string& why) {
+    throw Error("ledger.backup", out + ": cannot back up " + impl_->path + ": " + why);
+  };
+  std::error_code ec;
+  if (fs::exists(out, ec) || fs::is_symlink(out, ec))
+    fail("the file exists; a backup never replaces a file (give a new --out)");
+  const auto dir =
+      fs::path(out).parent_path().empty() ? fs::path(".") : fs::path(out).parent_path();
+  if (!fs::is_directory(dir, ec)) fail("no directory " + dir.string());
+  const std::string tmp = out + ".partial";
+  fs::remove(tmp, ec);
+  sqlite3* dest = nullptr;
+  long long copied = 0;
+  const auto close_dest = [&] {
+    if (dest) sqlite3_close_v2(dest);
+    dest = nullptr;
+  };
+  try {
+    if (sqlite3_open_v2(tmp.c_str(), &dest, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
+        SQLITE_OK)
+      fail(dest ? sqlite3_errmsg(dest) : "cannot create the file");
+    sqlite3_backup* b = sqlite3_backup_init(dest, "main", impl_->db, "main");
+    if (!b) fail(sqlite3_errmsg(dest));
+    // Copies in steps; a writer in another process between steps restarts the copy, so the
+    // result is always one consistent snapshot.
+    int rc = SQLITE_OK;
+    do {
+      rc = sqlite3_backup_step(b, 256);
+      if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) sqlite3_sleep(20);
+    } while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
+    sqlite3_backup_finish(b);
+    if (rc != SQLITE_DONE) fail(sqlite3_errstr(rc));
+    // One file: the copy keeps the source's WAL mode in its header but holds everything in the
+    // main file, with no -wal beside it.
+    char* err = nullptr;
+    if (sqlite3_exec(dest, "PRAGMA journal_mode=DELETE", nullptr, nullptr, &err) != SQLITE_OK) {
+      const std::string why = err ? err : "journal mode";
+      sqlite3_free(err);
+      fail(why);
+    }
+    {
+      // The copy must read: SQLite's own integrity check, and its last entry.
+      Stmt check(dest, "PRAGMA integrity_check", tmp);
+      if (sqlite3_step(check.s) != SQLITE_ROW || check.col(0) != "ok")
+        fail("the copy does not pass SQLite's integrity check");
+      Stmt last(dest, "SELECT coalesce(max(seq), 0) FROM entries", tmp);
+      if (sqlite3_step(last.s) != SQLITE_ROW) fail("the copy holds no entries table");
+      copied = sqlite3_column_int64(last.s, 0);
+    }
+    close_dest();
+    const int fd = ::open(tmp.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || ::fsync(fd) != 0) {
+      if (fd >= 0) ::close(fd);
+      fail("cannot sync the copy");
+    }
+    ::close(fd);
+    if (::renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, out.c_str(), RENAME_NOREPLACE) != 0)
+      fail(std::string("cannot rename the copy into place: ") + std::strerror(errno));
+    if (const int d = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); d >= 0) {
+      ::fsync(d);
+      ::close(d);
+    }
+  } catch (...) {
+    close_dest();
+    fs::remove(tmp, ec);
+    throw;
+  }
+  return copied;
 }
 
 bool Ledger::triggers_present() const {

@@ -138,6 +138,11 @@ class Ledger {
   std::vector<Entry> entries(const Filter& filter = {}) const;
   std::optional<Entry> head() const;  // the last entry
   bool triggers_present() const;
+  // A consistent copy of the whole ledger at one moment, made with SQLite's online backup
+  // while other processes go on appending, into `out` (a new file: an existing one is never
+  // replaced; written under a temporary name, checked, synced, then renamed). Returns the last
+  // entry number copied. Throws Error("ledger.backup") naming the file and the cause.
+  long long backup(const std::string& out) const;
   long long highest_seq_ever() const;  // from SQLite's AUTOINCREMENT bookkeeping
 
  private:
