@@ -29,9 +29,15 @@ echo "== dosegate release samples/coa-pass.xml (test PKI releaser; keys for test
   --out "$records" --quiet
 
 echo
-echo "== dosegate confirm (the bag label of dose A0 scanned at the bedside)"
+echo "== dosegate confirm (the bag label of dose A0 scanned at the bedside, DIN and product code"
+echo "   apart, and the recipient's wristband)"
 "$bin" confirm "$records/A999926000147-S1234V00-A0.pdf" --trust certs/trust \
-  --dose "=A99992600014700=<S1234VA0" --staff demo-nurse || true
+  --dose "=A99992600014700" --dose "=<S1234VA0" --recipient MRN-0001 --staff demo-nurse \
+  --second-staff demo-nurse-2 || true
+
+echo
+echo "== dosegate trace A999926000147 (the look-back: who received each dose)"
+"$bin" trace A999926000147 --trust certs/trust
 
 echo
 echo "== dosegate history (ledger $DOSEGATE_LEDGER)"
