@@ -6,6 +6,7 @@
 #include <optional>
 #include <stdexcept>
 
+#include "confirm/confirm_with_trust.hpp"
 #include "crypto/sha256.hpp"
 #include "crypto/trust_store.hpp"
 #include "dosegate/error.hpp"
@@ -107,6 +108,12 @@ void check_earlier_administrations(ConfirmResult& r, const ConfirmOptions& o,
 }  // namespace
 
 ConfirmResult confirm(const ConfirmOptions& o) {
+  isbt128::parse_scans(o.scans);  // bad input: cannot check, before the trust directory is read
+  const crypto::TrustStore trust(o.trust_dir);
+  return confirm(o, trust);
+}
+
+ConfirmResult confirm(const ConfirmOptions& o, const crypto::TrustStore& trust) {
   // The bound on waiting for the ledger runs from the start: the answer is due in seconds.
   const auto deadline = std::chrono::steady_clock::now() + o.ledger_wait;
   const auto left = [&] {
@@ -115,7 +122,6 @@ ConfirmResult confirm(const ConfirmOptions& o) {
                         deadline - std::chrono::steady_clock::now()));
   };
   const auto scanned = isbt128::parse_scans(o.scans);  // bad input: cannot check
-  const crypto::TrustStore trust(o.trust_dir);
   const std::string bytes = text::read_file(o.record_path);
   const std::string record_sha256 = crypto::sha256_hex(bytes);
   ConfirmResult r;
