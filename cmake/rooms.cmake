@@ -18,7 +18,8 @@ set(rooms
   "libzint~zint\\.h~^src/pdf/barcode\\.cpp$"
   "libqpdf~qpdf/~^src/pdf/record_reader\\.cpp$"
   "nlohmann-json~nlohmann/~^src/util/json_read\\.cpp$"
-  "Boost~boost/~^src/cli/")
+  "Boost~boost/~^src/cli/"
+  "libargon2~argon2\\.h~^src/users/users\\.cpp$")
 
 file(GLOB_RECURSE files RELATIVE ${SOURCE_DIR} ${SOURCE_DIR}/src/* ${SOURCE_DIR}/include/*)
 list(SORT files)
