@@ -36,6 +36,7 @@ constexpr const char* kMainHelp =
     "  trace      look-back: every dose of a lot, whether and to whom it was given\n"
     "  sign-coa   sign a CoA for a laboratory (enveloped XML-DSig that dosegate and xmlsec1\n"
     "             verify)\n"
+    "  serve      the bedside, QA and audit pages and the JSON API over HTTP(S)\n"
     "  user       user add NAME --role ROLE: an account of the service (password on stdin)\n"
     "\n"
     "\"Releasable\" means the lot conforms to the named specification. It is not a regulatory\n"

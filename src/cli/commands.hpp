@@ -25,6 +25,7 @@ int cmd_recall(const Args&, std::ostream&, std::ostream&, const Environment&);
 int cmd_complete(const Args&, std::ostream&, std::ostream&, const Environment&);
 int cmd_sign_coa(const Args&, std::ostream&, std::ostream&, const Environment&);
 int cmd_trace(const Args&, std::ostream&, std::ostream&, const Environment&);
+int cmd_serve(const Args&, std::ostream&, std::ostream&, const Environment&);
 int cmd_user(const Args&, std::ostream&, std::ostream&, const Environment&);
 
 struct CommandEntry {
@@ -33,7 +34,7 @@ struct CommandEntry {
 };
 
 // In the order `dosegate --help` lists them.
-inline constexpr std::array<CommandEntry, 10> kCommandTable{{
+inline constexpr std::array<CommandEntry, 11> kCommandTable{{
     {"verify", cmd_verify},
     {"release", cmd_release},
     {"confirm", cmd_confirm},
@@ -43,6 +44,7 @@ inline constexpr std::array<CommandEntry, 10> kCommandTable{{
     {"complete", cmd_complete},
     {"trace", cmd_trace},
     {"sign-coa", cmd_sign_coa},
+    {"serve", cmd_serve},
     {"user", cmd_user},
 }};
 
