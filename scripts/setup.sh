@@ -10,7 +10,8 @@ preset=${1:?usage: scripts/setup.sh PRESET}
 # Test tools: xmllint (schema validation), xmlsec1 and openssl (signature interoperability),
 # poppler-utils (pdfsig, pdftotext, pdfdetach, pdftoppm), qpdf, libnss3-tools (certutil for
 # pdfsig's trust), perl (sample re-signing), clang-format, zbarimg and dmtxread (barcodes).
-# The service (dosegate serve): cpp-httplib with OpenSSL, libargon2 for passwords.
+# The service (dosegate serve): cpp-httplib with OpenSSL, libargon2 for passwords; its browser
+# tests: chromium, chromium-driver and python3-selenium.
 # Fuzzing (the fuzz preset, scripts/fuzz.sh): clang-14 and its libFuzzer.
 packages=(
   g++ cmake ninja-build pkg-config
@@ -19,6 +20,7 @@ packages=(
   libxml2-utils xmlsec1 openssl perl clang-format zbar-tools dmtx-utils
   poppler-utils qpdf libnss3-tools time sqlite3 libsqlite3-dev
   clang-14 libfuzzer-14-dev
+  chromium chromium-driver python3-selenium
 )
 
 missing=()
