@@ -695,3 +695,30 @@ TEST_CASE("serve: a changed trust directory is read again without a restart", "[
   REQUIRE(r);
   CHECK(r->status == 200);
 }
+
+TEST_CASE("serve: the QA worklist lists open pending tests from the signed records, overdue first",
+          "[serve][api]") {
+  Site site;
+  {
+    Server server(src("certs/trust"), site.ledger, site.records, site.users);
+    const auto r = server.client("qa-lead", kQaPassword).Get("/api/v1/pending");
+    REQUIRE(r);
+    INFO(r->body);
+    CHECK(r->status == 200);
+    CHECK(contains(r->body, "\"command\": \"pending\""));
+    CHECK(contains(r->body, "\"test\": \"mycoplasma\""));
+    CHECK(contains(r->body, "\"expected\": \"2026-11-30\""));
+    CHECK(contains(r->body, "\"overdue\": false"));
+    CHECK_FALSE(contains(r->body, "A999926000147"));  // released without pending tests, recalled
+    const auto nurse = server.client("nurse-17", kNursePassword).Get("/api/v1/pending");
+    REQUIRE(nurse);
+    CHECK(nurse->status == 403);
+  }
+  Server later(src("certs/trust"), site.ledger, site.records, site.users, "2026-12-05T09:00:00Z");
+  const auto r = later.client("inspector", kAuditorPassword).Get("/api/v1/pending");
+  REQUIRE(r);
+  INFO(r->body);
+  CHECK(r->status == 200);
+  CHECK(contains(r->body, "\"overdue\": true"));
+  CHECK(contains(r->body, "\"when_overdue\": \"no-go\""));
+}

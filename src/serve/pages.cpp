@@ -103,7 +103,9 @@ std::string qa_page(const std::string& user, const std::string& csrf) {
          "<input id=\"spec\" name=\"spec\" type=\"file\">\n"
          "<button type=\"submit\" id=\"verify\">Verify</button>\n</form>\n"
          "<section id=\"report\" aria-live=\"polite\"></section>\n"
-         "<p><a href=\"/audit\">History and look-back</a></p>\n"
+         "<h1>Pending tests</h1>\n<p>Every pending test of a released lot without its late "
+         "result, overdue first. <a href=\"/audit\">History and look-back</a></p>\n"
+         "<section id=\"pending\" aria-live=\"polite\"></section>\n"
          "</main>\n</body>\n</html>\n";
 }
 
@@ -154,6 +156,7 @@ button{min-width:8em;cursor:pointer}
 table{border-collapse:collapse;width:100%;font-size:.8em}td,th{border:1px solid #ccc;padding:.2em .4em;text-align:left;vertical-align:top}
 .verdict-intact{color:#0a7d28;font-weight:bold}.verdict-tampered{color:#b00020;font-weight:bold}
 .login main{max-width:24em}
+tr.overdue td{background:#ffd6d6;font-weight:bold}
 )";
 }
 
@@ -272,6 +275,18 @@ function qa() {
     report.replaceChildren(el('p', 'Decision: ' + (data.decision || 'error'), 'decision ' + (data.decision || 'error')));
     report.appendChild(table(data.findings || [], ['severity', 'code', 'message', 'location']));
   });
+  pendingTests();
+}
+
+async function pendingTests() {
+  const out = document.getElementById('pending');
+  const [status, data] = await getJson('/api/v1/pending');
+  if (status !== 200) { out.replaceChildren(el('p', data.findings ? data.findings[0].message : 'HTTP ' + status, 'error')); return; }
+  if (!data.pending.length) { out.replaceChildren(el('p', 'No pending tests.')); return; }
+  const rows = data.pending.map((p) => ({ lot: p.eye_readable, test: p.test, method: p.method, expected: p.expected, status: p.problem || (p.overdue ? 'OVERDUE (' + p.when_overdue + ')' : 'pending'), record: p.record }));
+  const t = table(rows, ['lot', 'test', 'method', 'expected', 'status', 'record']);
+  data.pending.forEach((p, i) => { if (p.overdue || p.problem) t.rows[i + 1].className = 'overdue'; });
+  out.replaceChildren(t);
 }
 
 function audit() {

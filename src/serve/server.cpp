@@ -224,6 +224,8 @@ class Server {
       const auto part = [&](const char* name) -> std::optional<Upload> {
         if (!req.has_file(name)) return std::nullopt;
         const auto f = req.get_file_value(name);
+        // A form's file input left empty sends a part with no file name and no content.
+        if (f.filename.empty() && f.content.empty()) return std::nullopt;
         return Upload{f.filename, f.content};
       };
       send(res, service_.verify(part("coa"), part("signature"), part("spec")));
@@ -244,6 +246,9 @@ class Server {
             });
     svr.Get("/api/v1/audit", [this, params](const httplib::Request& req, httplib::Response& res) {
       if (authenticate(req, res, {Role::auditor, Role::qa})) send(res, service_.audit(params(req)));
+    });
+    svr.Get("/api/v1/pending", [this](const httplib::Request& req, httplib::Response& res) {
+      if (authenticate(req, res, {Role::qa, Role::auditor})) send(res, service_.pending());
     });
     svr.Get(R"(/api/v1/records/([^/]+))",
             [this](const httplib::Request& req, httplib::Response& res) {

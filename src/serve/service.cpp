@@ -16,10 +16,12 @@
 #include "dosegate/error.hpp"
 #include "dosegate/isbt128.hpp"
 #include "dosegate/ledger/ledger.hpp"
+#include "dosegate/release_data.hpp"
 #include "dosegate/verify/verify.hpp"
 #include "ledger/audit.hpp"
 #include "ledger/export.hpp"
 #include "ledger/trace.hpp"
+#include "pdf/verify_record.hpp"
 #include "util/findings_json.hpp"
 #include "util/json.hpp"
 #include "util/json_read.hpp"
@@ -630,6 +632,100 @@ Reply Service::record(const std::string& name) {
   r.content_type = "application/pdf";
   r.headers.push_back({"Content-Disposition", "attachment; filename=\"" + name + "\""});
   return r;
+}
+
+Reply Service::pending() {
+  const auto store = trust();
+  if (!store)
+    return error_reply(503, "serve.trust-unusable",
+                       "the trust directory changed and cannot be used: " + trust_error_, "trust");
+  struct Row {
+    std::string din, test, method, expected, when_overdue, record, problem;
+    long long release = 0;
+    bool overdue = false;
+  };
+  std::vector<Row> rows;
+  try {
+    const auto ledger = ledger::Ledger::open(options_.ledger_path, false, kBedsideLedgerWait);
+    ledger::Filter f;
+    f.kind = "release";
+    std::vector<std::string> dins;
+    for (const auto& e : ledger.entries(f))
+      if (e.decision == "releasable-pending" &&
+          std::find(dins.begin(), dins.end(), e.din) == dins.end())
+        dins.push_back(e.din);
+    const auto today = format_instant(now_()).substr(0, 10);
+    for (const auto& din : dins) {
+      const auto lot = ledger::read_lot(ledger, *store, din);
+      if (!lot.trusted()) {
+        rows.push_back({din, "", "", "", "", "", lot.findings.front().message, 0, false});
+        continue;
+      }
+      if (!lot.recalls.empty()) continue;  // a recalled lot is given to nobody
+      for (const auto& release : lot.releases) {
+        if (release.decision != "releasable-pending") continue;
+        const bool resolved =
+            std::any_of(lot.results.begin(), lot.results.end(),
+                        [&](const auto& r) { return r.refers_to == release.seq; });
+        if (resolved) continue;
+        // The release's records entry follows it; its first record present here tells the
+        // pending tests, from the bytes the release signed.
+        std::optional<ReleaseData> data;
+        std::string record, problem = "no record of this release in the records directory";
+        for (const auto& rec : lot.records) {
+          if (rec.seq <= release.seq || data) continue;
+          for (const auto& file : rec.records) {
+            const auto path = (fs::path(options_.records_dir) / file.file).string();
+            if (!is_record_name(file.file) || !fs::is_regular_file(path)) continue;
+            const auto bytes = text::read_file(path);
+            if (crypto::sha256_hex(bytes) != file.sha256) continue;
+            const auto check = pdf::verify_record(bytes, *store, now_(), file.file);
+            if (!check.findings.empty() || !check.release_data) {
+              problem = file.file + ": " +
+                        (check.findings.empty() ? "no release data" : check.findings[0].message);
+              continue;
+            }
+            data = release_data_from_json(*check.release_data);
+            record = file.file;
+            break;
+          }
+        }
+        if (!data) {
+          rows.push_back({din, "", "", "", "", "", problem, release.seq, false});
+          continue;
+        }
+        for (const auto& p : data->pending)
+          rows.push_back({din, p.test, p.method, p.expected, p.when_overdue, record, "",
+                          release.seq, p.expected < today});
+      }
+    }
+  } catch (const Error& e) {
+    return ledger_error(e);
+  } catch (const std::runtime_error& e) {
+    return error_reply(500, "serve.error", e.what());
+  }
+  std::stable_sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
+    if (a.overdue != b.overdue) return a.overdue;
+    return a.expected < b.expected;
+  });
+  std::ostringstream out;
+  json::Writer w(out);
+  w.begin_object();
+  w.key("version").value(1LL).field("command", "pending").field("at", format_instant(now_()));
+  w.key("pending").begin_array();
+  for (const auto& r : rows) {
+    w.begin_object();
+    w.field("din", r.din).field("eye_readable", isbt128::din_eye_readable(r.din));
+    w.key("release_entry").value(r.release);
+    w.field("test", r.test).field("method", r.method).field("expected", r.expected);
+    w.key("overdue").value(r.overdue);
+    w.field("when_overdue", r.when_overdue).field("record", r.record).field("problem", r.problem);
+    w.end_object();
+  }
+  w.end_array();
+  w.end_object();
+  out << '\n';
+  return json_reply(200, out.str());
 }
 
 Reply Service::health() {

@@ -74,6 +74,10 @@ class Service {
   Reply audit(const Params& params);
   Reply record(const std::string& name);
   Reply health();
+  // The QA worklist: every pending test of every released lot that has no late result yet,
+  // overdue first, read from the signed records (their release data) of lots whose ledger
+  // entries verify (read_lot); a lot that does not verify is listed with its finding.
+  Reply pending();
 
  private:
   std::shared_ptr<const crypto::TrustStore> trust();  // reloaded when the files change

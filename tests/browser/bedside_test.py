@@ -30,6 +30,7 @@ RELEASED = "2026-11-21T12:00:00Z"
 RECALLED = "2026-11-22T08:00:00Z"
 BEDSIDE = "2026-11-22T09:00:00Z"
 PASSWORD = "nurse-17 password"
+QA_PASSWORD = "qa-lead password"
 GREEN = "rgba(10, 125, 40, 1)"
 RED = "rgba(176, 0, 32, 1)"
 
@@ -57,6 +58,8 @@ def main():
                  trust, "--ledger", ledger] + signer, RECALLED)
     run(binary, ["user", "add", "nurse-17", "--role", "bedside", "--users", users], RELEASED,
         PASSWORD + "\n")
+    run(binary, ["user", "add", "qa-lead", "--role", "qa", "--users", users], RELEASED,
+        QA_PASSWORD + "\n")
 
     server = subprocess.Popen(
         [binary, "serve", "--trust", trust, "--ledger", ledger, "--records", records, "--users",
@@ -123,6 +126,34 @@ def main():
         # Lot 154's check character is B, not C.
         check("wrong-check-character", ["A9999 26 000154 C S1234VB0", "MRN-0004"], "error",
               ["NOT CHECKED", "wrong check character"], None)
+
+        # QA: the pending tests of the released lot, then an uploaded CoA verified; the audit.
+        driver.find_element(By.CSS_SELECTOR, "form.logout button").click()
+        wait.until(ec.presence_of_element_located((By.NAME, "user")))
+        driver.find_element(By.NAME, "user").send_keys("qa-lead")
+        driver.find_element(By.NAME, "password").send_keys(QA_PASSWORD + Keys.ENTER)
+        wait.until(ec.presence_of_element_located((By.ID, "coa")))
+        try:
+            wait.until(lambda d: "mycoplasma" in d.find_element(By.ID, "pending").text)
+        except Exception:
+            failures.append("qa: the pending test is not listed: "
+                            + driver.find_element(By.ID, "pending").text)
+        driver.find_element(By.ID, "coa").send_keys(os.path.join(source, "samples/coa-pass.xml"))
+        driver.find_element(By.ID, "verify").click()
+        try:
+            wait.until(lambda d: "Decision: releasable" in d.find_element(By.ID, "report").text)
+        except Exception:
+            failures.append("qa: no verify report: " + driver.find_element(By.ID, "report").text)
+        driver.save_screenshot(os.path.join(out_dir, "qa.png"))
+        driver.get(base + "/audit")
+        driver.find_element(By.ID, "run-audit").click()
+        try:
+            wait.until(lambda d: "INTACT" in d.find_element(By.ID, "audit-result").text)
+        except Exception:
+            failures.append("audit: no INTACT verdict: "
+                            + driver.find_element(By.ID, "audit-result").text)
+        driver.save_screenshot(os.path.join(out_dir, "audit.png"))
+        print("qa and audit pages: checked")
     finally:
         if driver:
             driver.quit()
