@@ -344,10 +344,6 @@ std::optional<Principal> Service::basic(const std::string& header_value) {
   return p;
 }
 
-std::mutex& Service::dose_lock(const std::string& din, const std::string& division) {
-  return dose_locks_[std::hash<std::string>{}(din + "-" + division) % dose_locks_.size()];
-}
-
 Reply Service::confirm(const Principal& who, const std::string& body) {
   if (body.size() > kMaxJsonBytes)
     return error_reply(
@@ -444,7 +440,7 @@ Reply Service::confirm(const Principal& who, const std::string& body) {
   o.at = now_();
   ConfirmResult result;
   try {
-    std::lock_guard lock(dose_lock(scanned.din, scanned.division));
+    std::unique_lock lock(ledger_lock_);
     result = dosegate::confirm(o, *store);
   } catch (const std::invalid_argument& e) {
     return error_reply(400, "scan.invalid", e.what(), "dose");
@@ -531,6 +527,7 @@ Reply Service::history(const Params& params) {
     }
   }
   try {
+    std::shared_lock lock(ledger_lock_);
     const auto ledger = ledger::Ledger::open(options_.ledger_path, false, kBedsideLedgerWait);
     const auto entries = ledger.entries(f);
     const auto head = ledger.head();
@@ -568,6 +565,7 @@ Reply Service::trace(const std::string& din_text, const Params& params) {
     return error_reply(503, "serve.trust-unusable",
                        "the trust directory changed and cannot be used: " + trust_error_, "trust");
   try {
+    std::shared_lock lock(ledger_lock_);
     const auto ledger = ledger::Ledger::open(options_.ledger_path, false, kBedsideLedgerWait);
     const auto t = ledger::trace_lot(ledger, *store, din);
     std::ostringstream out;
@@ -603,6 +601,7 @@ Reply Service::audit(const Params& params) {
     return error_reply(503, "serve.trust-unusable",
                        "the trust directory changed and cannot be used: " + trust_error_, "trust");
   try {
+    std::shared_lock lock(ledger_lock_);
     const auto ledger = ledger::Ledger::open(options_.ledger_path, false, kBedsideLedgerWait);
     const auto result = ledger::audit(ledger, *store, expect_head);
     std::ostringstream out;
@@ -646,6 +645,7 @@ Reply Service::pending() {
   };
   std::vector<Row> rows;
   try {
+    std::shared_lock lock(ledger_lock_);
     const auto ledger = ledger::Ledger::open(options_.ledger_path, false, kBedsideLedgerWait);
     ledger::Filter f;
     f.kind = "release";

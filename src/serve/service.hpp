@@ -10,6 +10,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -83,7 +84,6 @@ class Service {
   std::shared_ptr<const crypto::TrustStore> trust();  // reloaded when the files change
   void refresh_users();
   std::optional<Principal> check_password(const std::string& user, const std::string& password);
-  std::mutex& dose_lock(const std::string& din, const std::string& division);
 
   ServeOptions options_;
   std::function<Instant()> now_;
@@ -113,9 +113,11 @@ class Service {
   std::map<std::string, std::pair<Principal, std::chrono::steady_clock::time_point>> basic_cache_;
   std::string secret_;  // keys the Basic cache
 
-  // Confirmations of one dose run one at a time (a striped lock), so that two bedside calls for
-  // the same dose cannot both be the first GO; the ledger orders everything else.
-  std::array<std::mutex, 64> dose_locks_;
+  // Confirmations run one at a time: two calls for one dose cannot both be the first GO, and a
+  // lot is never read (read_lot, audit) while another request appends, which read_lot would
+  // take for a truncated ledger (it reads the entries and SQLite's highest number apart).
+  // Readers (trace, audit, pending, history) share it.
+  std::shared_mutex ledger_lock_;
 };
 
 }  // namespace dosegate::serve
