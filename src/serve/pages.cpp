@@ -75,6 +75,8 @@ std::string bedside_page(const std::string& user, const std::string& csrf) {
          "product code (or its DataMatrix), the recipient's wristband, your badge. The answer "
          "comes when the bag and the wristband are scanned.</p>\n"
          "</form>\n"
+         "<section id=\"answer\" class=\"answer idle\" role=\"status\" aria-live=\"assertive\" "
+         "tabindex=\"-1\"><p class=\"line\">Scan a dose</p></section>\n"
          "<dl class=\"fields\" aria-live=\"polite\">\n"
          "<dt>Bag</dt><dd id=\"field-bag\">-</dd>\n"
          "<dt>Recipient</dt><dd id=\"field-recipient\">-</dd>\n"
@@ -86,8 +88,6 @@ std::string bedside_page(const std::string& user, const std::string& csrf) {
          "</dl>\n"
          "<div class=\"buttons\"><button type=\"button\" id=\"confirm\">Check now</button> "
          "<button type=\"button\" id=\"clear\">Clear</button></div>\n"
-         "<section id=\"answer\" class=\"answer idle\" role=\"status\" aria-live=\"assertive\" "
-         "tabindex=\"-1\"><p class=\"line\">Scan a dose</p></section>\n"
          "</main>\n</body>\n</html>\n";
 }
 
@@ -142,11 +142,12 @@ main{max-width:60em;margin:0 auto;padding:1em}
 label{display:block;font-weight:bold;margin-top:.6em}
 input,select,button{font-size:1.1em;padding:.5em;min-height:48px}
 button{min-width:8em;cursor:pointer}
-#scan{width:100%;font-size:1.6em;border:3px solid #223}
+#scan{width:100%;font-size:1.4em;border:3px solid #223}
+.help{font-size:.85em;color:#444;margin:.3em 0}
 #scan:focus{outline:4px solid #06c}
 .fields{display:grid;grid-template-columns:10em 1fr;gap:.3em 1em}
 .fields dd{margin:0;font-family:monospace;font-size:1.1em}
-.answer{margin-top:1em;padding:1em;border-radius:8px;font-size:1.4em;border:4px solid #888}
+.answer{margin:.6em 0 1em;padding:.6em 1em;border-radius:8px;font-size:1.4em;border:4px solid #888}
 .answer .line{font-size:1.6em;font-weight:bold;margin:0 0 .4em}
 .answer.go{background:#0a7d28;color:#fff;border-color:#064}
 .answer.no-go{background:#b00020;color:#fff;border-color:#700}

@@ -77,7 +77,7 @@ def main():
         options = Options()
         options.binary_location = "/usr/bin/chromium"
         for a in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
-                  "--window-size=1024,900", "--disable-gpu"):
+                  "--window-size=760,700", "--disable-gpu"):
             options.add_argument(a)
         driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
         wait = WebDriverWait(driver, 20)
