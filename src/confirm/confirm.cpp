@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
 
@@ -114,6 +115,11 @@ ConfirmResult confirm(const ConfirmOptions& o) {
 }
 
 ConfirmResult confirm(const ConfirmOptions& o, const crypto::TrustStore& trust) {
+  return confirm(o, trust, nullptr);
+}
+
+ConfirmResult confirm(const ConfirmOptions& o, const crypto::TrustStore& trust,
+                      std::shared_timed_mutex* ledger_section) {
   // The bound on waiting for the ledger runs from the start: the answer is due in seconds.
   const auto deadline = std::chrono::steady_clock::now() + o.ledger_wait;
   const auto left = [&] {
@@ -194,12 +200,23 @@ ConfirmResult confirm(const ConfirmOptions& o, const crypto::TrustStore& trust) 
   r.ledger_path = o.record_only ? std::string() : ledger::resolve_path(o.ledger_path);
   std::optional<ledger::Ledger> ledger;
   std::optional<ledger::LotReading> reading;
+  // Held from the ledger's reading to the confirmation's append, within the same bound.
+  std::unique_lock<std::shared_timed_mutex> section;
+  if (ledger_section && !o.record_only) {
+    section = std::unique_lock(*ledger_section, std::defer_lock);
+    if (!section.try_lock_until(deadline))
+      no_go(r, "confirm.ledger-busy",
+            "recall status unknown: other confirmations held the ledger for " +
+                std::to_string(o.ledger_wait.count() / 1000) + " s; ask again");
+  }
   if (o.record_only) {
     r.findings.push_back(Finding{"confirm.ledger-not-consulted", Severity::warning,
                                  "LEDGER NOT CONSULTED (--record-only): recalls, late results and "
                                  "earlier administrations of this dose were not checked, and "
                                  "this confirmation is not recorded",
                                  "ledger"});
+  } else if (ledger_section && !section.owns_lock()) {
+    // confirm.ledger-busy above; the ledger is not opened
   } else {
     try {
       // Never created here: a path that holds no ledger is an error, not a new, empty ledger

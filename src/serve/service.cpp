@@ -196,7 +196,10 @@ Reply error_reply(int status, const std::string& code, const std::string& messag
 }
 
 Service::Service(ServeOptions options, std::function<Instant()> now)
-    : options_(std::move(options)), now_(std::move(now)), secret_(users::random_bytes(32)) {
+    : options_(std::move(options)),
+      now_(std::move(now)),
+      secret_(users::random_bytes(32)),
+      confirm_slots_(std::max(1u, std::thread::hardware_concurrency())) {
   trust_stamp_ = directory_stamp(options_.trust_dir);
   trust_ = std::make_shared<const crypto::TrustStore>(options_.trust_dir);
   trust_checked_ = Clock::now();
@@ -344,6 +347,23 @@ std::optional<Principal> Service::basic(const std::string& header_value) {
   return p;
 }
 
+void Service::Slots::acquire() {
+  std::unique_lock lock(mutex_);
+  const auto ticket = next_++;
+  turn_.wait(lock, [&] { return ticket == head_ && free_ > 0; });
+  ++head_;
+  --free_;
+  turn_.notify_all();
+}
+
+void Service::Slots::release() {
+  {
+    std::lock_guard lock(mutex_);
+    ++free_;
+  }
+  turn_.notify_all();
+}
+
 Reply Service::confirm(const Principal& who, const std::string& body) {
   if (body.size() > kMaxJsonBytes)
     return error_reply(
@@ -440,8 +460,18 @@ Reply Service::confirm(const Principal& who, const std::string& body) {
   o.at = now_();
   ConfirmResult result;
   try {
-    std::unique_lock lock(ledger_lock_);
-    result = dosegate::confirm(o, *store);
+    // The bedside's bound runs from the request's arrival: the time waited for a slot counts.
+    const auto arrived = Clock::now();
+    confirm_slots_.acquire();
+    struct Release {
+      Slots& s;
+      ~Release() { s.release(); }
+    } slot{confirm_slots_};
+    o.ledger_wait =
+        std::max(std::chrono::milliseconds(0),
+                 kBedsideLedgerWait -
+                     std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - arrived));
+    result = dosegate::confirm(o, *store, &ledger_lock_);
   } catch (const std::invalid_argument& e) {
     return error_reply(400, "scan.invalid", e.what(), "dose");
   } catch (const Error& e) {
