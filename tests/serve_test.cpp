@@ -501,6 +501,17 @@ TEST_CASE("serve: verify takes an uploaded CoA and answers with verify's JSON", 
   r = qa.Post("/api/v1/verify", none);
   REQUIRE(r);
   CHECK(r->status == 400);
+  // A broken specification is 400, and the answer names the upload, not a server path.
+  httplib::MultipartFormDataItems bad_spec{
+      {"coa", test::read_source("samples/coa-pass.xml"), "coa-pass.xml", "application/xml"},
+      {"spec", "<not-a-spec/>", "spec.xml", "application/xml"}};
+  r = qa.Post("/api/v1/verify", bad_spec);
+  REQUIRE(r);
+  INFO(r->body);
+  CHECK(r->status == 400);
+  CHECK(code_of(r->body) == "spec.invalid");
+  CHECK_FALSE(contains(r->body, "/tmp/"));
+  CHECK_FALSE(contains(r->body, "dosegate-serve-"));
   r = qa.Post("/api/v1/verify", "{}", "application/json");
   REQUIRE(r);
   CHECK(r->status == 400);

@@ -502,8 +502,18 @@ Reply Service::verify(const std::optional<Upload>& coa, const std::optional<Uplo
   if (!store)
     return error_reply(503, "serve.trust-unusable",
                        "the trust directory changed and cannot be used: " + trust_error_, "trust");
+  std::optional<Scratch> scratch;
+  // The uploads' temporary paths stay on the server: the answer names the files as uploaded.
+  const auto shown = [&](std::string text) {
+    if (!scratch) return text;
+    const std::string prefix = scratch->path.string() + "/";
+    for (std::size_t at; (at = text.find(prefix)) != std::string::npos;)
+      text.erase(at, prefix.size());
+    return text;
+  };
   try {
-    Scratch dir;
+    scratch.emplace();
+    const Scratch& dir = *scratch;
     VerifyOptions o;
     o.coa_path = dir.write("coa.xml", coa->content);
     if (signature) o.signature_path = dir.write("coa.xml.p7s", signature->content);
@@ -515,10 +525,10 @@ Reply Service::verify(const std::optional<Upload>& coa, const std::optional<Uplo
     std::ostringstream out;
     print_json(report, out);
     out << '\n';
-    return json_reply(200, out.str());
+    return json_reply(200, shown(out.str()));
   } catch (const Error& e) {
     const int status = e.code() == "spec.invalid" || e.code() == "spec.impersonation" ? 400 : 500;
-    return error_reply(status, e.code(), e.what());
+    return error_reply(status, e.code(), shown(e.what()));
   }
 }
 
