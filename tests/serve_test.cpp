@@ -96,7 +96,8 @@ struct Server {
   int port = 0;
   std::string startup;
   Server(const std::string& trust, const std::string& ledger, const std::string& records,
-         const std::string& users, const std::string& now = kBedside) {
+         const std::string& users, const std::string& now = kBedside,
+         const std::vector<std::string>& extra = {}) {
     int fds[2];
     REQUIRE(::pipe(fds) == 0);
     posix_spawn_file_actions_t actions;
@@ -106,6 +107,7 @@ struct Server {
     std::vector<std::string> args{DOSEGATE_BINARY, "serve", "--trust",   trust,
                                   "--ledger",      ledger,  "--records", records,
                                   "--users",       users,   "--listen",  "127.0.0.1:0"};
+    args.insert(args.end(), extra.begin(), extra.end());
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -120,10 +122,10 @@ struct Server {
     ::close(fds[1]);
     out_fd = fds[0];
     startup = read_line();
-    const auto at = startup.find("http://127.0.0.1:");
+    const auto at = startup.find("://127.0.0.1:");
     INFO(startup);
     REQUIRE(at != std::string::npos);
-    port = std::stoi(startup.substr(at + 17));
+    port = std::stoi(startup.substr(at + 13));
   }
   std::string read_line() {
     std::string line;
@@ -740,4 +742,43 @@ TEST_CASE("serve: the QA worklist lists open pending tests from the signed recor
   CHECK(r->status == 200);
   CHECK(contains(r->body, "\"overdue\": true"));
   CHECK(contains(r->body, "\"when_overdue\": \"no-go\""));
+}
+
+TEST_CASE("serve: with TLS the service answers over HTTPS and its session cookie is Secure",
+          "[serve][tls]") {
+  Site site;
+  const auto cert = site.dir.file("tls.pem");
+  const auto key = site.dir.file("tls.key");
+  const auto made = test::run_process(
+      "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "
+      "/CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -keyout " +
+      test::quote_arg(key) + " -out " + test::quote_arg(cert));
+  INFO(made.output);
+  REQUIRE(made.code == 0);
+  Server server(src("certs/trust"), site.ledger, site.records, site.users, kBedside,
+                {"--tls-cert", cert, "--tls-key", key});
+  CHECK(contains(server.startup, "https://127.0.0.1:"));
+  CHECK(contains(server.startup, "(TLS)"));
+  httplib::SSLClient c("127.0.0.1", server.port);
+  c.set_ca_cert_path(cert.c_str());
+  c.enable_server_certificate_verification(true);
+  auto r = c.Get("/api/v1/health");
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  r = c.Post("/login", "user=nurse-17&password=" + form_value(kNursePassword) + "&next=",
+             "application/x-www-form-urlencoded");
+  REQUIRE(r);
+  CHECK(r->status == 303);
+  CHECK(contains(r->get_header_value("Set-Cookie"), "; Secure"));
+  // Plain HTTP to the TLS port gets no answer.
+  httplib::Client plain("127.0.0.1", server.port);
+  plain.set_read_timeout(5, 0);
+  const auto p = plain.Get("/api/v1/health");
+  CHECK((!p || p->status != 200));
+  // Unusable TLS files: exit 2 before listening.
+  const auto bad = test::run_cli({"serve", "--trust", src("certs/trust"), "--ledger", site.ledger,
+                                  "--records", site.records, "--users", site.users, "--listen",
+                                  "127.0.0.1:0", "--tls-cert", key, "--tls-key", cert});
+  CHECK(bad.code == 2);
+  CHECK(contains(bad.err, "cannot be used"));
 }

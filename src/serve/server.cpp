@@ -340,15 +340,6 @@ int run(const ServeOptions& options, std::ostream& out, std::ostream& err,
                      "service listens on 127.0.0.1 or ::1 only");
   Service service(options, now);
 
-  // SIGTERM and SIGINT go to one thread that stops the server; every other thread (the
-  // workers inherit this mask) keeps them blocked.
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGUSR1);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-
   std::unique_ptr<httplib::Server> svr;
   if (tls) {
     auto s =
@@ -405,6 +396,15 @@ int run(const ServeOptions& options, std::ostream& out, std::ostream& err,
     throw Error("serve.bind", "cannot listen on " + options.host + ":" + std::to_string(port) +
                                   " (in use, or not an address of this machine)");
   }
+  // SIGTERM and SIGINT go to one thread that stops the server; every other thread (the
+  // workers, started by listen_after_bind, inherit this mask) keeps them blocked. Set only now
+  // that the service is ready, and restored when it returns.
+  sigset_t signals, previous;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGUSR1);
+  pthread_sigmask(SIG_BLOCK, &signals, &previous);
   const std::string shown =
       options.host.find(':') != std::string::npos ? "[" + options.host + "]" : options.host;
   out << "dosegate serve: listening on " << (tls ? "https://" : "http://") << shown << ':' << port
@@ -426,6 +426,7 @@ int run(const ServeOptions& options, std::ostream& out, std::ostream& err,
   // Every worker has answered its request when listen_after_bind returns (the pool is joined).
   if (!signalled) pthread_kill(waiter.native_handle(), SIGUSR1);
   waiter.join();
+  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
   out << "dosegate serve: stopped; every request in flight was answered\n";
   out.flush();
   return ok ? 0 : 2;
