@@ -238,7 +238,18 @@ function bedside() {
     if (field === 'bag') {
       if (!bag.length) { answer.className = 'answer idle'; answer.replaceChildren(el('p', 'Scanning...', 'line')); }
       bag.push(value.replace(/[\r\n]+$/, '')); hasDin = hasDin || din; hasProduct = hasProduct || product;
-    } else if (field === 'wristband') recipient = value.trim();
+    } else if (field === 'wristband') {
+      const id = value.trim();
+      if (recipient && recipient !== id) {
+        // Two different ids: never guess which is the recipient's wristband.
+        clear();
+        answer.className = 'answer error';
+        answer.replaceChildren(el('p', 'NOT CHECKED', 'line'));
+        answer.appendChild(el('ul')).appendChild(el('li', 'two different ids were scanned (' + recipient + ', ' + id + '): scan the bag and the wristband again', 'reason'));
+        return;
+      }
+      recipient = id;
+    }
     show();
     if (hasDin && hasProduct && recipient) send();
   });

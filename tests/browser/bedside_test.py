@@ -43,7 +43,7 @@ def run(binary, args, now, stdin=None):
 
 
 def main():
-    binary, source, out_dir = sys.argv[1:4]
+    binary, source, out_dir = (os.path.abspath(a) for a in sys.argv[1:4])
     os.makedirs(out_dir, exist_ok=True)
     work = tempfile.mkdtemp(prefix="dosegate-browser-")
     ledger, records, users = (os.path.join(work, n) for n in ("ledger.sqlite", "records", "users"))
@@ -126,6 +126,9 @@ def main():
         # Lot 154's check character is B, not C.
         check("wrong-check-character", ["A9999 26 000154 C S1234VB0", "MRN-0004"], "error",
               ["NOT CHECKED", "wrong check character"], None)
+        # Two different ids for one dose: refused, never guessed between.
+        check("two-ids", ["MRN-0005", "MRN-0006"], "error", ["NOT CHECKED", "two different ids"],
+              None)
 
         # QA: the pending tests of the released lot, then an uploaded CoA verified; the audit.
         driver.find_element(By.CSS_SELECTOR, "form.logout button").click()
