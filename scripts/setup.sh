@@ -10,14 +10,17 @@ preset=${1:?usage: scripts/setup.sh PRESET}
 # Test tools: xmllint (schema validation), xmlsec1 and openssl (signature interoperability),
 # poppler-utils (pdfsig, pdftotext, pdfdetach, pdftoppm), qpdf, libnss3-tools (certutil for
 # pdfsig's trust), perl (sample re-signing), clang-format, zbarimg and dmtxread (barcodes).
+# The service (dosegate serve): cpp-httplib with OpenSSL, libargon2 for passwords; its browser
+# tests: chromium, chromium-driver and python3-selenium.
 # Fuzzing (the fuzz preset, scripts/fuzz.sh): clang-14 and its libFuzzer.
 packages=(
   g++ cmake ninja-build pkg-config
   libssl-dev libpugixml-dev libxmlsec1-dev libboost-program-options-dev catch2 libzint-dev
-  libhpdf-dev libqpdf-dev fonts-dejavu-core nlohmann-json3-dev
+  libhpdf-dev libqpdf-dev fonts-dejavu-core nlohmann-json3-dev libcpp-httplib-dev libargon2-dev
   libxml2-utils xmlsec1 openssl perl clang-format zbar-tools dmtx-utils
   poppler-utils qpdf libnss3-tools time sqlite3 libsqlite3-dev
   clang-14 libfuzzer-14-dev
+  chromium chromium-driver python3-selenium
 )
 
 missing=()

@@ -37,6 +37,8 @@ constexpr const char* kMainHelp =
     "  sign-coa   sign a CoA for a laboratory (enveloped XML-DSig that dosegate and xmlsec1\n"
     "             verify)\n"
     "  ledger     the ledger file: a consistent backup while others write, the chain head\n"
+    "  serve      the bedside, QA and audit pages and the JSON API over HTTP(S)\n"
+    "  user       user add NAME --role ROLE: an account of the service (password on stdin)\n"
     "\n"
     "\"Releasable\" means the lot conforms to the named specification. It is not a regulatory\n"
     "approval.\n"

@@ -26,6 +26,8 @@ int cmd_complete(const Args&, std::ostream&, std::ostream&, const Environment&);
 int cmd_sign_coa(const Args&, std::ostream&, std::ostream&, const Environment&);
 int cmd_ledger(const Args&, std::ostream&, std::ostream&, const Environment&);
 int cmd_trace(const Args&, std::ostream&, std::ostream&, const Environment&);
+int cmd_serve(const Args&, std::ostream&, std::ostream&, const Environment&);
+int cmd_user(const Args&, std::ostream&, std::ostream&, const Environment&);
 
 struct CommandEntry {
   std::string_view name;
@@ -33,17 +35,11 @@ struct CommandEntry {
 };
 
 // In the order `dosegate --help` lists them.
-inline constexpr std::array<CommandEntry, 10> kCommandTable{{
-    {"verify", cmd_verify},
-    {"release", cmd_release},
-    {"confirm", cmd_confirm},
-    {"history", cmd_history},
-    {"audit", cmd_audit},
-    {"recall", cmd_recall},
-    {"complete", cmd_complete},
-    {"trace", cmd_trace},
-    {"sign-coa", cmd_sign_coa},
-    {"ledger", cmd_ledger},
-}};
+inline constexpr CommandEntry kCommandTable[] = {
+    {"verify", cmd_verify},     {"release", cmd_release}, {"confirm", cmd_confirm},
+    {"history", cmd_history},   {"audit", cmd_audit},     {"recall", cmd_recall},
+    {"complete", cmd_complete}, {"trace", cmd_trace},     {"sign-coa", cmd_sign_coa},
+    {"ledger", cmd_ledger},     {"serve", cmd_serve},     {"user", cmd_user},
+};
 
 }  // namespace dosegate::cli::detail

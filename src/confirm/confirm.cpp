@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <mutex>
 #include <optional>
 #include <stdexcept>
 
+#include "confirm/confirm_with_trust.hpp"
 #include "crypto/sha256.hpp"
 #include "crypto/trust_store.hpp"
 #include "dosegate/error.hpp"
@@ -107,6 +109,17 @@ void check_earlier_administrations(ConfirmResult& r, const ConfirmOptions& o,
 }  // namespace
 
 ConfirmResult confirm(const ConfirmOptions& o) {
+  isbt128::parse_scans(o.scans);  // bad input: cannot check, before the trust directory is read
+  const crypto::TrustStore trust(o.trust_dir);
+  return confirm(o, trust);
+}
+
+ConfirmResult confirm(const ConfirmOptions& o, const crypto::TrustStore& trust) {
+  return confirm(o, trust, nullptr);
+}
+
+ConfirmResult confirm(const ConfirmOptions& o, const crypto::TrustStore& trust,
+                      std::shared_timed_mutex* ledger_section) {
   // The bound on waiting for the ledger runs from the start: the answer is due in seconds.
   const auto deadline = std::chrono::steady_clock::now() + o.ledger_wait;
   const auto left = [&] {
@@ -115,7 +128,6 @@ ConfirmResult confirm(const ConfirmOptions& o) {
                         deadline - std::chrono::steady_clock::now()));
   };
   const auto scanned = isbt128::parse_scans(o.scans);  // bad input: cannot check
-  const crypto::TrustStore trust(o.trust_dir);
   const std::string bytes = text::read_file(o.record_path);
   const std::string record_sha256 = crypto::sha256_hex(bytes);
   ConfirmResult r;
@@ -188,12 +200,23 @@ ConfirmResult confirm(const ConfirmOptions& o) {
   r.ledger_path = o.record_only ? std::string() : ledger::resolve_path(o.ledger_path);
   std::optional<ledger::Ledger> ledger;
   std::optional<ledger::LotReading> reading;
+  // Held from the ledger's reading to the confirmation's append, within the same bound.
+  std::unique_lock<std::shared_timed_mutex> section;
+  if (ledger_section && !o.record_only) {
+    section = std::unique_lock(*ledger_section, std::defer_lock);
+    if (!section.try_lock_until(deadline))
+      no_go(r, "confirm.ledger-busy",
+            "recall status unknown: other confirmations held the ledger for " +
+                std::to_string(o.ledger_wait.count() / 1000) + " s; ask again");
+  }
   if (o.record_only) {
     r.findings.push_back(Finding{"confirm.ledger-not-consulted", Severity::warning,
                                  "LEDGER NOT CONSULTED (--record-only): recalls, late results and "
                                  "earlier administrations of this dose were not checked, and "
                                  "this confirmation is not recorded",
                                  "ledger"});
+  } else if (ledger_section && !section.owns_lock()) {
+    // confirm.ledger-busy above; the ledger is not opened
   } else {
     try {
       // Never created here: a path that holds no ledger is an error, not a new, empty ledger

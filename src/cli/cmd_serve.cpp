@@ -1,0 +1,66 @@
+// `dosegate serve`: the bedside, QA and audit pages and the JSON API.
+#include "cli/commands.hpp"
+#include "cli/common.hpp"
+#include "dosegate/error.hpp"
+#include "dosegate/ledger/ledger.hpp"
+#include "dosegate/serve/serve.hpp"
+#include "users/users.hpp"
+
+namespace dosegate::cli::detail {
+
+int cmd_serve(const Args& args, std::ostream& out, std::ostream& err, const Environment& env) {
+  po::options_description opts("Options");
+  add_help(opts);
+  add_trust(opts, "records' signers must be in releasers/, CoAs' in labs/");
+  add_ledger(opts);
+  // clang-format off
+  opts.add_options()
+    ("records", po::value<std::string>()->value_name("DIR"),
+     "the directory release writes records to (--out); the service finds a dose's record from "
+     "its scan, never from a typed path. Required")
+    ("listen", po::value<std::string>()->value_name("ADDR:PORT")->default_value("127.0.0.1:8443"),
+     "where to listen; without TLS only a loopback address (127.0.0.1, [::1]); port 0: any free "
+     "port, named at start-up")
+    ("tls-cert", po::value<std::string>()->value_name("FILE"), "TLS certificate (PEM)")
+    ("tls-key", po::value<std::string>()->value_name("FILE"), "TLS private key (PEM)")
+    ("users", po::value<std::string>()->value_name("FILE"),
+     "the users file (dosegate user add); default $DOSEGATE_USERS, else "
+     "$XDG_STATE_HOME/dosegate/users or ~/.local/state/dosegate/users");
+  // clang-format on
+  const auto vm = parse(args, opts);
+  if (vm.count("help")) {
+    print_help(
+        out,
+        {"dosegate serve --trust DIR --ledger FILE --records DIR [--listen ADDR:PORT]\n"
+         "                      [--tls-cert FILE --tls-key FILE] [--users FILE]",
+         "Serves the bedside (/bedside), QA (/qa) and audit (/audit) pages and the JSON API\n"
+         "v1 (/api/v1/confirm, verify, history, trace/DIN, audit, records/NAME.pdf, health)\n"
+         "until SIGTERM or SIGINT; then answers the requests in flight and exits 0. Every\n"
+         "request but /login and /api/v1/health needs a user (dosegate user add) with the\n"
+         "role for it: bedside confirms, qa verifies and reads, auditor reads. The trust\n"
+         "directory is read once and again when its files change (a new CRL). Without TLS\n"
+         "it listens on a loopback address only.\n",
+         "stopped after SIGTERM or SIGINT", nullptr,
+         "usage error (a non-loopback --listen without TLS), unreadable trust directory,\n"
+         "users file, records directory or TLS files, address in use",
+         "  dosegate serve --trust /etc/dosegate/trust --ledger /var/lib/dosegate/ledger.sqlite "
+         "\\\n"
+         "      --records /var/lib/dosegate/records --listen 0.0.0.0:8443 \\\n"
+         "      --tls-cert /etc/dosegate/tls.pem --tls-key /etc/dosegate/tls.key\n"},
+        opts);
+    return kYes;
+  }
+  if (!positionals(vm).empty()) throw UsageError("serve takes no file arguments");
+  require(vm, {"trust", "records"});
+  serve::ServeOptions o;
+  serve::parse_listen(vm["listen"].as<std::string>(), o);
+  o.trust_dir = vm["trust"].as<std::string>();
+  o.ledger_path = ledger::resolve_path(optional_arg(vm, "ledger"));
+  o.records_dir = vm["records"].as<std::string>();
+  o.tls_cert = optional_arg(vm, "tls-cert");
+  o.tls_key = optional_arg(vm, "tls-key");
+  o.users_path = users::resolve_path(optional_arg(vm, "users"));
+  return serve::run(o, out, err, env.now);
+}
+
+}  // namespace dosegate::cli::detail

@@ -1,0 +1,796 @@
+// The bedside service's work, one function per endpoint (no HTTP types here).
+#include "serve/service.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+#include "confirm/confirm_with_trust.hpp"
+#include "crypto/sha256.hpp"
+#include "dosegate/confirm/confirm.hpp"
+#include "dosegate/error.hpp"
+#include "dosegate/isbt128.hpp"
+#include "dosegate/ledger/ledger.hpp"
+#include "dosegate/release_data.hpp"
+#include "dosegate/verify/verify.hpp"
+#include "ledger/audit.hpp"
+#include "ledger/export.hpp"
+#include "ledger/trace.hpp"
+#include "pdf/verify_record.hpp"
+#include "util/findings_json.hpp"
+#include "util/json.hpp"
+#include "util/json_read.hpp"
+#include "util/text.hpp"
+#include "verify/verify_with_trust.hpp"
+
+namespace dosegate::serve {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+// How often the trust directory's and the users file's stamps are looked at.
+constexpr std::chrono::seconds kStampInterval{1};
+// How long a verified Basic password is remembered.
+constexpr std::chrono::minutes kBasicCacheLifetime{5};
+// Sessions and remembered attempts kept at most; the oldest go first.
+constexpr std::size_t kMaxSessions = 10000;
+
+// What changes when a file of the directory is added, removed, replaced or rewritten.
+std::string directory_stamp(const std::string& dir) {
+  std::vector<std::string> lines;
+  std::error_code ec;
+  for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    std::error_code e2;
+    const auto st = it->symlink_status(e2);
+    std::string line = it->path().string();
+    if (fs::is_regular_file(st)) {
+      line += " " + std::to_string(it->file_size(e2)) + " " +
+              std::to_string(it->last_write_time(e2).time_since_epoch().count());
+    }
+    lines.push_back(line);
+  }
+  if (ec) return "error: " + ec.message();
+  std::sort(lines.begin(), lines.end());
+  return text::join(lines, "\n");
+}
+
+std::string file_stamp(const std::string& path) {
+  std::error_code ec;
+  const auto size = fs::file_size(path, ec);
+  if (ec) return "absent";
+  const auto t = fs::last_write_time(path, ec);
+  return std::to_string(size) + " " + std::to_string(t.time_since_epoch().count());
+}
+
+std::string hex(const std::string& bytes) {
+  static const char* digits = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : bytes) {
+    out += digits[c >> 4];
+    out += digits[c & 15];
+  }
+  return out;
+}
+
+std::string base64_decode(const std::string& in) {
+  std::string out;
+  int val = 0;
+  int bits = -8;
+  for (char c : in) {
+    int d = -1;
+    if (c >= 'A' && c <= 'Z') d = c - 'A';
+    if (c >= 'a' && c <= 'z') d = c - 'a' + 26;
+    if (c >= '0' && c <= '9') d = c - '0' + 52;
+    if (c == '+') d = 62;
+    if (c == '/') d = 63;
+    if (c == '=') break;
+    if (d < 0) throw std::invalid_argument("not base64");
+    val = (val << 6) + d;
+    bits += 6;
+    if (bits >= 0) {
+      out += static_cast<char>((val >> bits) & 0xff);
+      bits -= 8;
+    }
+  }
+  return out;
+}
+
+Reply json_reply(int status, const std::string& body) {
+  Reply r;
+  r.status = status;
+  r.body = body;
+  return r;
+}
+
+// A recipient or staff id: a wristband or badge scan, printable ASCII without spaces, 1 to 64
+// characters (the same rule as the CLI's).
+std::optional<std::string> bad_id(const char* field, const std::string& v) {
+  if (v.empty() || v.size() > 64)
+    return std::string(field) + " takes an id of 1 to 64 characters, got " +
+           std::to_string(v.size());
+  for (char c : v)
+    if (c < 0x21 || c > 0x7e)
+      return std::string(field) +
+             " takes printable ASCII without spaces (a wristband or badge scan); the value "
+             "holds a character outside it";
+  return std::nullopt;
+}
+
+// The file name release writes for a dose (record_id: DIN-PRODUCTCODE-DIVISION.pdf, the product
+// code as in the CoA: the two-character division replaced by 00).
+std::string record_file_for(const isbt128::ScannedDose& d) {
+  const std::string product =
+      d.division.size() == 2 ? d.product_code.substr(0, 6) + "00" : d.product_code;
+  return d.din + "-" + product + "-" + d.division + ".pdf";
+}
+
+// A record name as the API takes it: DIN-PRODUCTCODE-DIVISION.pdf, each part valid.
+bool is_record_name(const std::string& name) {
+  if (name.size() < 5 || name.size() > 64 || name.compare(name.size() - 4, 4, ".pdf") != 0)
+    return false;
+  const auto stem = name.substr(0, name.size() - 4);
+  const auto a = stem.find('-');
+  const auto b = a == std::string::npos ? a : stem.find('-', a + 1);
+  if (b == std::string::npos || stem.find('-', b + 1) != std::string::npos) return false;
+  const auto din = stem.substr(0, a);
+  const auto product = stem.substr(a + 1, b - a - 1);
+  const auto division = stem.substr(b + 1);
+  return isbt128::is_valid_din(din) && isbt128::is_valid_product_code(product) &&
+         isbt128::is_valid_division(isbt128::division_scheme(product), division);
+}
+
+bool ledger_unavailable(const Error& e) {
+  return e.code() == "ledger.busy" || e.code() == "ledger.unreadable" ||
+         e.code() == "ledger.schema" || e.code() == "io.unreadable";
+}
+
+Reply ledger_error(const Error& e) {
+  if (ledger_unavailable(e))
+    return error_reply(503, "serve.ledger-unavailable",
+                       std::string("the ledger cannot be read now: ") + e.what(), "ledger");
+  return error_reply(500, e.code(), e.what());
+}
+
+// A temporary directory for one verify call, removed with its files.
+struct Scratch {
+  fs::path path;
+  Scratch() {
+    std::string t = (fs::temp_directory_path() / "dosegate-serve-XXXXXX").string();
+    if (!::mkdtemp(t.data())) throw IoError("cannot create a temporary directory");
+    path = t;
+  }
+  ~Scratch() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
+  std::string write(const std::string& name, const std::string& bytes) const {
+    const auto p = (path / name).string();
+    std::ofstream out(p, std::ios::binary);
+    out << bytes;
+    if (!out) throw IoError(p + ": cannot write");
+    return p;
+  }
+};
+
+}  // namespace
+
+Reply error_reply(int status, const std::string& code, const std::string& message,
+                  const std::string& location) {
+  std::ostringstream out;
+  json::Writer w(out);
+  w.begin_object();
+  w.key("version").value(1LL).key("status").value(static_cast<long long>(status));
+  w.field("decision", "error");
+  json::write_findings(w, {Finding{code, Severity::error, message, location}});
+  w.end_object();
+  out << '\n';
+  return json_reply(status, out.str());
+}
+
+Service::Service(ServeOptions options, std::function<Instant()> now)
+    : options_(std::move(options)),
+      now_(std::move(now)),
+      secret_(users::random_bytes(32)),
+      confirm_slots_(std::max(1u, std::thread::hardware_concurrency())) {
+  trust_stamp_ = directory_stamp(options_.trust_dir);
+  trust_ = std::make_shared<const crypto::TrustStore>(options_.trust_dir);
+  trust_checked_ = Clock::now();
+  if (!fs::is_directory(options_.records_dir))
+    throw IoError(options_.records_dir + ": the records directory cannot be read");
+  std::lock_guard lock(users_mutex_);
+  users_stamp_ = file_stamp(options_.users_path);
+  if (users_stamp_ != "absent") users_ = users::read_users(options_.users_path);
+}
+
+std::shared_ptr<const crypto::TrustStore> Service::trust() {
+  std::lock_guard lock(trust_mutex_);
+  const auto t = Clock::now();
+  if (t - trust_checked_ >= kStampInterval) {
+    trust_checked_ = t;
+    const auto stamp = directory_stamp(options_.trust_dir);
+    if (stamp != trust_stamp_) {
+      trust_stamp_ = stamp;
+      try {
+        trust_ = std::make_shared<const crypto::TrustStore>(options_.trust_dir);
+        trust_error_.clear();
+      } catch (const Error& e) {
+        // Fail closed: never keep answering with the trust (the CRLs) that was replaced.
+        trust_.reset();
+        trust_error_ = e.what();
+      }
+    }
+  }
+  return trust_;
+}
+
+void Service::refresh_users() {
+  const auto stamp = file_stamp(options_.users_path);
+  if (stamp == users_stamp_) return;
+  users_stamp_ = stamp;
+  basic_cache_.clear();
+  try {
+    users_ =
+        stamp == "absent" ? std::vector<users::User>{} : users::read_users(options_.users_path);
+  } catch (const Error&) {
+    users_.clear();  // a broken users file lets nobody in
+  }
+}
+
+std::optional<Principal> Service::check_password(const std::string& user,
+                                                 const std::string& password) {
+  std::optional<users::User> found;
+  {
+    std::lock_guard lock(users_mutex_);
+    refresh_users();
+    const auto t = Clock::now();
+    auto& a = attempts_[user];
+    if (a.locked_until > t) return std::nullopt;
+    for (const auto& u : users_)
+      if (u.name == user) found = u;
+    if (attempts_.size() > kMaxSessions) attempts_.clear();
+  }
+  // The same work for an unknown user as for a known one: the answer's time says nothing.
+  static const std::string dummy = users::hash_password("dosegate-no-such-user");
+  const bool ok = users::verify_password(found ? found->hash : dummy, password) && found;
+  std::lock_guard lock(users_mutex_);
+  auto& a = attempts_[user];
+  const auto t = Clock::now();
+  if (!ok) {
+    if (a.failures == 0 || t - a.first > kLockout) {
+      a.failures = 0;
+      a.first = t;
+    }
+    if (++a.failures >= kMaxFailedLogins) {
+      a.locked_until = t + kLockout;
+      a.failures = 0;
+    }
+    return std::nullopt;
+  }
+  a = Attempts{};
+  return Principal{found->name, found->role, "", ""};
+}
+
+std::optional<Principal> Service::login(const std::string& user, const std::string& password) {
+  auto p = check_password(user, password);
+  if (!p) return std::nullopt;
+  std::lock_guard lock(users_mutex_);
+  if (sessions_.size() >= kMaxSessions) {
+    const auto t = Clock::now();
+    std::erase_if(sessions_, [&](const auto& s) { return s.second.expires <= t; });
+    if (sessions_.size() >= kMaxSessions) sessions_.erase(sessions_.begin());
+  }
+  p->session = hex(users::random_bytes(32));
+  p->csrf = hex(users::random_bytes(32));
+  sessions_[p->session] = Session{p->user, p->role, p->csrf, Clock::now() + kSessionLifetime};
+  return p;
+}
+
+std::optional<Principal> Service::session(const std::string& session_id) {
+  std::lock_guard lock(users_mutex_);
+  refresh_users();
+  const auto it = sessions_.find(session_id);
+  if (it == sessions_.end()) return std::nullopt;
+  if (it->second.expires <= Clock::now()) {
+    sessions_.erase(it);
+    return std::nullopt;
+  }
+  // An account removed from the users file, or given another role, ends its sessions.
+  const auto u = std::find_if(users_.begin(), users_.end(),
+                              [&](const auto& x) { return x.name == it->second.user; });
+  if (u == users_.end() || u->role != it->second.role) {
+    sessions_.erase(it);
+    return std::nullopt;
+  }
+  return Principal{it->second.user, it->second.role, it->first, it->second.csrf};
+}
+
+void Service::logout(const std::string& session_id) {
+  std::lock_guard lock(users_mutex_);
+  sessions_.erase(session_id);
+}
+
+std::optional<Principal> Service::basic(const std::string& header_value) {
+  if (header_value.rfind("Basic ", 0) != 0) return std::nullopt;
+  std::string decoded;
+  try {
+    decoded = base64_decode(std::string(text::trim(header_value.substr(6))));
+  } catch (const std::invalid_argument&) {
+    return std::nullopt;
+  }
+  const auto colon = decoded.find(':');
+  if (colon == std::string::npos) return std::nullopt;
+  const auto user = decoded.substr(0, colon);
+  const auto password = decoded.substr(colon + 1);
+  const auto key = crypto::sha256_hex(secret_ + user + '\0' + password);
+  {
+    std::lock_guard lock(users_mutex_);
+    refresh_users();
+    const auto it = basic_cache_.find(key);
+    if (it != basic_cache_.end()) {
+      if (it->second.second > Clock::now()) return it->second.first;
+      basic_cache_.erase(it);
+    }
+  }
+  auto p = check_password(user, password);
+  if (!p) return std::nullopt;
+  std::lock_guard lock(users_mutex_);
+  if (basic_cache_.size() >= kMaxSessions) basic_cache_.clear();
+  basic_cache_[key] = {*p, Clock::now() + kBasicCacheLifetime};
+  return p;
+}
+
+void Service::Slots::acquire() {
+  std::unique_lock lock(mutex_);
+  const auto ticket = next_++;
+  turn_.wait(lock, [&] { return ticket == head_ && free_ > 0; });
+  ++head_;
+  --free_;
+  turn_.notify_all();
+}
+
+void Service::Slots::release() {
+  {
+    std::lock_guard lock(mutex_);
+    ++free_;
+  }
+  turn_.notify_all();
+}
+
+Reply Service::confirm(const Principal& who, const std::string& body) {
+  if (body.size() > kMaxJsonBytes)
+    return error_reply(
+        413, "serve.too-large",
+        "the request body is larger than " + std::to_string(kMaxJsonBytes) + " bytes");
+  json::Value v;
+  try {
+    v = json::parse(body);
+  } catch (const json::ParseError& e) {
+    return error_reply(400, "request.malformed", e.what(), "body");
+  }
+  const auto* object = v.object();
+  if (!object) return error_reply(400, "request.malformed", "the body is not a JSON object");
+  ConfirmOptions o;
+  for (const auto& [key, value] : *object) {
+    if (key == "dose") {
+      if (const auto s = value.string()) {
+        o.scans.push_back(*s);
+      } else if (const auto* a = value.array()) {
+        for (const auto& scan : *a) {
+          const auto s2 = scan.string();
+          if (!s2) return error_reply(400, "request.malformed", "dose: a list of strings", key);
+          o.scans.push_back(*s2);
+        }
+      } else {
+        return error_reply(400, "request.malformed", "dose: a scan or a list of scans", key);
+      }
+    } else if (key == "staff" || key == "second_staff" || key == "recipient" ||
+               key == "thawed_at") {
+      const auto s = value.string();
+      if (!s && !std::holds_alternative<std::nullptr_t>(value.v))
+        return error_reply(400, "request.malformed", key + ": a string", key);
+      if (!s || s->empty()) continue;
+      if (key != "thawed_at")
+        if (const auto bad = bad_id(key.c_str(), *s))
+          return error_reply(400, "request.malformed", *bad, key);
+      if (key == "staff") o.staff = *s;
+      if (key == "second_staff") o.second_staff = *s;
+      if (key == "recipient") o.recipient = *s;
+      if (key == "thawed_at") {
+        const auto t = parse_time_argument(*s, now_());
+        if (!t)
+          return error_reply(400, "request.malformed",
+                             "thawed_at: UTC (2026-12-02T06:30:00Z), a time with its offset "
+                             "(2026-12-02T07:30+01:00) or now",
+                             key);
+        o.thawed_at = *t;
+      }
+    } else {
+      return error_reply(400, "request.malformed",
+                         "unknown key '" + text::escape_controls(key) +
+                             "' (dose, staff, second_staff, recipient, thawed_at)",
+                         key);
+    }
+  }
+  if (o.scans.empty())
+    return error_reply(400, "request.malformed", "dose: the bag label's scans are required",
+                       "dose");
+  // The ledger names the person logged in: a badge scan must be theirs.
+  if (o.staff.empty()) o.staff = who.user;
+  if (o.staff != who.user)
+    return error_reply(403, "serve.staff-not-user",
+                       "the staff badge scanned (" + o.staff + ") is not the logged-in user (" +
+                           who.user + "); log in as the person who confirms",
+                       "staff");
+  if (!o.second_staff.empty() && o.second_staff == o.staff)
+    return error_reply(400, "request.malformed",
+                       "second_staff is the confirming staff id itself; a second check needs "
+                       "another person",
+                       "second_staff");
+  isbt128::ScannedDose scanned;
+  try {
+    scanned = isbt128::parse_scans(o.scans);
+  } catch (const std::invalid_argument& e) {
+    return error_reply(400, "scan.invalid", e.what(), "dose");
+  }
+  const auto name = record_file_for(scanned);
+  const auto path = (fs::path(options_.records_dir) / name).string();
+  if (!fs::is_regular_file(path)) {
+    Reply r =
+        error_reply(404, "serve.record-not-found",
+                    "NO-GO: no release record for dose " + isbt128::din_eye_readable(scanned.din) +
+                        " " + scanned.division + " (" + name + "); this dose was not released here",
+                    "dose");
+    return r;
+  }
+  const auto store = trust();
+  if (!store)
+    return error_reply(503, "serve.trust-unusable",
+                       "the trust directory changed and cannot be used: " + trust_error_, "trust");
+  o.record_path = path;
+  o.trust_dir = options_.trust_dir;
+  o.ledger_path = options_.ledger_path;
+  o.at = now_();
+  ConfirmResult result;
+  try {
+    // The bedside's bound runs from the request's arrival: the time waited for a slot counts.
+    const auto arrived = Clock::now();
+    confirm_slots_.acquire();
+    struct Release {
+      Slots& s;
+      ~Release() { s.release(); }
+    } slot{confirm_slots_};
+    o.ledger_wait =
+        std::max(std::chrono::milliseconds(0),
+                 kBedsideLedgerWait -
+                     std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - arrived));
+    result = dosegate::confirm(o, *store, &ledger_lock_);
+  } catch (const std::invalid_argument& e) {
+    return error_reply(400, "scan.invalid", e.what(), "dose");
+  } catch (const Error& e) {
+    return error_reply(500, e.code(), e.what());
+  }
+  int status = 200;
+  for (const auto& f : result.findings)
+    if (f.code == "confirm.ledger-unreadable" || f.code == "confirm.ledger-busy" ||
+        f.code == "confirm.not-recorded")
+      status = 503;
+  ConfirmOptions shown = o;
+  shown.record_path = name;  // the service's paths stay on the server
+  std::ostringstream out;
+  print_json(result, shown, out);
+  out << '\n';
+  return json_reply(status, out.str());
+}
+
+Reply Service::verify(const std::optional<Upload>& coa, const std::optional<Upload>& signature,
+                      const std::optional<Upload>& spec) {
+  if (!coa) return error_reply(400, "request.malformed", "upload the CoA as the part coa", "coa");
+  for (const auto* u : {&coa, &signature, &spec})
+    if (*u && (*u)->content.size() > kMaxUploadBytes)
+      return error_reply(
+          413, "serve.too-large",
+          "an uploaded file is larger than " + std::to_string(kMaxUploadBytes) + " bytes");
+  const auto store = trust();
+  if (!store)
+    return error_reply(503, "serve.trust-unusable",
+                       "the trust directory changed and cannot be used: " + trust_error_, "trust");
+  std::optional<Scratch> scratch;
+  // The uploads' temporary paths stay on the server: the answer names the files as uploaded.
+  const auto shown = [&](std::string text) {
+    if (!scratch) return text;
+    const std::string prefix = scratch->path.string() + "/";
+    for (std::size_t at; (at = text.find(prefix)) != std::string::npos;)
+      text.erase(at, prefix.size());
+    return text;
+  };
+  try {
+    scratch.emplace();
+    const Scratch& dir = *scratch;
+    VerifyOptions o;
+    o.coa_path = dir.write("coa.xml", coa->content);
+    if (signature) o.signature_path = dir.write("coa.xml.p7s", signature->content);
+    if (spec) o.spec_path = dir.write("spec.xml", spec->content);
+    o.trust_dir = options_.trust_dir;
+    o.as_of = now_();
+    auto report = dosegate::verify(o, *store);
+    report.coa_path = coa->filename.empty() ? "coa.xml" : fs::path(coa->filename).filename();
+    std::ostringstream out;
+    print_json(report, out);
+    out << '\n';
+    return json_reply(200, shown(out.str()));
+  } catch (const Error& e) {
+    const int status = e.code() == "spec.invalid" || e.code() == "spec.impersonation" ? 400 : 500;
+    return error_reply(status, e.code(), shown(e.what()));
+  }
+}
+
+Reply Service::history(const Params& params) {
+  ledger::Filter f;
+  std::string format = "json";
+  for (const auto& [key, value] : params) {
+    if (key == "lot") {
+      try {
+        f.din = isbt128::parse_din(value);
+      } catch (const std::invalid_argument& e) {
+        return error_reply(400, "request.malformed", std::string("lot: ") + e.what(), "lot");
+      }
+    } else if (key == "kind") {
+      static const std::vector<std::string> kinds{"release", "rejection", "records",
+                                                  "recall",  "results",   "confirm"};
+      if (std::find(kinds.begin(), kinds.end(), value) == kinds.end())
+        return error_reply(400, "request.malformed",
+                           "kind: one of release, rejection, records, recall, results, confirm",
+                           "kind");
+      f.kind = value;
+    } else if (key == "since" || key == "until") {
+      const auto t = parse_time_argument(value, now_());
+      if (!t)
+        return error_reply(400, "request.malformed",
+                           key + ": UTC (2026-12-02T06:30:00Z), a time with its offset or now",
+                           key);
+      (key == "since" ? f.since : f.until) = format_instant(*t);
+    } else if (key == "format") {
+      if (value != "json" && value != "csv")
+        return error_reply(400, "request.malformed", "format: json or csv", "format");
+      format = value;
+    } else {
+      return error_reply(400, "request.malformed",
+                         "unknown parameter (lot, kind, since, until, format)", key);
+    }
+  }
+  try {
+    std::shared_lock lock(ledger_lock_);
+    const auto ledger = ledger::Ledger::open(options_.ledger_path, false, kBedsideLedgerWait);
+    const auto entries = ledger.entries(f);
+    const auto head = ledger.head();
+    std::ostringstream out;
+    Reply r;
+    if (format == "csv") {
+      ledger::write_csv(out, entries, head);
+      r.content_type = "text/csv; charset=utf-8";
+      r.headers.push_back({"Content-Disposition", "attachment; filename=\"history.csv\""});
+    } else {
+      ledger::write_json(out, entries, head, fs::path(options_.ledger_path).filename());
+    }
+    r.body = out.str();
+    return r;
+  } catch (const Error& e) {
+    return ledger_error(e);
+  }
+}
+
+Reply Service::trace(const std::string& din_text, const Params& params) {
+  std::string format = "json";
+  for (const auto& [key, value] : params) {
+    if (key != "format" || (value != "json" && value != "csv"))
+      return error_reply(400, "request.malformed", "format: json or csv", key);
+    format = value;
+  }
+  std::string din;
+  try {
+    din = isbt128::parse_din(din_text);
+  } catch (const std::invalid_argument& e) {
+    return error_reply(400, "request.malformed", e.what(), "din");
+  }
+  const auto store = trust();
+  if (!store)
+    return error_reply(503, "serve.trust-unusable",
+                       "the trust directory changed and cannot be used: " + trust_error_, "trust");
+  try {
+    std::shared_lock lock(ledger_lock_);
+    const auto ledger = ledger::Ledger::open(options_.ledger_path, false, kBedsideLedgerWait);
+    const auto t = ledger::trace_lot(ledger, *store, din);
+    std::ostringstream out;
+    Reply r;
+    if (format == "csv") {
+      if (!t.verified())
+        return error_reply(409, "trace.not-verified",
+                           "the ledger does not verify for this lot; see the JSON trace", "ledger");
+      ledger::write_trace_csv(out, t);
+      r.content_type = "text/csv; charset=utf-8";
+      r.headers.push_back(
+          {"Content-Disposition", "attachment; filename=\"trace-" + din + ".csv\""});
+    } else {
+      ledger::write_trace_json(out, t, fs::path(options_.ledger_path).filename());
+    }
+    r.body = out.str();
+    return r;
+  } catch (const Error& e) {
+    if (e.code() == "trace.unknown-lot") return error_reply(404, e.code(), e.what(), "din");
+    return ledger_error(e);
+  }
+}
+
+Reply Service::audit(const Params& params) {
+  std::optional<std::string> expect_head;
+  for (const auto& [key, value] : params) {
+    if (key != "expect_head")
+      return error_reply(400, "request.malformed", "unknown parameter (expect_head)", key);
+    expect_head = value;
+  }
+  const auto store = trust();
+  if (!store)
+    return error_reply(503, "serve.trust-unusable",
+                       "the trust directory changed and cannot be used: " + trust_error_, "trust");
+  try {
+    std::shared_lock lock(ledger_lock_);
+    const auto ledger = ledger::Ledger::open(options_.ledger_path, false, kBedsideLedgerWait);
+    const auto result = ledger::audit(ledger, *store, expect_head);
+    std::ostringstream out;
+    ledger::print_json(result, fs::path(options_.ledger_path).filename(), out);
+    out << '\n';
+    return json_reply(200, out.str());
+  } catch (const Error& e) {
+    return ledger_error(e);
+  }
+}
+
+Reply Service::record(const std::string& name) {
+  if (!is_record_name(name))
+    return error_reply(400, "request.malformed",
+                       "a record name is DIN-PRODUCTCODE-DIVISION.pdf "
+                       "(A999926000154-S1234V00-B0.pdf)",
+                       "name");
+  const auto path = (fs::path(options_.records_dir) / name).string();
+  if (!fs::is_regular_file(path))
+    return error_reply(404, "serve.record-not-found", "no release record " + name, "name");
+  Reply r;
+  try {
+    r.body = text::read_file(path);
+  } catch (const Error& e) {
+    return error_reply(500, e.code(), e.what());
+  }
+  r.content_type = "application/pdf";
+  r.headers.push_back({"Content-Disposition", "attachment; filename=\"" + name + "\""});
+  return r;
+}
+
+Reply Service::pending() {
+  const auto store = trust();
+  if (!store)
+    return error_reply(503, "serve.trust-unusable",
+                       "the trust directory changed and cannot be used: " + trust_error_, "trust");
+  struct Row {
+    std::string din, test, method, expected, when_overdue, record, problem;
+    long long release = 0;
+    bool overdue = false;
+  };
+  std::vector<Row> rows;
+  try {
+    std::shared_lock lock(ledger_lock_);
+    const auto ledger = ledger::Ledger::open(options_.ledger_path, false, kBedsideLedgerWait);
+    ledger::Filter f;
+    f.kind = "release";
+    std::vector<std::string> dins;
+    for (const auto& e : ledger.entries(f))
+      if (e.decision == "releasable-pending" &&
+          std::find(dins.begin(), dins.end(), e.din) == dins.end())
+        dins.push_back(e.din);
+    const auto today = format_instant(now_()).substr(0, 10);
+    for (const auto& din : dins) {
+      const auto lot = ledger::read_lot(ledger, *store, din);
+      if (!lot.trusted()) {
+        rows.push_back({din, "", "", "", "", "", lot.findings.front().message, 0, false});
+        continue;
+      }
+      if (!lot.recalls.empty()) continue;  // a recalled lot is given to nobody
+      for (const auto& release : lot.releases) {
+        if (release.decision != "releasable-pending") continue;
+        const bool resolved =
+            std::any_of(lot.results.begin(), lot.results.end(),
+                        [&](const auto& r) { return r.refers_to == release.seq; });
+        if (resolved) continue;
+        // The release's records entry follows it; its first record present here tells the
+        // pending tests, from the bytes the release signed.
+        std::optional<ReleaseData> data;
+        std::string record, problem = "no record of this release in the records directory";
+        for (const auto& rec : lot.records) {
+          if (rec.seq <= release.seq || data) continue;
+          for (const auto& file : rec.records) {
+            const auto path = (fs::path(options_.records_dir) / file.file).string();
+            if (!is_record_name(file.file) || !fs::is_regular_file(path)) continue;
+            const auto bytes = text::read_file(path);
+            if (crypto::sha256_hex(bytes) != file.sha256) continue;
+            const auto check = pdf::verify_record(bytes, *store, now_(), file.file);
+            if (!check.findings.empty() || !check.release_data) {
+              problem = file.file + ": " +
+                        (check.findings.empty() ? "no release data" : check.findings[0].message);
+              continue;
+            }
+            data = release_data_from_json(*check.release_data);
+            record = file.file;
+            break;
+          }
+        }
+        if (!data) {
+          rows.push_back({din, "", "", "", "", "", problem, release.seq, false});
+          continue;
+        }
+        for (const auto& p : data->pending)
+          rows.push_back({din, p.test, p.method, p.expected, p.when_overdue, record, "",
+                          release.seq, p.expected < today});
+      }
+    }
+  } catch (const Error& e) {
+    return ledger_error(e);
+  } catch (const std::runtime_error& e) {
+    return error_reply(500, "serve.error", e.what());
+  }
+  std::stable_sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
+    if (a.overdue != b.overdue) return a.overdue;
+    return a.expected < b.expected;
+  });
+  std::ostringstream out;
+  json::Writer w(out);
+  w.begin_object();
+  w.key("version").value(1LL).field("command", "pending").field("at", format_instant(now_()));
+  w.key("pending").begin_array();
+  for (const auto& r : rows) {
+    w.begin_object();
+    w.field("din", r.din).field("eye_readable", isbt128::din_eye_readable(r.din));
+    w.key("release_entry").value(r.release);
+    w.field("test", r.test).field("method", r.method).field("expected", r.expected);
+    w.key("overdue").value(r.overdue);
+    w.field("when_overdue", r.when_overdue).field("record", r.record).field("problem", r.problem);
+    w.end_object();
+  }
+  w.end_array();
+  w.end_object();
+  out << '\n';
+  return json_reply(200, out.str());
+}
+
+Reply Service::health() {
+  bool ledger_ok = false;
+  std::string ledger_note;
+  try {
+    const auto ledger = ledger::Ledger::open(options_.ledger_path, false, kBedsideLedgerWait);
+    ledger_ok = true;
+    if (const auto head = ledger.head()) ledger_note = "entry " + std::to_string(head->seq);
+  } catch (const Error& e) {
+    ledger_note = e.what();
+  }
+  const bool trust_ok = trust() != nullptr;
+  const bool records_ok = fs::is_directory(options_.records_dir);
+  std::ostringstream out;
+  json::Writer w(out);
+  w.begin_object();
+  w.key("version").value(1LL).field("command", "serve");
+  w.field("status", ledger_ok && trust_ok && records_ok ? "ok" : "unavailable");
+  w.key("ledger").value(ledger_ok).field("ledger_head", ledger_ok ? ledger_note : "");
+  w.key("trust").value(trust_ok).key("records").value(records_ok);
+  w.field("at", format_instant(now_()));
+  w.end_object();
+  out << '\n';
+  return json_reply(ledger_ok && trust_ok && records_ok ? 200 : 503, out.str());
+}
+
+}  // namespace dosegate::serve

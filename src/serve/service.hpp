@@ -1,0 +1,141 @@
+// What the bedside service does, apart from HTTP (src/serve/server.cpp is the only file that
+// includes cpp-httplib): the trust directory kept loaded, accounts and sessions, and one function
+// per API endpoint, each returning the status and the JSON (or CSV, PDF) to send.
+#pragma once
+
+#include <array>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "crypto/trust_store.hpp"
+#include "dosegate/serve/serve.hpp"
+#include "users/users.hpp"
+
+namespace dosegate::serve {
+
+struct Reply {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+// An error as JSON: {"version": 1, "status": N, "decision": "error", "findings": [one error]}.
+Reply error_reply(int status, const std::string& code, const std::string& message,
+                  const std::string& location = "");
+
+struct Principal {
+  std::string user;
+  users::Role role = users::Role::unknown;
+  std::string session;  // the session id when authenticated by cookie, else empty (Basic)
+  std::string csrf;     // the session's CSRF token
+};
+
+struct Upload {
+  std::string filename;
+  std::string content;
+};
+
+// Query parameters of a GET.
+using Params = std::map<std::string, std::string>;
+
+class Service {
+ public:
+  // Loads the trust directory and the users file (a missing users file means no accounts yet).
+  // Throws like TrustStore and read_users.
+  Service(ServeOptions options, std::function<Instant()> now);
+
+  const ServeOptions& options() const { return options_; }
+  Instant now() const { return now_(); }
+
+  // Accounts. login() checks the password (Argon2id) and the per-user attempt limit and opens
+  // a session; nullopt for a wrong user, password or a locked account (the caller waits
+  // kFailedLoginDelay and answers 401 without saying which). basic() does the same for an
+  // Authorization: Basic header's value, remembering a verified password for a few minutes
+  // (a keyed hash of it, in memory) so that API clients are not slowed by Argon2id each call.
+  std::optional<Principal> login(const std::string& user, const std::string& password);
+  std::optional<Principal> basic(const std::string& header_value);
+  std::optional<Principal> session(const std::string& session_id);
+  void logout(const std::string& session_id);
+
+  // The API v1. Each returns JSON with the CLI's --json objects, or an error_reply.
+  Reply confirm(const Principal& who, const std::string& body);
+  Reply verify(const std::optional<Upload>& coa, const std::optional<Upload>& signature,
+               const std::optional<Upload>& spec);
+  Reply history(const Params& params);
+  Reply trace(const std::string& din, const Params& params);
+  Reply audit(const Params& params);
+  Reply record(const std::string& name);
+  Reply health();
+  // The QA worklist: every pending test of every released lot that has no late result yet,
+  // overdue first, read from the signed records (their release data) of lots whose ledger
+  // entries verify (read_lot); a lot that does not verify is listed with its finding.
+  Reply pending();
+
+ private:
+  std::shared_ptr<const crypto::TrustStore> trust();  // reloaded when the files change
+  void refresh_users();
+  std::optional<Principal> check_password(const std::string& user, const std::string& password);
+
+  ServeOptions options_;
+  std::function<Instant()> now_;
+
+  std::mutex trust_mutex_;
+  std::shared_ptr<const crypto::TrustStore> trust_;
+  std::string trust_stamp_;
+  std::string trust_error_;
+  std::chrono::steady_clock::time_point trust_checked_{};
+
+  std::mutex users_mutex_;
+  std::vector<users::User> users_;
+  std::string users_stamp_;
+  struct Attempts {
+    int failures = 0;
+    std::chrono::steady_clock::time_point first{};
+    std::chrono::steady_clock::time_point locked_until{};
+  };
+  std::map<std::string, Attempts> attempts_;
+  struct Session {
+    std::string user;
+    users::Role role = users::Role::unknown;
+    std::string csrf;
+    std::chrono::steady_clock::time_point expires{};
+  };
+  std::map<std::string, Session> sessions_;
+  std::map<std::string, std::pair<Principal, std::chrono::steady_clock::time_point>> basic_cache_;
+  std::string secret_;  // keys the Basic cache
+
+  // Confirmations read and append the ledger one at a time (their record checks run in
+  // parallel): two calls for one dose cannot both be the first GO, and a lot is never read
+  // (read_lot, audit) while another request appends, which read_lot would take for a truncated
+  // ledger (it reads the entries and SQLite's highest number apart). Readers (trace, audit,
+  // pending, history) share it.
+  std::shared_timed_mutex ledger_lock_;
+  // Confirmations in progress at once: one per core, admitted first come, first served. More
+  // would only take the cores from the one that holds ledger_lock_ (measured: 32 at once on 2
+  // cores halved the rate).
+  class Slots {
+   public:
+    explicit Slots(unsigned n) : free_(n) {}
+    void acquire();
+    void release();
+
+   private:
+    std::mutex mutex_;
+    std::condition_variable turn_;
+    unsigned long long next_ = 0, head_ = 0;
+    unsigned free_;
+  };
+  Slots confirm_slots_;
+};
+
+}  // namespace dosegate::serve

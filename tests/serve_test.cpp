@@ -1,0 +1,784 @@
+// dosegate serve over a real socket: the built binary started as a process on 127.0.0.1 (a free
+// port it picks and names), driven with cpp-httplib's client. Every endpoint and error status,
+// login, CSRF and roles, the bedside answers, concurrency and the SIGTERM drain.
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <catch2/catch.hpp>
+
+#include <httplib.h>
+
+#include <atomic>
+#include <cctype>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <set>
+#include <thread>
+
+#include "test_support.hpp"
+#include "util/json.hpp"
+
+extern char** environ;
+
+using namespace dosegate;
+using test::contains;
+using test::pki;
+using test::TempDir;
+
+namespace {
+
+namespace fs = std::filesystem;
+const std::string kReleased = "2026-11-21T12:00:00Z";
+const std::string kBedside = "2026-11-22T09:00:00Z";
+const std::string kDoseA0 = "=A99992600015400=<S1234VA0";
+const std::string kDoseB0 = "=A99992600015400=<S1234VB0";
+const std::string kRecalledA0 = "=A99992600014700=<S1234VA0";
+const std::string kNursePassword = "nurse-17 password";
+const std::string kQaPassword = "qa-lead password!";
+const std::string kAuditorPassword = "auditor password!";
+
+std::string src(const std::string& relative) {
+  return test::source(relative);
+}
+
+std::vector<std::string> releaser() {
+  return {"--key",   pki("releaser.key.pem"), "--cert", pki("releaser.cert.pem"),
+          "--chain", pki("qa-chain.pem")};
+}
+
+void add_user(const std::string& users, const std::string& name, const std::string& role,
+              const std::string& password) {
+  const auto r = test::run_cli_at({"user", "add", name, "--role", role, "--users", users},
+                                  kReleased, password + "\n");
+  INFO(r.out << r.err);
+  REQUIRE(r.code == 0);
+}
+
+// Two lots released into one ledger and records directory: the pending-mycoplasma lot
+// (A999926000154, doses A0 and B0) and samples/coa-pass.xml (A999926000147), recalled. Three
+// users: nurse-17 (bedside), qa-lead (qa), inspector (auditor).
+struct Site {
+  TempDir dir;
+  std::string ledger = dir.file("ledger.sqlite");
+  std::string records = dir.file("records");
+  std::string users = dir.file("users");
+  Site() {
+    for (const char* coa : {"samples/coa-pending-mycoplasma.xml", "samples/coa-pass.xml"}) {
+      std::vector<std::string> args{"release", src(coa),   "--trust", src("certs/trust"), "--out",
+                                    records,   "--ledger", ledger,    "--quiet"};
+      for (const auto& a : releaser()) args.push_back(a);
+      const auto r = test::run_cli_at(args, kReleased);
+      INFO(r.out << r.err);
+      REQUIRE(r.code == 0);
+    }
+    std::vector<std::string> args{
+        "recall",  "A999926000147",    "--reason", "Sterility retest positive",
+        "--trust", src("certs/trust"), "--ledger", ledger};
+    for (const auto& a : releaser()) args.push_back(a);
+    const auto r = test::run_cli_at(args, "2026-11-22T08:00:00Z");
+    INFO(r.out << r.err);
+    REQUIRE(r.code == 0);
+    add_user(users, "nurse-17", "bedside", kNursePassword);
+    add_user(users, "qa-lead", "qa", kQaPassword);
+    add_user(users, "inspector", "auditor", kAuditorPassword);
+  }
+};
+
+// `dosegate serve` as a process, on 127.0.0.1 and the port it names at start-up.
+struct Server {
+  pid_t pid = -1;
+  int out_fd = -1;
+  int port = 0;
+  std::string startup;
+  Server(const std::string& trust, const std::string& ledger, const std::string& records,
+         const std::string& users, const std::string& now = kBedside,
+         const std::vector<std::string>& extra = {}) {
+    int fds[2];
+    REQUIRE(::pipe(fds) == 0);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, fds[1], 1);
+    posix_spawn_file_actions_addclose(&actions, fds[0]);
+    std::vector<std::string> args{DOSEGATE_BINARY, "serve", "--trust",   trust,
+                                  "--ledger",      ledger,  "--records", records,
+                                  "--users",       users,   "--listen",  "127.0.0.1:0"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    std::vector<std::string> env_strings{"DOSEGATE_TEST_NOW=" + now};
+    for (char** e = environ; *e; ++e)
+      if (std::string(*e).rfind("DOSEGATE_TEST_NOW=", 0) != 0) env_strings.push_back(*e);
+    std::vector<char*> envp;
+    for (auto& e : env_strings) envp.push_back(e.data());
+    envp.push_back(nullptr);
+    REQUIRE(posix_spawn(&pid, DOSEGATE_BINARY, &actions, nullptr, argv.data(), envp.data()) == 0);
+    posix_spawn_file_actions_destroy(&actions);
+    ::close(fds[1]);
+    out_fd = fds[0];
+    startup = read_line();
+    const auto at = startup.find("://127.0.0.1:");
+    INFO(startup);
+    REQUIRE(at != std::string::npos);
+    port = std::stoi(startup.substr(at + 13));
+  }
+  std::string read_line() {
+    std::string line;
+    char c = 0;
+    while (::read(out_fd, &c, 1) == 1 && c != '\n') line += c;
+    return line;
+  }
+  std::string read_rest() {
+    std::string all;
+    char buf[4096];
+    ssize_t n = 0;
+    while ((n = ::read(out_fd, buf, sizeof buf)) > 0) all.append(buf, static_cast<size_t>(n));
+    return all;
+  }
+  // SIGTERM, then the exit status (-1 when not a normal exit).
+  int stop() {
+    if (pid <= 0) return -1;
+    ::kill(pid, SIGTERM);
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    pid = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+  ~Server() {
+    stop();
+    if (out_fd >= 0) ::close(out_fd);
+  }
+  httplib::Client client() const {
+    httplib::Client c("127.0.0.1", port);
+    c.set_read_timeout(30, 0);
+    return c;
+  }
+  httplib::Client client(const std::string& user, const std::string& password) const {
+    auto c = client();
+    c.set_basic_auth(user, password);
+    return c;
+  }
+};
+
+struct Running {
+  Site site;
+  Server server{src("certs/trust"), site.ledger, site.records, site.users};
+  httplib::Client nurse() const { return server.client("nurse-17", kNursePassword); }
+  httplib::Client qa() const { return server.client("qa-lead", kQaPassword); }
+  httplib::Client auditor() const { return server.client("inspector", kAuditorPassword); }
+};
+
+std::string confirm_body(const std::vector<std::string>& scans, const std::string& recipient) {
+  std::string body = "{\"dose\": [";
+  for (std::size_t i = 0; i < scans.size(); ++i) body += (i ? ", " : "") + json::quote(scans[i]);
+  return body + "], \"recipient\": \"" + recipient + "\"}";
+}
+
+// A value of an application/x-www-form-urlencoded body.
+std::string form_value(const std::string& v) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : v) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
+}
+
+std::string code_of(const std::string& json) {
+  const auto at = json.find("\"code\": \"");
+  if (at == std::string::npos) return "";
+  return json.substr(at + 9, json.find('"', at + 9) - at - 9);
+}
+
+long long count_of(const std::string& haystack, const std::string& needle) {
+  long long n = 0;
+  for (std::size_t at = 0; (at = haystack.find(needle, at)) != std::string::npos; ++at) ++n;
+  return n;
+}
+
+// The session cookie and the CSRF token after logging in through the form.
+struct Login {
+  std::string cookie;
+  std::string csrf;
+};
+Login login(const Server& server, const std::string& user, const std::string& password) {
+  auto c = server.client();
+  const auto r = c.Post("/login", "user=" + user + "&password=" + form_value(password) + "&next=",
+                        "application/x-www-form-urlencoded");
+  REQUIRE(r);
+  REQUIRE(r->status == 303);
+  const auto set_cookie = r->get_header_value("Set-Cookie");
+  Login l;
+  l.cookie = set_cookie.substr(0, set_cookie.find(';'));
+  const auto page = c.Get(r->get_header_value("Location"), {{"Cookie", l.cookie}});
+  REQUIRE(page);
+  REQUIRE(page->status == 200);
+  const auto at = page->body.find("name=\"csrf-token\" content=\"");
+  REQUIRE(at != std::string::npos);
+  l.csrf = page->body.substr(at + 27, 64);
+  return l;
+}
+
+}  // namespace
+
+TEST_CASE("serve: health answers on 127.0.0.1 without a login, and says loopback only", "[serve]") {
+  Running s;
+  CHECK(contains(s.server.startup, "loopback only"));
+  auto c = s.server.client();
+  const auto r = c.Get("/api/v1/health");
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  CHECK(contains(r->body, "\"status\": \"ok\""));
+  CHECK(r->get_header_value("Content-Type") == "application/json");
+  CHECK(r->get_header_value("X-Content-Type-Options") == "nosniff");
+}
+
+TEST_CASE("serve: a non-loopback --listen without TLS is refused with exit 2", "[serve]") {
+  Site site;
+  const auto r =
+      test::run_cli({"serve", "--trust", src("certs/trust"), "--ledger", site.ledger, "--records",
+                     site.records, "--users", site.users, "--listen", "0.0.0.0:0"});
+  CHECK(r.code == 2);
+  CHECK(contains(r.err, "not a loopback address"));
+  const auto half =
+      test::run_cli({"serve", "--trust", src("certs/trust"), "--records", site.records, "--listen",
+                     "127.0.0.1:0", "--tls-cert", pki("releaser.cert.pem")});
+  CHECK(half.code == 2);
+  CHECK(contains(half.err, "--tls-cert and --tls-key go together"));
+  const auto bad = test::run_cli({"serve", "--trust", src("certs/trust"), "--records", site.records,
+                                  "--listen", "127.0.0.1:99999"});
+  CHECK(bad.code == 2);
+  CHECK(contains(bad.err, "port must be 0 to 65535"));
+}
+
+TEST_CASE(
+    "serve: login gives an HttpOnly SameSite=Strict session, a wrong password is 401 after "
+    "the delay and never says which part was wrong",
+    "[serve][users]") {
+  Running s;
+  auto c = s.server.client();
+  auto r = c.Post(
+      "/login", "user=nurse-17&password=wrong+password&next=", "application/x-www-form-urlencoded");
+  const auto t0 = std::chrono::steady_clock::now();
+  auto wrong_user = c.Post(
+      "/login", "user=nobody&password=wrong+password&next=", "application/x-www-form-urlencoded");
+  const auto waited = std::chrono::steady_clock::now() - t0;
+  REQUIRE(r);
+  REQUIRE(wrong_user);
+  CHECK(r->status == 401);
+  CHECK(wrong_user->status == 401);
+  CHECK(r->body == wrong_user->body);
+  CHECK(contains(r->body, "Wrong user name or password."));
+  CHECK(waited >= std::chrono::seconds(1));
+  CHECK_FALSE(r->has_header("Set-Cookie"));
+
+  r = c.Post("/login", "user=nurse-17&password=" + form_value(kNursePassword) + "&next=",
+             "application/x-www-form-urlencoded");
+  REQUIRE(r);
+  CHECK(r->status == 303);
+  CHECK(r->get_header_value("Location") == "/bedside");
+  const auto cookie = r->get_header_value("Set-Cookie");
+  CHECK(contains(cookie, "dosegate_session="));
+  CHECK(contains(cookie, "HttpOnly"));
+  CHECK(contains(cookie, "SameSite=Strict"));
+  CHECK_FALSE(contains(cookie, "Secure"));  // no TLS here
+
+  // Basic with a wrong password: 401 with a challenge.
+  auto bad = s.server.client("nurse-17", "not the password");
+  const auto b =
+      bad.Post("/api/v1/confirm", confirm_body({kDoseA0}, "MRN-0001"), "application/json");
+  REQUIRE(b);
+  CHECK(b->status == 401);
+  CHECK(code_of(b->body) == "serve.unauthorized");
+  CHECK(contains(b->get_header_value("WWW-Authenticate"), "Basic"));
+}
+
+TEST_CASE("serve: after 5 wrong passwords the account is locked, even for the right one",
+          "[serve][users]") {
+  Running s;
+  auto c = s.server.client();
+  for (int i = 0; i < 5; ++i) {
+    const auto r = c.Post("/login", "user=qa-lead&password=guess" + std::to_string(i) + "&next=",
+                          "application/x-www-form-urlencoded");
+    REQUIRE(r);
+    CHECK(r->status == 401);
+  }
+  const auto r = c.Post("/login", "user=qa-lead&password=" + form_value(kQaPassword) + "&next=",
+                        "application/x-www-form-urlencoded");
+  REQUIRE(r);
+  CHECK(r->status == 401);
+  // Another account is not affected.
+  const auto other = s.auditor().Get("/api/v1/audit");
+  REQUIRE(other);
+  CHECK(other->status == 200);
+}
+
+TEST_CASE("serve: confirm over the API is GO with the pending test and records the logged-in user",
+          "[serve][api]") {
+  Running s;
+  auto nurse = s.nurse();
+  const auto r =
+      nurse.Post("/api/v1/confirm", confirm_body({kDoseB0}, "MRN-0001"), "application/json");
+  REQUIRE(r);
+  INFO(r->body);
+  CHECK(r->status == 200);
+  CHECK(contains(r->body, "\"decision\": \"go\""));
+  CHECK(contains(r->body, "\"command\": \"confirm\""));
+  CHECK(contains(r->body, "\"test\": \"mycoplasma\""));
+  CHECK(contains(r->body, "\"staff\": \"nurse-17\""));
+  CHECK(contains(r->body, "\"record\": \"A999926000154-S1234V00-B0.pdf\""));
+  CHECK(contains(r->body, "\"ledger_entry\": 6"));
+  CHECK_FALSE(contains(r->body, s.site.records));  // the server's paths stay there
+  // Two scans, in any order, and the thaw time.
+  const auto two = nurse.Post(
+      "/api/v1/confirm",
+      R"({"dose": ["=<S1234VA0", "=A99992600015400"], "recipient": "MRN-0002", "thawed_at": "2026-11-22T08:50:00Z", "staff": "nurse-17", "second_staff": "nurse-42"})",
+      "application/json");
+  REQUIRE(two);
+  INFO(two->body);
+  CHECK(two->status == 200);
+  CHECK(contains(two->body, "\"decision\": \"go\""));
+  CHECK(contains(two->body, "\"second_staff\": \"nurse-42\""));
+  // The ledger names the user.
+  const auto h = s.auditor().Get("/api/v1/history?kind=confirm");
+  REQUIRE(h);
+  CHECK(h->status == 200);
+  CHECK(count_of(h->body, "\"actor\": \"nurse-17\"") == 2);
+  // The same dose for another recipient: NO-GO.
+  const auto again =
+      nurse.Post("/api/v1/confirm", confirm_body({kDoseB0}, "MRN-0009"), "application/json");
+  REQUIRE(again);
+  CHECK(again->status == 200);
+  CHECK(contains(again->body, "confirm.dose-already-given"));
+}
+
+TEST_CASE("serve: a recalled lot is NO-GO", "[serve][api]") {
+  Running s;
+  const auto r = s.nurse().Post("/api/v1/confirm", confirm_body({kRecalledA0}, "MRN-0001"),
+                                "application/json");
+  REQUIRE(r);
+  INFO(r->body);
+  CHECK(r->status == 200);
+  CHECK(contains(r->body, "\"decision\": \"no-go\""));
+  CHECK(test::error_codes(r->body) == std::set<std::string>{"confirm.recalled"});
+}
+
+TEST_CASE("serve: bad input to confirm is 400 with a finding, a dose not released here 404",
+          "[serve][api]") {
+  Running s;
+  auto nurse = s.nurse();
+  // Lot 154's check character is B.
+  auto r = nurse.Post("/api/v1/confirm", confirm_body({"A9999 26 000154 C S1234VB0"}, "MRN-1"),
+                      "application/json");
+  REQUIRE(r);
+  CHECK(r->status == 400);
+  CHECK(code_of(r->body) == "scan.invalid");
+  CHECK(contains(r->body, "wrong check character"));
+  CHECK(contains(r->body, "\"decision\": \"error\""));
+  for (const char* body :
+       {"not json", "[]", R"({"dose": 5})", R"({"dose": ["=<S1234VB0"], "x": 1})",
+        R"({"recipient": "MRN-1"})", R"({"dose": [], "recipient": "a b"})",
+        R"({"dose": ["=A99992600015400=<S1234VB0"], "thawed_at": "yesterday"})"}) {
+    r = nurse.Post("/api/v1/confirm", body, "application/json");
+    REQUIRE(r);
+    INFO(body << " -> " << r->body);
+    CHECK(r->status == 400);
+    CHECK_FALSE(code_of(r->body).empty());
+  }
+  r = nurse.Post("/api/v1/confirm", confirm_body({"=A99992600015400=<S1234VC0"}, "MRN-1"),
+                 "application/json");
+  REQUIRE(r);
+  CHECK(r->status == 404);
+  CHECK(code_of(r->body) == "serve.record-not-found");
+  CHECK(contains(r->body, "NO-GO"));
+  // A badge that is not the logged-in user's.
+  r = nurse.Post("/api/v1/confirm",
+                 R"({"dose": ["=A99992600015400=<S1234VB0"], "staff": "nurse-99"})",
+                 "application/json");
+  REQUIRE(r);
+  CHECK(r->status == 403);
+  CHECK(code_of(r->body) == "serve.staff-not-user");
+}
+
+TEST_CASE("serve: each role does only its own work", "[serve][users]") {
+  Running s;
+  const auto body = confirm_body({kDoseA0}, "MRN-0001");
+  auto r = s.server.client().Post("/api/v1/confirm", body, "application/json");
+  REQUIRE(r);
+  CHECK(r->status == 401);
+  r = s.qa().Post("/api/v1/confirm", body, "application/json");
+  REQUIRE(r);
+  CHECK(r->status == 403);
+  CHECK(code_of(r->body) == "serve.forbidden");
+  r = s.auditor().Post("/api/v1/confirm", body, "application/json");
+  REQUIRE(r);
+  CHECK(r->status == 403);
+  for (const char* path : {"/api/v1/history", "/api/v1/audit", "/api/v1/trace/A999926000154",
+                           "/api/v1/records/A999926000154-S1234V00-B0.pdf"}) {
+    r = s.nurse().Get(path);
+    REQUIRE(r);
+    INFO(path);
+    CHECK(r->status == 403);
+    r = s.server.client().Get(path);
+    REQUIRE(r);
+    CHECK(r->status == 401);
+  }
+  httplib::MultipartFormDataItems items{
+      {"coa", test::read_source("samples/coa-pass.xml"), "coa-pass.xml", "application/xml"}};
+  r = s.auditor().Post("/api/v1/verify", items);
+  REQUIRE(r);
+  CHECK(r->status == 403);
+  // Pages: a bedside user cannot open /qa.
+  const auto l = login(s.server, "nurse-17", kNursePassword);
+  r = s.server.client().Get("/qa", {{"Cookie", l.cookie}});
+  REQUIRE(r);
+  CHECK(r->status == 403);
+  r = s.server.client().Get("/bedside");
+  REQUIRE(r);
+  CHECK(r->status == 303);
+  CHECK(contains(r->get_header_value("Location"), "/login"));
+}
+
+TEST_CASE("serve: a session needs its CSRF token to confirm, Basic without a cookie does not",
+          "[serve][users]") {
+  Running s;
+  const auto l = login(s.server, "nurse-17", kNursePassword);
+  auto c = s.server.client();
+  const auto body = confirm_body({kDoseA0}, "MRN-0001");
+  auto r = c.Post("/api/v1/confirm", {{"Cookie", l.cookie}}, body, "application/json");
+  REQUIRE(r);
+  CHECK(r->status == 403);
+  CHECK(code_of(r->body) == "serve.csrf");
+  r = c.Post("/api/v1/confirm", {{"Cookie", l.cookie}, {"X-CSRF-Token", std::string(64, 'a')}},
+             body, "application/json");
+  REQUIRE(r);
+  CHECK(r->status == 403);
+  r = c.Post("/api/v1/confirm", {{"Cookie", l.cookie}, {"X-CSRF-Token", l.csrf}}, body,
+             "application/json");
+  REQUIRE(r);
+  INFO(r->body);
+  CHECK(r->status == 200);
+  CHECK(contains(r->body, "\"decision\": \"go\""));
+  CHECK(contains(r->body, "\"staff\": \"nurse-17\""));
+  // Logging out ends the session.
+  r = c.Post("/logout", {{"Cookie", l.cookie}}, "csrf=" + l.csrf,
+             "application/x-www-form-urlencoded");
+  REQUIRE(r);
+  CHECK(r->status == 303);
+  r = c.Post("/api/v1/confirm", {{"Cookie", l.cookie}, {"X-CSRF-Token", l.csrf}}, body,
+             "application/json");
+  REQUIRE(r);
+  CHECK(r->status == 401);
+}
+
+TEST_CASE("serve: verify takes an uploaded CoA and answers with verify's JSON", "[serve][api]") {
+  Running s;
+  auto qa = s.qa();
+  httplib::MultipartFormDataItems items{
+      {"coa", test::read_source("samples/coa-pass.xml"), "coa-pass.xml", "application/xml"}};
+  auto r = qa.Post("/api/v1/verify", items);
+  REQUIRE(r);
+  INFO(r->body);
+  CHECK(r->status == 200);
+  CHECK(contains(r->body, "\"decision\": \"releasable\""));
+  httplib::MultipartFormDataItems failing{{"coa",
+                                           test::read_source("samples/coa-marker-failed.xml"),
+                                           "coa-marker-failed.xml", "application/xml"}};
+  r = qa.Post("/api/v1/verify", failing);
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  CHECK(contains(r->body, "\"decision\": \"rejected\""));
+  httplib::MultipartFormDataItems none{{"signature", "x", "x.p7s", "application/octet-stream"}};
+  r = qa.Post("/api/v1/verify", none);
+  REQUIRE(r);
+  CHECK(r->status == 400);
+  // A broken specification is 400, and the answer names the upload, not a server path.
+  httplib::MultipartFormDataItems bad_spec{
+      {"coa", test::read_source("samples/coa-pass.xml"), "coa-pass.xml", "application/xml"},
+      {"spec", "<not-a-spec/>", "spec.xml", "application/xml"}};
+  r = qa.Post("/api/v1/verify", bad_spec);
+  REQUIRE(r);
+  INFO(r->body);
+  CHECK(r->status == 400);
+  CHECK(code_of(r->body) == "spec.invalid");
+  CHECK_FALSE(contains(r->body, "/tmp/"));
+  CHECK_FALSE(contains(r->body, "dosegate-serve-"));
+  r = qa.Post("/api/v1/verify", "{}", "application/json");
+  REQUIRE(r);
+  CHECK(r->status == 400);
+  httplib::MultipartFormDataItems big{
+      {"coa", std::string(5 * 1024 * 1024, 'x'), "big.xml", "application/xml"}};
+  r = qa.Post("/api/v1/verify", big);
+  REQUIRE(r);
+  CHECK(r->status == 413);
+  CHECK(code_of(r->body) == "serve.too-large");
+  httplib::MultipartFormDataItems huge{
+      {"coa", std::string(9 * 1024 * 1024, 'x'), "huge.xml", "application/xml"}};
+  r = qa.Post("/api/v1/verify", huge);
+  REQUIRE(r);
+  CHECK(r->status == 413);
+  CHECK(contains(r->get_header_value("Content-Type"), "application/json"));
+}
+
+TEST_CASE("serve: history, trace, audit and records for the auditor", "[serve][api]") {
+  Running s;
+  auto a = s.auditor();
+  auto r = a.Get("/api/v1/history?lot=A999926000147");
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  CHECK(contains(r->body, "\"command\": \"history\""));
+  CHECK(contains(r->body, "\"kind\": \"recall\""));
+  CHECK_FALSE(contains(r->body, "A999926000154"));
+  r = a.Get("/api/v1/history?format=csv");
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  CHECK(contains(r->get_header_value("Content-Type"), "text/csv"));
+  CHECK(contains(r->body, "chain head"));
+  for (const char* bad : {"/api/v1/history?lot=A999926000", "/api/v1/history?kind=party",
+                          "/api/v1/history?since=yesterday", "/api/v1/history?sort=seq",
+                          "/api/v1/trace/A999926000154?format=pdf", "/api/v1/trace/A99992600",
+                          "/api/v1/audit?verbose=1", "/api/v1/records/ledger.sqlite"}) {
+    r = a.Get(bad);
+    REQUIRE(r);
+    INFO(bad << " -> " << r->body);
+    CHECK(r->status == 400);
+    CHECK(code_of(r->body) == "request.malformed");
+  }
+  // A path, decoded or not, never reaches the file system.
+  for (const char* path :
+       {"/api/v1/records/..%2F..%2Fetc%2Fpasswd", "/api/v1/records/..%2Fledger.sqlite"}) {
+    r = a.Get(path);
+    REQUIRE(r);
+    CHECK((r->status == 400 || r->status == 404));
+    CHECK(contains(r->body, "\"decision\": \"error\""));
+  }
+  r = a.Get("/api/v1/trace/A999926000154");
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  CHECK(contains(r->body, "\"command\": \"trace\""));
+  CHECK(contains(r->body, "\"decision\": \"verified\""));
+  r = a.Get("/api/v1/trace/A999926000999");
+  REQUIRE(r);
+  CHECK(r->status == 404);
+  CHECK(code_of(r->body) == "trace.unknown-lot");
+  r = a.Get("/api/v1/audit");
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  CHECK(contains(r->body, "\"decision\": \"intact\""));
+  r = a.Get("/api/v1/records/A999926000154-S1234V00-B0.pdf");
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  CHECK(r->get_header_value("Content-Type") == "application/pdf");
+  CHECK(r->body == test::read_file_text(s.site.records + "/A999926000154-S1234V00-B0.pdf"));
+  r = a.Get("/api/v1/records/A999926000154-S1234V00-C0.pdf");
+  REQUIRE(r);
+  CHECK(r->status == 404);
+  r = a.Get("/api/v1/no-such-thing");
+  REQUIRE(r);
+  CHECK(r->status == 404);
+  CHECK(code_of(r->body) == "serve.not-found");
+  // A header too large for the service.
+  r = a.Get("/api/v1/health", {{"X-Big", std::string(20000, 'h')}});
+  if (r) {
+    CHECK(r->status >= 400);
+    CHECK(r->status < 500);
+  } else {
+    CHECK(r.error() != httplib::Error::Success);  // the service closed the connection
+  }
+}
+
+TEST_CASE("serve: a ledger that cannot be read is 503 and never GO", "[serve][api]") {
+  Site site;
+  TempDir other;
+  const auto missing = other.file("no-ledger.sqlite");
+  Server server(src("certs/trust"), missing, site.records, site.users);
+  auto r = server.client("nurse-17", kNursePassword)
+               .Post("/api/v1/confirm", confirm_body({kDoseB0}, "MRN-0001"), "application/json");
+  REQUIRE(r);
+  INFO(r->body);
+  CHECK(r->status == 503);
+  CHECK(contains(r->body, "\"decision\": \"no-go\""));
+  CHECK(contains(r->body, "confirm.ledger-unreadable"));
+  CHECK_FALSE(fs::exists(missing));
+  r = server.client("inspector", kAuditorPassword).Get("/api/v1/history");
+  REQUIRE(r);
+  CHECK(r->status == 503);
+  CHECK(code_of(r->body) == "serve.ledger-unavailable");
+  r = server.client().Get("/api/v1/health");
+  REQUIRE(r);
+  CHECK(r->status == 503);
+}
+
+TEST_CASE(
+    "serve: concurrent confirmations all land in the ledger in order and the audit stays "
+    "intact",
+    "[serve][api]") {
+  Running s;
+  constexpr int kClients = 12;
+  constexpr int kEach = 3;
+  std::atomic<int> expected_answers{0};
+  std::vector<std::future<std::vector<long long>>> clients;
+  for (int i = 0; i < kClients; ++i)
+    clients.push_back(std::async(std::launch::async, [&s, &expected_answers, i] {
+      auto c = s.nurse();
+      std::vector<long long> seqs;
+      const std::string dose = i % 3 == 0 ? kDoseA0 : i % 3 == 1 ? kDoseB0 : kRecalledA0;
+      for (int k = 0; k < kEach; ++k) {
+        const auto r =
+            c.Post("/api/v1/confirm", confirm_body({dose}, "MRN-" + std::to_string(i % 3)),
+                   "application/json");
+        if (!r || r->status != 200) continue;
+        // A, B: GO (the first binds the dose, the rest are the same recipient); the recalled
+        // lot: NO-GO for that reason alone. Never a ledger finding from a read during an append.
+        const bool recalled = i % 3 == 2;
+        if (contains(r->body, recalled ? "\"decision\": \"no-go\"" : "\"decision\": \"go\"") &&
+            (!recalled || test::error_codes(r->body) == std::set<std::string>{"confirm.recalled"}))
+          ++expected_answers;
+        const auto at = r->body.find("\"ledger_entry\": ");
+        if (at != std::string::npos) seqs.push_back(std::stoll(r->body.substr(at + 16)));
+      }
+      return seqs;
+    }));
+  std::set<long long> seqs;
+  std::size_t answers = 0;
+  for (auto& f : clients)
+    for (auto seq : f.get()) {
+      seqs.insert(seq);
+      ++answers;
+    }
+  CHECK(answers == kClients * kEach);
+  CHECK(expected_answers == kClients * kEach);
+  CHECK(seqs.size() == answers);  // each its own entry
+  CHECK(*seqs.begin() == 6);      // after the two releases (2 entries each) and the recall
+  CHECK(*seqs.rbegin() == 5 + kClients * kEach);
+  const auto h = s.auditor().Get("/api/v1/history?kind=confirm");
+  REQUIRE(h);
+  CHECK(count_of(h->body, "\"kind\": \"confirm\"") == kClients * kEach);
+  // Every GO of a dose names the one recipient it was bound to first.
+  CHECK(count_of(h->body, "confirm.dose-already-given") == 0);
+  const auto a = s.auditor().Get("/api/v1/audit");
+  REQUIRE(a);
+  CHECK(contains(a->body, "\"decision\": \"intact\""));
+}
+
+TEST_CASE("serve: SIGTERM answers the request in flight, then exits 0", "[serve]") {
+  Running s;
+  // A wrong password is answered after the fixed delay: in flight when SIGTERM comes.
+  auto slow = std::async(std::launch::async, [&s] {
+    auto c = s.server.client("nurse-17", "wrong password");
+    const auto r = c.Get("/api/v1/audit");
+    return r ? r->status : -1;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const int code = s.server.stop();
+  CHECK(slow.get() == 401);
+  CHECK(code == 0);
+  CHECK(contains(s.server.read_rest(), "every request in flight was answered"));
+}
+
+TEST_CASE("serve: a changed trust directory is read again without a restart", "[serve]") {
+  Site site;
+  TempDir t;
+  const auto trust = t.file("trust");
+  fs::copy(src("certs/trust"), trust, fs::copy_options::recursive);
+  Server server(trust, site.ledger, site.records, site.users);
+  auto c = server.client();
+  auto r = c.Get("/api/v1/health");
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  // Anchors gone: the directory cannot be used, and the service says so instead of answering
+  // with what it read before.
+  fs::rename(trust + "/anchors", t.file("anchors-away"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+  r = c.Get("/api/v1/health");
+  REQUIRE(r);
+  CHECK(r->status == 503);
+  CHECK(contains(r->body, "\"trust\": false"));
+  r = server.client("nurse-17", kNursePassword)
+          .Post("/api/v1/confirm", confirm_body({kDoseB0}, "MRN-0001"), "application/json");
+  REQUIRE(r);
+  CHECK(r->status == 503);
+  CHECK(code_of(r->body) == "serve.trust-unusable");
+  fs::rename(t.file("anchors-away"), trust + "/anchors");
+  std::this_thread::sleep_for(std::chrono::milliseconds(1200));
+  r = c.Get("/api/v1/health");
+  REQUIRE(r);
+  CHECK(r->status == 200);
+}
+
+TEST_CASE("serve: the QA worklist lists open pending tests from the signed records, overdue first",
+          "[serve][api]") {
+  Site site;
+  {
+    Server server(src("certs/trust"), site.ledger, site.records, site.users);
+    const auto r = server.client("qa-lead", kQaPassword).Get("/api/v1/pending");
+    REQUIRE(r);
+    INFO(r->body);
+    CHECK(r->status == 200);
+    CHECK(contains(r->body, "\"command\": \"pending\""));
+    CHECK(contains(r->body, "\"test\": \"mycoplasma\""));
+    CHECK(contains(r->body, "\"expected\": \"2026-11-30\""));
+    CHECK(contains(r->body, "\"overdue\": false"));
+    CHECK_FALSE(contains(r->body, "A999926000147"));  // released without pending tests, recalled
+    const auto nurse = server.client("nurse-17", kNursePassword).Get("/api/v1/pending");
+    REQUIRE(nurse);
+    CHECK(nurse->status == 403);
+  }
+  Server later(src("certs/trust"), site.ledger, site.records, site.users, "2026-12-05T09:00:00Z");
+  const auto r = later.client("inspector", kAuditorPassword).Get("/api/v1/pending");
+  REQUIRE(r);
+  INFO(r->body);
+  CHECK(r->status == 200);
+  CHECK(contains(r->body, "\"overdue\": true"));
+  CHECK(contains(r->body, "\"when_overdue\": \"no-go\""));
+}
+
+TEST_CASE("serve: with TLS the service answers over HTTPS and its session cookie is Secure",
+          "[serve][tls]") {
+  Site site;
+  const auto cert = site.dir.file("tls.pem");
+  const auto key = site.dir.file("tls.key");
+  const auto made = test::run_process(
+      "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 -subj "
+      "/CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 -keyout " +
+      test::quote_arg(key) + " -out " + test::quote_arg(cert));
+  INFO(made.output);
+  REQUIRE(made.code == 0);
+  Server server(src("certs/trust"), site.ledger, site.records, site.users, kBedside,
+                {"--tls-cert", cert, "--tls-key", key});
+  CHECK(contains(server.startup, "https://127.0.0.1:"));
+  CHECK(contains(server.startup, "(TLS)"));
+  httplib::SSLClient c("127.0.0.1", server.port);
+  c.set_ca_cert_path(cert.c_str());
+  c.enable_server_certificate_verification(true);
+  auto r = c.Get("/api/v1/health");
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  r = c.Post("/login", "user=nurse-17&password=" + form_value(kNursePassword) + "&next=",
+             "application/x-www-form-urlencoded");
+  REQUIRE(r);
+  CHECK(r->status == 303);
+  CHECK(contains(r->get_header_value("Set-Cookie"), "; Secure"));
+  // Plain HTTP to the TLS port gets no answer.
+  httplib::Client plain("127.0.0.1", server.port);
+  plain.set_read_timeout(5, 0);
+  const auto p = plain.Get("/api/v1/health");
+  CHECK((!p || p->status != 200));
+  // Unusable TLS files: exit 2 before listening.
+  const auto bad = test::run_cli({"serve", "--trust", src("certs/trust"), "--ledger", site.ledger,
+                                  "--records", site.records, "--users", site.users, "--listen",
+                                  "127.0.0.1:0", "--tls-cert", key, "--tls-key", cert});
+  CHECK(bad.code == 2);
+  CHECK(contains(bad.err, "cannot be used"));
+}
