@@ -3,6 +3,8 @@
 // through the (din, kind) index.
 #include <catch2/catch.hpp>
 
+#include <sqlite3.h>
+
 #include <chrono>
 #include <string>
 #include <vector>
@@ -10,6 +12,7 @@
 #include "crypto/sha256.hpp"
 #include "dosegate/ledger/ledger.hpp"
 #include "dosegate/time.hpp"
+#include "ledger/query.hpp"
 #include "test_support.hpp"
 
 using namespace dosegate;
@@ -85,6 +88,37 @@ void fill(const std::string& path) {
   l.commit();
 }
 
+// An unsigned confirmation appended through a connection of its own, as a `confirm` process
+// does.
+void append_confirmation(const std::string& path, const std::string& staff) {
+  auto l = ledger::Ledger::open(path, true);
+  ledger::Entry e;
+  e.kind = "confirm";
+  e.at = "2026-11-03T12:00:00Z";
+  e.actor = staff;
+  e.din = din(1);
+  e.divisions = {"A0"};
+  e.decision = "go";
+  l.append_alone(e);
+}
+
+// SQLite's plan for `sql`, one line per step.
+std::string query_plan(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK);
+  sqlite3_stmt* s = nullptr;
+  const std::string explain = "EXPLAIN QUERY PLAN " + sql;
+  const int rc = sqlite3_prepare_v2(db, explain.c_str(), -1, &s, nullptr);
+  INFO(sqlite3_errmsg(db));
+  REQUIRE(rc == SQLITE_OK);
+  std::string plan;
+  while (sqlite3_step(s) == SQLITE_ROW)
+    plan += reinterpret_cast<const char*>(sqlite3_column_text(s, 3)) + std::string("\n");
+  sqlite3_finalize(s);
+  sqlite3_close(db);
+  return plan;
+}
+
 std::string replace_all(std::string s, const std::string& from, const std::string& to) {
   for (auto at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size()))
     s.replace(at, from.size(), to);
@@ -146,4 +180,140 @@ TEST_CASE("history: the streamed exports keep the bytes of the exports held in m
     CHECK(out.size() == x.size);
     CHECK(crypto::sha256_hex(out) == x.sha256);
   }
+}
+
+TEST_CASE("history --lot reads the lot through the (din, kind) index, not the whole ledger",
+          "[ledger][stream]") {
+  TempDir dir;
+  const auto ledger = dir.file("ledger.sqlite");
+  fill(ledger);
+  ledger::Filter lot;
+  lot.din = din(7);
+  auto plan = query_plan(ledger, ledger::entries_query(lot));
+  INFO(plan);
+  CHECK(contains(plan, "SEARCH entries USING INDEX entries_din_kind (din=?)"));
+  CHECK_FALSE(contains(plan, "SCAN entries"));
+  lot.kind = "recall";
+  plan = query_plan(ledger, ledger::entries_query(lot));
+  INFO(plan);
+  CHECK(contains(plan, "SEARCH entries USING INDEX entries_din_kind (din=? AND kind=?)"));
+  CHECK_FALSE(contains(plan, "SCAN entries"));
+  // The whole ledger, by contrast, is one scan in entry order (no sort of every entry).
+  plan = query_plan(ledger, ledger::entries_query({}));
+  CHECK(contains(plan, "SCAN entries"));
+  CHECK_FALSE(contains(plan, "TEMP B-TREE"));
+}
+
+TEST_CASE("head: none for an empty ledger, else the entry with the highest number",
+          "[ledger][stream]") {
+  TempDir dir;
+  const auto path = dir.file("ledger.sqlite");
+  {
+    const auto empty = ledger::Ledger::open(path, true);
+    CHECK_FALSE(empty.head().has_value());
+    CHECK(empty.count() == 0);
+    CHECK(empty.entries().empty());
+  }
+  fill(path);
+  const auto l = ledger::Ledger::open(path, false);
+  const auto all = l.entries();
+  REQUIRE(all.size() == 320);
+  auto head = l.head();
+  REQUIRE(head.has_value());
+  CHECK(head->seq == 320);
+  CHECK(head->hash == all.back().hash);
+  CHECK(head->prev_hash == all[318].hash);
+  CHECK(head->stored_payload == all.back().stored_payload);
+  CHECK(head->signature == all.back().signature);
+  CHECK(ledger::payload(*head) == head->stored_payload);
+  append_confirmation(path, "nurse-9");
+  head = l.head();
+  REQUIRE(head.has_value());
+  CHECK(head->seq == 321);
+  CHECK(head->actor == "nurse-9");
+  CHECK(head->prev_hash == all.back().hash);
+}
+
+TEST_CASE("for_each: every entry that passes the filter, in order, until the visitor stops",
+          "[ledger][stream]") {
+  TempDir dir;
+  const auto path = dir.file("ledger.sqlite");
+  fill(path);
+  const auto l = ledger::Ledger::open(path, false);
+  ledger::Filter f;
+  f.din = din(3);
+  std::vector<long long> seqs;
+  l.for_each(f, [&](const ledger::Entry& e) {
+    CHECK(e.din == din(3));
+    seqs.push_back(e.seq);
+    return true;
+  });
+  CHECK(seqs == std::vector<long long>{17, 18, 19, 20, 21, 22, 23, 24});
+  CHECK(l.count(f) == 8);
+  f.kind = "confirm";
+  CHECK(l.count(f) == 3);
+  std::size_t visited = 0;
+  l.for_each({}, [&](const ledger::Entry& e) {
+    ++visited;
+    return e.seq < 5;
+  });
+  CHECK(visited == 5);
+  // The reused row object carries nothing over from the row before: an entry without
+  // divisions, signature or schema 3 fields reads back without them.
+  std::vector<ledger::Entry> copies;
+  l.for_each({}, [&](const ledger::Entry& e) {
+    copies.push_back(e);
+    return true;
+  });
+  const auto fresh = l.entries();
+  REQUIRE(copies.size() == fresh.size());
+  for (std::size_t i = 0; i < copies.size(); ++i) {
+    INFO("entry " << i + 1);
+    CHECK(ledger::payload(copies[i]) == copies[i].stored_payload);
+    CHECK(copies[i].signature == fresh[i].signature);
+  }
+  CHECK(copies[1].divisions.empty());        // entry 2: i % 11 == 1
+  CHECK(copies[1].signature.empty());        // entry 2: unsigned
+  CHECK(copies[3].refers_to == 1);           // entry 4: a confirmation
+  CHECK(copies[4].recipient.empty());        // entry 5: results, no recipient
+  CHECK_FALSE(copies[3].signature.empty());  // entry 4: signed
+}
+
+TEST_CASE("snapshot: reads that belong together see one state while others append",
+          "[ledger][stream]") {
+  TempDir dir;
+  const auto path = dir.file("ledger.sqlite");
+  fill(path);
+  const auto l = ledger::Ledger::open(path, false);
+  {
+    const auto snapshot = l.snapshot();
+    CHECK(l.head()->seq == 320);
+    append_confirmation(path, "nurse-1");  // another connection, as another process
+    CHECK(l.head()->seq == 320);
+    CHECK(l.count() == 320);
+    CHECK(l.highest_seq_ever() == 320);
+    {
+      const auto inner = l.snapshot();  // nested: still the outer one's state
+      CHECK(l.count() == 320);
+    }
+    CHECK(l.count() == 320);
+  }
+  CHECK(l.head()->seq == 321);
+  CHECK(l.count() == 321);
+  // Inside a write transaction a snapshot changes nothing, and the transaction commits.
+  auto w = ledger::Ledger::open(path, false);
+  w.begin();
+  {
+    const auto snapshot = w.snapshot();
+    ledger::Entry e;
+    e.kind = "confirm";
+    e.at = "2026-11-03T13:00:00Z";
+    e.actor = "nurse-2";
+    e.din = din(1);
+    e.decision = "go";
+    w.prepare(e);
+    w.append(e);
+  }
+  w.commit();
+  CHECK(l.head()->actor == "nurse-2");
 }
