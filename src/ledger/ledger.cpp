@@ -101,9 +101,9 @@ std::vector<RecordRef> parse_records(const std::string& s) {
 
 }  // namespace
 
-std::string payload(const Entry& e) {
+void payload_into(const Entry& e, std::string& out) {
   // Compact and in the field list's order: these bytes are hashed and signed.
-  std::string out = "{\"format\":\"dosegate-ledger-entry\",\"version\":1";
+  out.assign("{\"format\":\"dosegate-ledger-entry\",\"version\":1");
   for (const auto& f : kEntryFields) {
     if (!f.hashed) continue;
     if (f.only_when_set && visit_field(f, e, [](const auto& v) {
@@ -113,26 +113,40 @@ std::string payload(const Entry& e) {
             return v.empty();
         }))
       continue;
-    out += "," + json::quote(f.name) + ":";
+    out += ',';
+    json::append_quoted(out, f.name);
+    out += ':';
     visit_field(f, e,
                 Overload{[&](long long n) { out += std::to_string(n); },
-                         [&](const std::string& v) { out += json::quote(v); },
+                         [&](const std::string& v) { json::append_quoted(out, v); },
                          [&](const std::vector<std::string>& words) {
-                           out += "[";
-                           for (std::size_t i = 0; i < words.size(); ++i)
-                             out += (i ? "," : "") + json::quote(words[i]);
-                           out += "]";
+                           out += '[';
+                           for (std::size_t i = 0; i < words.size(); ++i) {
+                             if (i) out += ',';
+                             json::append_quoted(out, words[i]);
+                           }
+                           out += ']';
                          },
                          [&](const std::vector<RecordRef>& records) {
-                           out += "[";
-                           for (std::size_t i = 0; i < records.size(); ++i)
-                             out += std::string(i ? "," : "") +
-                                    "{\"file\":" + json::quote(records[i].file) +
-                                    ",\"sha256\":" + json::quote(records[i].sha256) + "}";
-                           out += "]";
+                           out += '[';
+                           for (std::size_t i = 0; i < records.size(); ++i) {
+                             if (i) out += ',';
+                             out += "{\"file\":";
+                             json::append_quoted(out, records[i].file);
+                             out += ",\"sha256\":";
+                             json::append_quoted(out, records[i].sha256);
+                             out += '}';
+                           }
+                           out += ']';
                          }});
   }
-  return out + "}";
+  out += '}';
+}
+
+std::string payload(const Entry& e) {
+  std::string out;
+  payload_into(e, out);
+  return out;
 }
 
 std::string entry_hash(const std::string& prev_hash, const std::string& p) {

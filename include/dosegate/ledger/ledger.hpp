@@ -89,9 +89,10 @@ struct Filter {
 };
 
 // Called by Ledger::for_each with each entry in turn; returns true to go on, false to stop. The
-// entry is valid during the call only (the next row is read into the same object): copy what
-// must outlive it.
-using Visit = std::function<bool(const Entry&)>;
+// entry is the reader's row buffer, valid during the call only: the next row is read into the
+// same object, every field overwritten. A visitor copies what must outlive the call, or moves
+// (or swaps) it out.
+using Visit = std::function<bool(Entry&)>;
 
 // How long a command waits for another process that holds the ledger's lock, unless it says
 // otherwise (`confirm` waits far less: it answers at the bedside).
