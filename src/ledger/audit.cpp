@@ -2,7 +2,7 @@
 
 #include <functional>
 
-#include "crypto/cms.hpp"
+#include "crypto/detached_verifier.hpp"
 #include "ledger/fields.hpp"
 
 namespace dosegate::ledger {
@@ -61,7 +61,7 @@ bool check_unkeyed(const Entry& e, long long expected, const std::string& prev,
 // The signature, when the entry carries one: over signed_bytes() (so over its number and its
 // predecessor's hash too), by its actor's certificate, under the trust policy for the
 // releasers/ role at the entry's own time.
-bool check_signature(const Entry& e, const std::string& p, const crypto::TrustStore& trust,
+bool check_signature(const Entry& e, const std::string& p, crypto::DetachedVerifier& verifier,
                      const Add& add) {
   if (e.signature.empty()) return true;  // allowed unsigned: check_unkeyed decided
   const auto at = parse_utc_instant(e.at);
@@ -70,9 +70,11 @@ bool check_signature(const Entry& e, const std::string& p, const crypto::TrustSt
         "its time '" + e.at + "' is not a UTC time, so its signature cannot be checked");
     return false;
   }
-  auto check =
-      crypto::verify_detached(e.signature, signed_bytes(e.seq, e.prev_hash, p), trust,
-                              crypto::Role::releaser, *at, "entries[seq]", "this ledger entry");
+  // The verifier answers as crypto::verify_detached does; it checks each signer's chain once
+  // per stretch of time in which its answer cannot change (see detached_verifier.hpp), so a
+  // certificate revoked or expired at some time still fails every entry after it.
+  auto check = verifier.verify(e.signature, signed_bytes(e.seq, e.prev_hash, p), *at,
+                               "entries[seq]", "this ledger entry");
   if (!check.findings.empty()) {
     add("ledger.signature-invalid", e.seq,
         "its signature does not hold over the entry in this place of the chain: " +
@@ -103,6 +105,7 @@ AuditResult audit(const Ledger& ledger, const crypto::TrustStore& trust,
   // append meanwhile are not read, and the bookkeeping of the highest number ever written is
   // that state's too (else an append during a long audit would read as a removed tail).
   const auto snapshot = ledger.snapshot();
+  crypto::DetachedVerifier verifier(trust, crypto::Role::releaser);
   r.head = ledger.head();
   const auto add = adder(r.findings);
   if (!ledger.triggers_present())
@@ -118,7 +121,7 @@ AuditResult audit(const Ledger& ledger, const crypto::TrustStore& trust,
   std::string p;
   ledger.for_each({}, [&](const Entry& e) {
     payload_into(e, p);
-    if (!check_unkeyed(e, expected, prev, p, add) || !check_signature(e, p, trust, add)) {
+    if (!check_unkeyed(e, expected, prev, p, add) || !check_signature(e, p, verifier, add)) {
       ok = false;
       return false;
     }
@@ -164,6 +167,7 @@ LotReading read_lot(const Ledger& ledger, const crypto::TrustStore& trust, const
   // Every entry, one row at a time and from one state of the ledger: only the lot's entries and
   // the newest signed entry are kept.
   const auto snapshot = ledger.snapshot();
+  crypto::DetachedVerifier verifier(trust, crypto::Role::releaser);
   std::string prev = kGenesis;
   long long expected = 1;
   Entry newest_signed;
@@ -175,7 +179,7 @@ LotReading read_lot(const Ledger& ledger, const crypto::TrustStore& trust, const
     if (r.findings.empty()) {
       payload_into(e, p);
       const bool check = lot && !e.signature.empty();
-      if (check_unkeyed(e, expected, prev, p, add) && check) check_signature(e, p, trust, add);
+      if (check_unkeyed(e, expected, prev, p, add) && check) check_signature(e, p, verifier, add);
     }
     prev = e.hash;
     ++expected;
@@ -208,7 +212,7 @@ LotReading read_lot(const Ledger& ledger, const crypto::TrustStore& trust, const
   // everything before it: one signature shows that nothing before it was replaced, removed or
   // inserted. After it come only entries that may be unsigned (confirmations).
   if (r.findings.empty() && have_newest && !newest_checked)
-    check_signature(newest_signed, payload(newest_signed), trust, add);
+    check_signature(newest_signed, payload(newest_signed), verifier, add);
   if (r.findings.empty() && ledger.highest_seq_ever() >= expected)
     add("ledger.truncated", expected,
         "missing: the ledger once held entries up to " + std::to_string(ledger.highest_seq_ever()) +
