@@ -245,18 +245,20 @@ std::string entry_columns() {
   return sql + "signature, payload";
 }
 
+// The words of `s` (split at what std::isspace calls space in the classic locale) into `out`,
+// reusing its strings.
 void split_divisions_into(const std::string& s, std::vector<std::string>& out) {
+  const auto space = [](char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+  };
   std::size_t n = 0;
   for (std::size_t at = 0; at < s.size();) {
-    if (s[at] == ' ' || s[at] == '\t' || s[at] == '\n' || s[at] == '\r' || s[at] == '\f' ||
-        s[at] == '\v') {
+    if (space(s[at])) {
       ++at;
       continue;
     }
     std::size_t end = at;
-    while (end < s.size() && !(s[end] == ' ' || s[end] == '\t' || s[end] == '\n' ||
-                               s[end] == '\r' || s[end] == '\f' || s[end] == '\v'))
-      ++end;
+    while (end < s.size() && !space(s[end])) ++end;
     if (n == out.size()) out.emplace_back();
     out[n++].assign(s, at, end - at);
     at = end;

@@ -166,7 +166,9 @@ class Ledger {
   // written), whatever other processes append meanwhile. Other processes' appends go on; the
   // WAL is folded back only after it ends (see commit()). Snapshots nest (the outermost one
   // counts). Inside a transaction of this Ledger (begin()) it changes nothing: the transaction
-  // is already one state. begin() must not be called while one lives on this Ledger.
+  // is already one state. begin() must not be called while one lives on this Ledger, and a
+  // Snapshot must not outlive its Ledger. A Ledger and its snapshots belong to one thread at
+  // a time.
   class Snapshot {
    public:
     ~Snapshot();
@@ -178,7 +180,7 @@ class Ledger {
    private:
     friend class Ledger;
     explicit Snapshot(Impl* impl) : impl_(impl) {}
-    Impl* impl_;  // null when this one does not hold the read transaction
+    Impl* impl_;  // null when taken inside a transaction (nothing to end)
   };
   // Throws Error("ledger.unreadable") when the read transaction cannot be started.
   [[nodiscard]] Snapshot snapshot() const;
