@@ -12,7 +12,8 @@ if [[ $# -gt 0 && $1 =~ ^[0-9]+$ ]]; then
   seconds=$1
   shift
 fi
-all=(coa_reader spec_reader record_verifier scan_parser json_reader ledger_entry_reader time_parser)
+all=(coa_reader spec_reader record_verifier scan_parser json_reader ledger_entry_reader time_parser
+  ledger_signature)
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${all[@]}")
 for t in "${targets[@]}"; do

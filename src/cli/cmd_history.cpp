@@ -68,14 +68,30 @@ int cmd_history(const Args& args, std::ostream& out, std::ostream& /*err*/,
     throw UsageError("--format '" + format + "' is not table, csv or json");
   const auto path = ledger::resolve_path(optional_arg(vm, "ledger"));
   const auto ledger = ledger::Ledger::open(path, false);
-  const auto entries = ledger.entries(f);
+  // Row by row, as the entries come, all from one state of the ledger: the chain head (the
+  // whole ledger's last entry, whatever the filter) and, for the table, both of its passes.
+  const auto snapshot = ledger.snapshot();
   const auto head = ledger.head();
-  if (format == "csv")
-    ledger::write_csv(out, entries, head);
-  else if (format == "json")
-    ledger::write_json(out, entries, head, path);
-  else
-    ledger::write_table(out, entries, head);
+  const auto each = [&](const auto& write) {
+    ledger.for_each(f, [&](const ledger::Entry& e) {
+      write(e);
+      return true;
+    });
+  };
+  if (format == "csv") {
+    ledger::CsvWriter w(out);
+    each([&](const ledger::Entry& e) { w.entry(e); });
+    w.finish(head);
+  } else if (format == "json") {
+    ledger::JsonWriter w(out, path);
+    each([&](const ledger::Entry& e) { w.entry(e); });
+    w.finish(head);
+  } else {
+    ledger::TableWriter w(out);
+    each([&](const ledger::Entry& e) { w.measure(e); });
+    each([&](const ledger::Entry& e) { w.entry(e); });
+    w.finish(head);
+  }
   return kYes;
 }
 

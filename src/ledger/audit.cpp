@@ -2,7 +2,7 @@
 
 #include <functional>
 
-#include "crypto/cms.hpp"
+#include "crypto/detached_verifier.hpp"
 #include "ledger/fields.hpp"
 
 namespace dosegate::ledger {
@@ -61,7 +61,7 @@ bool check_unkeyed(const Entry& e, long long expected, const std::string& prev,
 // The signature, when the entry carries one: over signed_bytes() (so over its number and its
 // predecessor's hash too), by its actor's certificate, under the trust policy for the
 // releasers/ role at the entry's own time.
-bool check_signature(const Entry& e, const std::string& p, const crypto::TrustStore& trust,
+bool check_signature(const Entry& e, const std::string& p, crypto::DetachedVerifier& verifier,
                      const Add& add) {
   if (e.signature.empty()) return true;  // allowed unsigned: check_unkeyed decided
   const auto at = parse_utc_instant(e.at);
@@ -70,9 +70,11 @@ bool check_signature(const Entry& e, const std::string& p, const crypto::TrustSt
         "its time '" + e.at + "' is not a UTC time, so its signature cannot be checked");
     return false;
   }
-  auto check =
-      crypto::verify_detached(e.signature, signed_bytes(e.seq, e.prev_hash, p), trust,
-                              crypto::Role::releaser, *at, "entries[seq]", "this ledger entry");
+  // The verifier answers as crypto::verify_detached does; it checks each signer's chain once
+  // per stretch of time in which its answer cannot change (see detached_verifier.hpp), so a
+  // certificate revoked or expired at some time still fails every entry after it.
+  auto check = verifier.verify(e.signature, signed_bytes(e.seq, e.prev_hash, p), *at,
+                               "entries[seq]", "this ledger entry");
   if (!check.findings.empty()) {
     add("ledger.signature-invalid", e.seq,
         "its signature does not hold over the entry in this place of the chain: " +
@@ -99,9 +101,12 @@ Add adder(std::vector<Finding>& findings) {
 AuditResult audit(const Ledger& ledger, const crypto::TrustStore& trust,
                   const std::optional<std::string>& expect_head) {
   AuditResult r;
-  const auto all = ledger.entries();
-  r.entries = all.size();
-  if (!all.empty()) r.head = all.back();
+  // One state of the ledger for the whole audit, read row by row: entries that other processes
+  // append meanwhile are not read, and the bookkeeping of the highest number ever written is
+  // that state's too (else an append during a long audit would read as a removed tail).
+  const auto snapshot = ledger.snapshot();
+  crypto::DetachedVerifier verifier(trust, crypto::Role::releaser);
+  r.head = ledger.head();
   const auto add = adder(r.findings);
   if (!ledger.triggers_present())
     r.findings.push_back(Finding{"ledger.triggers-missing", Severity::error,
@@ -113,11 +118,12 @@ AuditResult audit(const Ledger& ledger, const crypto::TrustStore& trust,
   bool seen_head = !expect_head;
   bool ok = true;
   std::optional<Instant> prev_at;
-  for (const auto& e : all) {
-    const std::string p = payload(e);
-    if (!check_unkeyed(e, expected, prev, p, add) || !check_signature(e, p, trust, add)) {
+  std::string p;
+  ledger.for_each({}, [&](const Entry& e) {
+    payload_into(e, p);
+    if (!check_unkeyed(e, expected, prev, p, add) || !check_signature(e, p, verifier, add)) {
       ok = false;
-      break;
+      return false;
     }
     // Entries are appended in time order; clocks of different machines may disagree a little.
     const auto at = parse_utc_instant(e.at);
@@ -125,7 +131,7 @@ AuditResult audit(const Ledger& ledger, const crypto::TrustStore& trust,
       add("ledger.time-reversed", e.seq,
           "its time '" + e.at + "' is not a UTC time, so its order cannot be checked");
       ok = false;
-      break;
+      return false;
     }
     if (prev_at && *at < *prev_at - kClockSkewAllowance) {
       add("ledger.time-reversed", e.seq,
@@ -134,13 +140,15 @@ AuditResult audit(const Ledger& ledger, const crypto::TrustStore& trust,
               " by more than the 5 minutes clocks may disagree: it was back-dated or written "
               "out of order");
       ok = false;
-      break;
+      return false;
     }
     prev_at = at;
     if (expect_head && e.hash == *expect_head) seen_head = true;
     prev = e.hash;
     ++expected;
-  }
+    return true;
+  });
+  r.entries = ok ? static_cast<std::size_t>(expected - 1) : ledger.count();
   if (ok && ledger.highest_seq_ever() >= expected)
     add("ledger.truncated", expected,
         "missing: the ledger once held entries up to " + std::to_string(ledger.highest_seq_ever()) +
@@ -156,37 +164,55 @@ AuditResult audit(const Ledger& ledger, const crypto::TrustStore& trust,
 LotReading read_lot(const Ledger& ledger, const crypto::TrustStore& trust, const std::string& din) {
   LotReading r;
   const auto add = adder(r.findings);
-  const auto all = ledger.entries();
+  // Every entry, one row at a time and from one state of the ledger: only the lot's entries and
+  // the newest signed entry are kept.
+  const auto snapshot = ledger.snapshot();
+  crypto::DetachedVerifier verifier(trust, crypto::Role::releaser);
   std::string prev = kGenesis;
   long long expected = 1;
-  const Entry* newest_signed = nullptr;
+  Entry newest_signed;
+  bool have_newest = false;
   bool newest_checked = false;
-  for (const auto& e : all) {
+  std::string p;
+  ledger.for_each({}, [&](Entry& e) {
     const bool lot = e.din == din;
-    if (lot) {
-      if (e.kind == "recall") r.recalls.push_back(e);  // counts, verified or not
-      if (e.kind == "release") r.releases.push_back(e);
-      if (e.kind == "records") r.records.push_back(e);
-      if (e.kind == "results") r.results.push_back(e);
-      if (e.kind == "confirm") r.confirmations.push_back(e);
-    }
     if (r.findings.empty()) {
-      const std::string p = payload(e);
+      payload_into(e, p);
       const bool check = lot && !e.signature.empty();
-      if (check_unkeyed(e, expected, prev, p, add) && check) check_signature(e, p, trust, add);
-      if (!e.signature.empty()) {
-        newest_signed = &e;
-        newest_checked = check;
-      }
+      if (check_unkeyed(e, expected, prev, p, add) && check) check_signature(e, p, verifier, add);
     }
     prev = e.hash;
     ++expected;
-  }
+    // What is kept is moved out of the row (the next row overwrites every field).
+    if (lot) {
+      auto* into = e.kind == "recall"    ? &r.recalls  // counts, verified or not
+                   : e.kind == "release" ? &r.releases
+                   : e.kind == "records" ? &r.records
+                   : e.kind == "results" ? &r.results
+                   : e.kind == "confirm" ? &r.confirmations
+                                         : nullptr;
+      if (into) {
+        if (r.findings.empty() && !e.signature.empty()) {
+          newest_signed = e;
+          have_newest = true;
+          newest_checked = true;
+        }
+        into->push_back(std::move(e));
+        return true;
+      }
+    }
+    if (r.findings.empty() && !e.signature.empty()) {
+      std::swap(newest_signed, e);
+      have_newest = true;
+      newest_checked = lot;
+    }
+    return true;
+  });
   // The newest signed entry covers its predecessor's hash, which (the chain holding) covers
   // everything before it: one signature shows that nothing before it was replaced, removed or
   // inserted. After it come only entries that may be unsigned (confirmations).
-  if (r.findings.empty() && newest_signed && !newest_checked)
-    check_signature(*newest_signed, payload(*newest_signed), trust, add);
+  if (r.findings.empty() && have_newest && !newest_checked)
+    check_signature(newest_signed, payload(newest_signed), verifier, add);
   if (r.findings.empty() && ledger.highest_seq_ever() >= expected)
     add("ledger.truncated", expected,
         "missing: the ledger once held entries up to " + std::to_string(ledger.highest_seq_ever()) +

@@ -37,6 +37,8 @@ std::string reason_cell(const Entry& e) {
   return text::join(parts, "; ");
 }
 
+constexpr const char* kCrLf = "\r\n";
+
 }  // namespace
 
 // RFC 4180 quoting; a leading = + - @ would make a spreadsheet run a formula, and a leading
@@ -52,67 +54,109 @@ std::string csv_cell(const std::string& v) {
   return q + "\"";
 }
 
+namespace {
+
+// Cells as a terminal shows them.
+std::vector<std::string> escaped(std::vector<std::string> cells) {
+  for (auto& cell : cells) cell = text::escape_controls(cell);
+  return cells;
+}
+
+void measure_row(std::vector<std::size_t>& widths, const std::vector<std::string>& cells) {
+  if (widths.size() < cells.size()) widths.resize(cells.size(), 0);
+  for (std::size_t i = 0; i < cells.size(); ++i)
+    widths[i] = std::max(widths[i], text::display_width(cells[i]));
+}
+
+void write_row(std::ostream& out, const std::vector<std::size_t>& widths,
+               const std::vector<std::string>& cells, const std::string& indent) {
+  std::string line = indent;
+  for (std::size_t i = 0; i < cells.size(); ++i) {
+    line += cells[i];
+    if (i + 1 < cells.size())
+      line += std::string(widths[i] - text::display_width(cells[i]) + 2, ' ');
+  }
+  out << line << '\n';
+}
+
+const std::vector<std::string>& table_header() {
+  static const std::vector<std::string> header{"SEQ",       "AT (UTC)",  "KIND",  "DECISION",
+                                               "LOT (DIN)", "DIVISIONS", "ACTOR", "REASON"};
+  return header;
+}
+
+std::vector<std::string> table_cells(const Entry& e) {
+  std::string divisions = text::join(e.divisions, " ");
+  if (divisions.size() > 24) divisions = std::to_string(e.divisions.size()) + " doses";
+  return escaped(
+      {std::to_string(e.seq), e.at, e.kind, e.decision, e.din, divisions, e.actor, reason_cell(e)});
+}
+
+}  // namespace
+
 void write_columns(std::ostream& out, const std::vector<std::vector<std::string>>& rows_in,
                    const std::string& indent) {
-  auto rows = rows_in;
+  std::vector<std::vector<std::string>> rows;
+  rows.reserve(rows_in.size());
   // Stored text reaches a terminal: controls and bidi overrides are shown, never obeyed.
-  for (auto& r : rows)
-    for (auto& cell : r) cell = text::escape_controls(cell);
+  for (const auto& r : rows_in) rows.push_back(escaped(r));
   std::vector<std::size_t> widths;
-  for (const auto& r : rows) {
-    if (widths.size() < r.size()) widths.resize(r.size(), 0);
-    for (std::size_t i = 0; i < r.size(); ++i)
-      widths[i] = std::max(widths[i], text::display_width(r[i]));
-  }
-  for (const auto& r : rows) {
-    std::string line = indent;
-    for (std::size_t i = 0; i < r.size(); ++i) {
-      line += r[i];
-      if (i + 1 < r.size()) line += std::string(widths[i] - text::display_width(r[i]) + 2, ' ');
-    }
-    out << line << '\n';
-  }
+  for (const auto& r : rows) measure_row(widths, r);
+  for (const auto& r : rows) write_row(out, widths, r, indent);
 }
 
-void write_table(std::ostream& out, const std::vector<Entry>& entries,
-                 const std::optional<Entry>& head) {
-  std::vector<std::vector<std::string>> rows{
-      {"SEQ", "AT (UTC)", "KIND", "DECISION", "LOT (DIN)", "DIVISIONS", "ACTOR", "REASON"}};
-  for (const auto& e : entries) {
-    std::string divisions = text::join(e.divisions, " ");
-    if (divisions.size() > 24) divisions = std::to_string(e.divisions.size()) + " doses";
-    rows.push_back({std::to_string(e.seq), e.at, e.kind, e.decision, e.din, divisions, e.actor,
-                    reason_cell(e)});
+TableWriter::TableWriter(std::ostream& out) : out_(out) {
+  measure_row(widths_, escaped(table_header()));
+}
+
+void TableWriter::measure(const Entry& e) {
+  measure_row(widths_, table_cells(e));
+}
+
+void TableWriter::entry(const Entry& e) {
+  if (!header_written_) {
+    write_row(out_, widths_, escaped(table_header()), "");
+    header_written_ = true;
   }
-  write_columns(out, rows);
-  out << '\n' << entries.size() << " entr" << (entries.size() == 1 ? "y" : "ies") << " shown.\n";
+  write_row(out_, widths_, table_cells(e), "");
+  ++shown_;
+}
+
+void TableWriter::finish(const std::optional<Entry>& head) {
+  if (!header_written_) write_row(out_, widths_, escaped(table_header()), "");
+  header_written_ = true;
+  out_ << '\n' << shown_ << " entr" << (shown_ == 1 ? "y" : "ies") << " shown.\n";
   if (head)
-    out << "Chain head: entry " << head->seq << ", SHA-256 " << head->hash << '\n';
+    out_ << "Chain head: entry " << head->seq << ", SHA-256 " << head->hash << '\n';
   else
-    out << "Chain head: none (the ledger is empty)\n";
+    out_ << "Chain head: none (the ledger is empty)\n";
 }
 
-void write_csv(std::ostream& out, const std::vector<Entry>& entries,
-               const std::optional<Entry>& head) {
-  const char* eol = "\r\n";
-  out << "\xEF\xBB\xBF";  // UTF-8 byte order mark: spreadsheets then read accents correctly
+CsvWriter::CsvWriter(std::ostream& out) : out_(out) {
+  out_ << "\xEF\xBB\xBF";  // UTF-8 byte order mark: spreadsheets then read accents correctly
   constexpr auto fields = entry_fields_for_export();
   std::string header;
   for (const auto* f : fields) header += (header.empty() ? "" : ",") + std::string(f->csv_header);
-  out << header << eol;
-  for (const auto& e : entries) {
-    std::string line;
-    for (const auto* f : fields) {
-      const std::string cell =
-          visit_field(*f, e,
-                      Overload{[](long long n) { return std::to_string(n); },
-                               [](const std::string& v) { return v; },
-                               [](const std::vector<std::string>& d) { return text::join(d, " "); },
-                               [](const std::vector<RecordRef>& r) { return records_list(r); }});
-      line += (f == fields.front() ? "" : ",") + csv_cell(cell);
-    }
-    out << line << eol;
+  out_ << header << kCrLf;
+}
+
+void CsvWriter::entry(const Entry& e) {
+  constexpr auto fields = entry_fields_for_export();
+  std::string line;
+  for (const auto* f : fields) {
+    const std::string cell =
+        visit_field(*f, e,
+                    Overload{[](long long n) { return std::to_string(n); },
+                             [](const std::string& v) { return v; },
+                             [](const std::vector<std::string>& d) { return text::join(d, " "); },
+                             [](const std::vector<RecordRef>& r) { return records_list(r); }});
+    line += (f == fields.front() ? "" : ",") + csv_cell(cell);
   }
+  out_ << line << kCrLf;
+}
+
+void CsvWriter::finish(const std::optional<Entry>& head) {
+  constexpr auto fields = entry_fields_for_export();
   // The chain head's time and hash under the at and hash columns.
   std::vector<std::string> last(fields.size());
   last[0] = "chain head";
@@ -120,50 +164,74 @@ void write_csv(std::ostream& out, const std::vector<Entry>& entries,
     if (fields[i]->name == "at") last[i] = head ? head->at : "";
     if (fields[i]->name == "hash") last[i] = head ? head->hash : "";
   }
-  out << text::join(last, ",") << eol;
+  out_ << text::join(last, ",") << kCrLf;
+}
+
+JsonWriter::JsonWriter(std::ostream& out, const std::string& path) : w_(out) {
+  w_.begin_object();
+  w_.key("version").value(1LL).field("command", "history").field("ledger", path);
+  w_.key("entries").begin_array();
+}
+
+void JsonWriter::entry(const Entry& e) {
+  w_.begin_object();
+  for (const auto* f : entry_fields_for_export()) {
+    w_.key(f->name);
+    visit_field(
+        *f, e,
+        Overload{[&](long long n) { w_.value(n); }, [&](const std::string& v) { w_.value(v); },
+                 [&](const std::vector<std::string>& d) {
+                   w_.begin_array();
+                   for (const auto& x : d) w_.value(x);
+                   w_.end_array();
+                 },
+                 [&](const std::vector<RecordRef>& r) {
+                   w_.begin_array();
+                   for (const auto& x : r) {
+                     w_.begin_object();
+                     w_.field("file", x.file).field("sha256", x.sha256);
+                     w_.end_object();
+                   }
+                   w_.end_array();
+                 }});
+  }
+  w_.key("signed").value(!e.signature.empty());
+  w_.end_object();
+}
+
+void JsonWriter::finish(const std::optional<Entry>& head) {
+  w_.end_array();
+  w_.key("chain_head");
+  if (head) {
+    w_.begin_object();
+    w_.key("seq").value(head->seq).field("hash", head->hash);
+    w_.end_object();
+  } else {
+    w_.null();
+  }
+  w_.end_object();
+}
+
+void write_table(std::ostream& out, const std::vector<Entry>& entries,
+                 const std::optional<Entry>& head) {
+  TableWriter t(out);
+  for (const auto& e : entries) t.measure(e);
+  for (const auto& e : entries) t.entry(e);
+  t.finish(head);
+}
+
+void write_csv(std::ostream& out, const std::vector<Entry>& entries,
+               const std::optional<Entry>& head) {
+  CsvWriter w(out);
+  for (const auto& e : entries) w.entry(e);
+  w.finish(head);
 }
 
 void write_json(std::ostream& out, const std::vector<Entry>& entries,
                 const std::optional<Entry>& head, const std::string& path) {
-  json::Writer w(out);
-  w.begin_object();
-  w.key("version").value(1LL).field("command", "history").field("ledger", path);
-  w.key("entries").begin_array();
-  for (const auto& e : entries) {
-    w.begin_object();
-    for (const auto* f : entry_fields_for_export()) {
-      w.key(f->name);
-      visit_field(
-          *f, e,
-          Overload{[&](long long n) { w.value(n); }, [&](const std::string& v) { w.value(v); },
-                   [&](const std::vector<std::string>& d) {
-                     w.begin_array();
-                     for (const auto& x : d) w.value(x);
-                     w.end_array();
-                   },
-                   [&](const std::vector<RecordRef>& r) {
-                     w.begin_array();
-                     for (const auto& x : r) {
-                       w.begin_object();
-                       w.field("file", x.file).field("sha256", x.sha256);
-                       w.end_object();
-                     }
-                     w.end_array();
-                   }});
-    }
-    w.key("signed").value(!e.signature.empty());
-    w.end_object();
-  }
-  w.end_array();
-  w.key("chain_head");
-  if (head) {
-    w.begin_object();
-    w.key("seq").value(head->seq).field("hash", head->hash);
-    w.end_object();
-  } else {
-    w.null();
-  }
-  w.end_object();
+  JsonWriter w(out, path);
+  for (const auto& e : entries) w.entry(e);
+  w.finish(head);
 }
 
 }  // namespace dosegate::ledger

@@ -9,9 +9,52 @@
 #include <vector>
 
 #include "dosegate/ledger/ledger.hpp"
+#include "util/json.hpp"
 
 namespace dosegate::ledger {
 
+// The exports, written as the entries come (from Ledger::for_each): memory stays flat whatever
+// the ledger's size. Each writer takes the entries in ledger order, then finish() with the chain
+// head; its bytes are those of the vector forms below.
+
+class CsvWriter {
+ public:
+  explicit CsvWriter(std::ostream& out);  // writes the byte order mark and the header
+  void entry(const Entry& e);
+  void finish(const std::optional<Entry>& head);
+
+ private:
+  std::ostream& out_;
+};
+
+class JsonWriter {
+ public:
+  JsonWriter(std::ostream& out, const std::string& path);
+  void entry(const Entry& e);
+  void finish(const std::optional<Entry>& head);
+
+ private:
+  json::Writer w_;
+};
+
+// The table's columns are as wide as their widest cell, so it reads the entries twice: every
+// entry to measure() first, then the same entries, in the same order, to entry() (read both
+// passes under one Ledger::Snapshot).
+class TableWriter {
+ public:
+  explicit TableWriter(std::ostream& out);
+  void measure(const Entry& e);
+  void entry(const Entry& e);
+  void finish(const std::optional<Entry>& head);
+
+ private:
+  std::ostream& out_;
+  std::vector<std::size_t> widths_;
+  std::size_t shown_ = 0;
+  bool header_written_ = false;
+};
+
+// The same exports of entries held in memory.
 void write_table(std::ostream& out, const std::vector<Entry>& entries,
                  const std::optional<Entry>& head);
 void write_csv(std::ostream& out, const std::vector<Entry>& entries,

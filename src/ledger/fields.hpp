@@ -117,6 +117,9 @@ decltype(auto) visit_field(const EntryField& f, E& e, Visit&& visit) {
   return std::visit([&](auto member) -> decltype(auto) { return visit(e.*member); }, f.member);
 }
 
+// payload(e) into `out`, its storage reused: for readers that build every entry's payload.
+void payload_into(const Entry& e, std::string& out);
+
 // Overloaded lambdas, for visit_field.
 template <class... F>
 struct Overload : F... {

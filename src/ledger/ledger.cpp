@@ -19,6 +19,7 @@
 #include "crypto/sha256.hpp"
 #include "dosegate/error.hpp"
 #include "ledger/fields.hpp"
+#include "ledger/query.hpp"
 #include "util/json.hpp"
 
 namespace dosegate::ledger {
@@ -88,13 +89,6 @@ std::string join_divisions(const std::vector<std::string>& d) {
   return out;
 }
 
-std::vector<std::string> split_divisions(const std::string& s) {
-  std::vector<std::string> out;
-  std::istringstream in(s);
-  for (std::string x; in >> x;) out.push_back(x);
-  return out;
-}
-
 std::string records_text(const std::vector<RecordRef>& r) {
   std::string out;
   for (const auto& x : r) out += (out.empty() ? "" : "\n") + x.sha256 + "  " + x.file;
@@ -111,9 +105,9 @@ std::vector<RecordRef> parse_records(const std::string& s) {
 
 }  // namespace
 
-std::string payload(const Entry& e) {
+void payload_into(const Entry& e, std::string& out) {
   // Compact and in the field list's order: these bytes are hashed and signed.
-  std::string out = "{\"format\":\"dosegate-ledger-entry\",\"version\":1";
+  out.assign("{\"format\":\"dosegate-ledger-entry\",\"version\":1");
   for (const auto& f : kEntryFields) {
     if (!f.hashed) continue;
     if (f.only_when_set && visit_field(f, e, [](const auto& v) {
@@ -123,26 +117,40 @@ std::string payload(const Entry& e) {
             return v.empty();
         }))
       continue;
-    out += "," + json::quote(f.name) + ":";
+    out += ',';
+    json::append_quoted(out, f.name);
+    out += ':';
     visit_field(f, e,
                 Overload{[&](long long n) { out += std::to_string(n); },
-                         [&](const std::string& v) { out += json::quote(v); },
+                         [&](const std::string& v) { json::append_quoted(out, v); },
                          [&](const std::vector<std::string>& words) {
-                           out += "[";
-                           for (std::size_t i = 0; i < words.size(); ++i)
-                             out += (i ? "," : "") + json::quote(words[i]);
-                           out += "]";
+                           out += '[';
+                           for (std::size_t i = 0; i < words.size(); ++i) {
+                             if (i) out += ',';
+                             json::append_quoted(out, words[i]);
+                           }
+                           out += ']';
                          },
                          [&](const std::vector<RecordRef>& records) {
-                           out += "[";
-                           for (std::size_t i = 0; i < records.size(); ++i)
-                             out += std::string(i ? "," : "") +
-                                    "{\"file\":" + json::quote(records[i].file) +
-                                    ",\"sha256\":" + json::quote(records[i].sha256) + "}";
-                           out += "]";
+                           out += '[';
+                           for (std::size_t i = 0; i < records.size(); ++i) {
+                             if (i) out += ',';
+                             out += "{\"file\":";
+                             json::append_quoted(out, records[i].file);
+                             out += ",\"sha256\":";
+                             json::append_quoted(out, records[i].sha256);
+                             out += '}';
+                           }
+                           out += ']';
                          }});
   }
-  return out + "}";
+  out += '}';
+}
+
+std::string payload(const Entry& e) {
+  std::string out;
+  payload_into(e, out);
+  return out;
 }
 
 std::string entry_hash(const std::string& prev_hash, const std::string& p) {
@@ -181,6 +189,7 @@ struct Ledger::Impl {
   sqlite3* db = nullptr;
   bool in_transaction = false;
   int wal_pages = 0;  // pages in the WAL after the last commit
+  int snapshots = 0;  // Snapshots alive; the outermost holds the read transaction
   int busy_ms = 60000;
   bool committed = false;  // this connection committed an entry
   ~Impl() {
@@ -234,8 +243,88 @@ struct Stmt {
     const auto* t = reinterpret_cast<const char*>(sqlite3_column_text(s, i));
     return t ? std::string(t, static_cast<std::size_t>(sqlite3_column_bytes(s, i))) : "";
   }
+  // Into `out`, reusing its storage: a reader of every row allocates once, not per row.
+  void col_into(int i, std::string& out) const {
+    const auto* t = reinterpret_cast<const char*>(sqlite3_column_text(s, i));
+    if (t)
+      out.assign(t, static_cast<std::size_t>(sqlite3_column_bytes(s, i)));
+    else
+      out.clear();
+  }
 };
+
+// The columns every reading selects, in kEntryFields' order, then signature and payload.
+std::string entry_columns() {
+  std::string sql;
+  for (const auto& field : kEntryFields) sql += std::string(field.name) + ", ";
+  return sql + "signature, payload";
+}
+
+// The words of `s` (split at what std::isspace calls space in the classic locale) into `out`,
+// reusing its strings.
+void split_divisions_into(const std::string& s, std::vector<std::string>& out) {
+  const auto space = [](char c) {
+    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+  };
+  std::size_t n = 0;
+  for (std::size_t at = 0; at < s.size();) {
+    if (space(s[at])) {
+      ++at;
+      continue;
+    }
+    std::size_t end = at;
+    while (end < s.size() && !space(s[end])) ++end;
+    if (n == out.size()) out.emplace_back();
+    out[n++].assign(s, at, end - at);
+    at = end;
+  }
+  out.resize(n);
+}
+
+// One row of entry_columns() into `e`, every field overwritten.
+void read_row(const Stmt& s, Entry& e, std::string& scratch) {
+  int i = 0;
+  for (const auto& field : kEntryFields) {
+    visit_field(field, e,
+                Overload{[&](long long& n) { n = sqlite3_column_int64(s.s, i); },
+                         [&](std::string& v) { s.col_into(i, v); },
+                         [&](std::vector<std::string>& d) {
+                           s.col_into(i, scratch);
+                           split_divisions_into(scratch, d);
+                         },
+                         [&](std::vector<RecordRef>& r) { r = parse_records(s.col(i)); }});
+    ++i;
+  }
+  if (const void* b = sqlite3_column_blob(s.s, i))
+    e.signature.assign(static_cast<const char*>(b),
+                       static_cast<std::size_t>(sqlite3_column_bytes(s.s, i)));
+  else
+    e.signature.clear();
+  s.col_into(i + 1, e.stored_payload);
+}
+
+// The WHERE clause of a Filter, its parameters numbered ?1 din, ?2 kind, ?3 since, ?4 until.
+std::string where(const Filter& f) {
+  std::string sql = " WHERE 1=1";
+  if (f.din) sql += " AND din = ?1";
+  if (f.kind) sql += " AND kind = ?2";
+  if (f.since) sql += " AND at >= ?3";
+  if (f.until) sql += " AND at <= ?4";
+  return sql;
+}
+
+void bind(Stmt& s, const Filter& f) {
+  if (f.din) s.text(1, *f.din);
+  if (f.kind) s.text(2, *f.kind);
+  if (f.since) s.text(3, *f.since);
+  if (f.until) s.text(4, *f.until);
+}
+
 }  // namespace
+
+std::string entries_query(const Filter& filter) {
+  return "SELECT " + entry_columns() + " FROM entries" + where(filter) + " ORDER BY seq";
+}
 
 Ledger::Ledger(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Ledger::~Ledger() = default;
@@ -495,47 +584,65 @@ void Ledger::rollback() noexcept {
   impl_->in_transaction = false;
 }
 
-std::vector<Entry> Ledger::entries(const Filter& f) const {
-  std::string sql = "SELECT ";
-  for (const auto& field : kEntryFields) sql += std::string(field.name) + ", ";
-  sql += "signature, payload FROM entries WHERE 1=1";
-  if (f.din) sql += " AND din = ?1";
-  if (f.kind) sql += " AND kind = ?2";
-  if (f.since) sql += " AND at >= ?3";
-  if (f.until) sql += " AND at <= ?4";
-  sql += " ORDER BY seq";
+void Ledger::for_each(const Filter& f, const Visit& visit) const {
+  const std::string sql = entries_query(f);
   Stmt s(impl_->db, sql.c_str(), impl_->path);
-  if (f.din) s.text(1, *f.din);
-  if (f.kind) s.text(2, *f.kind);
-  if (f.since) s.text(3, *f.since);
-  if (f.until) s.text(4, *f.until);
-  std::vector<Entry> out;
+  bind(s, f);
+  Entry e;
+  std::string scratch;
   int rc = 0;
   while ((rc = sqlite3_step(s.s)) == SQLITE_ROW) {
-    Entry e;
-    int i = 0;
-    for (const auto& field : kEntryFields) {
-      visit_field(field, e,
-                  Overload{[&](long long& n) { n = sqlite3_column_int64(s.s, i); },
-                           [&](std::string& v) { v = s.col(i); },
-                           [&](std::vector<std::string>& d) { d = split_divisions(s.col(i)); },
-                           [&](std::vector<RecordRef>& r) { r = parse_records(s.col(i)); }});
-      ++i;
-    }
-    if (const void* b = sqlite3_column_blob(s.s, i))
-      e.signature.assign(static_cast<const char*>(b),
-                         static_cast<std::size_t>(sqlite3_column_bytes(s.s, i)));
-    e.stored_payload = s.col(i + 1);
-    out.push_back(std::move(e));
+    read_row(s, e, scratch);
+    if (!visit(e)) return;
   }
   if (rc != SQLITE_DONE) impl_->fail("cannot read the ledger");
+}
+
+std::vector<Entry> Ledger::entries(const Filter& f) const {
+  std::vector<Entry> out;
+  for_each(f, [&](const Entry& e) {
+    out.push_back(e);
+    return true;
+  });
   return out;
 }
 
+std::size_t Ledger::count(const Filter& f) const {
+  const std::string sql = "SELECT count(*) FROM entries" + where(f);
+  Stmt s(impl_->db, sql.c_str(), impl_->path);
+  bind(s, f);
+  if (sqlite3_step(s.s) != SQLITE_ROW) impl_->fail("cannot read the ledger");
+  return static_cast<std::size_t>(sqlite3_column_int64(s.s, 0));
+}
+
 std::optional<Entry> Ledger::head() const {
-  auto all = entries();
-  if (all.empty()) return std::nullopt;
-  return all.back();
+  const std::string sql = "SELECT " + entry_columns() + " FROM entries ORDER BY seq DESC LIMIT 1";
+  Stmt s(impl_->db, sql.c_str(), impl_->path);
+  const int rc = sqlite3_step(s.s);
+  if (rc == SQLITE_DONE) return std::nullopt;
+  if (rc != SQLITE_ROW) impl_->fail("cannot read the ledger");
+  Entry e;
+  std::string scratch;
+  read_row(s, e, scratch);
+  return e;
+}
+
+Ledger::Snapshot Ledger::snapshot() const {
+  if (impl_->in_transaction) return Snapshot(nullptr);
+  // A deferred BEGIN: the read transaction, and with it the state every read sees, starts at
+  // the first read.
+  if (impl_->snapshots == 0) impl_->exec("BEGIN");
+  ++impl_->snapshots;
+  return Snapshot(impl_.get());
+}
+
+Ledger::Snapshot::Snapshot(Snapshot&& other) noexcept : impl_(other.impl_) {
+  other.impl_ = nullptr;
+}
+
+Ledger::Snapshot::~Snapshot() {
+  if (impl_ && --impl_->snapshots == 0)
+    sqlite3_exec(impl_->db, "COMMIT", nullptr, nullptr, nullptr);  // a read: nothing to lose
 }
 
 long long Ledger::backup(const std::string& out) const {

@@ -88,6 +88,8 @@ LookBack look_back(const LotReading& reading) {
 LotTrace trace_lot(const Ledger& ledger, const crypto::TrustStore& trust, const std::string& din) {
   LotTrace t;
   t.din = din;
+  // The reading, the chain head and the lot's rejections from one state of the ledger.
+  const auto snapshot = ledger.snapshot();
   const auto reading = read_lot(ledger, trust, din);
   t.head = ledger.head();
   if (!reading.trusted()) {
@@ -96,15 +98,14 @@ LotTrace trace_lot(const Ledger& ledger, const crypto::TrustStore& trust, const 
   }
   Filter f;
   f.din = din;
-  const auto entries = ledger.entries(f);
-  if (entries.empty())
+  if (ledger.count(f) == 0)
     throw Error("trace.unknown-lot",
                 ledger.path() + ": the ledger holds no entry for lot " + din + " (" +
                     isbt128::din_eye_readable(din) +
                     "): check the DIN, or give the ledger that recorded the lot's release with "
                     "--ledger FILE");
-  t.rejections = static_cast<std::size_t>(std::count_if(
-      entries.begin(), entries.end(), [](const Entry& e) { return e.kind == "rejection"; }));
+  f.kind = "rejection";
+  t.rejections = ledger.count(f);
   t.releases = reading.releases;
   t.results = reading.results;
   t.recalls = reading.recalls;

@@ -16,6 +16,8 @@ namespace dosegate::json {
 // hashed and signed in existing ledgers and records (tests/ledger_entry_test.cpp and
 // tests/release_data_test.cpp pin them).
 std::string quote(std::string_view s);
+// quote(s) appended to `out`.
+void append_quoted(std::string& out, std::string_view s);
 
 class Writer {
  public:

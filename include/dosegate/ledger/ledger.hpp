@@ -79,12 +79,20 @@ inline const std::string kGenesis(64, '0');  // prev_hash of entry 1
 // ~/.local/state/dosegate/ledger.sqlite.
 std::string resolve_path(const std::optional<std::string>& option);
 
+// Which entries a read returns; every condition set must hold. Applied by SQLite: a lot (din,
+// with or without kind) is found through the (din, kind) index, without reading other entries.
 struct Filter {
   std::optional<std::string> din;
   std::optional<std::string> kind;
   std::optional<std::string> since;  // UTC, inclusive
   std::optional<std::string> until;  // UTC, inclusive
 };
+
+// Called by Ledger::for_each with each entry in turn; returns true to go on, false to stop. The
+// entry is the reader's row buffer, valid during the call only: the next row is read into the
+// same object, every field overwritten. A visitor copies what must outlive the call, or moves
+// (or swaps) it out.
+using Visit = std::function<bool(Entry&)>;
 
 // How long a command waits for another process that holds the ledger's lock, unless it says
 // otherwise (`confirm` waits far less: it answers at the bedside).
@@ -95,6 +103,8 @@ inline constexpr std::chrono::milliseconds kDefaultWait{60000};
 using Waiting = std::function<void(std::chrono::milliseconds)>;
 
 class Ledger {
+  struct Impl;
+
  public:
   // Opens (creating when `create`) the ledger, waiting at most `wait` in total for another
   // process that holds it locked. Throws dosegate::Error naming the file when it cannot be
@@ -135,8 +145,18 @@ class Ledger {
   // the exception passed on, when any step fails.
   void append_alone(Entry& e, const std::function<std::string(const std::string&)>& sign = {});
 
+  // Every entry that passes `filter`, in ledger order (seq ascending), read one row at a time:
+  // memory stays flat whatever the ledger's size. `visit` returns false to stop early. Throws
+  // Error("ledger.unreadable") when the ledger cannot be read (after the entries visited so
+  // far); an exception `visit` throws ends the reading and is passed on.
+  void for_each(const Filter& filter, const Visit& visit) const;
+  // The same entries as a vector: for readings known to be small (one lot's entries). A reader
+  // of the whole ledger (an export, an audit) uses for_each.
   std::vector<Entry> entries(const Filter& filter = {}) const;
-  std::optional<Entry> head() const;  // the last entry
+  // How many entries pass `filter`.
+  std::size_t count(const Filter& filter = {}) const;
+  // The last entry (the highest seq), with one query; nullopt for an empty ledger.
+  std::optional<Entry> head() const;
   bool triggers_present() const;
   // A consistent copy of the whole ledger at one moment, made with SQLite's online backup
   // while other processes go on appending, into `out` (a new file: an existing one is never
@@ -145,8 +165,32 @@ class Ledger {
   long long backup(const std::string& out) const;
   long long highest_seq_ever() const;  // from SQLite's AUTOINCREMENT bookkeeping
 
+  // One consistent state of the ledger for reads that belong together: while a Snapshot lives,
+  // every read through this Ledger sees the ledger as it was at the first of them (an export
+  // and its chain head, an audit's entries and the bookkeeping of the highest number ever
+  // written), whatever other processes append meanwhile. Other processes' appends go on; the
+  // WAL is folded back only after it ends (see commit()). Snapshots nest (the outermost one
+  // counts). Inside a transaction of this Ledger (begin()) it changes nothing: the transaction
+  // is already one state. begin() must not be called while one lives on this Ledger, and a
+  // Snapshot must not outlive its Ledger. A Ledger and its snapshots belong to one thread at
+  // a time.
+  class Snapshot {
+   public:
+    ~Snapshot();
+    Snapshot(Snapshot&& other) noexcept;
+    Snapshot& operator=(Snapshot&&) = delete;
+    Snapshot(const Snapshot&) = delete;
+    Snapshot& operator=(const Snapshot&) = delete;
+
+   private:
+    friend class Ledger;
+    explicit Snapshot(Impl* impl) : impl_(impl) {}
+    Impl* impl_;  // null when taken inside a transaction (nothing to end)
+  };
+  // Throws Error("ledger.unreadable") when the read transaction cannot be started.
+  [[nodiscard]] Snapshot snapshot() const;
+
  private:
-  struct Impl;
   explicit Ledger(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
