@@ -6,7 +6,9 @@
 #include <filesystem>
 #include <fstream>
 
+#include "crypto/sha256.hpp"
 #include "crypto/trust_store.hpp"
+#include "dosegate/ledger/ledger.hpp"
 #include "pdf/object.hpp"
 #include "pdf/verify_record.hpp"
 #include "test_support.hpp"
@@ -459,4 +461,39 @@ TEST_CASE("without --chain the intermediates come from the verified path and are
                                quote_arg(dir.file("out/A999926000147-S1234V00-A0.pdf")));
   INFO(sig.output);
   CHECK(contains(sig.output, "Certificate is Trusted."));
+}
+
+TEST_CASE("the ledger's digest of each record is the SHA-256 of the file written", "[release]") {
+  auto l = ledger::Ledger::open(released_lot().file("ledger.sqlite"), false);
+  ledger::Filter f;
+  f.kind = "records";
+  const auto entries = l.entries(f);
+  REQUIRE(entries.size() == 1);
+  REQUIRE(entries[0].records.size() == 2);
+  for (const auto& r : entries[0].records) {
+    INFO(r.file);
+    CHECK(r.sha256 ==
+          crypto::sha256_hex(test::read_file_text(released_lot().file("records/" + r.file))));
+  }
+}
+
+TEST_CASE("an RSA 3072 releaser's records fit their signature room and verify",
+          "[release][interop]") {
+  TempDir dir;
+  const auto r =
+      test::run_cli_at({"release", src("samples/coa-pass.xml"), "--trust", src("certs/trust"),
+                        "--key", pki("releaser-rsa.key.pem"), "--cert",
+                        pki("releaser-rsa.cert.pem"), "--chain", pki("qa-chain.pem"), "--out",
+                        dir.file("out"), "--ledger", dir.file("ledger.sqlite"), "--quiet"},
+                       kAsOf);
+  INFO(r.out << r.err);
+  REQUIRE(r.code == 0);
+  const auto path = dir.file("out/A999926000147-S1234V00-A0.pdf");
+  CHECK(check_record(test::read_file_text(path)).findings.empty());
+  const auto sig =
+      run_process("pdfsig -nssdir " + quote_arg(nss_db()) + " -no-ocsp " + quote_arg(path));
+  INFO(sig.output);
+  CHECK(contains(sig.output, "Signature is Valid."));
+  CHECK(contains(sig.output, "Certificate is Trusted."));
+  CHECK(contains(sig.output, "Total document signed"));
 }

@@ -363,6 +363,8 @@ std::string record_barcode_data(const ReleaseData& lot, const ReleaseDose& dose)
 
 RecordWriter::RecordWriter(const ReleaseData& lot) : lot_(lot) {
   layout_ = Layout(lot_).render(pages_);
+  if (layout_.empty() || layout_.back() != '\n') layout_ += '\n';
+  layout_hash_.update(layout_);
   try {
     Document doc(layout_);
     size_ = doc.size();
@@ -427,14 +429,15 @@ std::string RecordWriter::dose_overlay(const ReleaseDose& dose) const {
   return s + "Q\n";
 }
 
-std::string RecordWriter::write(const ReleaseDose& dose, const crypto::SigningKey& id,
-                                Instant signed_at) const {
+SignedRecord RecordWriter::write(const ReleaseDose& dose, const crypto::SigningKey& id,
+                                 Instant signed_at) const {
   ReleaseData data = lot_;
   data.dose = dose;
+  // Room for the signature: the bound for this key and chain, not a guess.
+  const std::size_t signature_room = crypto::cades_detached_max_size(id);
   std::string out;
-  out.reserve(layout_.size() + 3 * kSignatureBytes + 16384);
+  out.reserve(layout_.size() + 2 * signature_room + 32768);
   out = layout_;
-  if (out.back() != '\n') out += '\n';
   std::map<int, std::size_t> offsets;
   int next = size_;
   const int overlay = next++, file = next++, filespec = next++, sig = next++, widget = next++;
@@ -468,7 +471,7 @@ std::string RecordWriter::write(const ReleaseDose& dose, const crypto::SigningKe
   const std::size_t byte_range_at = out.size();
   out += byte_range_placeholder + " /Contents ";
   const std::size_t contents_at = out.size();
-  out += "<" + std::string(2 * kSignatureBytes, '0') + ">";
+  out += "<" + std::string(2 * signature_room, '0') + ">";
   const std::size_t contents_end = out.size();
   out += " /M (" + date + ")" + " /Name " + serialize(text_string(data.released_by)) + " /Reason " +
          serialize(text_string(data.meaning)) + " >>\nendobj\n";
@@ -546,18 +549,28 @@ std::string RecordWriter::write(const ReleaseDose& dose, const crypto::SigningKe
   std::snprintf(range, sizeof range, "[0 %010zu %010zu %010zu]", contents_at, contents_end,
                 out.size() - contents_end);
   std::memcpy(out.data() + byte_range_at, range, byte_range_placeholder.size());
-  std::string signed_bytes = out.substr(0, contents_at) + out.substr(contents_end);
-  const std::string cms = crypto::cades_detached(signed_bytes, id);
-  if (cms.size() > kSignatureBytes)
+
+  // Each byte is hashed once. The lot's layout, the same at the start of every record, was
+  // hashed when the writer was made; from the state at /Contents two digests go on: the
+  // signed byte ranges (the bytes after /Contents) for the CMS, and the whole file (the
+  // /Contents string, once filled in, and the same bytes after it) for the ledger.
+  const std::string_view bytes(out);
+  crypto::Sha256 to_contents = layout_hash_;
+  to_contents.update(bytes.substr(layout_.size(), contents_at - layout_.size()));
+  crypto::Sha256 byte_ranges = to_contents;
+  byte_ranges.update(bytes.substr(contents_end));
+  const std::string cms = crypto::cades_detached(byte_ranges.digest(), id);
+  if (cms.size() > signature_room)
     throw Error("pdf.failure", "the CMS signature (" + std::to_string(cms.size()) +
                                    " bytes) does not fit the reserved " +
-                                   std::to_string(kSignatureBytes) + " bytes");
+                                   std::to_string(signature_room) + " bytes");
   static const char* hex = "0123456789abcdef";
   for (std::size_t i = 0; i < cms.size(); ++i) {
     out[contents_at + 1 + 2 * i] = hex[static_cast<unsigned char>(cms[i]) >> 4];
     out[contents_at + 2 + 2 * i] = hex[static_cast<unsigned char>(cms[i]) & 15];
   }
-  return out;
+  to_contents.update(std::string_view(out).substr(contents_at));
+  return {std::move(out), crypto::to_hex(to_contents.digest())};
 }
 
 }  // namespace dosegate::pdf
