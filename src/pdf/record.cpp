@@ -3,6 +3,7 @@
 #include <hpdf.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <map>
@@ -11,6 +12,7 @@
 #include "dosegate/error.hpp"
 #include "dosegate/isbt128.hpp"
 #include "pdf/barcode.hpp"
+#include "pdf/flate.hpp"
 #include "util/text.hpp"
 
 namespace dosegate::pdf {
@@ -330,15 +332,34 @@ std::string show(const std::string& font, float size, float x, float y, const st
   return "BT /" + font + pos + "<" + codes + "> Tj ET\n";
 }
 
+// A number in PDF syntax: the shortest decimal that reads back as the same value, never in
+// exponent form.
+template <typename T>
+void append_number(std::string& out, T value) {
+  char buf[64];
+  const auto r = std::to_chars(buf, buf + sizeof buf, value, std::chars_format::fixed);
+  out.append(buf, r.ptr);
+}
+
+// A symbol's dark rectangles, drawn in zint's own module units (whole numbers) under one
+// transformation: `module` points per module, the symbol's top-left corner at (x, top), y
+// downwards as zint gives it.
 std::string bars(const Barcode& code, float x, float top, float module) {
-  std::string out;
-  char buf[96];
-  for (const auto& r : code.bars) {
-    std::snprintf(buf, sizeof buf, "%.3f %.3f %.3f %.3f re\n", x + r.x * module,
-                  top - (r.y + r.height) * module, r.width * module, r.height * module);
-    out += buf;
+  std::string out = "q ";
+  for (const float m : {module, 0.0f, 0.0f, -module, x, top}) {
+    append_number(out, m);
+    out += ' ';
   }
-  return out + "f\n";
+  out += "cm\n";
+  for (const auto& r : code.bars) {
+    for (const double v : {r.x, r.y, r.width}) {
+      append_number(out, v);
+      out += ' ';
+    }
+    append_number(out, r.height);
+    out += " re\n";
+  }
+  return out + "f\nQ\n";
 }
 
 // A PDF text string: literal for ASCII, else UTF-16BE with a byte order mark (PDF 7.9.2.2).
@@ -443,10 +464,10 @@ SignedRecord RecordWriter::write(const ReleaseDose& dose, const crypto::SigningK
   const int overlay = next++, file = next++, filespec = next++, sig = next++, widget = next++;
   const Ref page_ref{page_num_, 0};
 
-  const std::string content = dose_overlay(dose);
+  const std::string content = deflate(dose_overlay(dose));
   offsets[overlay] = out.size();
-  out += obj(overlay, "<< /Length " + std::to_string(content.size()) + " >>\nstream\n" + content +
-                          "\nendstream");
+  out += obj(overlay, "<< /Length " + std::to_string(content.size()) +
+                          " /Filter /FlateDecode >>\nstream\n" + content + "\nendstream");
   const std::string json = to_json(data);
   const std::string date = pdf_date(signed_at);
   offsets[file] = out.size();

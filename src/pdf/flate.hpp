@@ -1,0 +1,16 @@
+// Flate (RFC 1950 zlib) streams for PDF's /FlateDecode filter. zlib stays in flate.cpp.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace dosegate::pdf {
+
+// `bytes` compressed as a zlib stream. Throws dosegate::Error("pdf.failure") if zlib fails.
+std::string deflate(std::string_view bytes);
+
+// The bytes of a zlib stream. Throws dosegate::Error("pdf.failure") when `stream` is not a
+// complete zlib stream or inflates beyond `max_size` bytes.
+std::string inflate(std::string_view stream, std::size_t max_size);
+
+}  // namespace dosegate::pdf
