@@ -5,10 +5,13 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <set>
 
 #include "crypto/sha256.hpp"
 #include "crypto/trust_store.hpp"
 #include "dosegate/ledger/ledger.hpp"
+#include "pdf/flate.hpp"
 #include "pdf/object.hpp"
 #include "pdf/verify_record.hpp"
 #include "test_support.hpp"
@@ -98,6 +101,13 @@ void write(const std::string& path, const std::string& bytes) {
   std::ofstream out(path, std::ios::binary);
   out << bytes;
   REQUIRE(out.good());
+}
+
+// The font of a record's first page (the one font every page uses).
+pdf::Object page_font(const pdf::Document& doc, const pdf::Object& pages) {
+  const auto page = doc.resolve(pages.get("Kids")->as_array()->front());
+  const auto fonts = doc.resolve(*doc.resolve(*page.get("Resources")).get("Font"));
+  return doc.resolve(fonts.as_dict()->front().second);
 }
 
 // What zbarimg (Code 128) and dmtxread (DataMatrix) read from page 1 of a record at 300 dpi.
@@ -496,4 +506,53 @@ TEST_CASE("an RSA 3072 releaser's records fit their signature room and verify",
   CHECK(contains(sig.output, "Signature is Valid."));
   CHECK(contains(sig.output, "Certificate is Trusted."));
   CHECK(contains(sig.output, "Total document signed"));
+}
+
+TEST_CASE("the record's font has the width of every character its pages show, and no other",
+          "[release]") {
+  const auto bytes = test::read_file_text(record("B0"));
+  const pdf::Document doc(bytes);
+  const auto catalog = doc.resolve(*pdf::Object::dict(doc.trailer()).get("Root"));
+  const auto pages = doc.resolve(*catalog.get("Pages"));
+  // Every character code in a hex string of a page's content streams (one font, Identity-H).
+  std::set<long long> shown;
+  for (const auto& kid : *pages.get("Kids")->as_array()) {
+    const auto page = doc.resolve(kid);
+    std::vector<pdf::Object> contents;
+    if (const auto* list = page.get("Contents")->as_array())
+      contents = *list;
+    else
+      contents.push_back(*page.get("Contents"));
+    for (const auto& c : contents) {
+      std::string data;
+      doc.load(c.as_ref()->num, &data);
+      const auto text = pdf::inflate(data, 1 << 24);
+      for (auto at = text.find('<'); at != std::string::npos; at = text.find('<', at + 1)) {
+        if (text[at + 1] == '<') {
+          ++at;
+          continue;
+        }
+        const auto end = text.find('>', at);
+        for (auto k = at + 1; k + 4 <= end; k += 4)
+          shown.insert(std::stoll(text.substr(k, 4), nullptr, 16));
+      }
+    }
+  }
+  const auto font = doc.resolve(page_font(doc, pages).get("DescendantFonts")->as_array()->front());
+  std::map<long long, long long> widths;
+  const auto& w = *font.get("W")->as_array();
+  for (std::size_t i = 0; i + 1 < w.size(); i += 2) {
+    const auto first = *w[i].as_int();
+    const auto& run = *w[i + 1].as_array();
+    for (std::size_t k = 0; k < run.size(); ++k)
+      widths[first + static_cast<long long>(k)] = *run[k].as_int();
+  }
+  CHECK(shown.count(0x2265));  // the page's greater-than-or-equal sign
+  std::set<long long> listed;
+  for (const auto& [code, width] : widths) listed.insert(code);
+  CHECK(listed == shown);
+  // DejaVu Sans's own widths, as libharu measured them.
+  CHECK(widths.at(' ') == 317);
+  CHECK(widths.at('A') == 684);
+  CHECK(widths.at(0x2265) == 837);
 }
