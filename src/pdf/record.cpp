@@ -334,12 +334,17 @@ std::string show(const std::string& font, float size, float x, float y, const st
 }
 
 // A number in PDF syntax: the shortest decimal that reads back as the same value, never in
-// exponent form.
+// exponent form; whole numbers (every module coordinate zint gives) as integers.
 template <typename T>
 void append_number(std::string& out, T value) {
   char buf[64];
-  const auto r = std::to_chars(buf, buf + sizeof buf, value, std::chars_format::fixed);
-  out.append(buf, r.ptr);
+  if (value > T(-1e6) && value < T(1e6)) {
+    if (const auto whole = static_cast<long long>(value); static_cast<T>(whole) == value) {
+      out.append(buf, std::to_chars(buf, buf + sizeof buf, whole).ptr);
+      return;
+    }
+  }
+  out.append(buf, std::to_chars(buf, buf + sizeof buf, value, std::chars_format::fixed).ptr);
 }
 
 // A symbol's dark rectangles, drawn in zint's own module units (whole numbers) under one
