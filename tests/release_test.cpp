@@ -556,3 +556,12 @@ TEST_CASE("the record's font has the width of every character its pages show, an
   CHECK(widths.at('A') == 684);
   CHECK(widths.at(0x2265) == 837);
 }
+
+TEST_CASE("a record is at most 80 KiB", "[release]") {
+  // The layout's font keeps only what the pages show and the signature room is the key's
+  // bound (about 40 KB in all); a record of the full font (145 KB) fails here.
+  for (const auto* division : {"A0", "B0"}) {
+    INFO(division);
+    CHECK(std::filesystem::file_size(record(division)) <= 80 * 1024);
+  }
+}

@@ -1,6 +1,7 @@
 #include "pdf/used_glyphs.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <map>
 #include <optional>
@@ -82,6 +83,120 @@ std::map<unsigned, Object> widths_of(const Array& w) {
   return out;
 }
 
+// Big-endian reads and writes in a TrueType program; a read outside it is not a font this
+// file handles.
+unsigned read_be(std::string_view b, std::size_t at, std::size_t bytes) {
+  if (at > b.size() || bytes > b.size() - at) throw NotHandled{};
+  unsigned v = 0;
+  for (std::size_t i = 0; i < bytes; ++i) v = (v << 8) | static_cast<unsigned char>(b[at + i]);
+  return v;
+}
+void write_be(std::string& b, std::size_t at, std::size_t bytes, unsigned v) {
+  for (std::size_t i = bytes; i-- > 0; v >>= 8) b[at + i] = static_cast<char>(v & 0xff);
+}
+
+std::uint32_t table_checksum(std::string_view table) {
+  std::uint32_t sum = 0;
+  for (std::size_t i = 0; i < table.size(); i += 4) {
+    std::uint32_t word = 0;
+    for (std::size_t k = 0; k < 4; ++k)
+      word = (word << 8) | (i + k < table.size() ? static_cast<unsigned char>(table[i + k]) : 0u);
+    sum += word;
+  }
+  return sum;
+}
+
+// The glyphs that `shown` glyphs are made of: a composite glyph's components, at any depth.
+std::set<unsigned> with_components(std::set<unsigned> shown, std::string_view glyf,
+                                   std::string_view loca, bool long_offsets, unsigned glyph_count) {
+  auto offset = [&](unsigned g) {
+    return long_offsets ? read_be(loca, 4 * std::size_t{g}, 4)
+                        : 2 * read_be(loca, 2 * std::size_t{g}, 2);
+  };
+  std::vector<unsigned> todo(shown.begin(), shown.end());
+  while (!todo.empty()) {
+    const unsigned g = todo.back();
+    todo.pop_back();
+    if (g >= glyph_count) throw NotHandled{};
+    const std::size_t start = offset(g), end = offset(g + 1);
+    if (end <= start) continue;                             // no outline
+    if ((read_be(glyf, start, 2) & 0x8000) == 0) continue;  // simple: contours of its own
+    std::size_t at = start + 10;
+    for (unsigned flags = 0x20; flags & 0x20;) {  // MORE_COMPONENTS
+      flags = read_be(glyf, at, 2);
+      const unsigned component = read_be(glyf, at + 2, 2);
+      at += 4 + ((flags & 0x01) ? 4 : 2);                                      // the arguments
+      at += (flags & 0x08) ? 2 : (flags & 0x40) ? 4 : (flags & 0x80) ? 8 : 0;  // the scale
+      if (shown.insert(component).second) todo.push_back(component);
+    }
+  }
+  return shown;
+}
+
+// The TrueType program without glyph names (a version 3 'post' table: PDF readers find glyphs
+// through the CIDToGIDMap and text through ToUnicode, never through glyph names) and with the
+// horizontal metrics of the glyphs the pages never show set to zero (libharu already left
+// their outlines out). Every other table is as it was; the checksums are made again.
+std::string trim_font_program(std::string_view ttf, const std::set<unsigned>& shown) {
+  if (read_be(ttf, 0, 4) != 0x00010000) throw NotHandled{};
+  const unsigned count = read_be(ttf, 4, 2);
+  std::vector<std::pair<std::string, std::string>> tables;  // tag, data; in directory order
+  std::map<std::string, std::size_t> index;
+  for (unsigned i = 0; i < count; ++i) {
+    const std::size_t entry = 12 + 16 * std::size_t{i};
+    const std::size_t at = read_be(ttf, entry + 8, 4), length = read_be(ttf, entry + 12, 4);
+    if (at > ttf.size() || length > ttf.size() - at) throw NotHandled{};
+    index[std::string(ttf.substr(entry, 4))] = tables.size();
+    tables.emplace_back(ttf.substr(entry, 4), ttf.substr(at, length));
+  }
+  for (const char* tag : {"head", "hhea", "maxp", "hmtx", "loca", "glyf", "post"})
+    if (!index.count(tag)) throw NotHandled{};
+  auto table = [&](const char* tag) -> std::string& { return tables[index.at(tag)].second; };
+
+  const unsigned glyph_count = read_be(table("maxp"), 4, 2);
+  const unsigned metrics = read_be(table("hhea"), 34, 2);
+  const bool long_offsets = read_be(table("head"), 50, 2) == 1;
+  std::set<unsigned> kept = shown;
+  kept.insert(0);  // .notdef
+  kept = with_components(std::move(kept), table("glyf"), table("loca"), long_offsets, glyph_count);
+  std::string& hmtx = table("hmtx");
+  if (metrics == 0 || metrics > glyph_count ||
+      hmtx.size() < 4 * std::size_t{metrics} + 2 * std::size_t{glyph_count - metrics})
+    throw NotHandled{};
+  for (unsigned g = 0; g < glyph_count; ++g) {
+    if (kept.count(g)) continue;
+    if (g < metrics)
+      write_be(hmtx, 4 * std::size_t{g}, 4, 0);
+    else
+      write_be(hmtx, 4 * std::size_t{metrics} + 2 * std::size_t{g - metrics}, 2, 0);
+  }
+  std::string& post = table("post");
+  if (post.size() < 32) throw NotHandled{};
+  post.resize(32);
+  write_be(post, 0, 4, 0x00030000);
+  std::string& head = table("head");
+  if (head.size() < 54) throw NotHandled{};
+  write_be(head, 8, 4, 0);  // checkSumAdjustment, computed last
+
+  std::string out(ttf.substr(0, 12));
+  const std::size_t first = 12 + 16 * std::size_t{count};
+  std::string data;
+  std::size_t head_at = 0;
+  for (const auto& [tag, bytes] : tables) {
+    if (tag == "head") head_at = first + data.size();
+    std::string entry = tag + std::string(12, '\0');
+    write_be(entry, 4, 4, table_checksum(bytes));
+    write_be(entry, 8, 4, static_cast<unsigned>(first + data.size()));
+    write_be(entry, 12, 4, static_cast<unsigned>(bytes.size()));
+    out += entry;
+    data += bytes;
+    data.append((4 - bytes.size() % 4) % 4, '\0');
+  }
+  out += data;
+  write_be(out, head_at + 8, 4, 0xB1B0AFBAu - table_checksum(out));
+  return out;
+}
+
 std::string object_text(int num, const std::string& body) {
   return std::to_string(num) + " 0 obj\n" + body + "\nendobj\n";
 }
@@ -142,8 +257,7 @@ std::string keep(const std::string& layout) {
   const Object map_stream = doc.load(map_num, &map_data);
   if (!is_flate(map_stream)) throw NotHandled{};
   const std::string map = inflate(map_data, kMaxStream);
-  const auto* map_length = map_stream.get("Length");
-  if (!map_length) throw NotHandled{};
+  if (!map_stream.get("Length")) throw NotHandled{};
 
   // The widths of the codes shown, in runs of consecutive codes: "c [w1 w2 ...]".
   const auto all = widths_of(*w->as_array());
@@ -169,19 +283,53 @@ std::string keep(const std::string& layout) {
       cut[2 * c] = map[2 * c];
       cut[2 * c + 1] = map[2 * c + 1];
     }
-  const std::string packed = deflate(cut);
+  const std::string packed = deflate(cut, Effort::small);
+
+  // The font program: glyph names dropped, metrics only for the glyphs shown.
+  std::set<unsigned> glyphs;
+  for (const unsigned c : codes)
+    if (2 * static_cast<std::size_t>(c) + 1 < map.size())
+      glyphs.insert(static_cast<unsigned char>(map[2 * c]) * 256u +
+                    static_cast<unsigned char>(map[2 * c + 1]));
+  const auto* descriptor_ref = cid_font.get("FontDescriptor");
+  if (!descriptor_ref || !descriptor_ref->as_ref()) throw NotHandled{};
+  const Object descriptor = doc.load(descriptor_ref->as_ref()->num);
+  const auto* file_ref = descriptor.get("FontFile2");
+  if (!file_ref || !file_ref->as_ref()) throw NotHandled{};
+  const int file_num = file_ref->as_ref()->num;
+  std::string file_data;
+  const Object file_stream = doc.load(file_num, &file_data);
+  if (!is_flate(file_stream)) throw NotHandled{};
+  const std::string program = trim_font_program(inflate(file_data, kMaxStream), glyphs);
+  const std::string packed_program = deflate(program, Effort::small);
 
   Dict font_dict = *cid_font.as_dict();
   for (auto& [key, value] : font_dict)
     if (key == "W") value = Object::array(std::move(kept));
-  Dict map_dict = *map_stream.as_dict();
-  const auto* length_ref = map_length->as_ref();
-  for (auto& [key, value] : map_dict) {
-    if (key == "Length" && !length_ref) value = Object(static_cast<long long>(packed.size()));
-    if (key == "Filter") value = Object(Name{"FlateDecode"});
-  }
+  // The rewritten objects; libharu writes a stream's /Length as an object of its own.
+  std::map<int, std::string> rewritten;
+  rewritten[cid_num] = object_text(cid_num, serialize(Object::dict(font_dict)));
+  auto stream_object = [&](int num, const Object& stream, const std::string& data,
+                           std::optional<std::size_t> length1) {
+    Dict dict = *stream.as_dict();
+    for (auto& [key, value] : dict) {
+      if (key == "Filter") value = Object(Name{"FlateDecode"});
+      if (key == "Length1" && length1) value = Object(static_cast<long long>(*length1));
+      if (key == "Length") {
+        const auto size = static_cast<long long>(data.size());
+        if (const auto* ref = value.as_ref())
+          rewritten[ref->num] = object_text(ref->num, std::to_string(size));
+        else
+          value = Object(size);
+      }
+    }
+    rewritten[num] = std::to_string(num) + " 0 obj\n" + serialize(Object::dict(dict)) +
+                     "\nstream\n" + data + "\nendstream\nendobj\n";
+  };
+  stream_object(map_num, map_stream, packed, std::nullopt);
+  stream_object(file_num, file_stream, packed_program, program.size());
 
-  // The file again: every object's bytes as they were but for the three rewritten, in the same
+  // The file again: every object's bytes as they were but for those rewritten, in the same
   // order, with a new cross-reference table.
   std::vector<std::pair<std::size_t, int>> order;  // offset, number
   try {
@@ -196,16 +344,10 @@ std::string keep(const std::string& layout) {
     const auto [at, num] = order[i];
     const std::size_t end = i + 1 < order.size() ? order[i + 1].first : doc.startxref();
     offsets[num] = out.size();
-    if (num == cid_num) {
-      out += object_text(num, serialize(Object::dict(font_dict)));
-    } else if (num == map_num) {
-      out += std::to_string(num) + " 0 obj\n" + serialize(Object::dict(map_dict)) + "\nstream\n" +
-             packed + "\nendstream\nendobj\n";
-    } else if (length_ref && num == length_ref->num) {
-      out += object_text(num, std::to_string(packed.size()));
-    } else {
+    if (const auto it = rewritten.find(num); it != rewritten.end())
+      out += it->second;
+    else
       out.append(layout, at, end - at);
-    }
   }
   const std::size_t xref_at = out.size();
   out += "xref\n0 " + std::to_string(doc.size()) + "\n0000000000 65535 f \n";
