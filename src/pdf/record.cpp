@@ -424,7 +424,8 @@ RecordWriter::RecordWriter(const ReleaseData& lot) : lot_(lot) {
   if (font_.empty()) throw Error("pdf.failure", "the layout has no regular font resource");
 }
 
-std::string RecordWriter::dose_overlay(const ReleaseDose& dose) const {
+std::string RecordWriter::dose_overlay(const ReleaseData& data) const {
+  const ReleaseDose& dose = data.dose;
   std::string s = "q\n";
   const float x = kLeft + 12;
   s += show(font_, 8, x, kDoseTop - 16, "DOSE");
@@ -433,20 +434,19 @@ std::string RecordWriter::dose_overlay(const ReleaseDose& dose) const {
             "Dose " + std::to_string(dose.index) + " of " + std::to_string(lot_.dose_count));
   s += show(font_, 8.5f, x, kDoseTop - 71, "Viable cells: " + dose.viable_cells);
   s += show(font_, 8.5f, x, kDoseTop - 84, "Volume: " + dose.volume);
-  ReleaseData with_dose = lot_;
-  with_dose.dose = dose;
-  s += show(font_, 6.5f, x, kDoseBottom + 5, "Record " + record_id(with_dose));
+  const std::string id = record_id(data);
+  s += show(font_, 6.5f, x, kDoseBottom + 5, "Record " + id);
   // The bar codes name this record, not the bag: a scan of the paper never reads as the dose.
-  const std::string data = record_barcode_data(lot_, dose);
-  const auto linear = code128(data, 28);
+  const std::string code = isbt128::record_barcode_data(id);
+  const auto linear = code128(code, 28);
   const float bx = kLeft + 175;
   const float matrix_x = kRight - 84;
   // The Code 128 fills the room before the DataMatrix but for its quiet zone of 10 modules.
   const float module =
       std::min(0.95f, (matrix_x - bx) / (static_cast<float>(linear.width) + kQuietModules));
   s += bars(linear, bx, kDoseTop - 12, module);
-  s += show(font_, 7, bx, kDoseTop - 12 - static_cast<float>(linear.height) * module - 10, data);
-  const auto matrix = datamatrix(data);
+  s += show(font_, 7, bx, kDoseTop - 12 - static_cast<float>(linear.height) * module - 10, code);
+  const auto matrix = datamatrix(code);
   const float cell = 72.0f / static_cast<float>(matrix.width);
   s += bars(matrix, matrix_x, kDoseTop - 12, cell);
   // The dose's identity, eye-readable: the DIN with its check character, the product code with
@@ -472,7 +472,7 @@ SignedRecord RecordWriter::write(const ReleaseDose& dose, const crypto::SigningK
   const int overlay = next++, file = next++, filespec = next++, sig = next++, widget = next++;
   const Ref page_ref{page_num_, 0};
 
-  const std::string content = deflate(dose_overlay(dose));
+  const std::string content = deflate(dose_overlay(data));
   offsets[overlay] = out.size();
   out += obj(overlay, "<< /Length " + std::to_string(content.size()) +
                           " /Filter /FlateDecode >>\nstream\n" + content + "\nendstream");

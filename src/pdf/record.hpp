@@ -37,7 +37,7 @@ class RecordWriter {
   std::size_t page_count() const { return pages_; }
 
  private:
-  std::string dose_overlay(const ReleaseDose& dose) const;
+  std::string dose_overlay(const ReleaseData& data) const;  // `data`: the lot with its dose
 
   ReleaseData lot_;
   std::string layout_;          // libharu's PDF of the lot, ending with a line break

@@ -5,7 +5,9 @@
 namespace dosegate::json {
 
 std::string quote(std::string_view s) {
-  std::string out = "\"";
+  std::string out;
+  out.reserve(s.size() + 2);
+  out += '"';
   for (char c : s) {
     switch (c) {
       case '"': out += "\\\""; break;
