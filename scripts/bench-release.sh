@@ -5,6 +5,7 @@
 # 1,000-dose one, and the ratio of their median times is printed (10 times the doses: at most
 # 11 times the time).
 # Usage: scripts/bench-release.sh [RUNS] [--scaling]   (default 5; builds the release preset)
+#        DOSEGATE=PATH scripts/bench-release.sh ...   times the dosegate at PATH instead
 # Every run writes into a directory of its own (80 MB for 1,000 doses, 800 MB for 10,000), and
 # all of them are removed at the end, not between runs (see scripts/bench-lib.sh).
 set -euo pipefail
@@ -19,7 +20,7 @@ for arg in "$@"; do
 done
 scripts/setup.sh release >/dev/null
 source scripts/bench-lib.sh
-bin=build/release/dosegate
+bin=${DOSEGATE:-build/release/dosegate}  # DOSEGATE=PATH times another build, e.g. main's
 pki=certs/test-pki
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -69,4 +70,4 @@ if $scaling; then
            10000 / (t / 1e6), k / 1024
     printf "10000 / 1000:     %.2f times the time (target: at most 11)\n", t / r }'
 fi
-echo "reproduce:        scripts/bench-release.sh $*"
+echo "reproduce:        ${DOSEGATE:+DOSEGATE=$DOSEGATE }scripts/bench-release.sh $*"

@@ -6,13 +6,14 @@
 # each (at least 5), alternating, with each lot's median time and its ratio to the 1,000-dose
 # lot's (20 times the doses: at most 20 times the time).
 # Usage: scripts/bench-verify.sh [RUNS]   (default 60; builds the release preset first)
+#        DOSEGATE=PATH scripts/bench-verify.sh ...   times the dosegate at PATH instead
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-60}
 target=0.50
 scripts/setup.sh release >/dev/null
 source scripts/bench-lib.sh
-bin=build/release/dosegate
+bin=${DOSEGATE:-build/release/dosegate}  # DOSEGATE=PATH times another build, e.g. main's
 pki=certs/test-pki
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -48,4 +49,4 @@ for doses in "${sizes[@]}"; do
   t=$(printf '%s\n' ${times[$doses]} | median)
   awk -v d="$doses" -v t="$t" -v r="$t1" 'BEGIN { printf "  %8d  %12.3f  %.1f\n", d, t / 1e6, t / r }'
 done
-echo "reproduce:         scripts/bench-verify.sh $runs"
+echo "reproduce:         ${DOSEGATE:+DOSEGATE=$DOSEGATE }scripts/bench-verify.sh $runs"
