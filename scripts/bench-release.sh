@@ -6,7 +6,7 @@
 # 11 times the time).
 # Usage: scripts/bench-release.sh [RUNS] [--scaling]   (default 5; builds the release preset)
 #        DOSEGATE=PATH scripts/bench-release.sh ...   times the dosegate at PATH instead
-# Every run writes into a directory of its own (80 MB for 1,000 doses, 800 MB for 10,000), and
+# Every run writes into a directory of its own (40 MB for 1,000 doses, 400 MB for 10,000), and
 # all of them are removed at the end, not between runs (see scripts/bench-lib.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
