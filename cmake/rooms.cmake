@@ -19,6 +19,7 @@ set(rooms
   "SQLite~sqlite3\\.h~^src/ledger/ledger\\.cpp$"
   "libharu~hpdf~^src/pdf/record\\.cpp$"
   "libzint~zint\\.h~^src/pdf/barcode\\.cpp$"
+  "zlib~zlib\\.h~^src/pdf/flate\\.cpp$"
   "libqpdf~qpdf/~^src/pdf/record_reader\\.cpp$"
   "nlohmann-json~nlohmann/~^src/util/json_read\\.cpp$"
   "Boost~boost/~^src/cli/"

@@ -1,5 +1,9 @@
 # Shared by the whole-process benchmarks; source it, set `runs` (and `target`, the ratio a
 # benchmark must stay under, when it has one), then call compare.
+#
+# Outputs go to fresh directories that are removed only when the benchmark ends: on this kind
+# of file system (ext4 on a shared virtual disk) deleting many files just before a run slows
+# the file creation of the run that follows.
 
 median() {  # median of the numbers on stdin
   sort -n | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : int((v[NR / 2] + v[NR / 2 + 1]) / 2) }'
@@ -33,4 +37,21 @@ compare() {
   awk -v a="$ma" -v b="$mb" -v n="$name_a/$name_b" -v t="${target:-}" \
     'BEGIN { printf "ratio %s: %.2f (%s)\n", n, a / b,
              t == "" ? "information, no target" : "target: at most " t }'
+}
+
+# make_lot DOSES OUT DOSEGATE
+# Writes OUT: the passing sample CoA with product code S1234V99 and DOSES doses with 6-digit
+# Product Divisions (000001..), signed again by the test laboratory (enveloped XML-DSig).
+make_lot() {
+  local doses=$1 out=$2 bin=$3 pki=certs/test-pki
+  perl -0pe '
+    s{<Signature xmlns="http://www.w3.org/2000/09/xmldsig#">.*?</Signature>\n?}{}s;
+    s{<Code>S1234V00</Code>}{<Code>S1234V99</Code>};
+    my $d = join "", map { sprintf("      <Dose division=\"%06d\"><ViableCells>5.0e7</ViableCells>"
+                                   . "<Volume unit=\"mL\">5.0</Volume></Dose>\n", $_) } 1..'"$doses"';
+    s{<Doses>.*?</Doses>}{<Doses>\n$d    </Doses>}s;
+  ' samples/coa-pass.xml > "$out.unsigned"
+  "$bin" sign-coa "$out.unsigned" --key $pki/lab-ec.key.pem --cert $pki/lab-ec.cert.pem \
+    --chain $pki/lab-chain.pem --out "$out" >/dev/null
+  rm -f "$out.unsigned"
 }

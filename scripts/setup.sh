@@ -16,7 +16,8 @@ preset=${1:?usage: scripts/setup.sh PRESET}
 packages=(
   g++ cmake ninja-build pkg-config
   libssl-dev libpugixml-dev libxmlsec1-dev libboost-program-options-dev catch2 libzint-dev
-  libhpdf-dev libqpdf-dev fonts-dejavu-core nlohmann-json3-dev libcpp-httplib-dev libargon2-dev
+  libhpdf-dev libqpdf-dev zlib1g-dev fonts-dejavu-core nlohmann-json3-dev libcpp-httplib-dev
+  libargon2-dev
   libxml2-utils xmlsec1 openssl perl clang-format zbar-tools dmtx-utils
   poppler-utils qpdf libnss3-tools time sqlite3 libsqlite3-dev
   clang-14 libfuzzer-14-dev

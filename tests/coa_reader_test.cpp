@@ -168,6 +168,15 @@ TEST_CASE("reader errors name the file, line, column, path and fix", "[coa]") {
         read_errors("x.xml", pass_with("<Manufactured>2026-11-02", "<Manufactured>0000-11-02"));
     CHECK(any_message_contains(errors, "is not a calendar date"));
   }
+  SECTION("a repeated element, reported once per repeat") {
+    const std::string issued = "<Issued>2026-11-18T14:05:00Z</Issued>";
+    const auto errors = read_errors("x.xml", pass_with(issued, issued + issued + issued));
+    REQUIRE(errors.size() == 2);
+    CHECK(errors[0].path == "/CertificateOfAnalysis/Issued[2]");
+    CHECK(errors[1].path == "/CertificateOfAnalysis/Issued[3]");
+    CHECK(errors[1].message ==
+          "<Issued> appears more than once inside <CertificateOfAnalysis>; it may appear once");
+  }
   SECTION("element inside a text value") {
     const auto errors =
         read_errors("x.xml", pass_with("<DIN>A999926000147</DIN>", "<DIN>A999926000147<b/></DIN>"));

@@ -5,8 +5,13 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
+#include <set>
 
+#include "crypto/sha256.hpp"
 #include "crypto/trust_store.hpp"
+#include "dosegate/ledger/ledger.hpp"
+#include "pdf/flate.hpp"
 #include "pdf/object.hpp"
 #include "pdf/verify_record.hpp"
 #include "test_support.hpp"
@@ -96,6 +101,13 @@ void write(const std::string& path, const std::string& bytes) {
   std::ofstream out(path, std::ios::binary);
   out << bytes;
   REQUIRE(out.good());
+}
+
+// The font of a record's first page (the one font every page uses).
+pdf::Object page_font(const pdf::Document& doc, const pdf::Object& pages) {
+  const auto page = doc.resolve(pages.get("Kids")->as_array()->front());
+  const auto fonts = doc.resolve(*doc.resolve(*page.get("Resources")).get("Font"));
+  return doc.resolve(fonts.as_dict()->front().second);
 }
 
 // What zbarimg (Code 128) and dmtxread (DataMatrix) read from page 1 of a record at 300 dpi.
@@ -459,4 +471,97 @@ TEST_CASE("without --chain the intermediates come from the verified path and are
                                quote_arg(dir.file("out/A999926000147-S1234V00-A0.pdf")));
   INFO(sig.output);
   CHECK(contains(sig.output, "Certificate is Trusted."));
+}
+
+TEST_CASE("the ledger's digest of each record is the SHA-256 of the file written", "[release]") {
+  auto l = ledger::Ledger::open(released_lot().file("ledger.sqlite"), false);
+  ledger::Filter f;
+  f.kind = "records";
+  const auto entries = l.entries(f);
+  REQUIRE(entries.size() == 1);
+  REQUIRE(entries[0].records.size() == 2);
+  for (const auto& r : entries[0].records) {
+    INFO(r.file);
+    CHECK(r.sha256 ==
+          crypto::sha256_hex(test::read_file_text(released_lot().file("records/" + r.file))));
+  }
+}
+
+TEST_CASE("an RSA 3072 releaser's records fit their signature room and verify",
+          "[release][interop]") {
+  TempDir dir;
+  const auto r =
+      test::run_cli_at({"release", src("samples/coa-pass.xml"), "--trust", src("certs/trust"),
+                        "--key", pki("releaser-rsa.key.pem"), "--cert",
+                        pki("releaser-rsa.cert.pem"), "--chain", pki("qa-chain.pem"), "--out",
+                        dir.file("out"), "--ledger", dir.file("ledger.sqlite"), "--quiet"},
+                       kAsOf);
+  INFO(r.out << r.err);
+  REQUIRE(r.code == 0);
+  const auto path = dir.file("out/A999926000147-S1234V00-A0.pdf");
+  CHECK(check_record(test::read_file_text(path)).findings.empty());
+  const auto sig =
+      run_process("pdfsig -nssdir " + quote_arg(nss_db()) + " -no-ocsp " + quote_arg(path));
+  INFO(sig.output);
+  CHECK(contains(sig.output, "Signature is Valid."));
+  CHECK(contains(sig.output, "Certificate is Trusted."));
+  CHECK(contains(sig.output, "Total document signed"));
+}
+
+TEST_CASE("the record's font has the width of every character its pages show, and no other",
+          "[release]") {
+  const auto bytes = test::read_file_text(record("B0"));
+  const pdf::Document doc(bytes);
+  const auto catalog = doc.resolve(*pdf::Object::dict(doc.trailer()).get("Root"));
+  const auto pages = doc.resolve(*catalog.get("Pages"));
+  // Every character code in a hex string of a page's content streams (one font, Identity-H).
+  std::set<long long> shown;
+  for (const auto& kid : *pages.get("Kids")->as_array()) {
+    const auto page = doc.resolve(kid);
+    std::vector<pdf::Object> contents;
+    if (const auto* list = page.get("Contents")->as_array())
+      contents = *list;
+    else
+      contents.push_back(*page.get("Contents"));
+    for (const auto& c : contents) {
+      std::string data;
+      doc.load(c.as_ref()->num, &data);
+      const auto text = pdf::inflate(data, 1 << 24);
+      for (auto at = text.find('<'); at != std::string::npos; at = text.find('<', at + 1)) {
+        if (text[at + 1] == '<') {
+          ++at;
+          continue;
+        }
+        const auto end = text.find('>', at);
+        for (auto k = at + 1; k + 4 <= end; k += 4)
+          shown.insert(std::stoll(text.substr(k, 4), nullptr, 16));
+      }
+    }
+  }
+  const auto font = doc.resolve(page_font(doc, pages).get("DescendantFonts")->as_array()->front());
+  std::map<long long, long long> widths;
+  const auto& w = *font.get("W")->as_array();
+  for (std::size_t i = 0; i + 1 < w.size(); i += 2) {
+    const auto first = *w[i].as_int();
+    const auto& run = *w[i + 1].as_array();
+    for (std::size_t k = 0; k < run.size(); ++k)
+      widths[first + static_cast<long long>(k)] = *run[k].as_int();
+  }
+  CHECK(shown.count(0x2265));  // the page's greater-than-or-equal sign
+  std::set<long long> listed;
+  for (const auto& [code, width] : widths) listed.insert(code);
+  CHECK(listed == shown);
+  // DejaVu Sans's own widths, as libharu measured them.
+  CHECK(widths.at(' ') == 317);
+  CHECK(widths.at('A') == 684);
+  CHECK(widths.at(0x2265) == 837);
+}
+
+TEST_CASE("a record is at most 80 KiB", "[release]") {
+  // The layout's font keeps only what the pages show and the signature room is the key's
+  // bound (about 40 KB in all); a record of the full font (145 KB) fails here.
+  for (const auto* division : {"A0", "B0"}) {
+    INFO(division);
+    CHECK(std::filesystem::file_size(record(division)) <= 80 * 1024);
+  }
 }

@@ -15,6 +15,25 @@ using xml::Element;
 using xml::names;
 using xml::QName;
 
+// The children each element allows, in their order (Element::expect_children keeps a reference).
+const std::vector<QName> kRootChildren = [] {
+  auto allowed = names(kNamespace, {"Issued", "Supersedes", "Laboratory", "Product", "Lot",
+                                    "Results", "Conclusion", "Approval"});
+  allowed.push_back(QName{kDsig, "Signature"});
+  return allowed;
+}();
+const std::vector<QName> kLaboratoryChildren =
+    names(kNamespace, {"Name", "Address", "Accreditation"});
+const std::vector<QName> kProductChildren =
+    names(kNamespace, {"Name", "Code", "Source", "Use", "Storage"});
+const std::vector<QName> kLotChildren =
+    names(kNamespace, {"DIN", "Donor", "Manufactured", "Expires", "Doses"});
+const std::vector<QName> kDosesChildren = names(kNamespace, {"Dose"});
+const std::vector<QName> kDoseChildren = names(kNamespace, {"ViableCells", "Volume"});
+const std::vector<QName> kResultsChildren = names(kNamespace, {"Result"});
+const std::vector<QName> kResultChildren =
+    names(kNamespace, {"Method", "Value", "Outcome", "Completed", "Expected"});
+
 // Reads the text of a required (or optional) child and converts it with `convert`.
 template <typename Convert>
 auto child_value(Element& parent, const char* local, bool required, Convert convert)
@@ -42,10 +61,7 @@ class Reader {
     if (auto id = root.attribute("id", true)) {
       if (auto ok = xml::to_identifier(root, *id, "attribute 'id'")) c.id = *ok;
     }
-    auto allowed = names(kNamespace, {"Issued", "Supersedes", "Laboratory", "Product", "Lot",
-                                      "Results", "Conclusion", "Approval"});
-    allowed.push_back(QName{kDsig, "Signature"});
-    root.expect_children(allowed);
+    root.expect_children(kRootChildren);
 
     if (auto t = child_value(root, "Issued", true, xml::to_instant)) c.issued = *t;
     c.supersedes = child_value(root, "Supersedes", false, xml::to_identifier);
@@ -73,7 +89,7 @@ class Reader {
   void read_laboratory(Element& e, Laboratory& lab) {
     if (auto id = e.attribute("id", true))
       if (auto ok = xml::to_identifier(e, *id, "attribute 'id'")) lab.id = *ok;
-    e.expect_children(names(kNamespace, {"Name", "Address", "Accreditation"}));
+    e.expect_children(kLaboratoryChildren);
     if (auto v = token_child(e, "Name", true)) lab.name = *v;
     lab.address = token_child(e, "Address", false);
     for (auto& a : e.take_all("Accreditation", 0)) {
@@ -90,7 +106,7 @@ class Reader {
   }
 
   void read_product(Element& e, Product& p) {
-    e.expect_children(names(kNamespace, {"Name", "Code", "Source", "Use", "Storage"}));
+    e.expect_children(kProductChildren);
     if (auto v = token_child(e, "Name", true)) p.name = *v;
     p.code = child_value(e, "Code", true,
                          [](Element& at, const std::string& s,
@@ -118,7 +134,7 @@ class Reader {
   }
 
   void read_lot(Element& e, Lot& lot, const std::string& product_code) {
-    e.expect_children(names(kNamespace, {"DIN", "Donor", "Manufactured", "Expires", "Doses"}));
+    e.expect_children(kLotChildren);
     if (auto v = child_value(e, "DIN", true,
                              [](Element& at, const std::string& s,
                                 const std::string& w) -> std::optional<std::string> {
@@ -135,7 +151,7 @@ class Reader {
     if (auto d = child_value(e, "Manufactured", true, xml::to_date)) lot.manufactured = *d;
     if (auto t = child_value(e, "Expires", true, xml::to_instant)) lot.expires = *t;
     if (auto doses = e.take("Doses", true)) {
-      doses->expect_children(names(kNamespace, {"Dose"}));
+      doses->expect_children(kDosesChildren);
       const auto scheme = isbt128::division_scheme(product_code);
       std::set<std::string> seen;
       for (auto& d : doses->take_all("Dose", 1)) {
@@ -166,8 +182,11 @@ class Reader {
                     "' appears twice in this lot; divisions are "
                     "unique per lot");
         }
-        dose.path = "/CertificateOfAnalysis/Lot/Doses/Dose[@division='" + dose.division + "']";
-        d.expect_children(names(kNamespace, {"ViableCells", "Volume"}));
+        static constexpr std::string_view kDosePath =
+            "/CertificateOfAnalysis/Lot/Doses/Dose[@division='";
+        dose.path.reserve(kDosePath.size() + dose.division.size() + 2);
+        dose.path.append(kDosePath).append(dose.division).append("']");
+        d.expect_children(kDoseChildren);
         bool ok = true;
         if (auto v = child_value(d, "ViableCells", true, xml::to_decimal))
           dose.viable_cells = *v;
@@ -194,7 +213,7 @@ class Reader {
   }
 
   void read_results(Element& e, std::vector<Result>& results) {
-    e.expect_children(names(kNamespace, {"Result"}));
+    e.expect_children(kResultsChildren);
     std::set<std::string> seen;
     for (auto& r : e.take_all("Result", 1)) {
       Result result;
@@ -214,7 +233,7 @@ class Reader {
                                              : ResultStatus::invalid;
       }
       result.path = "/CertificateOfAnalysis/Results/Result[@test='" + result.test + "']";
-      r.expect_children(names(kNamespace, {"Method", "Value", "Outcome", "Completed", "Expected"}));
+      r.expect_children(kResultChildren);
       if (auto m = token_child(r, "Method", true)) result.method = *m;
       bool has_value_element = false;
       if (auto v = r.take("Value", false)) {

@@ -3,6 +3,7 @@
 #include <hpdf.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <map>
@@ -11,6 +12,8 @@
 #include "dosegate/error.hpp"
 #include "dosegate/isbt128.hpp"
 #include "pdf/barcode.hpp"
+#include "pdf/flate.hpp"
+#include "pdf/used_glyphs.hpp"
 #include "util/text.hpp"
 
 namespace dosegate::pdf {
@@ -330,15 +333,39 @@ std::string show(const std::string& font, float size, float x, float y, const st
   return "BT /" + font + pos + "<" + codes + "> Tj ET\n";
 }
 
-std::string bars(const Barcode& code, float x, float top, float module) {
-  std::string out;
-  char buf[96];
-  for (const auto& r : code.bars) {
-    std::snprintf(buf, sizeof buf, "%.3f %.3f %.3f %.3f re\n", x + r.x * module,
-                  top - (r.y + r.height) * module, r.width * module, r.height * module);
-    out += buf;
+// A number in PDF syntax: the shortest decimal that reads back as the same value, never in
+// exponent form; whole numbers (every module coordinate zint gives) as integers.
+template <typename T>
+void append_number(std::string& out, T value) {
+  char buf[64];
+  if (value > T(-1e6) && value < T(1e6)) {
+    if (const auto whole = static_cast<long long>(value); static_cast<T>(whole) == value) {
+      out.append(buf, std::to_chars(buf, buf + sizeof buf, whole).ptr);
+      return;
+    }
   }
-  return out + "f\n";
+  out.append(buf, std::to_chars(buf, buf + sizeof buf, value, std::chars_format::fixed).ptr);
+}
+
+// A symbol's dark rectangles, drawn in zint's own module units (whole numbers) under one
+// transformation: `module` points per module, the symbol's top-left corner at (x, top), y
+// downwards as zint gives it.
+std::string bars(const Barcode& code, float x, float top, float module) {
+  std::string out = "q ";
+  for (const float m : {module, 0.0f, 0.0f, -module, x, top}) {
+    append_number(out, m);
+    out += ' ';
+  }
+  out += "cm\n";
+  for (const auto& r : code.bars) {
+    for (const double v : {r.x, r.y, r.width}) {
+      append_number(out, v);
+      out += ' ';
+    }
+    append_number(out, r.height);
+    out += " re\n";
+  }
+  return out + "f\nQ\n";
 }
 
 // A PDF text string: literal for ASCII, else UTF-16BE with a byte order mark (PDF 7.9.2.2).
@@ -362,7 +389,11 @@ std::string record_barcode_data(const ReleaseData& lot, const ReleaseDose& dose)
 }
 
 RecordWriter::RecordWriter(const ReleaseData& lot) : lot_(lot) {
-  layout_ = Layout(lot_).render(pages_);
+  // libharu's font data covers every character of the font; the lot's records keep only what
+  // the pages show (the same widths and glyphs), 34 KB less per record.
+  layout_ = keep_used_glyphs(Layout(lot_).render(pages_));
+  if (layout_.empty() || layout_.back() != '\n') layout_ += '\n';
+  layout_hash_.update(layout_);
   try {
     Document doc(layout_);
     size_ = doc.size();
@@ -393,7 +424,8 @@ RecordWriter::RecordWriter(const ReleaseData& lot) : lot_(lot) {
   if (font_.empty()) throw Error("pdf.failure", "the layout has no regular font resource");
 }
 
-std::string RecordWriter::dose_overlay(const ReleaseDose& dose) const {
+std::string RecordWriter::dose_overlay(const ReleaseData& data) const {
+  const ReleaseDose& dose = data.dose;
   std::string s = "q\n";
   const float x = kLeft + 12;
   s += show(font_, 8, x, kDoseTop - 16, "DOSE");
@@ -402,20 +434,19 @@ std::string RecordWriter::dose_overlay(const ReleaseDose& dose) const {
             "Dose " + std::to_string(dose.index) + " of " + std::to_string(lot_.dose_count));
   s += show(font_, 8.5f, x, kDoseTop - 71, "Viable cells: " + dose.viable_cells);
   s += show(font_, 8.5f, x, kDoseTop - 84, "Volume: " + dose.volume);
-  ReleaseData with_dose = lot_;
-  with_dose.dose = dose;
-  s += show(font_, 6.5f, x, kDoseBottom + 5, "Record " + record_id(with_dose));
+  const std::string id = record_id(data);
+  s += show(font_, 6.5f, x, kDoseBottom + 5, "Record " + id);
   // The bar codes name this record, not the bag: a scan of the paper never reads as the dose.
-  const std::string data = record_barcode_data(lot_, dose);
-  const auto linear = code128(data, 28);
+  const std::string code = isbt128::record_barcode_data(id);
+  const auto linear = code128(code, 28);
   const float bx = kLeft + 175;
   const float matrix_x = kRight - 84;
   // The Code 128 fills the room before the DataMatrix but for its quiet zone of 10 modules.
   const float module =
       std::min(0.95f, (matrix_x - bx) / (static_cast<float>(linear.width) + kQuietModules));
   s += bars(linear, bx, kDoseTop - 12, module);
-  s += show(font_, 7, bx, kDoseTop - 12 - static_cast<float>(linear.height) * module - 10, data);
-  const auto matrix = datamatrix(data);
+  s += show(font_, 7, bx, kDoseTop - 12 - static_cast<float>(linear.height) * module - 10, code);
+  const auto matrix = datamatrix(code);
   const float cell = 72.0f / static_cast<float>(matrix.width);
   s += bars(matrix, matrix_x, kDoseTop - 12, cell);
   // The dose's identity, eye-readable: the DIN with its check character, the product code with
@@ -427,23 +458,24 @@ std::string RecordWriter::dose_overlay(const ReleaseDose& dose) const {
   return s + "Q\n";
 }
 
-std::string RecordWriter::write(const ReleaseDose& dose, const crypto::SigningKey& id,
-                                Instant signed_at) const {
+SignedRecord RecordWriter::write(const ReleaseDose& dose, const crypto::SigningKey& id,
+                                 Instant signed_at) const {
   ReleaseData data = lot_;
   data.dose = dose;
+  // Room for the signature: the bound for this key and chain, not a guess.
+  const std::size_t signature_room = crypto::cades_detached_max_size(id);
   std::string out;
-  out.reserve(layout_.size() + 3 * kSignatureBytes + 16384);
+  out.reserve(layout_.size() + 2 * signature_room + 32768);
   out = layout_;
-  if (out.back() != '\n') out += '\n';
   std::map<int, std::size_t> offsets;
   int next = size_;
   const int overlay = next++, file = next++, filespec = next++, sig = next++, widget = next++;
   const Ref page_ref{page_num_, 0};
 
-  const std::string content = dose_overlay(dose);
+  const std::string content = deflate(dose_overlay(data));
   offsets[overlay] = out.size();
-  out += obj(overlay, "<< /Length " + std::to_string(content.size()) + " >>\nstream\n" + content +
-                          "\nendstream");
+  out += obj(overlay, "<< /Length " + std::to_string(content.size()) +
+                          " /Filter /FlateDecode >>\nstream\n" + content + "\nendstream");
   const std::string json = to_json(data);
   const std::string date = pdf_date(signed_at);
   offsets[file] = out.size();
@@ -468,7 +500,7 @@ std::string RecordWriter::write(const ReleaseDose& dose, const crypto::SigningKe
   const std::size_t byte_range_at = out.size();
   out += byte_range_placeholder + " /Contents ";
   const std::size_t contents_at = out.size();
-  out += "<" + std::string(2 * kSignatureBytes, '0') + ">";
+  out += "<" + std::string(2 * signature_room, '0') + ">";
   const std::size_t contents_end = out.size();
   out += " /M (" + date + ")" + " /Name " + serialize(text_string(data.released_by)) + " /Reason " +
          serialize(text_string(data.meaning)) + " >>\nendobj\n";
@@ -546,18 +578,28 @@ std::string RecordWriter::write(const ReleaseDose& dose, const crypto::SigningKe
   std::snprintf(range, sizeof range, "[0 %010zu %010zu %010zu]", contents_at, contents_end,
                 out.size() - contents_end);
   std::memcpy(out.data() + byte_range_at, range, byte_range_placeholder.size());
-  std::string signed_bytes = out.substr(0, contents_at) + out.substr(contents_end);
-  const std::string cms = crypto::cades_detached(signed_bytes, id);
-  if (cms.size() > kSignatureBytes)
+
+  // Each byte is hashed once. The lot's layout, the same at the start of every record, was
+  // hashed when the writer was made; from the state at /Contents two digests go on: the
+  // signed byte ranges (the bytes after /Contents) for the CMS, and the whole file (the
+  // /Contents string, once filled in, and the same bytes after it) for the ledger.
+  const std::string_view bytes(out);
+  crypto::Sha256 to_contents = layout_hash_;
+  to_contents.update(bytes.substr(layout_.size(), contents_at - layout_.size()));
+  crypto::Sha256 byte_ranges = to_contents;
+  byte_ranges.update(bytes.substr(contents_end));
+  const std::string cms = crypto::cades_detached(byte_ranges.digest(), id);
+  if (cms.size() > signature_room)
     throw Error("pdf.failure", "the CMS signature (" + std::to_string(cms.size()) +
                                    " bytes) does not fit the reserved " +
-                                   std::to_string(kSignatureBytes) + " bytes");
+                                   std::to_string(signature_room) + " bytes");
   static const char* hex = "0123456789abcdef";
   for (std::size_t i = 0; i < cms.size(); ++i) {
     out[contents_at + 1 + 2 * i] = hex[static_cast<unsigned char>(cms[i]) >> 4];
     out[contents_at + 2 + 2 * i] = hex[static_cast<unsigned char>(cms[i]) & 15];
   }
-  return out;
+  to_contents.update(std::string_view(out).substr(contents_at));
+  return {std::move(out), crypto::to_hex(to_contents.digest())};
 }
 
 }  // namespace dosegate::pdf

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "crypto/keys.hpp"
+#include "crypto/sha256.hpp"
 #include "dosegate/release_data.hpp"
 #include "dosegate/time.hpp"
 #include "pdf/object.hpp"
@@ -15,7 +16,12 @@
 namespace dosegate::pdf {
 
 inline constexpr const char* kAttachmentName = "release-data.json";
-inline constexpr std::size_t kSignatureBytes = 16384;  // room reserved for the CMS
+
+// One dose's record and its digest.
+struct SignedRecord {
+  std::string bytes;   // the complete, signed PDF
+  std::string sha256;  // lowercase hex SHA-256 of `bytes`: what the ledger records
+};
 
 class RecordWriter {
  public:
@@ -23,16 +29,19 @@ class RecordWriter {
   // dosegate::Error when the font cannot be loaded or libharu fails.
   explicit RecordWriter(const ReleaseData& lot);
 
-  // The complete, signed PDF of one dose, signed at `signed_at`.
-  std::string write(const ReleaseDose& dose, const crypto::SigningKey& id, Instant signed_at) const;
+  // The complete, signed PDF of one dose, signed at `signed_at`, with its SHA-256. The room
+  // for the signature is crypto::cades_detached_max_size(id). Throws dosegate::Error.
+  SignedRecord write(const ReleaseDose& dose, const crypto::SigningKey& id,
+                     Instant signed_at) const;
 
   std::size_t page_count() const { return pages_; }
 
  private:
-  std::string dose_overlay(const ReleaseDose& dose) const;
+  std::string dose_overlay(const ReleaseData& data) const;  // `data`: the lot with its dose
 
   ReleaseData lot_;
-  std::string layout_;  // libharu's PDF of the lot
+  std::string layout_;          // libharu's PDF of the lot, ending with a line break
+  crypto::Sha256 layout_hash_;  // SHA-256 state after layout_: every record begins with it
   std::size_t pages_ = 0;
   int size_ = 0;
   std::size_t prev_xref_ = 0;

@@ -477,7 +477,7 @@ ReleaseResult release(const ReleaseOptions& o, const Prompt& prompt, const Progr
     const pdf::RecordWriter writer(lot);
     // Self-check first: never hand out a record that dosegate's own verifier would reject.
     const auto first = writer.write(doses.front().first, id, now);
-    const auto self = pdf::verify_record(first, trust, now);
+    const auto self = pdf::verify_record(first.bytes, trust, now);
     if (!self.findings.empty())
       throw Error("pdf.failure",
                   "a freshly signed record does not verify: " + self.findings[0].message);
@@ -490,14 +490,14 @@ ReleaseResult release(const ReleaseOptions& o, const Prompt& prompt, const Progr
       try {
         for (std::size_t i = next++; i < doses.size() && !failure; i = next++) {
           SignalGuard::check();
-          const std::string bytes = i == 0 ? first : writer.write(doses[i].first, id, now);
-          digests[i] = crypto::sha256_hex(bytes);
+          const auto record = i == 0 ? first : writer.write(doses[i].first, id, now);
+          digests[i] = record.sha256;  // the writer's digest of the whole file
           const std::string tmp = doses[i].second + kPending;
           const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
           if (fd < 0) throw IoError(tmp + ": cannot create: " + std::strerror(errno));
           pending[i] = tmp;
           try {
-            write_fully(fd, bytes, tmp);
+            write_fully(fd, record.bytes, tmp);
           } catch (...) {
             ::close(fd);
             throw;

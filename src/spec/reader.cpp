@@ -184,8 +184,10 @@ Specification parse_unchecked(std::string_view bytes, std::string_view file_name
       }
       if (auto t = root->attribute("title", true))
         if (auto v = xml::to_token(*root, *t, "attribute 'title'")) s.title = *v;
-      root->expect_children(names(kNamespace, {"AppliesTo", "Criterion", "OneOf", "DoseViableCells",
-                                               "UseWithinAfterThaw", "RequireAccreditation"}));
+      static const auto kRootChildren =
+          names(kNamespace, {"AppliesTo", "Criterion", "OneOf", "DoseViableCells",
+                             "UseWithinAfterThaw", "RequireAccreditation"});
+      root->expect_children(kRootChildren);
       for (auto& a : root->take_all("AppliesTo", 0)) {
         if (auto src = a.attribute("source", true))
           if (auto v = xml::to_enum(a, *src, "attribute 'source'", xml::kSources))
@@ -202,7 +204,8 @@ Specification parse_unchecked(std::string_view bytes, std::string_view file_name
           continue;
         }
         if (auto g = root->take("OneOf", false)) {
-          g->expect_children(names(kNamespace, {"Criterion"}));
+          static const auto kOneOfChildren = names(kNamespace, {"Criterion"});
+          g->expect_children(kOneOfChildren);
           OneOf group;
           for (auto& c : g->take_all("Criterion", 2)) {
             group.members.push_back(read_criterion(c, true, seen, ok));

@@ -1,6 +1,7 @@
 #include "util/text.hpp"
 
 #include <sys/stat.h>
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -70,6 +71,10 @@ std::size_t decode_utf8(std::string_view s, std::size_t i, char32_t& cp) {
 std::size_t find_invalid_utf8(std::string_view s) {
   char32_t cp = 0;
   for (std::size_t i = 0; i < s.size();) {
+    if (static_cast<unsigned char>(s[i]) < 0x80) {  // ASCII, most of any document
+      ++i;
+      continue;
+    }
     const std::size_t n = decode_utf8(s, i, cp);
     if (n == 0) return i;
     i += n;
@@ -120,6 +125,9 @@ std::string escape_controls(std::string_view s, bool keep_newlines) {
            cp == 0x200F || (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069) ||
            cp == 0x2028 || cp == 0x2029;
   };
+  // Printable ASCII, what almost every cell of a report holds, needs no escape.
+  if (std::all_of(s.begin(), s.end(), [](char c) { return c >= 0x20 && c < 0x7F; }))
+    return std::string(s);
   std::string out;
   out.reserve(s.size());
   char32_t cp = 0;

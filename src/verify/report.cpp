@@ -39,9 +39,13 @@ void table(std::ostream& out, std::vector<std::vector<std::string>> rows) {
     }
   for (const auto& r : rows) {
     std::string line = " ";
-    for (std::size_t i = 0; i < r.size(); ++i)
-      line += " " + (i + 1 == r.size() ? r[i] : pad(r[i], widths[i]));
-    out << line << '\n';
+    for (std::size_t i = 0; i < r.size(); ++i) {
+      line.push_back(' ');
+      line.append(r[i]);
+      if (i + 1 < r.size()) line.append(widths[i] - text::display_width(r[i]), ' ');
+    }
+    line.push_back('\n');
+    out << line;
   }
 }
 

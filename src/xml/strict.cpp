@@ -1,8 +1,11 @@
 #include "xml/strict.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
+#include <iterator>
 #include <pugixml.hpp>
+#include <stdexcept>
 
 #include "util/text.hpp"
 
@@ -78,10 +81,11 @@ std::string lower(std::string_view s) {
 
 }  // namespace
 
-std::string display(const QName& name, const std::string& context_ns) {
-  if (name.ns == context_ns) return "<" + name.local + ">";
-  if (name.ns.empty()) return "<" + name.local + "> (in no namespace)";
-  return "<" + name.local + "> (namespace " + name.ns + ")";
+std::string display(const QName& name, std::string_view context_ns) {
+  const std::string local(name.local);
+  if (name.ns == context_ns) return "<" + local + ">";
+  if (name.ns.empty()) return "<" + local + "> (in no namespace)";
+  return "<" + local + "> (namespace " + std::string(name.ns) + ")";
 }
 
 std::vector<QName> names(const char* ns, std::initializer_list<const char*> locals) {
@@ -98,10 +102,6 @@ Document::Document(std::string_view bytes, std::string file, std::vector<Diagnos
       file_(std::move(file)),
       errors_(errors),
       doc_(std::make_unique<pugi::xml_document>()) {
-  line_starts_.push_back(0);
-  for (std::size_t i = 0; i < bytes_.size(); ++i)
-    if (bytes_[i] == '\n') line_starts_.push_back(i + 1);
-
   if (const auto bad = text::find_invalid_utf8(bytes_); bad != std::string_view::npos) {
     error_at_offset(static_cast<std::ptrdiff_t>(bad), "/",
                     "the document is not valid UTF-8 (dosegate reads UTF-8 documents only)");
@@ -192,8 +192,13 @@ Document::Document(std::string_view bytes, std::string file, std::vector<Diagnos
   parsed_ = ok;
 }
 
-std::pair<int, int> Document::position(std::ptrdiff_t offset) const {
+std::pair<int, int> Document::position(std::ptrdiff_t offset) {
   if (offset < 0) return {0, 0};
+  if (line_starts_.empty()) {
+    line_starts_.push_back(0);
+    for (std::size_t i = 0; i < bytes_.size(); ++i)
+      if (bytes_[i] == '\n') line_starts_.push_back(i + 1);
+  }
   const auto off = static_cast<std::size_t>(offset);
   const auto it = std::upper_bound(line_starts_.begin(), line_starts_.end(), off);
   const auto line = static_cast<std::size_t>(it - line_starts_.begin());
@@ -233,33 +238,33 @@ void Document::error_at(Node n, const std::string& path, const std::string& mess
   errors_.push_back(Diagnostic{file_, line, column, path, message});
 }
 
-NsScope Document::extend_scope(const NsScope& parent, Node at) {
-  const auto node = X(at);
+NsScope Document::extend_scope(NsScope parent, Node at) {
   NsScope scope = parent;
-  for (auto a : node.attributes()) {
+  for (auto a : X(at).attributes()) {
     const std::string_view n = a.name();
     if (n == "xmlns") {
-      scope.emplace_back("", a.value());
+      scope = &bindings_.emplace_back(NsBinding{"", a.value(), scope});
     } else if (n.substr(0, 6) == "xmlns:") {
-      scope.emplace_back(std::string(n.substr(6)), a.value());
+      scope = &bindings_.emplace_back(NsBinding{n.substr(6), a.value(), scope});
     }
   }
   return scope;
 }
 
-std::optional<QName> Document::resolve(std::string_view raw, const NsScope& scope,
-                                       bool is_attribute, Node at, const std::string& path) {
+std::optional<QName> Document::resolve(std::string_view raw, NsScope scope, bool is_attribute,
+                                       Node at, const std::string& path) {
   const auto colon = raw.find(':');
-  std::string prefix = colon == std::string_view::npos ? "" : std::string(raw.substr(0, colon));
-  std::string local(colon == std::string_view::npos ? raw : raw.substr(colon + 1));
+  const std::string_view prefix = colon == std::string_view::npos ? "" : raw.substr(0, colon);
+  const std::string_view local = colon == std::string_view::npos ? raw : raw.substr(colon + 1);
   // Unprefixed attributes are in no namespace.
   if (prefix.empty() && is_attribute) return QName{"", local};
   if (prefix == "xml") return QName{"http://www.w3.org/XML/1998/namespace", local};
-  for (auto it = scope.rbegin(); it != scope.rend(); ++it)
-    if (it->first == prefix) return QName{it->second, local};
+  for (auto b = scope; b; b = b->outer)
+    if (b->prefix == prefix) return QName{b->uri, local};
   if (prefix.empty()) return QName{"", local};
   error_at(at, path,
-           "namespace prefix '" + prefix + "' of '" + std::string(raw) + "' is not declared");
+           "namespace prefix '" + std::string(prefix) + "' of '" + std::string(raw) +
+               "' is not declared");
   return std::nullopt;
 }
 
@@ -268,34 +273,41 @@ Document::~Document() = default;
 std::optional<Element> Document::root(const QName& expected) {
   if (!parsed_) return std::nullopt;
   const Node node = P(doc_->document_element());
-  const auto scope = extend_scope({}, node);
+  const auto scope = extend_scope(nullptr, node);
   const auto name = resolve(X(node).name(), scope, false, node, "/");
   if (!name) return std::nullopt;
   if (*name != expected) {
-    error_at(node, "/" + name->local,
-             "the root element is " + display(*name, "") + "; expected <" + expected.local +
-                 "> in namespace " + expected.ns);
+    error_at(node, "/" + std::string(name->local),
+             "the root element is " + display(*name, "") + "; expected <" +
+                 std::string(expected.local) + "> in namespace " + std::string(expected.ns));
     return std::nullopt;
   }
-  return Element(*this, node, *name, "/" + name->local, scope);
+  return Element(*this, node, *name, "/" + std::string(name->local), scope);
 }
 
 // ---------------------------------------------------------------------------------------------
 // Element
 
 Element::Element(Document& doc, Node node, QName name, std::string path, NsScope scope)
-    : doc_(&doc),
-      node_(node),
-      name_(std::move(name)),
-      path_(std::move(path)),
-      scope_(std::move(scope)) {
+    : doc_(&doc), node_(node), name_(std::move(name)), path_(std::move(path)), scope_(scope) {
   // pugixml keeps duplicate attributes; XML forbids them. Sorted, so that an element with
-  // many attributes costs n log n, not n squared.
-  std::vector<std::string_view> seen;
-  for (auto a : X(node_).attributes()) seen.emplace_back(a.name());
-  std::sort(seen.begin(), seen.end());
-  for (std::size_t i = 1; i < seen.size(); ++i)
-    if (seen[i] == seen[i - 1] && (i + 1 == seen.size() || seen[i + 1] != seen[i]))
+  // many attributes costs n log n, not n squared; the few of an ordinary element are sorted
+  // in place, without allocating.
+  const auto attributes = X(node_).attributes();
+  const auto count = static_cast<std::size_t>(std::distance(attributes.begin(), attributes.end()));
+  if (count < 2) return;
+  std::array<std::string_view, 8> few;
+  std::vector<std::string_view> many;
+  std::string_view* seen = few.data();
+  if (count > few.size()) {
+    many.resize(count);
+    seen = many.data();
+  }
+  std::size_t n = 0;
+  for (auto a : attributes) seen[n++] = a.name();
+  std::sort(seen, seen + n);
+  for (std::size_t i = 1; i < n; ++i)
+    if (seen[i] == seen[i - 1] && (i + 1 == n || seen[i + 1] != seen[i]))
       error("duplicate attribute '" + std::string(seen[i]) + "'");
 }
 
@@ -304,7 +316,11 @@ void Element::error(const std::string& message) const {
 }
 
 std::optional<std::string> Element::attribute(std::string_view name, bool required) {
-  known_attributes_.emplace_back(name);
+  if (known_count_ < known_few_.size())
+    known_few_[known_count_] = name;
+  else
+    known_more_.push_back(name);
+  ++known_count_;
   for (auto a : X(node_).attributes()) {
     if (name == a.name()) return std::string(text::trim(a.value()));
   }
@@ -321,54 +337,64 @@ std::string Element::text(bool require_non_empty) {
     } else if (c.type() == pugi::node_element) {
       doc_->error_at(P(c), path_,
                      std::string("element <") + c.name() + "> is not allowed inside <" +
-                         name_.local + ">, which holds text only");
+                         std::string(name_.local) + ">, which holds text only");
       clean = false;
     }
   }
   std::string trimmed(text::trim(value));
   if (clean && require_non_empty && trimmed.empty())
-    error("<" + name_.local + "> is empty; it must hold a value");
+    error("<" + std::string(name_.local) + "> is empty; it must hold a value");
   return trimmed;
 }
 
 Element Element::make_child(Node node, const QName& name, std::size_t index_among_same) const {
-  std::string path = path_ + "/" + name.local;
-  if (index_among_same > 0) path += "[" + std::to_string(index_among_same) + "]";
+  std::string path;
+  path.reserve(path_.size() + name.local.size() + 24);
+  path.append(path_).append(1, '/').append(name.local);
+  if (index_among_same > 0) path.append(1, '[').append(std::to_string(index_among_same)) += ']';
   return Element(*doc_, node, name, std::move(path), doc_->extend_scope(scope_, node));
 }
 
 std::string Element::allowed_list() const {
   std::vector<std::string> names;
-  for (const auto& q : allowed_) names.push_back(q.local);
+  for (const auto& q : allowed_) names.emplace_back(q.local);
   return names.empty() ? "nothing" : text::join(names, ", ");
 }
 
-void Element::expect_children(std::vector<QName> allowed) {
-  allowed_ = std::move(allowed);
-  totals_.assign(allowed_.size(), 0);
+std::size_t Element::allowed_index(const QName& name) const {
+  return static_cast<std::size_t>(std::find(allowed_.begin(), allowed_.end(), name) -
+                                  allowed_.begin());
+}
+
+void Element::expect_children(const std::vector<QName>& allowed) {
+  if (allowed.size() > kMaxAllowed)
+    throw std::logic_error("xml::Element::expect_children: more than kMaxAllowed names");
+  allowed_ = allowed;
+  totals_.fill(0);
   children_declared_ = true;
+  children_.reserve(allowed_.size());
   for (auto c : X(node_).children()) {
     if (c.type() == pugi::node_pcdata || c.type() == pugi::node_cdata) {
       if (!is_whitespace_only(c.value()))
         doc_->error_at(c.type() == pugi::node_pcdata ? node_ : P(c), path_,
                        "text '" + shorten(c.value()) + "' is not allowed directly inside <" +
-                           name_.local + ">");
+                           std::string(name_.local) + ">");
       continue;
     }
     if (c.type() != pugi::node_element) continue;
     const auto scope = doc_->extend_scope(scope_, P(c));
     const auto q = doc_->resolve(c.name(), scope, false, P(c), path_);
     if (!q) continue;
-    if (std::find(allowed_.begin(), allowed_.end(), *q) == allowed_.end()) {
-      doc_->error_at(P(c), path_ + "/" + q->local,
-                     "unknown element " + display(*q, name_.ns) + " inside <" + name_.local +
+    const auto which = allowed_index(*q);
+    if (which == allowed_.size()) {
+      doc_->error_at(P(c), path_ + "/" + std::string(q->local),
+                     "unknown element " + display(*q, name_.ns) + " inside <" +
+                         std::string(name_.local) +
                          ">; allowed here, in this order: " + allowed_list());
       continue;
     }
     // Counted per allowed name, so that many children cost linear time.
-    const auto same = ++totals_[static_cast<std::size_t>(
-        std::find(allowed_.begin(), allowed_.end(), *q) - allowed_.begin())];
-    children_.push_back(Child{P(c), *q, same, false});
+    children_.push_back(Child{P(c), which, ++totals_[which], false});
   }
 }
 
@@ -378,47 +404,47 @@ std::vector<Element::Child>::iterator Element::first_unconsumed() {
 }
 
 std::optional<Element> Element::take(std::string_view local, bool required, const char* ns) {
-  const QName want{ns ? ns : name_.ns, std::string(local)};
-  auto index_of = [&](const Child& ch) {
-    const auto at = std::find(allowed_.begin(), allowed_.end(), ch.name) - allowed_.begin();
-    return totals_[static_cast<std::size_t>(at)] > 1 ? ch.index : 0;
-  };
+  const QName want{ns ? std::string_view(ns) : name_.ns, local};
+  // Children are kept by their index in allowed_, which is also their place in the order.
+  const auto wanted = allowed_index(want);
+  auto index_of = [&](const Child& ch) { return totals_[ch.which] > 1 ? ch.index : 0; };
   auto cursor = first_unconsumed();
-  if (cursor != children_.end() && cursor->name == want) {
+  if (cursor != children_.end() && cursor->which == wanted) {
     cursor->consumed = true;
-    return make_child(cursor->node, cursor->name, index_of(*cursor));
+    return make_child(cursor->node, allowed_[cursor->which], index_of(*cursor));
   }
   // A repeat of an element already read stands where the next one belongs: report it as such.
-  auto order = [&](const QName& q) { return std::find(allowed_.begin(), allowed_.end(), q); };
-  while (cursor != children_.end() && !(cursor->name == want) &&
-         order(cursor->name) < order(want) &&
-         std::any_of(children_.begin(), cursor,
-                     [&](const Child& ch) { return ch.consumed && ch.name == cursor->name; })) {
+  // Every child before the cursor is consumed, so a repeat is one with a same-named sibling
+  // before it (an index above 1): no scan back over the children read so far.
+  while (cursor != children_.end() && cursor->which != wanted && cursor->which < wanted &&
+         cursor->index > 1) {
     cursor->consumed = true;
-    doc_->error_at(cursor->node,
-                   path_ + "/" + cursor->name.local + "[" + std::to_string(cursor->index) + "]",
-                   "<" + cursor->name.local + "> appears more than once inside <" + name_.local +
+    const std::string repeated(allowed_[cursor->which].local);
+    doc_->error_at(cursor->node, path_ + "/" + repeated + "[" + std::to_string(cursor->index) + "]",
+                   "<" + repeated + "> appears more than once inside <" + std::string(name_.local) +
                        ">; it may appear once");
     cursor = std::find_if(cursor, children_.end(), [](const Child& ch) { return !ch.consumed; });
   }
-  if (cursor != children_.end() && cursor->name == want) {
+  if (cursor != children_.end() && cursor->which == wanted) {
     cursor->consumed = true;
-    return make_child(cursor->node, cursor->name, index_of(*cursor));
+    return make_child(cursor->node, allowed_[cursor->which], index_of(*cursor));
   }
   if (!required) return std::nullopt;
   // A required element further on: read it anyway so later checks still run, but report it.
   for (auto it = cursor; it != children_.end(); ++it) {
-    if (!it->consumed && it->name == want) {
+    if (!it->consumed && it->which == wanted) {
       it->consumed = true;
-      doc_->error_at(it->node, path_ + "/" + want.local,
-                     "element <" + want.local + "> is out of order inside <" + name_.local +
-                         ">; the order is: " + allowed_list());
-      return make_child(it->node, it->name, index_of(*it));
+      doc_->error_at(it->node, path_ + "/" + std::string(want.local),
+                     "element <" + std::string(want.local) + "> is out of order inside <" +
+                         std::string(name_.local) + ">; the order is: " + allowed_list());
+      return make_child(it->node, allowed_[it->which], index_of(*it));
     }
   }
   std::string where;
-  if (cursor != children_.end()) where = " (found <" + cursor->name.local + "> in its place)";
-  error("missing required element <" + want.local + "> inside <" + name_.local + ">" + where);
+  if (cursor != children_.end())
+    where = " (found <" + std::string(allowed_[cursor->which].local) + "> in its place)";
+  error("missing required element <" + std::string(want.local) + "> inside <" +
+        std::string(name_.local) + ">" + where);
   return std::nullopt;
 }
 
@@ -430,8 +456,9 @@ std::vector<Element> Element::take_all(std::string_view local, std::size_t min, 
 
 void Element::skip_misplaced_before(std::initializer_list<std::string_view> locals) {
   auto wanted = [&](const Child& ch) {
+    const auto& name = allowed_[ch.which];
     for (auto l : locals)
-      if (ch.name.ns == name_.ns && ch.name.local == l) return true;
+      if (name.ns == name_.ns && name.local == l) return true;
     return false;
   };
   auto cursor = first_unconsumed();
@@ -440,9 +467,10 @@ void Element::skip_misplaced_before(std::initializer_list<std::string_view> loca
   for (auto it = cursor; it != later; ++it) {
     if (it->consumed) continue;
     it->consumed = true;
-    doc_->error_at(it->node, path_ + "/" + it->name.local,
-                   "element <" + it->name.local + "> is out of order inside <" + name_.local +
-                       ">; the order is: " + allowed_list());
+    const std::string misplaced(allowed_[it->which].local);
+    doc_->error_at(it->node, path_ + "/" + misplaced,
+                   "element <" + misplaced + "> is out of order inside <" +
+                       std::string(name_.local) + ">; the order is: " + allowed_list());
   }
 }
 
@@ -450,18 +478,21 @@ void Element::finish() {
   for (auto a : X(node_).attributes()) {
     const std::string_view n = a.name();
     if (n == "xmlns" || n.substr(0, 6) == "xmlns:") continue;
-    if (std::find(known_attributes_.begin(), known_attributes_.end(), n) ==
-        known_attributes_.end()) {
-      std::string allowed =
-          known_attributes_.empty() ? "none" : text::join(known_attributes_, ", ");
-      error("unknown attribute '" + std::string(n) + "' on <" + name_.local +
+    const auto few = std::span(known_few_).first(std::min(known_count_, known_few_.size()));
+    if (std::find(few.begin(), few.end(), n) == few.end() &&
+        std::find(known_more_.begin(), known_more_.end(), n) == known_more_.end()) {
+      std::vector<std::string> known(few.begin(), few.end());
+      known.insert(known.end(), known_more_.begin(), known_more_.end());
+      const std::string allowed = known.empty() ? "none" : text::join(known, ", ");
+      error("unknown attribute '" + std::string(n) + "' on <" + std::string(name_.local) +
             ">; allowed: " + allowed);
     }
   }
-  for (const auto& ch : children_) {
-    if (ch.consumed) continue;
-    doc_->error_at(ch.node, path_ + "/" + ch.name.local + "[" + std::to_string(ch.index) + "]",
-                   "unexpected <" + ch.name.local + "> inside <" + name_.local +
+  for (auto it = first_unconsumed(); it != children_.end(); ++it) {
+    if (it->consumed) continue;
+    const std::string unexpected(allowed_[it->which].local);
+    doc_->error_at(it->node, path_ + "/" + unexpected + "[" + std::to_string(it->index) + "]",
+                   "unexpected <" + unexpected + "> inside <" + std::string(name_.local) +
                        ">: repeated or out of order; the order is: " + allowed_list());
   }
 }
@@ -471,10 +502,10 @@ void Element::require_empty() {
     if (c.type() == pugi::node_element) {
       doc_->error_at(P(c), path_,
                      std::string("element <") + c.name() + "> is not allowed inside <" +
-                         name_.local + ">, which must be empty");
+                         std::string(name_.local) + ">, which must be empty");
     } else if ((c.type() == pugi::node_pcdata || c.type() == pugi::node_cdata) &&
                !is_whitespace_only(c.value())) {
-      error("text '" + shorten(c.value()) + "' is not allowed inside <" + name_.local +
+      error("text '" + shorten(c.value()) + "' is not allowed inside <" + std::string(name_.local) +
             ">, which must be empty");
     }
   }
