@@ -7,8 +7,10 @@
 #include <fstream>
 #include <set>
 
+#include "dosegate/confirm/confirm.hpp"
 #include "dosegate/error.hpp"
 #include "dosegate/ledger/ledger.hpp"
+#include "dosegate/time.hpp"
 #include "test_support.hpp"
 
 using namespace dosegate;
@@ -317,4 +319,27 @@ TEST_CASE(
   CHECK(c.count("confirm.ledger-tampered") == 1);
   CHECK(c.count("confirm.pending-overdue") == 1);
   CHECK(contains(r.out, "\"late_results\": \"\""));
+}
+
+TEST_CASE("bedside: the library refuses a bad recipient or second staff id whoever calls it",
+          "[bedside][recipient]") {
+  Released lot;
+  ConfirmOptions o;
+  o.record_path = lot.record("B0");
+  o.trust_dir = src("certs/trust");
+  o.scans = {kDoseB0};
+  o.ledger_path = lot.ledger;
+  o.staff = "nurse-17";
+  o.at = *parse_utc_instant(kBedside);
+  o.recipient = "MRN\x1b[2K";
+  CHECK_THROWS_AS(dosegate::confirm(o), UsageError);
+  o.recipient = "MRN-1";
+  o.second_staff = "nurse-17";
+  CHECK_THROWS_WITH(dosegate::confirm(o), Catch::Contains("a second check needs another person"));
+  o.second_staff = "";
+  CHECK(dosegate::confirm(o).go);
+  CHECK(entries(lot.ledger) == 3);  // only the last one was recorded
+  CHECK(id_problem("recipient", "MRN 1")->find("printable ASCII without spaces") !=
+        std::string::npos);
+  CHECK_FALSE(id_problem("recipient", "MRN-1"));
 }

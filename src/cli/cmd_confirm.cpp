@@ -14,19 +14,6 @@
 namespace dosegate::cli::detail {
 namespace {
 
-// A recipient or staff id comes from a wristband or badge scan: printable ASCII, no spaces, at
-// most 64 characters. Anything else is a mistyped or hostile entry, refused by name.
-void check_id(const char* option, const std::string& v) {
-  if (v.empty() || v.size() > 64)
-    throw UsageError(std::string("--") + option + " takes an id of 1 to 64 characters, got " +
-                     std::to_string(v.size()));
-  for (char c : v)
-    if (c < 0x21 || c > 0x7e)
-      throw UsageError(std::string("--") + option +
-                       " takes printable ASCII without spaces (a wristband or badge scan); the "
-                       "value holds a character outside it");
-}
-
 // --no-recall-check was the earlier, narrower name of --record-only.
 void refuse_old_names(const Args& args) {
   for (const auto& a : args)
@@ -138,7 +125,8 @@ int cmd_confirm(const Args& args, std::ostream& out, std::ostream& /*err*/,
   if (o.record_only && vm.count("ledger"))
     throw UsageError("--record-only answers without a ledger; give --ledger or --record-only");
   for (const char* name : {"recipient", "second-staff"})
-    if (const auto v = optional_arg(vm, name)) check_id(name, *v);
+    if (const auto v = optional_arg(vm, name))
+      if (const auto problem = id_problem(std::string("--") + name, *v)) throw UsageError(*problem);
   if (const auto v = optional_arg(vm, "recipient")) o.recipient = *v;
   if (const auto v = optional_arg(vm, "second-staff")) o.second_staff = *v;
   o.at = time_or_now(vm, vm.count("at") ? "at" : "as-of", env);

@@ -108,6 +108,17 @@ void check_earlier_administrations(ConfirmResult& r, const ConfirmOptions& o,
 
 }  // namespace
 
+std::optional<std::string> id_problem(const std::string& field, const std::string& v) {
+  if (v.empty() || v.size() > 64)
+    return field + " takes an id of 1 to 64 characters, got " + std::to_string(v.size());
+  for (char c : v)
+    if (c < 0x21 || c > 0x7e)
+      return field +
+             " takes printable ASCII without spaces (a wristband or badge scan); the value "
+             "holds a character outside it";
+  return std::nullopt;
+}
+
 ConfirmResult confirm(const ConfirmOptions& o) {
   isbt128::parse_scans(o.scans);  // bad input: cannot check, before the trust directory is read
   const crypto::TrustStore trust(o.trust_dir);
@@ -120,6 +131,14 @@ ConfirmResult confirm(const ConfirmOptions& o, const crypto::TrustStore& trust) 
 
 ConfirmResult confirm(const ConfirmOptions& o, const crypto::TrustStore& trust,
                       std::shared_timed_mutex* ledger_section) {
+  // Ids from people are checked here too, whoever calls: nothing else reaches the ledger.
+  for (const auto& [field, value] :
+       {std::pair{"recipient", &o.recipient}, std::pair{"second staff", &o.second_staff}})
+    if (!value->empty())
+      if (const auto problem = id_problem(field, *value)) throw UsageError(*problem);
+  if (!o.second_staff.empty() && o.second_staff == o.staff)
+    throw UsageError("the second staff id '" + o.second_staff +
+                     "' is the confirming staff id itself; a second check needs another person");
   // The bound on waiting for the ledger runs from the start: the answer is due in seconds.
   const auto deadline = std::chrono::steady_clock::now() + o.ledger_wait;
   const auto left = [&] {

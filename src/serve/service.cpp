@@ -108,20 +108,6 @@ Reply json_reply(int status, const std::string& body) {
   return r;
 }
 
-// A recipient or staff id: a wristband or badge scan, printable ASCII without spaces, 1 to 64
-// characters (the same rule as the CLI's).
-std::optional<std::string> bad_id(const char* field, const std::string& v) {
-  if (v.empty() || v.size() > 64)
-    return std::string(field) + " takes an id of 1 to 64 characters, got " +
-           std::to_string(v.size());
-  for (char c : v)
-    if (c < 0x21 || c > 0x7e)
-      return std::string(field) +
-             " takes printable ASCII without spaces (a wristband or badge scan); the value "
-             "holds a character outside it";
-  return std::nullopt;
-}
-
 // The file name release writes for a dose (record_id: DIN-PRODUCTCODE-DIVISION.pdf, the product
 // code as in the CoA: the two-character division replaced by 00).
 std::string record_file_for(const isbt128::ScannedDose& d) {
@@ -398,7 +384,7 @@ Reply Service::confirm(const Principal& who, const std::string& body) {
         return error_reply(400, "request.malformed", key + ": a string", key);
       if (!s || s->empty()) continue;
       if (key != "thawed_at")
-        if (const auto bad = bad_id(key.c_str(), *s))
+        if (const auto bad = id_problem(key, *s))
           return error_reply(400, "request.malformed", *bad, key);
       if (key == "staff") o.staff = *s;
       if (key == "second_staff") o.second_staff = *s;

@@ -87,6 +87,12 @@ struct ConfirmResult {
 // and dosegate::Error when it cannot check at all (unreadable record file or trust directory).
 ConfirmResult confirm(const ConfirmOptions& options);
 
+// The rule for a recipient or staff id (a wristband or badge scan): printable ASCII without
+// spaces, 1 to 64 characters. The problem, naming `field`, or nullopt. Every caller that takes
+// ids from people (the command line, the service) checks with it, and confirm() refuses
+// options that break it (UsageError), as well as a second staff id equal to the staff id.
+std::optional<std::string> id_problem(const std::string& field, const std::string& value);
+
 // The answer line: "GO", "GO, N tests pending: ..." or "NO-GO: every reason", with
 // "[LEDGER NOT CONSULTED]" for record_only.
 std::string answer_line(const ConfirmResult& result);
