@@ -17,6 +17,7 @@
 using namespace dosegate;
 using test::contains;
 using test::pki;
+using test::releaser;
 using test::run_cli;
 using test::TempDir;
 
@@ -43,11 +44,6 @@ void replace(std::string& text, const std::string& from, const std::string& to) 
   const auto at = text.find(from);
   REQUIRE(at != std::string::npos);
   text.replace(at, from.size(), to);
-}
-
-std::vector<std::string> releaser() {
-  return {"--key",   pki("releaser.key.pem"), "--cert", pki("releaser.cert.pem"),
-          "--chain", pki("qa-chain.pem")};
 }
 
 // Signs `unsigned_xml` as the test laboratory (enveloped XML-DSig) into dir/NAME.

@@ -15,6 +15,7 @@ using namespace dosegate;
 using test::contains;
 using test::pki;
 using test::quote_arg;
+using test::releaser;
 using test::run_cli;
 using test::run_process;
 using test::TempDir;
@@ -28,11 +29,6 @@ std::string src(const std::string& relative) {
 const std::string kLot = "A999926000147";
 const std::string kOtherLot = "A999926000162";  // rejected (coa-viability-90)
 const std::string kDoseA0 = "=A99992600014700=<S1234VA0";
-
-std::vector<std::string> releaser() {
-  return {"--key",   pki("releaser.key.pem"), "--cert", pki("releaser.cert.pem"),
-          "--chain", pki("qa-chain.pem")};
-}
 
 test::CliResult release(const std::string& coa, const std::string& out, const std::string& ledger,
                         const std::string& at) {

@@ -19,6 +19,7 @@ using namespace dosegate;
 using test::contains;
 using test::pki;
 using test::quote_arg;
+using test::releaser;
 using test::run_cli;
 using test::run_process;
 using test::TempDir;
@@ -29,11 +30,6 @@ namespace fs = std::filesystem;
 
 std::string src(const std::string& relative) {
   return test::source(relative);
-}
-
-std::vector<std::string> releaser() {
-  return {"--key",   pki("releaser.key.pem"), "--cert", pki("releaser.cert.pem"),
-          "--chain", pki("qa-chain.pem")};
 }
 
 test::CliResult release(const std::string& coa, const std::string& out, const std::string& ledger,

@@ -24,6 +24,7 @@ using namespace dosegate;
 using test::contains;
 using test::pki;
 using test::quote_arg;
+using test::releaser;
 using test::run_cli;
 using test::run_process;
 using test::TempDir;
@@ -35,11 +36,6 @@ const std::string kAsOf = "2026-11-21T12:00:00Z";
 
 std::string src(const std::string& relative) {
   return test::source(relative);
-}
-
-std::vector<std::string> releaser() {
-  return {"--key",   pki("releaser.key.pem"), "--cert", pki("releaser.cert.pem"),
-          "--chain", pki("qa-chain.pem")};
 }
 
 struct CoaVariant {

@@ -28,6 +28,7 @@ extern char** environ;
 using namespace dosegate;
 using test::contains;
 using test::pki;
+using test::releaser;
 using test::TempDir;
 
 namespace {
@@ -44,11 +45,6 @@ const std::string kAuditorPassword = "auditor password!";
 
 std::string src(const std::string& relative) {
   return test::source(relative);
-}
-
-std::vector<std::string> releaser() {
-  return {"--key",   pki("releaser.key.pem"), "--cert", pki("releaser.cert.pem"),
-          "--chain", pki("qa-chain.pem")};
 }
 
 void add_user(const std::string& users, const std::string& name, const std::string& role,

@@ -33,6 +33,12 @@ inline std::string pki(const std::string& name) {
   return source("certs/test-pki/" + name);
 }
 
+// The test QA releaser's key, certificate and chain, as release, recall and complete take them.
+inline std::vector<std::string> releaser() {
+  return {"--key",   pki("releaser.key.pem"), "--cert", pki("releaser.cert.pem"),
+          "--chain", pki("qa-chain.pem")};
+}
+
 // A directory of its own for one test, removed with everything in it afterwards.
 struct TempDir {
   std::filesystem::path path;

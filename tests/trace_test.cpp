@@ -21,6 +21,7 @@ using namespace dosegate;
 using test::contains;
 using test::pki;
 using test::quote_arg;
+using test::releaser;
 using test::run_cli;
 using test::run_process;
 using test::TempDir;
@@ -33,11 +34,6 @@ std::string src(const std::string& relative) {
 
 const std::string kLot = "A999926000147";  // samples/coa-pass.xml: doses A0 and B0
 const std::string kReleaser = "CN=Alex Example\\, QA Release,O=Example Clinic QA,C=DE";
-
-std::vector<std::string> releaser() {
-  return {"--key",   pki("releaser.key.pem"), "--cert", pki("releaser.cert.pem"),
-          "--chain", pki("qa-chain.pem")};
-}
 
 struct Bedside {
   std::string division;
