@@ -13,6 +13,10 @@ preset=${1:?usage: scripts/setup.sh PRESET}
 # The service (dosegate serve): cpp-httplib with OpenSSL, libargon2 for passwords; its browser
 # tests: chromium, chromium-driver and python3-selenium.
 # Fuzzing (the fuzz preset, scripts/fuzz.sh): clang-14 and its libFuzzer.
+# The shared ledger: libpq, and the PostgreSQL 15 server the tests start in a temporary directory.
+# Timestamps (RFC 3161 requests to a TSA): libcurl. Keys in tokens: libp11 with SoftHSM2 for the
+# tests (opensc's pkcs11-tool creates their keys). Packaging: help2man (man pages), lintian,
+# bash-completion.
 packages=(
   g++ cmake ninja-build pkg-config
   libssl-dev libpugixml-dev libxmlsec1-dev libboost-program-options-dev catch2 libzint-dev
@@ -22,6 +26,8 @@ packages=(
   poppler-utils qpdf libnss3-tools time sqlite3 libsqlite3-dev
   clang-14 libfuzzer-14-dev
   chromium chromium-driver python3-selenium
+  postgresql libpq-dev libcurl4-openssl-dev softhsm2 libp11-dev opensc
+  help2man lintian bash-completion
 )
 
 missing=()
