@@ -64,7 +64,7 @@ TEST_CASE("cli: help and version exit 0 and explain the exit codes", "[cli]") {
   CHECK(r.code == 0);
   CHECK(contains(r.out, "--trust DIR"));
   CHECK(contains(r.out, "--as-of"));
-  CHECK(contains(r.out, "2  dosegate could not do its job"));
+  CHECK(contains(r.out, "\n  2    dosegate could not do its job"));
   r = run_cli({"--version"});
   CHECK(r.code == 0);
   CHECK(r.out.rfind("dosegate ", 0) == 0);

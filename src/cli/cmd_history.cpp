@@ -49,7 +49,8 @@ int cmd_history(const Args& args, std::ostream& out, std::ostream& /*err*/,
          "it, and `dosegate audit --expect-head HASH` proves later that nothing was dropped.\n",
          "listed", nullptr,
          "dosegate could not do its job: the ledger cannot be read, or the options are wrong",
-         "  dosegate history --lot A999926000147 --format csv > lot.csv\n"},
+         "  dosegate history --lot A999926000147 --format csv > lot.csv\n"
+         "  dosegate history --ledger ledger.sqlite --kind recall --since 2026-11-01T00:00:00Z\n"},
         opts);
     return kYes;
   }

@@ -62,7 +62,9 @@ int cmd_recall(const Args& args, std::ostream& out, std::ostream& /*err*/, const
          "     that cannot be used or a certificate the trust policy refuses",
          "  dosegate recall A999926000147 --reason 'sterility retest positive' \\\n"
          "      --trust certs/trust --key certs/test-pki/releaser-ec.key.pem \\\n"
-         "      --cert certs/test-pki/releaser-ec.cert.pem\n"},
+         "      --cert certs/test-pki/releaser-ec.cert.pem\n"
+         "  dosegate recall 'A9999 26 000147 9' --reason 'mycoplasma positive' \\\n"
+         "      --trust certs/trust --key releaser.p12 --ledger ledger.sqlite\n"},
         opts);
     return kYes;
   }

@@ -62,13 +62,16 @@ int cmd_release(const Args& args, std::ostream& out, std::ostream& err, const En
          "released: every record written",
          "rejected: the report says why (the documents or the lot's history); nothing written",
          "dosegate could not do its job: usage error, unreadable file, a key or certificate it "
-         "refuses\n"
-         "     to sign with, a record that already exists, a lot already released, another\n"
-         "     release into --out or a ledger still busy after --wait\n"
-         "  130  interrupted by SIGINT (143: by SIGTERM) before the commit; nothing released",
+         "refuses to sign with, a record that already exists, a lot already released, another "
+         "release into --out or a ledger still busy after --wait",
          "  dosegate release samples/coa-pass.xml --trust certs/trust \\\n"
          "      --key certs/test-pki/releaser-ec.key.pem \\\n"
-         "      --cert certs/test-pki/releaser-ec.cert.pem --out records/\n"},
+         "      --cert certs/test-pki/releaser-ec.cert.pem --out records/\n"
+         "  dosegate release samples/coa-pass.xml --trust certs/trust \\\n"
+         "      --key releaser.p12 --passphrase-file pass.txt --out records/ \\\n"
+         "      --again --reason 'records lost in transit' --quiet\n",
+         "130 interrupted by SIGINT before the ledger commit; nothing released\n"
+         "143 interrupted by SIGTERM before the ledger commit; nothing released\n"},
         opts);
     return kYes;
   }

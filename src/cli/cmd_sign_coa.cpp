@@ -33,7 +33,9 @@ int cmd_sign_coa(const Args& args, std::ostream& out, std::ostream& err,
          "     certificate, a wrong or missing passphrase",
          "  dosegate sign-coa coa.xml --key certs/test-pki/lab-ec.key.pem \\\n"
          "      --cert certs/test-pki/lab-ec.cert.pem --chain certs/test-pki/lab-chain.pem \\\n"
-         "      --out coa.signed.xml\n"},
+         "      --out coa.signed.xml\n"
+         "  dosegate sign-coa coa.xml --key lab.p12 --passphrase-file pass.txt --out "
+         "coa.signed.xml\n"},
         opts);
     return kYes;
   }

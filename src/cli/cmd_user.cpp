@@ -15,7 +15,7 @@ int cmd_user(const Args& args, std::ostream& out, std::ostream& /*err*/, const E
   add_help(opts);
   // clang-format off
   opts.add_options()
-    ("role", po::value<std::string>()->value_name("ROLE"),
+    ("role", po::value<std::string>()->value_name("bedside|qa|auditor"),
      "bedside (confirms doses), qa (verifies CoAs, reads the ledger) or auditor (reads the "
      "ledger). Required")
     ("users", po::value<std::string>()->value_name("FILE"),
@@ -24,15 +24,17 @@ int cmd_user(const Args& args, std::ostream& out, std::ostream& /*err*/, const E
   // clang-format on
   const auto vm = parse(args, opts);
   if (vm.count("help")) {
-    print_help(out,
-               {"dosegate user add NAME --role bedside|qa|auditor [--users FILE]",
-                "Adds an account of dosegate serve. The password is read from standard input\n"
-                "(one line, at least 12 characters) and stored as an Argon2id hash (3 passes,\n"
-                "64 MiB); the users file is written whole, atomically, with mode 0600. NAME is\n"
-                "the staff id the ledger records for the user's confirmations.\n",
-                "added", nullptr, kCannotDefault,
-                "  printf '%s\\n' \"$PASSWORD\" | dosegate user add nurse-17 --role bedside\n"},
-               opts);
+    print_help(
+        out,
+        {"dosegate user add NAME --role bedside|qa|auditor [--users FILE]",
+         "Adds an account of dosegate serve. The password is read from standard input\n"
+         "(one line, at least 12 characters) and stored as an Argon2id hash (3 passes,\n"
+         "64 MiB); the users file is written whole, atomically, with mode 0600. NAME is\n"
+         "the staff id the ledger records for the user's confirmations.\n",
+         "added", nullptr, kCannotDefault,
+         "  printf '%s\\n' \"$PASSWORD\" | dosegate user add nurse-17 --role bedside\n"
+         "  dosegate user add qa-lead --role qa --users /etc/dosegate/users < password.txt\n"},
+        opts);
     return kYes;
   }
   const auto pos = positionals(vm);
