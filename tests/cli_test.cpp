@@ -381,7 +381,14 @@ TEST_CASE("cli: a --spec that takes the built-in's id and version with other cri
     const auto r = verify("samples/coa-marker-failed.xml", extra);
     INFO(r.out << r.err);
     CHECK(r.code == 2);
-    CHECK(r.out.empty());
+    // No verdict: with --json only the error object (decision "error", the finding).
+    if (json) {
+      CHECK(contains(r.out, "\"decision\": \"error\""));
+      CHECK(contains(r.out, "\"code\": \"spec.impersonation\""));
+      CHECK_FALSE(contains(r.out, "releasable"));
+    } else {
+      CHECK(r.out.empty());
+    }
     CHECK_FALSE(contains(r.out, "conforms to specification wj-msc version 1"));
     CHECK(contains(r.err, "error [spec.impersonation]: " + path +
                               ": claims to be specification wj-msc version 1"));

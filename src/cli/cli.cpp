@@ -109,13 +109,17 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
     return kYes;
   }
   const std::vector<std::string> rest(args.begin() + 1, args.end());
-  return guarded(command, err, [&] {
-    for (const auto& c : kCommandTable)
-      if (command == c.name) return c.run(rest, out, err, env);
-    if (!command.empty() && command[0] == '-')
-      return usage_error(err, "", "expected a command before '" + command + "'");
-    return usage_error(err, "", "unknown command '" + command + "'; available: " + command_names());
-  });
+  return guarded(
+      command, err,
+      [&] {
+        for (const auto& c : kCommandTable)
+          if (command == c.name) return c.run(rest, out, err, env);
+        if (!command.empty() && command[0] == '-')
+          return usage_error(err, "", "expected a command before '" + command + "'");
+        return usage_error(err, "",
+                           "unknown command '" + command + "'; available: " + command_names());
+      },
+      wants_json(rest) ? &out : nullptr);
 }
 
 }  // namespace dosegate::cli

@@ -37,12 +37,13 @@ int cmd_history(const Args& args, std::ostream& out, std::ostream& /*err*/,
   opts.add_options()(
       "format", po::value<std::string>()->value_name("table|csv|json")->default_value("table"),
       "output format; CSV is UTF-8 with a byte order mark and CRLF, as spreadsheets expect");
+  add_json(opts);
   const auto vm = parse(args, opts);
   if (vm.count("help")) {
     print_help(
         out,
         {"dosegate history [--ledger FILE] [--lot DIN] [--kind KIND] [--since TIME]\n"
-         "                        [--until TIME] [--format table|csv|json]",
+         "                        [--until TIME] [--format table|csv|json | --json]",
          "Lists the ledger's entries: every release, rejection, recall, late result and\n"
          "confirmation, who signed it, when, why, and which CoA and specification version.\n"
          "Every export ends with the chain head (the ledger's last entry and its hash): keep\n"
@@ -64,9 +65,7 @@ int cmd_history(const Args& args, std::ostream& out, std::ostream& /*err*/,
     throw UsageError("--kind '" + *f.kind + "' is not one of " + kinds());
   if (const auto t = time_option(vm, "since", env)) f.since = format_instant(*t);
   if (const auto t = time_option(vm, "until", env)) f.until = format_instant(*t);
-  const auto format = vm["format"].as<std::string>();
-  if (format != "table" && format != "csv" && format != "json")
-    throw UsageError("--format '" + format + "' is not table, csv or json");
+  const auto format = output_format(vm);
   const auto path = ledger::resolve_path(optional_arg(vm, "ledger"));
   const auto ledger = ledger::Ledger::open(path, false);
   // Row by row, as the entries come, all from one state of the ledger: the chain head (the

@@ -4,9 +4,40 @@
 #include "crypto/keys.hpp"
 #include "dosegate/error.hpp"
 #include "dosegate/release/release.hpp"
+#include "util/findings_json.hpp"
+#include "util/json.hpp"
 #include "util/text.hpp"
 
 namespace dosegate::cli::detail {
+namespace {
+
+// `release --json`: verify's object (command "release"), then what the release did: released,
+// the records written, the ledger and its entries, the warnings, the entry re-issued (--again).
+void print_json(const ReleaseResult& r, std::ostream& out) {
+  json::Writer w(out);
+  w.begin_object();
+  w.key("version").value(1LL).field("command", "release");
+  write_json_members(r.report, w);
+  w.key("released").value(r.released);
+  w.key("records").begin_array();
+  for (const auto& path : r.records) w.value(path);
+  w.end_array();
+  w.field("ledger", r.ledger_path);
+  w.key("ledger_entries").begin_array();
+  for (auto seq : r.ledger_entries) w.value(seq);
+  w.end_array();
+  w.key("reissue_of");
+  if (r.reissue_of)
+    w.value(*r.reissue_of);
+  else
+    w.null();
+  w.field("reason", r.reason);
+  w.key("warnings");
+  json::write_finding_list(w, r.warnings);
+  w.end_object();
+}
+
+}  // namespace
 
 int cmd_release(const Args& args, std::ostream& out, std::ostream& err, const Environment& env) {
   po::options_description opts("Options");
@@ -30,6 +61,7 @@ int cmd_release(const Args& args, std::ostream& out, std::ostream& err, const En
   add_coa_checks(opts, false);
   add_ledger(opts);
   opts.add_options()("quiet", "no verification report, only the records written");
+  add_json(opts);
   refuse_as_of(args, "release");
   const auto vm = parse(args, opts);
   if (vm.count("help")) {
@@ -39,7 +71,7 @@ int cmd_release(const Args& args, std::ostream& out, std::ostream& err, const En
          "                        [--chain CHAIN.pem] [--passphrase-file FILE] --out DIR\n"
          "                        [--spec SPEC.xml] [--signature COA.xml.p7s] [--meaning TEXT]\n"
          "                        [--reason TEXT] [--role TEXT] [--ledger FILE]\n"
-         "                        [--again --reason TEXT] [--wait SECONDS] [--quiet]",
+         "                        [--again --reason TEXT] [--wait SECONDS] [--quiet | --json]",
          "Verifies the CoA exactly as `dosegate verify` does. When the lot is releasable\n"
          "(also with pending tests the specification allows), writes one PDF release record\n"
          "per dose into --out, named DIN-PRODUCTCODE-DIVISION.pdf, each signed with the QA\n"
@@ -110,6 +142,10 @@ int cmd_release(const Args& args, std::ostream& out, std::ostream& err, const En
   } catch (const ReleaseInterrupted& e) {
     err << "dosegate release: " << e.what() << '\n';
     return 128 + e.signal();
+  }
+  if (vm.count("json")) {
+    print_json(r, out);
+    return r.released ? kYes : kNo;
   }
   if (!vm.count("quiet")) print_text(r.report, out);
   std::string entries;

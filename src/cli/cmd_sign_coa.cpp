@@ -4,6 +4,7 @@
 #include "crypto/keys.hpp"
 #include "dosegate/error.hpp"
 #include "sign/sign_coa.hpp"
+#include "util/json.hpp"
 #include "util/text.hpp"
 
 namespace dosegate::cli::detail {
@@ -15,12 +16,13 @@ int cmd_sign_coa(const Args& args, std::ostream& out, std::ostream& err,
   add_signer(opts, "the laboratory signer's");
   opts.add_options()("out", po::value<std::string>()->value_name("SIGNED.xml"),
                      "where to write the signed CoA (written atomically); required");
+  add_json(opts);
   const auto vm = parse(args, opts);
   if (vm.count("help")) {
     print_help(
         out,
         {"dosegate sign-coa COA.xml --key KEY.pem --cert CERT.pem [--chain CHAIN.pem]\n"
-         "                         [--passphrase-file FILE] --out SIGNED.xml",
+         "                         [--passphrase-file FILE] --out SIGNED.xml [--json]",
          "Signs a Certificate of Analysis with an enveloped XML-DSig (exclusive c14n,\n"
          "SHA-256, ECDSA-SHA256 or RSA-SHA256 by key type, the certificate and chain in\n"
          "X509Data) as the last child of the root. The CoA must be valid and unsigned. The\n"
@@ -46,6 +48,33 @@ int cmd_sign_coa(const Args& args, std::ostream& out, std::ostream& err,
   o.signer = signer_files(vm);
   o.out_path = vm["out"].as<std::string>();
   const auto r = sign::sign_coa(o, crypto::terminal_prompt);
+  if (vm.count("json")) {
+    // {"decision": "signed" | "refused"}; a refused CoA's problems as findings
+    // (sign-coa.invalid), located at file:line:column and the element path.
+    json::Writer w(out);
+    w.begin_object();
+    w.key("version").value(1LL).field("command", "sign-coa");
+    w.field("decision", r.problems.empty() ? "signed" : "refused");
+    w.field("coa", o.coa_path).field("out", r.problems.empty() ? o.out_path : "");
+    if (r.problems.empty()) {
+      w.field("id", r.coa_id).field("algorithm", r.algorithm);
+      w.key("certificates").value(static_cast<long long>(r.certificates));
+      w.key("signer").begin_object();
+      w.field("subject", r.signer.subject).field("sha256", r.signer.sha256);
+      w.end_object();
+    }
+    w.key("findings").begin_array();
+    for (const auto& p : r.problems) {
+      w.begin_object();
+      w.field("code", "sign-coa.invalid").field("severity", "error").field("message", p.message);
+      w.field("location", p.file + ":" + std::to_string(p.line) + ":" + std::to_string(p.column) +
+                              (p.path.empty() ? "" : " " + p.path));
+      w.end_object();
+    }
+    w.end_array();
+    w.end_object();
+    return r.problems.empty() ? kYes : kNo;
+  }
   if (!r.problems.empty()) {
     err << "dosegate sign-coa: " << o.coa_path << " was not signed:\n"
         << text::escape_controls(join_diagnostics(r.problems), true) << '\n';

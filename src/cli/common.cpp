@@ -2,6 +2,8 @@
 
 #include "dosegate/error.hpp"
 #include "dosegate/verify/verify.hpp"
+#include "util/findings_json.hpp"
+#include "util/json.hpp"
 #include "util/text.hpp"
 
 namespace dosegate::cli::detail {
@@ -189,19 +191,58 @@ void require(const po::variables_map& vm, std::initializer_list<const char*> nam
   }
 }
 
-int guarded(const std::string& command, std::ostream& err, const std::function<int()>& body) {
+namespace {
+
+void json_error(std::ostream* out, const std::string& command, const std::string& code,
+                const std::string& message) {
+  if (!out) return;
+  json::Writer w(*out);
+  w.begin_object();
+  w.key("version").value(1LL).field("command", command).field("decision", "error");
+  json::write_findings(w, {Finding{code, Severity::error, message, ""}});
+  w.end_object();
+}
+
+}  // namespace
+
+bool wants_json(const std::vector<std::string>& args) {
+  for (std::size_t i = 0; i < args.size(); ++i)
+    if (args[i] == "--json" || args[i] == "--format=json" ||
+        (args[i] == "--format" && i + 1 < args.size() && args[i + 1] == "json"))
+      return true;
+  return false;
+}
+
+std::string output_format(const po::variables_map& vm) {
+  const auto format = vm["format"].as<std::string>();
+  if (format != "table" && format != "csv" && format != "json")
+    throw UsageError("--format '" + text::escape_controls(format) + "' is not table, csv or json");
+  if (vm.count("json")) {
+    if (!vm["format"].defaulted() && format != "json")
+      throw UsageError("--json and --format " + format + " ask for two formats; give one");
+    return "json";
+  }
+  return format;
+}
+
+int guarded(const std::string& command, std::ostream& err, const std::function<int()>& body,
+            std::ostream* json_out) {
   try {
     return body();
   } catch (const po::error& e) {
+    json_error(json_out, command, "usage", e.what());
     return usage_error(err, command, e.what());
   } catch (const UsageError& e) {
+    json_error(json_out, command, e.code(), e.what());
     return usage_error(err, command, e.what());
   } catch (const Error& e) {
+    json_error(json_out, command, e.code(), e.what());
     // Messages quote documents (a specification's values, a file name): escape controls.
     err << "dosegate " << command << ": error [" << e.code()
         << "]: " << text::escape_controls(e.what(), true) << '\n';
     return kCannot;
   } catch (const std::exception& e) {
+    json_error(json_out, command, "internal", e.what());
     err << "dosegate " << command << ": internal error: " << e.what() << '\n';
     return kCannot;
   }

@@ -77,8 +77,19 @@ std::optional<std::string> optional_arg(const po::variables_map& vm, const char*
 // Throws UsageError("missing --NAME") for the first absent option.
 void require(const po::variables_map& vm, std::initializer_list<const char*> names);
 
-// Runs one command and turns what it throws into a message on `err` and exit code 2.
-int guarded(const std::string& command, std::ostream& err, const std::function<int()>& body);
+// Runs one command and turns what it throws into a message on `err` and exit code 2. With
+// `json_out` (the command was asked for JSON), also one JSON object there: {"version": 1,
+// "command", "decision": "error", "findings": [{"code", "severity": "error", "message",
+// "location"}]}, so that a program reading standard output always gets an object.
+int guarded(const std::string& command, std::ostream& err, const std::function<int()>& body,
+            std::ostream* json_out = nullptr);
+
+// Whether the arguments ask for JSON: --json, --format json or --format=json.
+bool wants_json(const std::vector<std::string>& args);
+
+// --json or --format json|csv|table, for commands that take both (history, trace): the format,
+// "table" by default; UsageError for another format or --json with --format csv.
+std::string output_format(const po::variables_map& vm);
 
 // The exit-2 line of a help page, for commands with nothing more particular to say.
 inline constexpr const char* kCannotDefault =
