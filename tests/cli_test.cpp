@@ -44,9 +44,9 @@ std::string signed_variant(const test::TempDir& dir, const std::string& from, co
   const auto unsigned_path = dir.file("unsigned-" + name);
   { std::ofstream(unsigned_path, std::ios::binary) << text; }
   const auto out = dir.file(name);
-  const auto r =
-      run_cli({"sign-coa", unsigned_path, "--key", test::pki("lab-ec.key.pem"), "--cert",
-               test::pki("lab-ec.cert.pem"), "--chain", test::pki("lab-chain.pem"), "--out", out});
+  const auto r = run_cli({"sign-coa", unsigned_path, "--key", test::pki("lab-ec.key.pem"), "--cert",
+                          test::pki("lab-ec.cert.pem"), "--chain", test::pki("lab-chain.pem"),
+                          "--out", out, "--force"});  // variants of one test replace each other
   INFO(r.err);
   REQUIRE(r.code == 0);
   return out;

@@ -551,9 +551,14 @@ TEST_CASE("sign-coa: refusals", "[signature][sign-coa]") {
     CHECK(contains(r.err, "already signed"));
   }
   SECTION("missing options: exit 2") {
-    const auto r = run_cli({"sign-coa", in, "--key", pki("lab-ec.key.pem")});
+    auto r = run_cli({"sign-coa", in, "--key", pki("lab-ec.key.pem")});
     CHECK(r.code == 2);
-    CHECK(contains(r.err, "missing --cert"));
+    CHECK(contains(r.err, "missing --out"));
+    // --cert is optional for a PKCS#12 key, required with a PEM key.
+    r = run_cli({"sign-coa", in, "--key", pki("lab-ec.key.pem"), "--out", dir.file("out.xml")});
+    CHECK(r.code == 2);
+    CHECK(contains(r.err, "--cert CERT.pem is required with a PEM key"));
+    CHECK_FALSE(fs::exists(dir.file("out.xml")));
   }
   SECTION("help") {
     const auto r = run_cli({"sign-coa", "--help"});
