@@ -215,3 +215,23 @@ TEST_CASE("json: an exit-2 error with --json is one object with decision error",
 }
 
 }  // namespace dosegate
+
+namespace dosegate {
+
+TEST_CASE("release --quiet: one summary line, no list of records", "[cli][release]") {
+  test::TempDir dir;
+  auto args = std::vector<std::string>{"release",  test::source("samples/coa-pass.xml"),
+                                       "--trust",  test::source("certs/trust"),
+                                       "--out",    dir.file("records"),
+                                       "--ledger", dir.file("ledger.sqlite"),
+                                       "--quiet"};
+  const auto key = test::releaser();
+  args.insert(args.end(), key.begin(), key.end());
+  const auto r = test::run_cli_at(args, "2026-11-21T12:00:00Z");
+  REQUIRE(r.code == 0);
+  CHECK(r.out == "\nReleased 2 doses into " + dir.file("records") + " (ledger entries 1, 2 in " +
+                     dir.file("ledger.sqlite") + ").\n");
+  CHECK_FALSE(test::contains(r.out, ".pdf"));
+}
+
+}  // namespace dosegate

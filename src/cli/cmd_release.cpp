@@ -60,7 +60,7 @@ int cmd_release(const Args& args, std::ostream& out, std::ostream& err, const En
   // clang-format on
   add_coa_checks(opts, false);
   add_ledger(opts);
-  opts.add_options()("quiet", "no verification report, only the records written");
+  opts.add_options()("quiet", "no verification report and no list of records: one summary line");
   add_json(opts);
   refuse_as_of(args, "release");
   const auto vm = parse(args, opts);
@@ -159,9 +159,12 @@ int cmd_release(const Args& args, std::ostream& out, std::ostream& err, const En
     return kNo;
   }
   out << "\nReleased " << r.records.size() << " dose" << (r.records.size() == 1 ? "" : "s")
-      << " into " << o.out_dir << " (ledger entries " << entries << " in " << r.ledger_path
-      << "):\n";
-  for (const auto& path : r.records) out << "  " << path << '\n';
+      << " into " << o.out_dir << " (ledger entries " << entries << " in " << r.ledger_path << ")"
+      << (vm.count("quiet") ? ".\n" : ":\n");
+  // --quiet: the summary line alone, whatever the number of doses (a 2,000-dose lot would
+  // otherwise print 2,000 names); the names are in --out and in the ledger's records entry.
+  if (!vm.count("quiet"))
+    for (const auto& path : r.records) out << "  " << path << '\n';
   // An overdue pending test does not stop the release, but is said, and kept in the ledger.
   for (const auto& w : r.warnings)
     out << "Warning [" << w.code << "]: " << text::escape_controls(w.message)
