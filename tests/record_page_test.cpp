@@ -37,6 +37,11 @@ TEST_CASE("record page: readable names, the thaw window, text poppler reads with
   // The specification's use-within-after-thaw window.
   CHECK(contains(text.output, "Use after thaw"));
   CHECK(contains(text.output, "within 90 minutes of thawing (wj-msc version 1)"));
+  // Manufacture date and storage condition from the CoA.
+  CHECK(contains(text.output, "Manufactured"));
+  CHECK(contains(text.output, "2026-11-02"));
+  CHECK(contains(text.output, "Storage"));
+  CHECK(contains(text.output, "LN2 vapour phase, at or below -135 C"));
   // Characters beyond ASCII come back as themselves through the ToUnicode map.
   CHECK(contains(text.output, "\xE2\x89\xA5 95 %"));  // ≥ 95 %
   // Still a valid, whole-file signature.

@@ -151,11 +151,13 @@ class Layout {
     row("Product code", d_.product_code + " (" + d_.product_source + ")");
     row("Lot (DIN)",
         isbt128::din_eye_readable(d_.din) + "   (check character " + d_.check_character + ")");
+    if (!d_.manufactured.empty()) row("Manufactured", d_.manufactured);
     row("Expires (UTC)", d_.expires);
     if (d_.use_within_after_thaw_minutes)
       row("Use after thaw", "within " + std::to_string(*d_.use_within_after_thaw_minutes) +
                                 " minutes of thawing (" + d_.spec_id + " version " +
                                 d_.spec_version + ")");
+    if (!d_.storage.empty()) row("Storage", d_.storage);
     row("Doses in lot", std::to_string(d_.dose_count));
     row("Decision", d_.decision == "releasable-pending" ? "released with pending tests (see below)"
                                                         : "released: every criterion met");

@@ -48,6 +48,8 @@ ReleaseData lot_data(const VerifyReport& r, const Signer& releaser, const Releas
   d.product_name = c.product.name;
   d.product_source = c.product.source;
   d.expires = format_instant(c.lot.expires);
+  d.manufactured = format_date(c.lot.manufactured);
+  d.storage = c.product.storage.value_or("");
   d.decision = to_string(r.decision);
   d.criteria = printed(r.evaluation.rows);
   d.pending = r.evaluation.pending;
