@@ -398,13 +398,49 @@ TEST_CASE("serve: bad input to confirm is 400 with a finding, a dose not release
   CHECK(r->status == 404);
   CHECK(code_of(r->body) == "serve.record-not-found");
   CHECK(contains(r->body, "NO-GO"));
-  // A badge that is not the logged-in user's.
+}
+
+TEST_CASE("serve: a badge may name another person, the entry names the account too, and a badge "
+          "that is no user is a warning",
+          "[serve][api][users]") {
+  Running s;
+  add_user(s.site.users, "nurse-42", "bedside", "nurse-42 password");
+  auto nurse = s.nurse();
+  // A registered colleague's badge: GO, staff nurse-42, through nurse-17's account.
+  auto r = nurse.Post("/api/v1/confirm",
+                      R"({"dose": ["=A99992600015400=<S1234VB0"], "staff": "nurse-42", )"
+                      R"("recipient": "MRN-0001"})",
+                      "application/json");
+  REQUIRE(r);
+  INFO(r->body);
+  CHECK(r->status == 200);
+  CHECK(contains(r->body, "\"decision\": \"go\""));
+  CHECK(contains(r->body, "\"staff\": \"nurse-42\""));
+  CHECK(contains(r->body, "confirm.staff-by-badge"));
+  CHECK_FALSE(contains(r->body, "confirm.badge-not-user"));
+  // A badge that is nobody's account: still the answer, with the warning.
   r = nurse.Post("/api/v1/confirm",
-                 R"({"dose": ["=A99992600015400=<S1234VB0"], "staff": "nurse-99"})",
+                 R"({"dose": ["=A99992600015400=<S1234VB0"], "staff": "nurse-99", )"
+                 R"("recipient": "MRN-0001"})",
                  "application/json");
   REQUIRE(r);
-  CHECK(r->status == 403);
-  CHECK(code_of(r->body) == "serve.staff-not-user");
+  INFO(r->body);
+  CHECK(r->status == 200);
+  CHECK(contains(r->body, "\"decision\": \"go\""));
+  CHECK(contains(r->body, "\"staff\": \"nurse-99\""));
+  CHECK(contains(r->body, "confirm.badge-not-user"));
+  const auto h = s.auditor().Get("/api/v1/history?kind=confirm");
+  REQUIRE(h);
+  CHECK(contains(h->body, "\"actor\": \"nurse-42\""));
+  CHECK(contains(h->body, "\"actor\": \"nurse-99\""));
+  CHECK(count_of(h->body, "confirmed through the account of nurse-17") == 2);
+  CHECK(count_of(h->body, "confirm.badge-not-user") == 1);
+  // A badge with a space is not an id.
+  r = nurse.Post("/api/v1/confirm", R"({"dose": ["=A99992600015400=<S1234VB0"], "staff": "a b"})",
+                 "application/json");
+  REQUIRE(r);
+  CHECK(r->status == 400);
+  CHECK(code_of(r->body) == "request.malformed");
 }
 
 TEST_CASE("serve: each role does only its own work", "[serve][users]") {

@@ -1,6 +1,7 @@
 // The bedside service's work, one function per endpoint (no HTTP types here).
 #include "serve/service.hpp"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -34,8 +35,6 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-// How often the trust directory's and the users file's stamps are looked at.
-constexpr std::chrono::seconds kStampInterval{1};
 // How long a verified Basic password is remembered.
 constexpr std::chrono::minutes kBasicCacheLifetime{5};
 // Sessions and remembered attempts kept at most; the oldest go first.
@@ -188,7 +187,6 @@ Service::Service(ServeOptions options, std::function<Instant()> now)
       confirm_slots_(std::max(1u, std::thread::hardware_concurrency())) {
   trust_stamp_ = directory_stamp(options_.trust_dir);
   trust_ = std::make_shared<const crypto::TrustStore>(options_.trust_dir);
-  trust_checked_ = Clock::now();
   if (!fs::is_directory(options_.records_dir))
     throw IoError(options_.records_dir + ": the records directory cannot be read");
   std::lock_guard lock(users_mutex_);
@@ -196,25 +194,51 @@ Service::Service(ServeOptions options, std::function<Instant()> now)
   if (users_stamp_ != "absent") users_ = users::read_users(options_.users_path);
 }
 
-std::shared_ptr<const crypto::TrustStore> Service::trust() {
+std::shared_ptr<const crypto::TrustStore> Service::trust() { return trust_state().first; }
+
+std::pair<std::shared_ptr<const crypto::TrustStore>, unsigned long long> Service::trust_state() {
+  // Looked at on every call (a few dozen stat calls): a new CRL counts from the next request.
+  const auto stamp = directory_stamp(options_.trust_dir);
   std::lock_guard lock(trust_mutex_);
-  const auto t = Clock::now();
-  if (t - trust_checked_ >= kStampInterval) {
-    trust_checked_ = t;
-    const auto stamp = directory_stamp(options_.trust_dir);
-    if (stamp != trust_stamp_) {
-      trust_stamp_ = stamp;
-      try {
-        trust_ = std::make_shared<const crypto::TrustStore>(options_.trust_dir);
-        trust_error_.clear();
-      } catch (const Error& e) {
-        // Fail closed: never keep answering with the trust (the CRLs) that was replaced.
-        trust_.reset();
-        trust_error_ = e.what();
-      }
+  if (stamp != trust_stamp_) {
+    trust_stamp_ = stamp;
+    ++trust_generation_;
+    try {
+      trust_ = std::make_shared<const crypto::TrustStore>(options_.trust_dir);
+      trust_error_.clear();
+    } catch (const Error& e) {
+      // Fail closed: never keep answering with the trust (the CRLs) that was replaced.
+      trust_.reset();
+      trust_error_ = e.what();
     }
   }
-  return trust_;
+  return {trust_, trust_generation_};
+}
+
+std::shared_ptr<const pdf::RecordCheck> Service::record_check(
+    const std::string& path, const std::string& sha256, unsigned long long generation,
+    const std::function<pdf::RecordCheck()>& check) {
+  const std::string key = path + '\n' + sha256 + '\n' + std::to_string(generation);
+  {
+    std::lock_guard lock(record_cache_mutex_);
+    const auto it = record_cache_.find(key);
+    if (it != record_cache_.end()) {
+      if (Clock::now() - it->second.at < kRecordCacheLifetime) return it->second.check;
+      record_cache_.erase(it);
+    }
+  }
+  const auto t = Clock::now();
+  auto result = std::make_shared<const pdf::RecordCheck>(check());
+  std::lock_guard lock(record_cache_mutex_);
+  if (record_cache_.size() >= kRecordCacheEntries) {
+    const auto now = Clock::now();
+    std::erase_if(record_cache_,
+                  [&](const auto& c) { return now - c.second.at >= kRecordCacheLifetime; });
+    if (record_cache_.size() >= kRecordCacheEntries) record_cache_.clear();
+  }
+  // Its lifetime counts from before the check: never reused past the bound.
+  record_cache_[key] = CachedCheck{result, t};
+  return result;
 }
 
 void Service::refresh_users() {
@@ -408,13 +432,28 @@ Reply Service::confirm(const Principal& who, const std::string& body) {
   if (o.scans.empty())
     return error_reply(400, "request.malformed", "dose: the bag label's scans are required",
                        "dose");
-  // The ledger names the person logged in: a badge scan must be theirs.
+  // The staff id defaults to the person logged in; a badge scan may name another person.
+  // The ledger entry names both: the staff member as its actor and, in a warning, the account
+  // the confirmation was made through.
+  std::vector<Finding> badge_findings;
   if (o.staff.empty()) o.staff = who.user;
-  if (o.staff != who.user)
-    return error_reply(403, "serve.staff-not-user",
-                       "the staff badge scanned (" + o.staff + ") is not the logged-in user (" +
-                           who.user + "); log in as the person who confirms",
-                       "staff");
+  if (o.staff != who.user) {
+    bool registered = false;
+    {
+      std::lock_guard lock(users_mutex_);
+      refresh_users();
+      for (const auto& u : users_) registered = registered || u.name == o.staff;
+    }
+    badge_findings.push_back(Finding{"confirm.staff-by-badge", Severity::warning,
+                                     "staff " + o.staff + " by badge scan, confirmed through the "
+                                         "account of " + who.user,
+                                     "staff"});
+    if (!registered)
+      badge_findings.push_back(Finding{"confirm.badge-not-user", Severity::warning,
+                                       "the badge scanned (" + o.staff +
+                                           ") is not a user of this service; check the badge",
+                                       "staff"});
+  }
   if (!o.second_staff.empty() && o.second_staff == o.staff)
     return error_reply(400, "request.malformed",
                        "second_staff is the confirming staff id itself; a second check needs "
@@ -436,7 +475,7 @@ Reply Service::confirm(const Principal& who, const std::string& body) {
                     "dose");
     return r;
   }
-  const auto store = trust();
+  const auto [store, generation] = trust_state();
   if (!store)
     return error_reply(503, "serve.trust-unusable",
                        "the trust directory changed and cannot be used: " + trust_error_, "trust");
@@ -444,25 +483,34 @@ Reply Service::confirm(const Principal& who, const std::string& body) {
   o.trust_dir = options_.trust_dir;
   o.ledger_path = options_.ledger_path;
   o.at = now_();
-  ConfirmResult result;
+  // The bedside's bound runs from the request's arrival.
+  Job job;
+  job.deadline = Clock::now() + kBedsideLedgerWait;
   try {
-    // The bedside's bound runs from the request's arrival: the time waited for a slot counts.
-    const auto arrived = Clock::now();
-    confirm_slots_.acquire();
-    struct Release {
-      Slots& s;
-      ~Release() { s.release(); }
-    } slot{confirm_slots_};
-    o.ledger_wait =
-        std::max(std::chrono::milliseconds(0),
-                 kBedsideLedgerWait -
-                     std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - arrived));
-    result = dosegate::confirm(o, *store, &ledger_lock_);
+    const std::string bytes = text::read_file(path);
+    const std::string sha256 = crypto::sha256_hex(bytes);
+    const auto check = record_check(path, sha256, generation, [&] {
+      // Checks that are not in the cache run one per core, first come, first served.
+      confirm_slots_.acquire();
+      struct Release {
+        Slots& s;
+        ~Release() { s.release(); }
+      } slot{confirm_slots_};
+      return pdf::verify_record(bytes, *store, o.at, name);
+    });
+    job.draft = confirm_record(o, sha256, *check);
   } catch (const std::invalid_argument& e) {
     return error_reply(400, "scan.invalid", e.what(), "dose");
   } catch (const Error& e) {
     return error_reply(500, e.code(), e.what());
   }
+  for (auto& f : badge_findings) job.draft.result.findings.push_back(std::move(f));
+  job.draft.result.ledger_path = options_.ledger_path;
+  job.options = o;
+  job.trust = store;
+  job.generation = generation;
+  ledger_step(job);
+  const ConfirmResult& result = job.draft.result;
   int status = 200;
   for (const auto& f : result.findings)
     if (f.code == "confirm.ledger-unreadable" || f.code == "confirm.ledger-busy" ||
@@ -474,6 +522,141 @@ Reply Service::confirm(const Principal& who, const std::string& body) {
   print_json(result, shown, out);
   out << '\n';
   return json_reply(status, out.str());
+}
+
+void Service::ledger_step(Job& job) {
+  std::unique_lock lock(batch_mutex_);
+  queue_.push_back(&job);
+  while (!job.done) {
+    if (batch_running_) {
+      batch_done_.wait(lock);
+      continue;
+    }
+    // This thread runs the next batch (its own job is in it), then hands over to a waiting one:
+    // its answer is not held back by later batches.
+    batch_running_ = true;
+    std::vector<Job*> batch;
+    batch.swap(queue_);
+    lock.unlock();
+    try {
+      run_batch(batch);
+    } catch (...) {
+      // run_batch answers every job itself; this is a programming error's last stop.
+      for (auto* j : batch)
+        if (!j->done) {
+          confirm_not_recorded(j->draft, "the service failed");
+          j->done = true;
+        }
+    }
+    lock.lock();
+    batch_running_ = false;
+    batch_done_.notify_all();
+  }
+}
+
+void Service::open_ledger(std::chrono::milliseconds wait) {
+  struct stat st {};
+  if (ledger_) {
+    // The file at the path must be the one this connection has open: a ledger replaced while
+    // the service runs is opened anew, and the follower checks that its head is still there.
+    if (::stat(options_.ledger_path.c_str(), &st) != 0 ||
+        static_cast<unsigned long long>(st.st_dev) != ledger_dev_ ||
+        static_cast<unsigned long long>(st.st_ino) != ledger_ino_) {
+      ledger_.reset();
+      follower_.reset();
+    }
+  }
+  if (ledger_) return;
+  ledger_.emplace(ledger::Ledger::open(options_.ledger_path, false, wait));
+  if (::stat(options_.ledger_path.c_str(), &st) == 0) {
+    ledger_dev_ = static_cast<unsigned long long>(st.st_dev);
+    ledger_ino_ = static_cast<unsigned long long>(st.st_ino);
+  }
+}
+
+void Service::run_batch(const std::vector<Job*>& batch) {
+  auto deadline = batch.front()->deadline;
+  for (auto* j : batch) deadline = std::min(deadline, j->deadline);
+  const auto left = [&] {
+    return std::max(std::chrono::milliseconds(0),
+                    std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()));
+  };
+  const auto finish = [&](const std::function<void(Job&)>& f) {
+    for (auto* j : batch) {
+      f(*j);
+      j->done = true;
+    }
+  };
+  std::unique_lock section(ledger_lock_, std::defer_lock);
+  if (!section.try_lock_until(deadline)) {
+    finish([](Job& j) {
+      confirm_ledger_busy(j.draft, j.options);
+      confirm_decide(j.draft, j.options);
+      j.draft.result.ledger_note = "not recorded: the ledger cannot be read";
+    });
+    return;
+  }
+  try {
+    open_ledger(left());
+    ledger_->set_wait(left());
+    ledger_->begin();
+  } catch (const Error& e) {
+    ledger_.reset();
+    follower_.reset();
+    finish([&](Job& j) {
+      confirm_ledger_error(j.draft, j.options, e);
+      confirm_decide(j.draft, j.options);
+      j.draft.result.ledger_note = "not recorded: the ledger cannot be read";
+    });
+    return;
+  }
+  // The newest trust among the batch's confirmations judges the chain.
+  const Job* newest = batch.front();
+  for (auto* j : batch)
+    if (j->generation > newest->generation) newest = j;
+  std::size_t decided = 0;
+  std::vector<ledger::Entry> entries(batch.size());
+  try {
+    if (!follower_ || follower_generation_ != newest->generation) {
+      follower_.reset();
+      follower_trust_ = newest->trust;
+      follower_generation_ = newest->generation;
+      follower_ = std::make_unique<ledger::ChainFollower>(*follower_trust_, known_head_);
+    }
+    follower_->follow(*ledger_);
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      Job& j = *batch[i];
+      follower_->with_lot(j.draft.scanned.din, [&](const ledger::LotReading& reading) {
+        confirm_ledger(j.draft, j.options, reading);
+      });
+      confirm_decide(j.draft, j.options);
+      ++decided;
+      entries[i] = confirm_entry(j.draft, j.options);
+      ledger_->prepare(entries[i]);
+      ledger_->append(entries[i]);
+      follower_->take(entries[i]);  // the next confirmation of this dose sees this one
+    }
+    ledger_->commit();
+  } catch (const Error& e) {
+    ledger_->rollback();
+    // The follower took entries that are not in the ledger; the connection may be broken.
+    follower_.reset();
+    ledger_.reset();
+    const std::string why = e.what();
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      Job& j = *batch[i];
+      if (i >= decided) confirm_decide(j.draft, j.options);
+      confirm_not_recorded(j.draft, why);
+      j.done = true;
+    }
+    return;
+  }
+  for (std::size_t i = 0; i < batch.size(); ++i) batch[i]->draft.result.ledger_entry = entries[i].seq;
+  if (follower_->trusted())
+    known_head_ = follower_->head();
+  else
+    follower_.reset();  // read again from the start next time, still expecting known_head_
+  for (auto* j : batch) j->done = true;
 }
 
 Reply Service::verify(const std::optional<Upload>& coa, const std::optional<Upload>& signature,

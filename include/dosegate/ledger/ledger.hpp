@@ -86,6 +86,7 @@ struct Filter {
   std::optional<std::string> kind;
   std::optional<std::string> since;  // UTC, inclusive
   std::optional<std::string> until;  // UTC, inclusive
+  std::optional<long long> after_seq;  // only entries numbered above it
 };
 
 // Called by Ledger::for_each with each entry in turn; returns true to go on, false to stop. The

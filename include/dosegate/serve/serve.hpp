@@ -21,6 +21,9 @@ inline constexpr std::chrono::seconds kFailedLoginDelay{1};      // before every
 inline constexpr int kMaxFailedLogins = 5;                       // per user, then locked
 inline constexpr std::chrono::minutes kLockout{15};
 inline constexpr std::chrono::hours kSessionLifetime{12};
+// How long a record's signature check is reused for the same bytes under the same trust.
+inline constexpr std::chrono::milliseconds kRecordCacheLifetime{1000};
+inline constexpr std::size_t kRecordCacheEntries = 4096;
 
 struct ServeOptions {
   std::string trust_dir;
