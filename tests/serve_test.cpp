@@ -1,9 +1,13 @@
 // dosegate serve over a real socket: the built binary started as a process on 127.0.0.1 (a free
 // port it picks and names), driven with cpp-httplib's client. Every endpoint and error status,
 // login, CSRF and roles, the bedside answers, concurrency and the SIGTERM drain.
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sqlite3.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -400,9 +404,10 @@ TEST_CASE("serve: bad input to confirm is 400 with a finding, a dose not release
   CHECK(contains(r->body, "NO-GO"));
 }
 
-TEST_CASE("serve: a badge may name another person, the entry names the account too, and a badge "
-          "that is no user is a warning",
-          "[serve][api][users]") {
+TEST_CASE(
+    "serve: a badge may name another person, the entry names the account too, and a badge "
+    "that is no user is a warning",
+    "[serve][api][users]") {
   Running s;
   add_user(s.site.users, "nurse-42", "bedside", "nurse-42 password");
   auto nurse = s.nurse();
@@ -813,4 +818,292 @@ TEST_CASE("serve: with TLS the service answers over HTTPS and its session cookie
                                   "127.0.0.1:0", "--tls-cert", key, "--tls-key", cert});
   CHECK(bad.code == 2);
   CHECK(contains(bad.err, "cannot be used"));
+}
+
+namespace {
+
+// A raw TCP connection to the service that sends nothing: it holds one of its connections.
+struct IdleConnection {
+  int fd = -1;
+  explicit IdleConnection(int port) {
+    fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<uint16_t>(port));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  }
+  ~IdleConnection() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+// A CRL of the QA issuing CA that revokes the test releaser, valid at the tests' times.
+std::string crl_revoking_releaser(const TempDir& dir) {
+  const auto ca = dir.file("ca");
+  fs::create_directories(ca);
+  std::ofstream(ca + "/index.txt").flush();
+  std::ofstream(ca + "/crlnumber") << "2000\n";
+  std::ofstream(ca + "/ca.cnf") << "[ca]\ndefault_ca = d\n[d]\ndatabase = " << ca
+                                << "/index.txt\ncrlnumber = " << ca
+                                << "/crlnumber\ndefault_md = sha256\n";
+  const auto cnf = test::quote_arg(ca + "/ca.cnf");
+  const auto signer = " -cert " + test::quote_arg(pki("qa-ca.cert.pem")) + " -keyfile " +
+                      test::quote_arg(pki("qa-ca.key.pem"));
+  auto r = test::run_process("openssl ca -config " + cnf + " -revoke " +
+                             test::quote_arg(pki("releaser.cert.pem")) + signer);
+  INFO(r.output);
+  REQUIRE(r.code == 0);
+  const auto out = ca + "/qa-ca.crl.pem";
+  r = test::run_process("openssl ca -config " + cnf + " -gencrl" + signer +
+                        " -crl_lastupdate 20261101000000Z -crl_nextupdate 20270101000000Z -out " +
+                        test::quote_arg(out));
+  INFO(r.output);
+  REQUIRE(r.code == 0);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("serve: beyond --max-connections a connection is answered 503 serve.busy",
+          "[serve][limits]") {
+  Site site;
+  Server server(src("certs/trust"), site.ledger, site.records, site.users, kBedside,
+                {"--max-connections", "2"});
+  {
+    IdleConnection a(server.port), b(server.port);
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    auto c = server.client();
+    const auto r = c.Get("/api/v1/health");
+    REQUIRE(r);
+    INFO(r->body);
+    CHECK(r->status == 503);
+    CHECK(code_of(r->body) == "serve.busy");
+    CHECK(r->get_header_value("Connection") == "close");
+    CHECK(contains(r->get_header_value("Content-Type"), "application/json"));
+  }
+  // The held connections closed: served again.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const auto r = server.client().Get("/api/v1/health");
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  for (const char* bad : {"0", "1025", "many", "-1"}) {
+    const auto u = test::run_cli({"serve", "--trust", src("certs/trust"), "--records", site.records,
+                                  "--listen", "127.0.0.1:0", "--max-connections", bad});
+    INFO(bad);
+    CHECK(u.code == 2);
+    CHECK(contains(u.err, "--max-connections takes a whole number from 1 to 1024"));
+  }
+}
+
+TEST_CASE("serve: attacks on the session: a forged or missing cookie, another origin",
+          "[serve][users][attack]") {
+  Running s;
+  const auto l = login(s.server, "nurse-17", kNursePassword);
+  auto c = s.server.client();
+  const auto body = confirm_body({kDoseA0}, "MRN-0001");
+  // A forged session id, with a CSRF token that would fit a real one: 401, nothing recorded.
+  auto r =
+      c.Post("/api/v1/confirm",
+             {{"Cookie", "dosegate_session=" + std::string(64, 'f')}, {"X-CSRF-Token", l.csrf}},
+             body, "application/json");
+  REQUIRE(r);
+  CHECK(r->status == 401);
+  CHECK(code_of(r->body) == "serve.unauthorized");
+  r = c.Post("/api/v1/confirm", {{"X-CSRF-Token", l.csrf}}, body, "application/json");
+  REQUIRE(r);
+  CHECK(r->status == 401);
+  // The real session and token, sent from another site's page: 403.
+  r = c.Post("/api/v1/confirm",
+             {{"Cookie", l.cookie}, {"X-CSRF-Token", l.csrf}, {"Origin", "https://evil.example"}},
+             body, "application/json");
+  REQUIRE(r);
+  CHECK(r->status == 403);
+  CHECK(code_of(r->body) == "serve.csrf");
+  CHECK(contains(r->body, "evil.example"));
+  // A login posted from another site's page (login CSRF) is refused too.
+  r = c.Post("/login", {{"Origin", "http://evil.example"}},
+             "user=nurse-17&password=" + form_value(kNursePassword) + "&next=",
+             "application/x-www-form-urlencoded");
+  REQUIRE(r);
+  CHECK(r->status == 403);
+  CHECK_FALSE(r->has_header("Set-Cookie"));
+  // None of these reached the ledger.
+  auto h = s.auditor().Get("/api/v1/history?kind=confirm");
+  REQUIRE(h);
+  CHECK(count_of(h->body, "\"kind\": \"confirm\"") == 0);
+  // The page's own origin is accepted.
+  r = c.Post("/api/v1/confirm",
+             {{"Cookie", l.cookie},
+              {"X-CSRF-Token", l.csrf},
+              {"Origin", "http://127.0.0.1:" + std::to_string(s.server.port)}},
+             body, "application/json");
+  REQUIRE(r);
+  INFO(r->body);
+  CHECK(r->status == 200);
+  CHECK(contains(r->body, "\"decision\": \"go\""));
+}
+
+TEST_CASE(
+    "serve: attacks on the requests: oversized JSON, path traversal in every path "
+    "parameter, a replayed confirmation",
+    "[serve][api][attack]") {
+  Running s;
+  auto nurse = s.nurse();
+  auto r = nurse.Post("/api/v1/confirm", "{\"dose\": [\"" + std::string(70 * 1024, 'A') + "\"]}",
+                      "application/json");
+  REQUIRE(r);
+  CHECK(r->status == 413);
+  CHECK(code_of(r->body) == "serve.too-large");
+  auto a = s.auditor();
+  for (const char* path :
+       {"/api/v1/trace/..%2F..%2Fetc%2Fpasswd", "/api/v1/trace/A999926000154%2F..%2F..",
+        "/api/v1/records/A999926000154-S1234V00-B0.pdf%00.txt", "/api/v1/records/%2Fetc%2Fpasswd",
+        "/api/v1/records/....%2F%2Fledger.sqlite"}) {
+    r = a.Get(path);
+    REQUIRE(r);
+    INFO(path << " -> " << r->body);
+    CHECK(r->status >= 400);
+    CHECK(r->status < 500);
+    CHECK(contains(r->body, "\"decision\": \"error\""));
+    CHECK_FALSE(contains(r->body, "root:"));
+  }
+  // The same confirmation sent twice (a replay): each is its own entry; the second says when
+  // the dose was confirmed before; replayed for another recipient it is NO-GO.
+  const auto body = confirm_body({kDoseB0}, "MRN-0001");
+  const auto first = nurse.Post("/api/v1/confirm", body, "application/json");
+  const auto second = nurse.Post("/api/v1/confirm", body, "application/json");
+  REQUIRE(first);
+  REQUIRE(second);
+  INFO(second->body);
+  CHECK(contains(first->body, "\"decision\": \"go\""));
+  CHECK(contains(second->body, "\"decision\": \"go\""));
+  CHECK(contains(second->body, "\"confirmed_before\": \"at 2026-11-22T09:00:00Z by nurse-17"));
+  CHECK(contains(first->body, "\"ledger_entry\": 6"));
+  CHECK(contains(second->body, "\"ledger_entry\": 7"));
+  const auto other =
+      nurse.Post("/api/v1/confirm", confirm_body({kDoseB0}, "MRN-0002"), "application/json");
+  REQUIRE(other);
+  CHECK(contains(other->body, "confirm.dose-already-given"));
+}
+
+TEST_CASE(
+    "serve: a record changed on disk is checked again at once, never answered from the "
+    "cache",
+    "[serve][api][attack]") {
+  Running s;
+  auto nurse = s.nurse();
+  const auto b0 = s.site.records + "/A999926000154-S1234V00-B0.pdf";
+  const auto a0 = s.site.records + "/A999926000154-S1234V00-A0.pdf";
+  auto r = nurse.Post("/api/v1/confirm", confirm_body({kDoseB0}, "MRN-0001"), "application/json");
+  REQUIRE(r);
+  CHECK(contains(r->body, "\"decision\": \"go\""));
+  // One byte changed, at once (within the cache's lifetime): NO-GO for the signature.
+  const auto original = test::read_file_text(b0);
+  auto changed = original;
+  changed[changed.size() / 2] = static_cast<char>(changed[changed.size() / 2] ^ 1);
+  std::ofstream(b0, std::ios::binary | std::ios::trunc) << changed;
+  r = nurse.Post("/api/v1/confirm", confirm_body({kDoseB0}, "MRN-0001"), "application/json");
+  REQUIRE(r);
+  INFO(r->body);
+  CHECK(contains(r->body, "\"decision\": \"no-go\""));
+  // Another dose's valid record put in its place: NO-GO, wrong dose.
+  fs::copy_file(a0, b0, fs::copy_options::overwrite_existing);
+  r = nurse.Post("/api/v1/confirm", confirm_body({kDoseB0}, "MRN-0001"), "application/json");
+  REQUIRE(r);
+  INFO(r->body);
+  CHECK(contains(r->body, "\"decision\": \"no-go\""));
+  CHECK(test::error_codes(r->body).count("confirm.wrong-dose") == 1);
+  // Restored: GO again.
+  std::ofstream(b0, std::ios::binary | std::ios::trunc) << original;
+  r = nurse.Post("/api/v1/confirm", confirm_body({kDoseB0}, "MRN-0001"), "application/json");
+  REQUIRE(r);
+  CHECK(contains(r->body, "\"decision\": \"go\""));
+}
+
+TEST_CASE("serve: a CRL that revokes the releaser counts from the next request", "[serve][api]") {
+  Site site;
+  TempDir t;
+  const auto trust = t.file("trust");
+  fs::copy(src("certs/trust"), trust, fs::copy_options::recursive);
+  Server server(trust, site.ledger, site.records, site.users);
+  auto nurse = server.client("nurse-17", kNursePassword);
+  auto r = nurse.Post("/api/v1/confirm", confirm_body({kDoseB0}, "MRN-0001"), "application/json");
+  REQUIRE(r);
+  CHECK(contains(r->body, "\"decision\": \"go\""));
+  fs::copy_file(crl_revoking_releaser(t), trust + "/crls/qa-ca.crl.pem",
+                fs::copy_options::overwrite_existing);
+  r = nurse.Post("/api/v1/confirm", confirm_body({kDoseB0}, "MRN-0001"), "application/json");
+  REQUIRE(r);
+  INFO(r->body);
+  CHECK(contains(r->body, "\"decision\": \"no-go\""));
+  CHECK(contains(r->body, "revoked"));
+}
+
+TEST_CASE(
+    "serve: a ledger replaced with an older copy while the service runs is NO-GO "
+    "ledger.head-missing",
+    "[serve][api][attack]") {
+  Running s;
+  auto nurse = s.nurse();
+  const auto old_copy = s.site.dir.file("old.sqlite");
+  const auto b = test::run_cli({"ledger", "backup", "--ledger", s.site.ledger, "--out", old_copy});
+  INFO(b.out << b.err);
+  REQUIRE(b.code == 0);
+  // B0 is given to MRN-0001; the old copy does not know it.
+  auto r = nurse.Post("/api/v1/confirm", confirm_body({kDoseB0}, "MRN-0001"), "application/json");
+  REQUIRE(r);
+  CHECK(contains(r->body, "\"decision\": \"go\""));
+  for (const char* side : {"-wal", "-shm"}) fs::remove(s.site.ledger + side);
+  fs::rename(old_copy, s.site.ledger);
+  // On the old copy B0 for another recipient would be GO: the service remembers the head.
+  r = nurse.Post("/api/v1/confirm", confirm_body({kDoseB0}, "MRN-0002"), "application/json");
+  REQUIRE(r);
+  INFO(r->body);
+  CHECK(contains(r->body, "\"decision\": \"no-go\""));
+  CHECK(test::error_codes(r->body).count("confirm.ledger-tampered") == 1);
+  CHECK(contains(r->body, "ledger.head-missing"));
+  // And it stays so for every dose.
+  r = nurse.Post("/api/v1/confirm", confirm_body({kDoseA0}, "MRN-0003"), "application/json");
+  REQUIRE(r);
+  CHECK(contains(r->body, "\"decision\": \"no-go\""));
+  CHECK(contains(r->body, "ledger.head-missing"));
+}
+
+TEST_CASE(
+    "serve: confirmations while another process holds the ledger's write lock are all "
+    "503 NO-GO and none is recorded",
+    "[serve][api][concurrency]") {
+  Running s;
+  sqlite3* holder = nullptr;
+  REQUIRE(sqlite3_open(s.site.ledger.c_str(), &holder) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(holder, "BEGIN IMMEDIATE; SELECT count(*) FROM entries;", nullptr, nullptr,
+                       nullptr) == SQLITE_OK);
+  std::vector<std::future<std::pair<int, std::string>>> answers;
+  for (int i = 0; i < 4; ++i)
+    answers.push_back(std::async(std::launch::async, [&s, i] {
+      const auto r =
+          s.nurse().Post("/api/v1/confirm", confirm_body({i % 2 ? kDoseA0 : kDoseB0}, "MRN-0001"),
+                         "application/json");
+      return r ? std::pair{r->status, r->body} : std::pair{-1, std::string()};
+    }));
+  for (auto& f : answers) {
+    const auto [status, body] = f.get();
+    INFO(body);
+    CHECK(status == 503);
+    CHECK(contains(body, "\"decision\": \"no-go\""));
+    CHECK_FALSE(contains(body, "\"decision\": \"go\""));
+  }
+  sqlite3_exec(holder, "ROLLBACK;", nullptr, nullptr, nullptr);
+  sqlite3_close(holder);
+  const auto h = s.auditor().Get("/api/v1/history?kind=confirm");
+  REQUIRE(h);
+  CHECK(count_of(h->body, "\"kind\": \"confirm\"") == 0);
+  // Once the lock is free, the next confirmation is GO and recorded.
+  const auto r =
+      s.nurse().Post("/api/v1/confirm", confirm_body({kDoseB0}, "MRN-0001"), "application/json");
+  REQUIRE(r);
+  INFO(r->body);
+  CHECK(contains(r->body, "\"decision\": \"go\""));
+  CHECK(contains(r->body, "\"ledger_entry\": 6"));
 }

@@ -194,7 +194,9 @@ Service::Service(ServeOptions options, std::function<Instant()> now)
   if (users_stamp_ != "absent") users_ = users::read_users(options_.users_path);
 }
 
-std::shared_ptr<const crypto::TrustStore> Service::trust() { return trust_state().first; }
+std::shared_ptr<const crypto::TrustStore> Service::trust() {
+  return trust_state().first;
+}
 
 std::pair<std::shared_ptr<const crypto::TrustStore>, unsigned long long> Service::trust_state() {
   // Looked at on every call (a few dozen stat calls): a new CRL counts from the next request.
@@ -445,14 +447,16 @@ Reply Service::confirm(const Principal& who, const std::string& body) {
       for (const auto& u : users_) registered = registered || u.name == o.staff;
     }
     badge_findings.push_back(Finding{"confirm.staff-by-badge", Severity::warning,
-                                     "staff " + o.staff + " by badge scan, confirmed through the "
-                                         "account of " + who.user,
+                                     "staff " + o.staff +
+                                         " by badge scan, confirmed through the "
+                                         "account of " +
+                                         who.user,
                                      "staff"});
     if (!registered)
-      badge_findings.push_back(Finding{"confirm.badge-not-user", Severity::warning,
-                                       "the badge scanned (" + o.staff +
-                                           ") is not a user of this service; check the badge",
-                                       "staff"});
+      badge_findings.push_back(Finding{
+          "confirm.badge-not-user", Severity::warning,
+          "the badge scanned (" + o.staff + ") is not a user of this service; check the badge",
+          "staff"});
   }
   if (!o.second_staff.empty() && o.second_staff == o.staff)
     return error_reply(400, "request.malformed",
@@ -651,7 +655,8 @@ void Service::run_batch(const std::vector<Job*>& batch) {
     }
     return;
   }
-  for (std::size_t i = 0; i < batch.size(); ++i) batch[i]->draft.result.ledger_entry = entries[i].seq;
+  for (std::size_t i = 0; i < batch.size(); ++i)
+    batch[i]->draft.result.ledger_entry = entries[i].seq;
   if (follower_->trusted())
     known_head_ = follower_->head();
   else

@@ -20,9 +20,9 @@
 #include "confirm/confirm_with_trust.hpp"
 #include "crypto/trust_store.hpp"
 #include "dosegate/ledger/ledger.hpp"
+#include "dosegate/serve/serve.hpp"
 #include "ledger/audit.hpp"
 #include "pdf/verify_record.hpp"
-#include "dosegate/serve/serve.hpp"
 #include "users/users.hpp"
 
 namespace dosegate::serve {
