@@ -92,6 +92,8 @@ class LimitedPool : public httplib::TaskQueue {
 
 // A POST from a browser names its page's origin: it must be this service's own (a page of
 // another site cannot post here with the session cookie, whatever SameSite a browser keeps).
+// "null" (a page that hides its origin) is not this service's: its pages send their origin
+// (Referrer-Policy same-origin; under no-referrer a browser would send null).
 bool foreign_origin(const httplib::Request& req, bool tls) {
   if (!req.has_header("Origin")) return false;
   const auto origin = req.get_header_value("Origin");
@@ -408,7 +410,7 @@ int run(const ServeOptions& options, std::ostream& out, std::ostream& err,
   svr->set_tcp_nodelay(true);
   svr->set_default_headers({{"X-Content-Type-Options", "nosniff"},
                             {"Cache-Control", "no-store"},
-                            {"Referrer-Policy", "no-referrer"},
+                            {"Referrer-Policy", "same-origin"},
                             {"X-Frame-Options", "DENY"},
                             {"Content-Security-Policy",
                              "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; "

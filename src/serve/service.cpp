@@ -1,6 +1,8 @@
 // The bedside service's work, one function per endpoint (no HTTP types here).
 #include "serve/service.hpp"
 
+#include <pthread.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -189,9 +191,21 @@ Service::Service(ServeOptions options, std::function<Instant()> now)
   trust_ = std::make_shared<const crypto::TrustStore>(options_.trust_dir);
   if (!fs::is_directory(options_.records_dir))
     throw IoError(options_.records_dir + ": the records directory cannot be read");
-  std::lock_guard lock(users_mutex_);
-  users_stamp_ = file_stamp(options_.users_path);
-  if (users_stamp_ != "absent") users_ = users::read_users(options_.users_path);
+  {
+    std::lock_guard lock(users_mutex_);
+    users_stamp_ = file_stamp(options_.users_path);
+    if (users_stamp_ != "absent") users_ = users::read_users(options_.users_path);
+  }
+  refresher_ = std::thread([this] { refresh_records(); });
+}
+
+Service::~Service() {
+  {
+    std::lock_guard lock(record_cache_mutex_);
+    stopping_ = true;
+  }
+  refresher_wake_.notify_all();
+  refresher_.join();
 }
 
 std::shared_ptr<const crypto::TrustStore> Service::trust() {
@@ -218,19 +232,34 @@ std::pair<std::shared_ptr<const crypto::TrustStore>, unsigned long long> Service
 }
 
 std::shared_ptr<const pdf::RecordCheck> Service::record_check(
-    const std::string& path, const std::string& sha256, unsigned long long generation,
-    const std::function<pdf::RecordCheck()>& check) {
+    const std::string& path, const std::string& name, const std::string& bytes,
+    const std::string& sha256, const std::shared_ptr<const crypto::TrustStore>& store,
+    unsigned long long generation) {
   const std::string key = path + '\n' + sha256 + '\n' + std::to_string(generation);
   {
     std::lock_guard lock(record_cache_mutex_);
     const auto it = record_cache_.find(key);
     if (it != record_cache_.end()) {
-      if (Clock::now() - it->second.at < kRecordCacheLifetime) return it->second.check;
+      const auto t = Clock::now();
+      if (t - it->second.at < kRecordCacheLifetime) {
+        it->second.used = t;
+        return it->second.check;
+      }
       record_cache_.erase(it);
     }
   }
   const auto t = Clock::now();
-  auto result = std::make_shared<const pdf::RecordCheck>(check());
+  std::shared_ptr<const pdf::RecordCheck> result;
+  {
+    // Checks that are not in the cache run one per core, first come, first served.
+    confirm_slots_.acquire();
+    struct Release {
+      Slots& s;
+      ~Release() { s.release(); }
+    } slot{confirm_slots_};
+    result =
+        std::make_shared<const pdf::RecordCheck>(pdf::verify_record(bytes, *store, now_(), name));
+  }
   std::lock_guard lock(record_cache_mutex_);
   if (record_cache_.size() >= kRecordCacheEntries) {
     const auto now = Clock::now();
@@ -239,8 +268,49 @@ std::shared_ptr<const pdf::RecordCheck> Service::record_check(
     if (record_cache_.size() >= kRecordCacheEntries) record_cache_.clear();
   }
   // Its lifetime counts from before the check: never reused past the bound.
-  record_cache_[key] = CachedCheck{result, t};
+  record_cache_[key] = CachedCheck{result, t, t, name, bytes, store};
   return result;
+}
+
+void Service::refresh_records() {
+  // SIGTERM and SIGINT are for the thread that stops the service (server.cpp), never this one.
+  sigset_t all;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, nullptr);
+  std::unique_lock lock(record_cache_mutex_);
+  while (!stopping_) {
+    refresher_wake_.wait_for(lock, kRecordCacheLifetime / 10);
+    if (stopping_) break;
+    const auto t = Clock::now();
+    // Forgotten: what nobody asked for within a lifetime, or what expired.
+    std::erase_if(record_cache_, [&](const auto& c) {
+      return t - c.second.used >= kRecordCacheLifetime || t - c.second.at >= kRecordCacheLifetime;
+    });
+    std::vector<std::string> due;
+    for (const auto& [key, c] : record_cache_)
+      if (t - c.at >= kRecordCacheLifetime * 7 / 10) due.push_back(key);
+    for (const auto& key : due) {
+      auto it = record_cache_.find(key);
+      if (it == record_cache_.end()) continue;
+      auto entry = it->second;  // the bytes, name and store, checked outside the lock
+      lock.unlock();
+      const auto started = Clock::now();
+      std::shared_ptr<const pdf::RecordCheck> fresh;
+      try {
+        fresh = std::make_shared<const pdf::RecordCheck>(
+            pdf::verify_record(entry.bytes, *entry.store, now_(), entry.name));
+      } catch (...) {
+        // The request that asks next checks it itself, and answers what it finds.
+      }
+      lock.lock();
+      if (stopping_) break;
+      it = record_cache_.find(key);
+      if (fresh && it != record_cache_.end()) {
+        it->second.check = std::move(fresh);
+        it->second.at = started;
+      }
+    }
+  }
 }
 
 void Service::refresh_users() {
@@ -493,15 +563,7 @@ Reply Service::confirm(const Principal& who, const std::string& body) {
   try {
     const std::string bytes = text::read_file(path);
     const std::string sha256 = crypto::sha256_hex(bytes);
-    const auto check = record_check(path, sha256, generation, [&] {
-      // Checks that are not in the cache run one per core, first come, first served.
-      confirm_slots_.acquire();
-      struct Release {
-        Slots& s;
-        ~Release() { s.release(); }
-      } slot{confirm_slots_};
-      return pdf::verify_record(bytes, *store, o.at, name);
-    });
+    const auto check = record_check(path, name, bytes, sha256, store, generation);
     job.draft = confirm_record(o, sha256, *check);
   } catch (const std::invalid_argument& e) {
     return error_reply(400, "scan.invalid", e.what(), "dose");

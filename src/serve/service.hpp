@@ -14,6 +14,7 @@
 #include <optional>
 #include <shared_mutex>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -58,6 +59,9 @@ class Service {
   // Loads the trust directory and the users file (a missing users file means no accounts yet).
   // Throws like TrustStore and read_users.
   Service(ServeOptions options, std::function<Instant()> now);
+  ~Service();
+  Service(const Service&) = delete;
+  Service& operator=(const Service&) = delete;
 
   const ServeOptions& options() const { return options_; }
   Instant now() const { return now_(); }
@@ -90,12 +94,18 @@ class Service {
   std::shared_ptr<const crypto::TrustStore> trust();  // reloaded when the files change
   // The same, with the generation of the trust directory's state (one more at each reload).
   std::pair<std::shared_ptr<const crypto::TrustStore>, unsigned long long> trust_state();
-  // pdf::verify_record's answer for a record's bytes, from the cache when the same file with
-  // the same SHA-256 was checked under the same trust generation less than
-  // kRecordCacheLifetime ago; else `check()` (and the answer kept).
+  // pdf::verify_record's answer for a record's bytes (`name` in its findings) under `store`,
+  // from the cache when the same file with the same SHA-256 was checked under the same trust
+  // generation less than kRecordCacheLifetime ago; else checked now (one check per core at
+  // once) and kept.
   std::shared_ptr<const pdf::RecordCheck> record_check(
-      const std::string& path, const std::string& sha256, unsigned long long generation,
-      const std::function<pdf::RecordCheck()>& check);
+      const std::string& path, const std::string& name, const std::string& bytes,
+      const std::string& sha256, const std::shared_ptr<const crypto::TrustStore>& store,
+      unsigned long long generation);
+  // The refresher thread: checks again, before they expire, the records asked for within the
+  // last lifetime, so that a busy bedside finds them in the cache (each answer still at most
+  // kRecordCacheLifetime old).
+  void refresh_records();
   // A confirmation waiting for its turn in the ledger (group commit).
   struct Job {
     ConfirmOptions options;
@@ -122,10 +132,17 @@ class Service {
 
   struct CachedCheck {
     std::shared_ptr<const pdf::RecordCheck> check;
-    std::chrono::steady_clock::time_point at;
+    std::chrono::steady_clock::time_point at;    // when its check started
+    std::chrono::steady_clock::time_point used;  // last asked for
+    std::string name;
+    std::string bytes;
+    std::shared_ptr<const crypto::TrustStore> store;
   };
   std::mutex record_cache_mutex_;
   std::map<std::string, CachedCheck> record_cache_;
+  std::condition_variable refresher_wake_;
+  bool stopping_ = false;
+  std::thread refresher_;
 
   // Group commit: confirmations queue here; the first to find no batch running appends every
   // queued one in one transaction (one sync), then the next batch, while the others wait for
