@@ -1107,3 +1107,34 @@ TEST_CASE(
   CHECK(contains(r->body, "\"decision\": \"go\""));
   CHECK(contains(r->body, "\"ledger_entry\": 6"));
 }
+
+TEST_CASE(
+    "serve: after user passwd the old password stops working at once, after user remove "
+    "the session ends",
+    "[serve][users]") {
+  Running s;
+  const auto l = login(s.server, "nurse-17", kNursePassword);
+  auto r = s.nurse().Get("/api/v1/health");
+  REQUIRE(r);
+  // Basic with the old password was remembered; a new password forgets it.
+  r = s.nurse().Post("/api/v1/confirm", confirm_body({kDoseB0}, "MRN-0001"), "application/json");
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  const auto p = test::run_cli_at({"user", "passwd", "nurse-17", "--users", s.site.users},
+                                  kReleased, "the new nurse-17 password\n");
+  REQUIRE(p.code == 0);
+  r = s.nurse().Post("/api/v1/confirm", confirm_body({kDoseB0}, "MRN-0001"), "application/json");
+  REQUIRE(r);
+  CHECK(r->status == 401);
+  r = s.server.client("nurse-17", "the new nurse-17 password")
+          .Post("/api/v1/confirm", confirm_body({kDoseB0}, "MRN-0001"), "application/json");
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  const auto rm =
+      test::run_cli_at({"user", "remove", "nurse-17", "--users", s.site.users}, kReleased, "");
+  REQUIRE(rm.code == 0);
+  r = s.server.client().Post("/api/v1/confirm", {{"Cookie", l.cookie}, {"X-CSRF-Token", l.csrf}},
+                             confirm_body({kDoseB0}, "MRN-0001"), "application/json");
+  REQUIRE(r);
+  CHECK(r->status == 401);
+}
