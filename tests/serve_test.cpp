@@ -884,9 +884,28 @@ TEST_CASE("serve: beyond --max-connections a connection is answered 503 serve.bu
   }
   // The held connections closed: served again.
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  const auto r = server.client().Get("/api/v1/health");
+  auto r = server.client().Get("/api/v1/health");
   REQUIRE(r);
   CHECK(r->status == 200);
+  // A busy connection still open does not count as served: one served connection closing
+  // frees a place for the next.
+  {
+    IdleConnection a(server.port), b(server.port);
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    IdleConnection busy(server.port);
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    {
+      IdleConnection c(server.port);  // another beyond the limit, closed again
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    ::close(a.fd);
+    a.fd = -1;
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    r = server.client().Get("/api/v1/health");
+    REQUIRE(r);
+    INFO(r->body);
+    CHECK(r->status == 200);
+  }
   for (const char* bad : {"0", "1025", "many", "-1"}) {
     const auto u = test::run_cli({"serve", "--trust", src("certs/trust"), "--records", site.records,
                                   "--listen", "127.0.0.1:0", "--max-connections", bad});

@@ -76,9 +76,16 @@ class LimitedPool : public httplib::TaskQueue {
   explicit LimitedPool(std::size_t max) : max_(max), pool_(max + kBusyConnections) {}
   void enqueue(std::function<void()> fn) override {
     pool_.enqueue([this, fn = std::move(fn)] {
-      t_busy = active_.fetch_add(1) >= max_;
+      // Only the connections served count: the busy ones answered meanwhile do not.
+      bool busy = true;
+      for (auto n = served_.load(); n < max_;)
+        if (served_.compare_exchange_weak(n, n + 1)) {
+          busy = false;
+          break;
+        }
+      t_busy = busy;
       fn();
-      active_.fetch_sub(1);
+      if (!busy) served_.fetch_sub(1);
       t_busy = false;
     });
   }
@@ -86,7 +93,7 @@ class LimitedPool : public httplib::TaskQueue {
 
  private:
   std::size_t max_;
-  std::atomic<std::size_t> active_{0};
+  std::atomic<std::size_t> served_{0};
   httplib::ThreadPool pool_;
 };
 

@@ -26,7 +26,7 @@ inline constexpr std::chrono::minutes kLockout{15};
 inline constexpr std::chrono::hours kSessionLifetime{12};
 // How long a record's signature check is reused for the same bytes under the same trust.
 inline constexpr std::chrono::milliseconds kRecordCacheLifetime{1000};
-inline constexpr std::size_t kRecordCacheEntries = 4096;
+inline constexpr std::size_t kRecordCacheEntries = 1024;  // each keeps the record's bytes
 
 struct ServeOptions {
   std::string trust_dir;
