@@ -607,13 +607,12 @@ void Service::ledger_step(Job& job) {
     try {
       run_batch(batch);
     } catch (...) {
-      // run_batch answers every job itself; this is a programming error's last stop.
-      for (auto* j : batch)
-        if (!j->done) {
-          confirm_not_recorded(j->draft, "the service failed");
-          j->done = true;
-        }
+      // run_batch answers every job itself; this is a programming error's last stop. Nobody
+      // was answered yet (done is set below), so every job is still there: all NO-GO.
+      for (auto* j : batch) confirm_not_recorded(j->draft, "the service failed");
     }
+    // The answers are complete: each waiting thread may send its own (and its job ends).
+    for (auto* j : batch) j->done = true;
     lock.lock();
     batch_running_ = false;
     batch_done_.notify_all();
@@ -648,10 +647,7 @@ void Service::run_batch(const std::vector<Job*>& batch) {
                     std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()));
   };
   const auto finish = [&](const std::function<void(Job&)>& f) {
-    for (auto* j : batch) {
-      f(*j);
-      j->done = true;
-    }
+    for (auto* j : batch) f(*j);
   };
   std::unique_lock section(ledger_lock_, std::defer_lock);
   if (!section.try_lock_until(deadline)) {
@@ -713,7 +709,6 @@ void Service::run_batch(const std::vector<Job*>& batch) {
       Job& j = *batch[i];
       if (i >= decided) confirm_decide(j.draft, j.options);
       confirm_not_recorded(j.draft, why);
-      j.done = true;
     }
     return;
   }
@@ -723,7 +718,6 @@ void Service::run_batch(const std::vector<Job*>& batch) {
     known_head_ = follower_->head();
   else
     follower_.reset();  // read again from the start next time, still expecting known_head_
-  for (auto* j : batch) j->done = true;
 }
 
 Reply Service::verify(const std::optional<Upload>& coa, const std::optional<Upload>& signature,
