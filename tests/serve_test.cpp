@@ -1157,3 +1157,59 @@ TEST_CASE(
   REQUIRE(r);
   CHECK(r->status == 401);
 }
+
+TEST_CASE(
+    "serve: confirmations that arrive together are committed together, each answered "
+    "after its commit",
+    "[serve][api][concurrency]") {
+  Running s;
+  // The password checked once (Argon2id takes a while): the confirmations below come at once.
+  const auto warm = s.nurse().Get("/api/v1/audit");
+  REQUIRE(warm);
+  REQUIRE(warm->status == 403);
+  // Another process holds the write lock for a moment: the confirmations arriving meanwhile
+  // queue behind the first and are then appended in one transaction.
+  sqlite3* holder = nullptr;
+  REQUIRE(sqlite3_open(s.site.ledger.c_str(), &holder) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(holder, "BEGIN IMMEDIATE; SELECT count(*) FROM entries;", nullptr, nullptr,
+                       nullptr) == SQLITE_OK);
+  constexpr int kClients = 8;
+  std::vector<std::future<std::string>> answers;
+  for (int i = 0; i < kClients; ++i)
+    answers.push_back(std::async(std::launch::async, [&s, i] {
+      const auto r = s.nurse().Post(
+          "/api/v1/confirm",
+          confirm_body({i % 2 ? kDoseA0 : kDoseB0}, "MRN-000" + std::to_string(i % 2)),
+          "application/json");
+      return r ? std::to_string(r->status) + " " + r->body : std::string("no answer");
+    }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  sqlite3_exec(holder, "ROLLBACK;", nullptr, nullptr, nullptr);
+  sqlite3_close(holder);
+  std::set<long long> seqs;
+  for (auto& f : answers) {
+    const auto body = f.get();
+    INFO(body);
+    CHECK(body.rfind("200 ", 0) == 0);
+    CHECK(contains(body, "\"decision\": \"go\""));
+    const auto at = body.find("\"ledger_entry\": ");
+    REQUIRE(at != std::string::npos);
+    seqs.insert(std::stoll(body.substr(at + 16)));
+  }
+  CHECK(seqs.size() == kClients);
+  CHECK(*seqs.begin() == 6);
+  CHECK(*seqs.rbegin() == 5 + kClients);
+  const auto h = s.server.client().Get("/api/v1/health");
+  REQUIRE(h);
+  INFO(h->body);
+  CHECK(contains(h->body, "\"confirmations_recorded\": 8"));
+  // The first waited alone for the lock; the other seven went in at most two more commits.
+  const auto at = h->body.find("\"ledger_commits\": ");
+  REQUIRE(at != std::string::npos);
+  const auto commits = std::stoll(h->body.substr(at + 18));
+  CHECK(commits >= 1);
+  CHECK(commits <= 3);
+  const auto a = s.auditor().Get("/api/v1/audit");
+  REQUIRE(a);
+  CHECK(contains(a->body, "\"decision\": \"intact\""));
+}

@@ -714,6 +714,8 @@ void Service::run_batch(const std::vector<Job*>& batch) {
   }
   for (std::size_t i = 0; i < batch.size(); ++i)
     batch[i]->draft.result.ledger_entry = entries[i].seq;
+  ++commits_;
+  recorded_ += batch.size();
   if (follower_->trusted())
     known_head_ = follower_->head();
   else
@@ -1017,6 +1019,9 @@ Reply Service::health() {
   w.field("status", ledger_ok && trust_ok && records_ok ? "ok" : "unavailable");
   w.key("ledger").value(ledger_ok).field("ledger_head", ledger_ok ? ledger_note : "");
   w.key("trust").value(trust_ok).key("records").value(records_ok);
+  // Group commit at work: confirmations recorded since the start, and the commits they took.
+  w.key("confirmations_recorded").value(static_cast<long long>(recorded_.load()));
+  w.key("ledger_commits").value(static_cast<long long>(commits_.load()));
   w.field("at", format_instant(now_()));
   w.end_object();
   out << '\n';

@@ -160,6 +160,9 @@ class Service {
   std::shared_ptr<const crypto::TrustStore> follower_trust_;
   unsigned long long follower_generation_ = 0;
   std::optional<ledger::ChainFollower::Head> known_head_;
+  // Shown by health(): how many group commits recorded how many confirmations.
+  std::atomic<unsigned long long> commits_{0};
+  std::atomic<unsigned long long> recorded_{0};
 
   std::mutex users_mutex_;
   std::vector<users::User> users_;
