@@ -97,7 +97,7 @@ struct Server {
   std::string startup;
   Server(const std::string& trust, const std::string& ledger, const std::string& records,
          const std::string& users, const std::string& now = kBedside,
-         const std::vector<std::string>& extra = {}) {
+         const std::vector<std::string>& extra = {}, const std::vector<std::string>& wrapper = {}) {
     int fds[2];
     REQUIRE(::pipe(fds) == 0);
     posix_spawn_file_actions_t actions;
@@ -108,6 +108,8 @@ struct Server {
                                   "--ledger",      ledger,  "--records", records,
                                   "--users",       users,   "--listen",  "127.0.0.1:0"};
     args.insert(args.end(), extra.begin(), extra.end());
+    // A wrapper command runs the service (its arguments follow the wrapper's).
+    args.insert(args.begin(), wrapper.begin(), wrapper.end());
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -117,7 +119,8 @@ struct Server {
     std::vector<char*> envp;
     for (auto& e : env_strings) envp.push_back(e.data());
     envp.push_back(nullptr);
-    REQUIRE(posix_spawn(&pid, DOSEGATE_BINARY, &actions, nullptr, argv.data(), envp.data()) == 0);
+    REQUIRE(posix_spawn(&pid, wrapper.empty() ? DOSEGATE_BINARY : wrapper[0].c_str(), &actions,
+                        nullptr, argv.data(), envp.data()) == 0);
     posix_spawn_file_actions_destroy(&actions);
     ::close(fds[1]);
     out_fd = fds[0];
@@ -1212,4 +1215,57 @@ TEST_CASE(
   const auto a = s.auditor().Get("/api/v1/audit");
   REQUIRE(a);
   CHECK(contains(a->body, "\"decision\": \"intact\""));
+}
+
+TEST_CASE(
+    "serve: a disk that is full mid-way answers NO-GO 503 confirm.not-recorded, and the "
+    "ledger keeps exactly the confirmations answered as recorded",
+    "[serve][api][concurrency]") {
+  Site site;
+  // The service may write no file beyond 40,000 bytes (a full disk, as the file system says it:
+  // EFBIG instead of ENOSPC; SIGXFSZ ignored so that the write fails instead of the process).
+  Server server(src("certs/trust"), site.ledger, site.records, site.users, kBedside, {},
+                {"/bin/sh", "-c", "trap '' XFSZ; exec prlimit --fsize=40000 -- \"$@\"", "sh"});
+  auto nurse = server.client("nurse-17", kNursePassword);
+  int recorded = 0;
+  int refused = 0;
+  for (int i = 0; i < 60 && refused < 3; ++i) {
+    // Three at once: a group, whose commit either holds all of them or none.
+    std::vector<std::future<std::pair<int, std::string>>> answers;
+    for (int k = 0; k < 3; ++k)
+      answers.push_back(std::async(std::launch::async, [&server, k] {
+        const auto r =
+            server.client("nurse-17", kNursePassword)
+                .Post("/api/v1/confirm",
+                      confirm_body({k % 2 ? kDoseA0 : kDoseB0}, "MRN-000" + std::to_string(k % 2)),
+                      "application/json");
+        return r ? std::pair{r->status, r->body} : std::pair{-1, std::string()};
+      }));
+    for (auto& f : answers) {
+      const auto [status, body] = f.get();
+      INFO(body);
+      REQUIRE((status == 200 || status == 503));
+      if (status == 200) {
+        CHECK(contains(body, "\"decision\": \"go\""));
+        CHECK_FALSE(contains(body, "\"ledger_entry\": null"));
+        ++recorded;
+      } else {
+        CHECK(contains(body, "\"decision\": \"no-go\""));
+        CHECK(test::error_codes(body).count("confirm.not-recorded") == 1);
+        CHECK(contains(body, "\"ledger_entry\": null"));
+        ++refused;
+      }
+    }
+  }
+  CHECK(recorded > 0);
+  CHECK(refused >= 3);
+  server.stop();
+  // Every GO answered is in the ledger, and nothing else; the chain is intact.
+  const auto h =
+      test::run_cli({"history", "--ledger", site.ledger, "--kind", "confirm", "--format", "csv"});
+  REQUIRE(h.code == 0);
+  CHECK(count_of(h.out, ",confirm,") == recorded);
+  const auto a = test::run_cli({"audit", "--trust", src("certs/trust"), "--ledger", site.ledger});
+  INFO(a.out << a.err);
+  CHECK(a.code == 0);
 }
