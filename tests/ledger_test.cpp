@@ -662,7 +662,7 @@ TEST_CASE("ledger backup and head: the command line and its refusals", "[ledger]
   CHECK(contains(r.out, "Chain head: none"));
   r = run_cli({"ledger"});
   CHECK(r.code == 2);
-  CHECK(contains(r.err, "ledger needs a subcommand: backup or head"));
+  CHECK(contains(r.err, "ledger needs a subcommand: init, migrate, backup or head"));
   r = run_cli({"ledger", "restore", "--ledger", ledger});
   CHECK(r.code == 2);
   CHECK(contains(r.err, "unknown ledger subcommand 'restore'"));

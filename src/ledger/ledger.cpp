@@ -18,8 +18,11 @@
 
 #include "crypto/sha256.hpp"
 #include "dosegate/error.hpp"
+#include "ledger/backend.hpp"
+#include "ledger/columns.hpp"
 #include "ledger/fields.hpp"
 #include "ledger/query.hpp"
+#include "ledger_pg/postgresql.hpp"
 #include "util/json.hpp"
 
 namespace dosegate::ledger {
@@ -82,26 +85,6 @@ ALTER TABLE entries ADD COLUMN second_staff TEXT NOT NULL DEFAULT '';
 ALTER TABLE entries ADD COLUMN thawed_at    TEXT NOT NULL DEFAULT '';
 ALTER TABLE entries ADD COLUMN warnings     TEXT NOT NULL DEFAULT '';
 )sql";
-
-std::string join_divisions(const std::vector<std::string>& d) {
-  std::string out;
-  for (const auto& x : d) out += (out.empty() ? "" : " ") + x;
-  return out;
-}
-
-std::string records_text(const std::vector<RecordRef>& r) {
-  std::string out;
-  for (const auto& x : r) out += (out.empty() ? "" : "\n") + x.sha256 + "  " + x.file;
-  return out;
-}
-
-std::vector<RecordRef> parse_records(const std::string& s) {
-  std::vector<RecordRef> out;
-  std::istringstream in(s);
-  for (std::string line; std::getline(in, line);)
-    if (line.size() > 66) out.push_back({line.substr(66), line.substr(0, 64)});
-  return out;
-}
 
 }  // namespace
 
@@ -186,6 +169,8 @@ int millis(std::chrono::milliseconds ms) {
 
 struct Ledger::Impl {
   std::string path;
+  // A shared ledger (PostgreSQL): every method goes to it, and `db` stays null.
+  std::unique_ptr<Backend> remote;
   sqlite3* db = nullptr;
   bool in_transaction = false;
   int wal_pages = 0;  // pages in the WAL after the last commit
@@ -253,35 +238,7 @@ struct Stmt {
   }
 };
 
-// The columns every reading selects, in kEntryFields' order, then signature and payload.
-std::string entry_columns() {
-  std::string sql;
-  for (const auto& field : kEntryFields) sql += std::string(field.name) + ", ";
-  return sql + "signature, payload";
-}
-
-// The words of `s` (split at what std::isspace calls space in the classic locale) into `out`,
-// reusing its strings.
-void split_divisions_into(const std::string& s, std::vector<std::string>& out) {
-  const auto space = [](char c) {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-  };
-  std::size_t n = 0;
-  for (std::size_t at = 0; at < s.size();) {
-    if (space(s[at])) {
-      ++at;
-      continue;
-    }
-    std::size_t end = at;
-    while (end < s.size() && !space(s[end])) ++end;
-    if (n == out.size()) out.emplace_back();
-    out[n++].assign(s, at, end - at);
-    at = end;
-  }
-  out.resize(n);
-}
-
-// One row of entry_columns() into `e`, every field overwritten.
+// One row of columns::selected() into `e`, every field overwritten.
 void read_row(const Stmt& s, Entry& e, std::string& scratch) {
   int i = 0;
   for (const auto& field : kEntryFields) {
@@ -290,9 +247,9 @@ void read_row(const Stmt& s, Entry& e, std::string& scratch) {
                          [&](std::string& v) { s.col_into(i, v); },
                          [&](std::vector<std::string>& d) {
                            s.col_into(i, scratch);
-                           split_divisions_into(scratch, d);
+                           columns::split_divisions_into(scratch, d);
                          },
-                         [&](std::vector<RecordRef>& r) { r = parse_records(s.col(i)); }});
+                         [&](std::vector<RecordRef>& r) { r = columns::parse_records(s.col(i)); }});
     ++i;
   }
   if (const void* b = sqlite3_column_blob(s.s, i))
@@ -323,7 +280,7 @@ void bind(Stmt& s, const Filter& f) {
 }  // namespace
 
 std::string entries_query(const Filter& filter) {
-  return "SELECT " + entry_columns() + " FROM entries" + where(filter) + " ORDER BY seq";
+  return "SELECT " + columns::selected() + " FROM entries" + where(filter) + " ORDER BY seq";
 }
 
 Ledger::Ledger(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -338,6 +295,10 @@ Ledger Ledger::open(const std::string& path, bool create, std::chrono::milliseco
   auto impl = std::make_unique<Impl>();
   impl->path = path;
   impl->busy_ms = millis(wait);
+  if (is_postgresql_uri(path)) {
+    impl->remote = postgresql::open(path, wait);
+    return Ledger(std::move(impl));
+  }
   const auto deadline = std::chrono::steady_clock::now() + wait;
   std::error_code ec;
   const bool exists = fs::exists(path, ec);
@@ -463,16 +424,21 @@ Ledger Ledger::open(const std::string& path, bool create, std::chrono::milliseco
 
 void Ledger::set_wait(std::chrono::milliseconds wait) {
   impl_->busy_ms = millis(wait);
+  if (impl_->remote) return impl_->remote->set_wait(wait);
   sqlite3_busy_timeout(impl_->db, impl_->busy_ms);
 }
 
 void Ledger::begin() {
+  if (impl_->remote)
+    return impl_->remote->begin(std::chrono::milliseconds(impl_->busy_ms),
+                                std::chrono::milliseconds(impl_->busy_ms), {});
   impl_->exec("BEGIN IMMEDIATE");
   impl_->in_transaction = true;
 }
 
 void Ledger::begin(std::chrono::milliseconds wait, std::chrono::milliseconds every,
                    const Waiting& waiting) {
+  if (impl_->remote) return impl_->remote->begin(wait, every, waiting);
   const int saved = impl_->busy_ms;
   const auto start = std::chrono::steady_clock::now();
   sqlite3_busy_timeout(impl_->db, millis(std::min(every, wait)));
@@ -505,6 +471,14 @@ void Ledger::begin(std::chrono::milliseconds wait, std::chrono::milliseconds eve
 }
 
 void Ledger::prepare(Entry& e) {
+  if (impl_->remote) {
+    impl_->remote->last_link(e.seq, e.prev_hash);
+    ++e.seq;
+    // The database's high-water mark never goes down: follow it, so a deleted tail stays
+    // visible.
+    e.seq = std::max(e.seq, impl_->remote->highest_seq_ever() + 1);
+    return;
+  }
   Stmt s(impl_->db, "SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1", impl_->path);
   if (sqlite3_step(s.s) == SQLITE_ROW) {
     e.seq = sqlite3_column_int64(s.s, 0) + 1;
@@ -521,22 +495,28 @@ void Ledger::append(Entry& e, const std::function<std::string(const std::string&
   const std::string p = payload(e);
   e.hash = entry_hash(e.prev_hash, p);
   if (sign) e.signature = sign(signed_bytes(e.seq, e.prev_hash, p));
-  std::string columns;
+  insert(e, p);
+}
+
+void Ledger::append_copy(const Entry& e) {
+  insert(e, e.stored_payload);
+}
+
+void Ledger::insert(const Entry& e, const std::string& p) {
+  if (impl_->remote) return impl_->remote->insert(e, p);
   std::string marks;
-  for (const auto& f : kEntryFields) {
-    columns += std::string(f.name) + ", ";
-    marks += "?,";
-  }
+  for (std::size_t n = 0; n < kEntryFields.size(); ++n) marks += "?,";
   const std::string sql =
-      "INSERT INTO entries(" + columns + "payload, signature) VALUES(" + marks + "?,?)";
+      "INSERT INTO entries(" + columns::inserted() + ") VALUES(" + marks + "?,?)";
   Stmt s(impl_->db, sql.c_str(), impl_->path);
   int i = 1;
   for (const auto& f : kEntryFields) {
-    visit_field(f, e,
-                Overload{[&](long long n) { sqlite3_bind_int64(s.s, i, n); },
-                         [&](const std::string& v) { s.text(i, v); },
-                         [&](const std::vector<std::string>& d) { s.text(i, join_divisions(d)); },
-                         [&](const std::vector<RecordRef>& r) { s.text(i, records_text(r)); }});
+    visit_field(
+        f, e,
+        Overload{[&](long long n) { sqlite3_bind_int64(s.s, i, n); },
+                 [&](const std::string& v) { s.text(i, v); },
+                 [&](const std::vector<std::string>& d) { s.text(i, columns::join_divisions(d)); },
+                 [&](const std::vector<RecordRef>& r) { s.text(i, columns::records_text(r)); }});
     ++i;
   }
   s.text(i++, p);
@@ -548,7 +528,22 @@ void Ledger::append(Entry& e, const std::function<std::string(const std::string&
   if (sqlite3_step(s.s) != SQLITE_DONE) impl_->fail("cannot append to the ledger");
 }
 
+std::string Ledger::init(const std::string& location, const std::optional<std::string>& grant_to) {
+  if (is_postgresql_uri(location)) return postgresql::init(location, grant_to);
+  if (grant_to)
+    throw UsageError("--grant names a PostgreSQL role; a SQLite ledger (" + location +
+                     ") has no roles: its file's permissions decide who writes it");
+  std::error_code ec;
+  const bool existed = fs::exists(location, ec);
+  const auto l = open(location, true);
+  return existed ? location + ": a dosegate ledger (schema " + std::to_string(kSchemaVersion) +
+                       ") is already there, with " + std::to_string(l.count()) + " entries"
+                 : location + ": a new, empty dosegate ledger (schema " +
+                       std::to_string(kSchemaVersion) + ")";
+}
+
 void Ledger::commit() {
+  if (impl_->remote) return impl_->remote->commit();
   impl_->exec("COMMIT");
   impl_->in_transaction = false;
   impl_->committed = true;
@@ -567,24 +562,34 @@ void Ledger::commit() {
 }
 
 void Ledger::append_alone(Entry& e, const std::function<std::string(const std::string&)>& sign) {
-  begin();
-  try {
-    prepare(e);
-    append(e, sign);
-    commit();
-  } catch (...) {
-    rollback();
-    throw;
+  // A serialisation failure or a deadlock that a shared database reports (it cannot arise among
+  // dosegate's own appends, which take the append lock first) is retried, not reported.
+  for (int attempt = 1;; ++attempt) {
+    begin();
+    try {
+      prepare(e);
+      append(e, sign);
+      commit();
+      return;
+    } catch (const Error& err) {
+      rollback();
+      if (err.code() != "ledger.serialization" || attempt == 5) throw;
+    } catch (...) {
+      rollback();
+      throw;
+    }
   }
 }
 
 void Ledger::rollback() noexcept {
+  if (impl_ && impl_->remote) return impl_->remote->rollback();
   if (!impl_ || !impl_->in_transaction) return;
   sqlite3_exec(impl_->db, "ROLLBACK", nullptr, nullptr, nullptr);
   impl_->in_transaction = false;
 }
 
 void Ledger::for_each(const Filter& f, const Visit& visit) const {
+  if (impl_->remote) return impl_->remote->for_each(f, visit);
   const std::string sql = entries_query(f);
   Stmt s(impl_->db, sql.c_str(), impl_->path);
   bind(s, f);
@@ -608,6 +613,7 @@ std::vector<Entry> Ledger::entries(const Filter& f) const {
 }
 
 std::size_t Ledger::count(const Filter& f) const {
+  if (impl_->remote) return impl_->remote->count(f);
   const std::string sql = "SELECT count(*) FROM entries" + where(f);
   Stmt s(impl_->db, sql.c_str(), impl_->path);
   bind(s, f);
@@ -616,7 +622,9 @@ std::size_t Ledger::count(const Filter& f) const {
 }
 
 std::optional<Entry> Ledger::head() const {
-  const std::string sql = "SELECT " + entry_columns() + " FROM entries ORDER BY seq DESC LIMIT 1";
+  if (impl_->remote) return impl_->remote->head();
+  const std::string sql =
+      "SELECT " + columns::selected() + " FROM entries ORDER BY seq DESC LIMIT 1";
   Stmt s(impl_->db, sql.c_str(), impl_->path);
   const int rc = sqlite3_step(s.s);
   if (rc == SQLITE_DONE) return std::nullopt;
@@ -628,6 +636,12 @@ std::optional<Entry> Ledger::head() const {
 }
 
 Ledger::Snapshot Ledger::snapshot() const {
+  if (impl_->remote) {
+    if (impl_->remote->in_transaction()) return Snapshot(nullptr);
+    if (impl_->snapshots == 0) impl_->remote->begin_snapshot();
+    ++impl_->snapshots;
+    return Snapshot(impl_.get());
+  }
   if (impl_->in_transaction) return Snapshot(nullptr);
   // A deferred BEGIN: the read transaction, and with it the state every read sees, starts at
   // the first read.
@@ -641,7 +655,10 @@ Ledger::Snapshot::Snapshot(Snapshot&& other) noexcept : impl_(other.impl_) {
 }
 
 Ledger::Snapshot::~Snapshot() {
-  if (impl_ && --impl_->snapshots == 0)
+  if (!impl_ || --impl_->snapshots != 0) return;
+  if (impl_->remote)
+    impl_->remote->end_snapshot();
+  else
     sqlite3_exec(impl_->db, "COMMIT", nullptr, nullptr, nullptr);  // a read: nothing to lose
 }
 
@@ -649,6 +666,11 @@ long long Ledger::backup(const std::string& out) const {
   const auto fail = [&](const std::string& why) {
     throw Error("ledger.backup", out + ": cannot back up " + impl_->path + ": " + why);
   };
+  if (impl_->remote)
+    fail(
+        "a PostgreSQL ledger is backed up with the database's own tools (pg_dump, or "
+        "pg_basebackup with WAL archiving; see the README, \"Sharing the ledger between "
+        "sites\"), or copied into a SQLite file with `dosegate ledger migrate`");
   std::error_code ec;
   if (fs::exists(out, ec) || fs::is_symlink(out, ec))
     fail("the file exists; a backup never replaces a file (give a new --out)");
@@ -716,7 +738,15 @@ long long Ledger::backup(const std::string& out) const {
   return copied;
 }
 
+std::string Ledger::rules_problem() const {
+  if (impl_->remote) return impl_->remote->rules_problem();
+  return triggers_present() ? std::string()
+                            : "the append-only triggers were removed from the database; "
+                              "someone changed its schema";
+}
+
 bool Ledger::triggers_present() const {
+  if (impl_->remote) return impl_->remote->rules_problem().empty();
   Stmt s(impl_->db,
          "SELECT count(*) FROM sqlite_master WHERE type='trigger' AND name IN "
          "('entries_append_only_update','entries_append_only_delete')",
@@ -726,6 +756,7 @@ bool Ledger::triggers_present() const {
 }
 
 long long Ledger::highest_seq_ever() const {
+  if (impl_->remote) return impl_->remote->highest_seq_ever();
   Stmt s(impl_->db, "SELECT seq FROM sqlite_sequence WHERE name='entries'", impl_->path);
   return sqlite3_step(s.s) == SQLITE_ROW ? sqlite3_column_int64(s.s, 0) : 0;
 }
