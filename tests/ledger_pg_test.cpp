@@ -453,3 +453,13 @@ TEST_CASE("PostgreSQL: DOSEGATE_LEDGER may hold the URI", "[pg]") {
   CHECK(r.code == 0);
   CHECK(contains(r.output, "1 entry shown."));
 }
+
+TEST_CASE("a ledger's display name: a file's name, or the PostgreSQL database's, never more",
+          "[pg]") {
+  CHECK(ledger::display_name("/var/lib/dosegate/ledger.sqlite") == "ledger.sqlite");
+  CHECK(ledger::display_name("postgresql://db.example.org:5433/dosegate?sslmode=verify-full") ==
+        "postgresql database dosegate");
+  CHECK(ledger::display_name("postgres:///site?host=/run/postgresql") ==
+        "postgresql database site");
+  CHECK(ledger::display_name("postgresql://db.example.org") == "postgresql database");
+}

@@ -154,6 +154,16 @@ std::string resolve_path(const std::optional<std::string>& option) {
   return "dosegate-ledger.sqlite";
 }
 
+std::string display_name(const std::string& location) {
+  if (!is_postgresql_uri(location)) return fs::path(location).filename().string();
+  // postgresql://[userinfo@][host][:port][/dbname][?params]
+  auto rest = location.substr(location.find("://") + 3);
+  rest = rest.substr(0, rest.find('?'));
+  const auto slash = rest.find('/');
+  const auto db = slash == std::string::npos ? std::string() : rest.substr(slash + 1);
+  return db.empty() ? std::string("postgresql database") : "postgresql database " + db;
+}
+
 constexpr int kWalCheckpointPages = 64;
 
 // A lock another process holds is "ledger.busy" (the caller may wait or answer otherwise);

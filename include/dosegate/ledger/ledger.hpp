@@ -81,6 +81,10 @@ inline const std::string kGenesis(64, '0');  // prev_hash of entry 1
 // ~/.local/state/dosegate/ledger.sqlite.
 std::string resolve_path(const std::optional<std::string>& option);
 
+// A ledger's name to show to users of a service, without the server's paths: a file's name, or
+// "postgresql database NAME" for a URI.
+std::string display_name(const std::string& location);
+
 // Which entries a read returns; every condition set must hold. Applied by SQLite: a lot (din,
 // with or without kind) is found through the (din, kind) index, without reading other entries.
 struct Filter {
