@@ -1,8 +1,8 @@
 #!/bin/sh
-# A real PostgreSQL 15 (Debian's postgresql package) for the test suite, in a directory of the
-# build tree: `pg-server.sh start DIR` runs initdb and pg_ctl there, listening on a Unix socket
-# in DIR/socket only (no TCP), and writes the superuser's connection URI to DIR/uri;
-# `pg-server.sh stop DIR` stops it and removes DIR. ctest runs them as the postgresql-start and
+# A real PostgreSQL 15 (Debian's postgresql package) for the test suite: `pg-server.sh start DIR`
+# runs initdb and pg_ctl in a new temporary directory, listening on a Unix socket in that
+# directory only (no TCP), and writes the superuser's connection URI to DIR/uri;
+# `pg-server.sh stop DIR` stops it and removes both directories. ctest runs them as the postgresql-start and
 # postgresql-stop fixtures, so the server is stopped also when a test fails. initdb refuses to
 # run as root: as root, the server runs as the unprivileged user `nobody`, in a directory that
 # user owns. A missing server is a failure, never a skipped test.
@@ -27,27 +27,38 @@ start)
       exit 1
     fi
   done
-  if [ -f "$dir/data/postmaster.pid" ]; then
-    as_owner "$bin/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true
-  fi
-  rm -rf "$dir"
-  mkdir -p "$dir/socket"
-  if [ "$(id -u)" = 0 ]; then chown -R nobody:nogroup "$dir"; fi
-  chmod 0755 "$dir"
-  as_owner "$bin/initdb" -D "$dir/data" -U dosegate_admin --auth=trust --no-sync \
+  sh "$0" stop "$dir" 2>/dev/null || true
+  mkdir -p "$dir"
+  # The server's files live in a directory of their own under /tmp: a short socket path (the
+  # limit is 107 bytes), and one that the user `nobody` can reach even when the build tree is
+  # under a home directory others cannot enter. DIR records where it is.
+  run=$(mktemp -d "${TMPDIR:-/tmp}/dosegate-pg.XXXXXX")
+  echo "$run" >"$dir/run"
+  mkdir -p "$run/socket"
+  if [ "$(id -u)" = 0 ]; then chown -R nobody:nogroup "$run"; fi
+  chmod 0755 "$run"
+  as_owner "$bin/initdb" -D "$run/data" -U dosegate_admin --auth=trust --no-sync \
     --encoding=UTF8 --locale=C >"$dir/initdb.log" 2>&1 ||
     { cat "$dir/initdb.log" >&2; exit 1; }
-  # Unix socket only; a port number names the socket file in this private directory.
-  as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-    -o "-c listen_addresses='' -c unix_socket_directories='$dir/socket' -c port=5432 -c fsync=off -c max_connections=100" \
-    start >/dev/null || { cat "$dir/server.log" >&2; exit 1; }
-  printf 'postgresql:///postgres?host=%s&port=5432&user=dosegate_admin\n' "$dir/socket" >"$dir/uri"
-  echo "PostgreSQL 15 running on $dir/socket"
+  # Unix socket only; a port number names the socket file in this private directory. fsync off:
+  # the test server holds nothing to keep.
+  as_owner "$bin/pg_ctl" -D "$run/data" -l "$run/server.log" -w -t 60 \
+    -o "-c listen_addresses='' -c unix_socket_directories='$run/socket' -c port=5432 -c fsync=off -c max_connections=100" \
+    start >/dev/null || { cat "$run/server.log" >&2; exit 1; }
+  printf 'postgresql:///postgres?host=%s&port=5432&user=dosegate_admin\n' "$run/socket" >"$dir/uri"
+  echo "PostgreSQL 15 running on $run/socket"
   ;;
 stop)
-  if [ -f "$dir/data/postmaster.pid" ]; then
-    # The test server holds nothing to keep: no shutdown checkpoint.
-    as_owner "$bin/pg_ctl" -D "$dir/data" -m immediate -w stop >/dev/null
+  if [ -f "$dir/run" ]; then
+    run=$(cat "$dir/run")
+    case "$run" in
+    */dosegate-pg.*)
+      if [ -f "$run/data/postmaster.pid" ]; then
+        as_owner "$bin/pg_ctl" -D "$run/data" -m immediate -w stop >/dev/null || true
+      fi
+      rm -rf "$run"
+      ;;
+    esac
   fi
   rm -rf "$dir"
   ;;
