@@ -463,3 +463,35 @@ TEST_CASE("a ledger's display name: a file's name, or the PostgreSQL database's,
         "postgresql database site");
   CHECK(ledger::display_name("postgresql://db.example.org") == "postgresql database");
 }
+
+TEST_CASE("PostgreSQL: a serialisation failure reported by the server is retried, not an error",
+          "[pg][fault]") {
+  TempDir dir;
+  const auto uri = test::pg_new_database();
+  // The server fails the first two inserts as a serialisable transaction that lost would.
+  REQUIRE(test::pg_sql(uri,
+                       "CREATE SEQUENCE flaky; CREATE FUNCTION flaky() RETURNS trigger LANGUAGE "
+                       "plpgsql AS $$ BEGIN IF nextval('flaky') <= 2 THEN RAISE EXCEPTION "
+                       "'could not serialize access' USING ERRCODE = 'serialization_failure'; "
+                       "END IF; RETURN NEW; END $$; CREATE TRIGGER flaky BEFORE INSERT ON entries "
+                       "FOR EACH ROW EXECUTE FUNCTION flaky();")
+              .empty());
+  {
+    auto l = ledger::Ledger::open(uri, false);
+    ledger::Entry e;
+    e.kind = "confirm";
+    e.at = "2026-11-22T09:00:00Z";
+    e.actor = "nurse-1";
+    e.din = "A999926000154";
+    e.divisions = {"S1234VB0"};
+    e.decision = "go";
+    CHECK_NOTHROW(l.append_alone(e));
+    CHECK(e.seq == 1);
+  }
+  CHECK(test::pg_sql(uri, "SELECT nextval('flaky')") == "4\n");  // two failures, one success
+  CHECK(entries_count(uri) == "1\n");
+  // The extra trigger is not dosegate's: audit says so until it is gone.
+  require_tampered(uri, "ledger.triggers-missing", "a trigger dosegate did not make, flaky");
+  test::pg_sql(uri, "DROP TRIGGER flaky ON entries");
+  CHECK(audit(uri).code == 0);
+}
