@@ -1,8 +1,9 @@
 // The ledger's storage behind Ledger: a back end keeps entries and hands them back; Ledger
-// (src/ledger/ledger.cpp) builds each entry's payload, hash and signature, so every back end
-// stores exactly the same bytes. The embedded SQLite ledger is Ledger's own default; a shared
-// PostgreSQL ledger (src/ledger_pg/, the only code that includes libpq) implements this
-// interface. Which one a location means: is_postgresql_uri().
+// (src/ledger/ledger.cpp) builds each entry's payload, hash and signature and numbers it, so
+// every back end stores exactly the same bytes. Two implement this interface: the embedded
+// SQLite file (SqliteBackend in src/ledger/ledger.cpp, the only code that includes sqlite3.h)
+// and the shared PostgreSQL ledger (src/ledger_pg/, the only code that includes libpq). Which
+// one a location means: is_postgresql_uri().
 #pragma once
 
 #include <chrono>
@@ -27,6 +28,7 @@ class Backend {
   virtual ~Backend() = default;
   // As Ledger's methods of the same names (see ledger.hpp).
   virtual void set_wait(std::chrono::milliseconds wait) = 0;
+  virtual void begin() = 0;
   virtual void begin(std::chrono::milliseconds wait, std::chrono::milliseconds every,
                      const Waiting& waiting) = 0;
   virtual bool in_transaction() const = 0;
@@ -47,6 +49,7 @@ class Backend {
   virtual long long highest_seq_ever() = 0;
   virtual void begin_snapshot() = 0;
   virtual void end_snapshot() noexcept = 0;
+  virtual long long backup(const std::string& out) = 0;
 };
 
 }  // namespace dosegate::ledger

@@ -293,6 +293,16 @@ class PgBackend final : public Backend {
 
   void set_wait(std::chrono::milliseconds wait) override { wait_ = wait; }
 
+  void begin() override { begin(wait_, wait_, {}); }
+
+  long long backup(const std::string& out) override {
+    throw Error("ledger.backup",
+                out + ": cannot back up " + target_.uri +
+                    ": a PostgreSQL ledger is backed up with the database's own tools (pg_dump, "
+                    "or pg_basebackup with WAL archiving; see the README, \"Sharing the ledger "
+                    "between sites\"); `dosegate ledger backup` copies SQLite files");
+  }
+
   void begin(std::chrono::milliseconds wait, std::chrono::milliseconds every,
              const Waiting& waiting) override {
     const auto start = std::chrono::steady_clock::now();

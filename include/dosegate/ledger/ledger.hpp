@@ -85,8 +85,9 @@ std::string resolve_path(const std::optional<std::string>& option);
 // "postgresql database NAME" for a URI.
 std::string display_name(const std::string& location);
 
-// Which entries a read returns; every condition set must hold. Applied by SQLite: a lot (din,
-// with or without kind) is found through the (din, kind) index, without reading other entries.
+// Which entries a read returns; every condition set must hold. Applied by the database: a lot
+// (din, with or without kind) is found through the (din, kind) index, without reading other
+// entries, in SQLite and in PostgreSQL alike.
 struct Filter {
   std::optional<std::string> din;
   std::optional<std::string> kind;
