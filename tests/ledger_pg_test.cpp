@@ -16,6 +16,7 @@
 
 #include "dosegate/error.hpp"
 #include "dosegate/ledger/ledger.hpp"
+#include "ledger/fields.hpp"
 #include "ledger_store.hpp"
 #include "test_support.hpp"
 
@@ -494,4 +495,24 @@ TEST_CASE("PostgreSQL: a serialisation failure reported by the server is retried
   require_tampered(uri, "ledger.triggers-missing", "a trigger dosegate did not make, flaky");
   test::pg_sql(uri, "DROP TRIGGER flaky ON entries");
   CHECK(audit(uri).code == 0);
+}
+
+TEST_CASE(
+    "PostgreSQL: the entries table's columns are the field list, the payload and the "
+    "signature, text in the C collation",
+    "[pg][format]") {
+  const auto uri = test::pg_new_database();
+  const auto columns = test::pg_sql(uri,
+                                    "SELECT column_name, data_type, coalesce(collation_name, '') "
+                                    "FROM information_schema.columns WHERE table_name = 'entries' "
+                                    "ORDER BY ordinal_position");
+  std::string expected;
+  for (const auto& f : ledger::kEntryFields) {
+    const bool integer = std::holds_alternative<long long ledger::Entry::*>(f.member);
+    expected += std::string(f.name) + (integer ? "|bigint|\n" : "|text|C\n");
+  }
+  expected += "payload|text|C\nsignature|bytea|\n";
+  CHECK(columns == expected);
+  CHECK(test::pg_sql(uri, "SELECT key, value FROM meta ORDER BY key") ==
+        "format|dosegate ledger\nschema|3\n");
 }
