@@ -253,7 +253,8 @@ TEST_CASE("PostgreSQL: a disabled trigger or a replaced trigger function is repo
 
 TEST_CASE("PostgreSQL: a password in the URI is refused and never repeated", "[pg][security]") {
   for (const std::string uri : {"postgresql://site:s3cret-pw@db.example.org/dosegate",
-                                "postgres:///dosegate?password=s3cret-pw"}) {
+                                "postgres:///dosegate?password=s3cret-pw",
+                                "postgresql://db.example.org/dosegate?sslpassword=s3cret-pw"}) {
     INFO(uri);
     const auto r = run_cli({"history", "--ledger", uri});
     CHECK(r.code == 2);

@@ -85,9 +85,11 @@ int cmd_ledger(const Args& args, std::ostream& out, std::ostream& /*err*/,
   po::options_description opts("Options");
   add_help(opts);
   add_ledger(opts);
-  add_trust(opts, "migrate: the entries' signers must be in releasers/");
   // clang-format off
   opts.add_options()
+    ("trust", po::value<std::string>()->value_name("DIR"),
+     "migrate (required there): the trust directory; the entries' signers must be in "
+     "releasers/")
     ("out", po::value<std::string>()->value_name("FILE"),
      "backup: the new file to write (never an existing one); required")
     ("grant", po::value<std::string>()->value_name("ROLE"),

@@ -177,9 +177,11 @@ PGconn* connect(const std::string& uri, Target& target) {
   for (const PQconninfoOption* o = options; o->keyword; ++o) {
     if (!o->val) continue;
     const std::string key = o->keyword;
-    if (key == "password" || key == "passfile") {
-      if (key == "password") has_password = true;
-      if (key == "password") continue;
+    // A password, or the passphrase of the client key (sslpassword), is a secret: never taken
+    // from a command line.
+    if (key == "password" || key == "sslpassword") {
+      has_password = true;
+      continue;
     }
     if (key == "host") target.host = o->val;
     if (key == "dbname") target.database = o->val;
@@ -191,7 +193,8 @@ PGconn* connect(const std::string& uri, Target& target) {
   PQconninfoFree(options);
   if (has_password)
     throw Error("ledger.password-in-uri",
-                "the ledger URI holds a password, and a command line is no place for one "
+                "the ledger URI holds a password (password or sslpassword), and a command line is "
+                "no place for one "
                 "(other users see it in the process list, the shell keeps it in its history): "
                 "remove it from the URI and put it in ~/.pgpass (or the file PGPASSFILE names), "
                 "a line HOST:PORT:DATABASE:USER:PASSWORD readable by its owner alone, or use a "
