@@ -94,6 +94,15 @@ std::string entries_count(const std::string& uri) {
   return test::pg_sql(uri, "SELECT count(*) FROM entries");
 }
 
+// The files of a directory but its dot files (the release lock).
+std::vector<std::string> records_in(const std::string& dir) {
+  std::vector<std::string> out;
+  if (!fs::exists(dir)) return out;
+  for (const auto& e : fs::directory_iterator(dir))
+    if (e.path().filename().string()[0] != '.') out.push_back(e.path().filename().string());
+  return out;
+}
+
 // A TCP port on 127.0.0.1 that accepts connections (the kernel completes the handshake) and
 // never answers: a server that hangs.
 struct SilentServer {
@@ -299,7 +308,7 @@ TEST_CASE("PostgreSQL: a server that cannot be reached is an answer within the c
     CHECK(contains(r.err, "host " + dir.file("no-server")));
     CHECK(contains(r.err, "database dosegate"));
     CHECK(contains(r.err, "Check that the server runs"));
-    CHECK((!fs::exists(dir.file("out")) || fs::is_empty(dir.file("out"))));
+    CHECK(records_in(dir.file("out")).empty());
     r = run_cli({"history", "--ledger", uri});
     CHECK(r.code == 2);
     CHECK(contains(r.err, "ledger.unreadable"));
@@ -516,4 +525,41 @@ TEST_CASE(
   CHECK(columns == expected);
   CHECK(test::pg_sql(uri, "SELECT key, value FROM meta ORDER BY key") ==
         "format|dosegate ledger\nschema|3\n");
+}
+
+TEST_CASE(
+    "PostgreSQL: a writer that holds the append lock makes the others wait, then give up "
+    "with nothing written",
+    "[pg][concurrency]") {
+  TempDir dir;
+  const auto ledger = test::pg_new_database();
+  REQUIRE(release("samples/coa-pending-mycoplasma.xml", dir.file("records"), ledger).code == 0);
+  {
+    // Another site in the middle of an append: its transaction holds the lock.
+    const test::PgSession other(ledger, "BEGIN; SELECT pg_advisory_xact_lock(" +
+                                            std::to_string(0x646f736567617465LL) + ")");
+    const auto start = std::chrono::steady_clock::now();
+    auto r = release("samples/coa-pass.xml", dir.file("out"), ledger, {"--wait", "2"});
+    const auto seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    INFO(r.err << " after " << seconds << " s");
+    CHECK(r.code == 2);
+    CHECK(contains(r.err, "ledger.busy"));
+    CHECK(contains(r.err, "another site held the ledger's append lock"));
+    CHECK(seconds >= 1.9);
+    CHECK(seconds < 10);
+    CHECK(records_in(dir.file("out")).empty());  // no record, pending or not
+    // Readers are not held up: the bedside still reads the lot, and says it could not record.
+    r = run_cli({"confirm", dir.file("records/A999926000154-S1234V00-B0.pdf"), "--trust",
+                 src("certs/trust"), "--dose", "=A99992600015400=<S1234VB0", "--ledger", ledger,
+                 "--staff", "nurse-1", "--json"});
+    INFO(r.out);
+    CHECK(r.code == 1);
+    CHECK(contains(r.out, "confirm.not-recorded"));
+    CHECK(entries_count(ledger) == "2\n");
+  }
+  // The lock released (the other site's connection ended), appends go on.
+  CHECK(release("samples/coa-pass.xml", dir.file("out"), ledger).code == 0);
+  CHECK(entries_count(ledger) == "4\n");
+  CHECK(audit(ledger).code == 0);
 }

@@ -25,6 +25,19 @@ std::string pg_new_database(bool init = true);
 // last result, a line each with cells joined by '|', or the error message.
 std::string pg_sql(const std::string& uri, const std::string& sql);
 
+// A connection of its own that runs `sql` and stays open (holding what it took: a lock, a
+// transaction) until destroyed.
+class PgSession {
+ public:
+  PgSession(const std::string& uri, const std::string& sql);
+  ~PgSession();
+  PgSession(const PgSession&) = delete;
+  PgSession& operator=(const PgSession&) = delete;
+
+ private:
+  void* conn_ = nullptr;
+};
+
 class LedgerStore {
  public:
   explicit LedgerStore(Engine engine) : engine_(engine) {}

@@ -62,6 +62,21 @@ std::string pg_sql(const std::string& uri, const std::string& sql) {
   return out;
 }
 
+PgSession::PgSession(const std::string& uri, const std::string& sql) {
+  PGconn* conn = PQconnectdb(uri.c_str());
+  conn_ = conn;
+  if (PQstatus(conn) != CONNECTION_OK) FAIL("cannot connect to the test server " << uri);
+  PGresult* r = PQexec(conn, sql.c_str());
+  const auto status = PQresultStatus(r);
+  const std::string why = PQresultErrorMessage(r);
+  PQclear(r);
+  if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) FAIL(sql << ": " << why);
+}
+
+PgSession::~PgSession() {
+  PQfinish(static_cast<PGconn*>(conn_));
+}
+
 std::string pg_new_database(bool init) {
   static std::atomic<int> counter{0};
   std::random_device rd;
