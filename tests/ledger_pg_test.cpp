@@ -240,6 +240,16 @@ TEST_CASE("PostgreSQL: a disabled trigger or a replaced trigger function is repo
     require_tampered(ledger, "ledger.triggers-missing",
                      "trigger entries_append_only runs another function than dosegate's");
   }
+  SECTION("the high-water function given another search_path (to find another high_water)") {
+    test::pg_sql(ledger, "ALTER FUNCTION dosegate_raise_high_water() SET search_path = public");
+    require_tampered(ledger, "ledger.triggers-missing",
+                     "trigger entries_high_water runs another function than dosegate's");
+  }
+  SECTION("the high-water function no longer run with the owner's rights") {
+    test::pg_sql(ledger, "ALTER FUNCTION dosegate_raise_high_water() SECURITY INVOKER");
+    require_tampered(ledger, "ledger.triggers-missing",
+                     "trigger entries_high_water runs another function than dosegate's");
+  }
   SECTION("the high-water trigger dropped") {
     test::pg_sql(ledger, "DROP TRIGGER entries_high_water ON entries");
     require_tampered(ledger, "ledger.triggers-missing",

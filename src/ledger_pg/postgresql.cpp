@@ -31,12 +31,17 @@ BEGIN
     USING ERRCODE = 'insufficient_privilege';
 END
 )sql";
+// Runs with the owner's rights (SECURITY DEFINER: a site's role may not write high_water
+// itself), so it resolves nothing through the caller's search_path: its own is pg_catalog, and
+// the table is named with the trigger's schema.
 constexpr const char* kRaiseHighWaterBody = R"sql(
 BEGIN
-  UPDATE high_water SET seq = NEW.seq WHERE seq < NEW.seq;
+  EXECUTE format('UPDATE %I.high_water SET seq = $1 WHERE seq < $1', TG_TABLE_SCHEMA)
+    USING NEW.seq;
   RETURN NULL;
 END
 )sql";
+constexpr const char* kRaiseHighWaterConfig = "search_path=pg_catalog, pg_temp";
 constexpr const char* kHighWaterOnlyUpBody = R"sql(
 BEGIN
   IF TG_OP = 'UPDATE' AND NEW.seq >= OLD.seq THEN
@@ -56,12 +61,14 @@ struct ExpectedTrigger {
   int type;
   const char* function;
   const char* body;
+  bool security_definer = false;
+  const char* config = "";  // the function's SET clauses (pg_proc.proconfig)
 };
 constexpr ExpectedTrigger kTriggers[] = {
     {"entries", "entries_append_only", kRow | kBefore | kUpdate | kDelete, "dosegate_refuse_change",
      kRefuseChangeBody},
     {"entries", "entries_high_water", kRow | kInsert, "dosegate_raise_high_water",
-     kRaiseHighWaterBody},
+     kRaiseHighWaterBody, true, kRaiseHighWaterConfig},
     {"entries", "entries_no_truncate", kBefore | kTruncate, "dosegate_refuse_change",
      kRefuseChangeBody},
     {"high_water", "high_water_no_truncate", kBefore | kTruncate, "dosegate_high_water_only_up",
@@ -106,7 +113,7 @@ INSERT INTO high_water VALUES (true, 0);
          std::string(kRefuseChangeBody) + "$body$;\n";
   sql +=
       "CREATE FUNCTION dosegate_raise_high_water() RETURNS trigger LANGUAGE plpgsql SECURITY "
-      "DEFINER SET search_path FROM CURRENT AS $body$" +
+      "DEFINER SET search_path = pg_catalog, pg_temp AS $body$" +
       std::string(kRaiseHighWaterBody) + "$body$;\n";
   sql +=
       "CREATE FUNCTION dosegate_high_water_only_up() RETURNS trigger LANGUAGE plpgsql AS $body$" +
@@ -526,9 +533,10 @@ class PgBackend final : public Backend {
 
   std::string rules_problem() override {
     const auto r = query(
-        "SELECT c.relname, t.tgname, t.tgtype, t.tgenabled, p.proname, p.prosrc "
+        "SELECT c.relname, t.tgname, t.tgtype, t.tgenabled, p.proname, p.prosrc, "
+        "l.lanname, p.prosecdef, coalesce(array_to_string(p.proconfig, ';'), '') "
         "FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
-        "JOIN pg_proc p ON p.oid = t.tgfoid "
+        "JOIN pg_proc p ON p.oid = t.tgfoid JOIN pg_language l ON l.oid = p.prolang "
         "WHERE NOT t.tgisinternal AND t.tgrelid IN (to_regclass('entries'), "
         "to_regclass('high_water')) ORDER BY c.relname, t.tgname",
         {}, "cannot read the ledger's triggers");
@@ -541,6 +549,9 @@ class PgBackend final : public Backend {
       const auto enabled = r.value(row, 3);
       const auto function = r.value(row, 4);
       const auto body = r.value(row, 5);
+      const auto language = r.value(row, 6);
+      const bool definer = r.value(row, 7) == "t";
+      const auto config = r.value(row, 8);
       std::size_t k = 0;
       while (k < std::size(kTriggers) && (table != kTriggers[k].table || name != kTriggers[k].name))
         ++k;
@@ -553,7 +564,8 @@ class PgBackend final : public Backend {
       if (type != want.type)
         problems.push_back("trigger " + name + " fires on other events than dosegate made it for");
       if (enabled != "O" && enabled != "A") problems.push_back("trigger " + name + " is disabled");
-      if (function != want.function || body != want.body)
+      if (function != want.function || body != want.body || language != "plpgsql" ||
+          definer != want.security_definer || config != want.config)
         problems.push_back("trigger " + name + " runs another function than dosegate's " +
                            want.function + " (it was replaced or changed)");
     }
