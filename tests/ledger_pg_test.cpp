@@ -573,3 +573,25 @@ TEST_CASE(
   CHECK(entries_count(ledger) == "4\n");
   CHECK(audit(ledger).code == 0);
 }
+
+TEST_CASE("PostgreSQL: ledger migrate into a database that changes what it stores commits nothing",
+          "[pg][migrate]") {
+  TempDir dir;
+  const auto sqlite = dir.file("ledger.sqlite");
+  populate(dir, sqlite);
+  const auto uri = test::pg_new_database();
+  // A trigger someone added rewrites each reason as it is inserted.
+  REQUIRE(test::pg_sql(uri,
+                       "CREATE FUNCTION rewrite() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                       "NEW.reason := 'rewritten'; RETURN NEW; END $$; CREATE TRIGGER rewrite "
+                       "BEFORE INSERT ON entries FOR EACH ROW EXECUTE FUNCTION rewrite();")
+              .empty());
+  const auto r =
+      run_cli({"ledger", "migrate", "--from", sqlite, "--to", uri, "--trust", src("certs/trust")});
+  INFO(r.out << r.err);
+  CHECK(r.code == 2);
+  CHECK(contains(r.err, "the copy does not audit INTACT"));
+  CHECK(contains(r.err, "nothing was copied"));
+  CHECK(entries_count(uri) == "0\n");
+  CHECK(test::pg_sql(uri, "SELECT seq FROM high_water") == "0\n");
+}
