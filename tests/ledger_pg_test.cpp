@@ -282,6 +282,11 @@ TEST_CASE("PostgreSQL: a password in the URI is refused and never repeated", "[p
     CHECK(contains(r.err, "PGPASSFILE"));
     CHECK_FALSE(contains(r.err, "s3cret-pw"));
   }
+  // A URI libpq cannot even parse is not repeated either: it may hold a password.
+  const auto r = run_cli({"history", "--ledger", "postgresql://site:s3cret-pw@db:notaport/x"});
+  CHECK(r.code == 2);
+  CHECK(contains(r.err, "not a valid PostgreSQL connection URI"));
+  CHECK_FALSE(contains(r.err, "s3cret-pw"));
 }
 
 TEST_CASE("PostgreSQL: a server that cannot be reached is an answer within the connect timeout",

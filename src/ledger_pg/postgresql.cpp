@@ -173,8 +173,9 @@ PGconn* connect(const std::string& uri, Target& target) {
     std::string why = err ? err : "out of memory";
     if (err) PQfreemem(err);
     while (!why.empty() && why.back() == '\n') why.pop_back();
+    // The URI is not repeated: it could not be checked for a password.
     throw Error("ledger.unreadable",
-                uri + ": not a valid PostgreSQL connection URI (" + why +
+                "the ledger is not a valid PostgreSQL connection URI (" + why +
                     "); write it as postgresql://HOST[:PORT]/DATABASE[?sslmode=verify-full]");
   }
   std::vector<std::string> keys;
@@ -201,8 +202,8 @@ PGconn* connect(const std::string& uri, Target& target) {
   if (has_password)
     throw Error("ledger.password-in-uri",
                 "the ledger URI holds a password (password or sslpassword), and a command line is "
-                "no place for one "
-                "(other users see it in the process list, the shell keeps it in its history): "
+                "no place for one (other users see it in the process list, the shell keeps it in "
+                "its history): "
                 "remove it from the URI and put it in ~/.pgpass (or the file PGPASSFILE names), "
                 "a line HOST:PORT:DATABASE:USER:PASSWORD readable by its owner alone, or use a "
                 "client certificate (sslcert, sslkey)");
