@@ -374,6 +374,9 @@ TEST_CASE("PostgreSQL: the sites' role may read and append, nothing more", "[pg]
   CHECK(contains(test::pg_sql(site, "ALTER TABLE entries DISABLE TRIGGER USER"), "must be owner"));
   CHECK(contains(test::pg_sql(site, "UPDATE entries SET reason = 'x'"), "permission denied"));
   CHECK(contains(test::pg_sql(site, "DELETE FROM entries"), "permission denied"));
+  CHECK(contains(test::pg_sql(site, "TRUNCATE entries"), "permission denied"));
+  CHECK(
+      contains(test::pg_sql(site, "DROP TRIGGER entries_append_only ON entries"), "must be owner"));
   CHECK(contains(test::pg_sql(site, "UPDATE high_water SET seq = 0"), "permission denied"));
   r = run_cli({"ledger", "init", uri, "--grant", "no_such_role"});
   CHECK(r.code == 2);
