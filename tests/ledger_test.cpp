@@ -687,3 +687,25 @@ TEST_CASE("ledger backup and head: the command line and its refusals", "[ledger]
   CHECK(r.code == 2);
   CHECK(contains(r.err, "unknown ledger subcommand 'restore'"));
 }
+
+TEST_CASE("ledger init: a new SQLite ledger, then says it is there, and --grant is PostgreSQL's",
+          "[ledger]") {
+  TempDir dir;
+  const auto ledger = dir.file("new/ledger.sqlite");
+  auto r = run_cli({"ledger", "init", ledger});
+  INFO(r.out << r.err);
+  CHECK(r.code == 0);
+  CHECK(contains(r.out, "a new, empty dosegate ledger (schema 3)"));
+  CHECK(fs::exists(ledger));
+  REQUIRE(release("samples/coa-pass.xml", dir.file("out"), ledger).code == 0);
+  r = run_cli({"ledger", "init", "--ledger", ledger});
+  CHECK(r.code == 0);
+  CHECK(contains(r.out, "is already there, with 2 entries"));
+  r = run_cli({"ledger", "init", ledger, "--grant", "dosegate_site"});
+  CHECK(r.code == 2);
+  CHECK(contains(r.err, "--grant names a PostgreSQL role"));
+  r = run_cli({"ledger", "init", ledger, "other.sqlite"});
+  CHECK(r.code == 2);
+  CHECK(contains(r.err, "ledger init takes one ledger"));
+  CHECK(audit(ledger).code == 0);
+}
