@@ -29,7 +29,8 @@ int cmd_audit(const Args& args, std::ostream& out, std::ostream& /*err*/,
                 "entry, a truncated tail, a forged signature.\n",
                 "intact", "tampered",
                 "dosegate could not do its job: the ledger or trust directory cannot be read",
-                "  dosegate audit --trust certs/trust --expect-head HASH\n"},
+                "  dosegate audit --trust certs/trust --expect-head HASH\n"
+                "  dosegate audit --trust certs/trust --ledger ledger.sqlite --json\n"},
                opts);
     return kYes;
   }
