@@ -321,7 +321,7 @@ TEST_CASE("complete: another specification than the release's is refused, naming
                       "), but lot A9999 26 000154 B was released under specification wj-msc "
                       "version 1 (SHA-256 " +
                       release_sha + ",",
-                  {"--spec", dir.file("local.xml")});
+                  {"--spec", dir.file("local.xml"), "--allow-unapproved-spec"});
 }
 
 TEST_CASE("complete: a test still pending in the new CoA is refused, nothing written",
@@ -467,7 +467,7 @@ TEST_CASE("release: a pending test already overdue is released with a warning in
   CHECK(ledger::Ledger::open(today.file("ledger.sqlite"), false).entries().at(0).warnings.empty());
 }
 
-TEST_CASE("release: the record's release data is version 2 and says what an overdue test means",
+TEST_CASE("release: the record's release data is version 3 and says what an overdue test means",
           "[release][overdue][release-data]") {
   Released lot;
   const crypto::TrustStore trust(src("certs/trust"));
@@ -475,8 +475,9 @@ TEST_CASE("release: the record's release data is version 2 and says what an over
                                         *parse_utc_instant(kBedside));
   REQUIRE(check.findings.empty());
   REQUIRE(check.release_data);
-  CHECK(contains(*check.release_data, "\"version\": 2,"));
+  CHECK(contains(*check.release_data, "\"version\": 3,"));
   const auto data = release_data_from_json(*check.release_data);
+  CHECK(data.spec_approval == "built-in");
   REQUIRE(data.pending.size() == 1);
   CHECK(data.pending[0].test == "mycoplasma");
   CHECK(data.pending[0].when_overdue == "no-go");
@@ -539,11 +540,17 @@ TEST_CASE(
   replace(spec, "id=\"wj-msc\"", "id=\"wj-msc-warn\"");
   write(dir.file("spec.xml"), spec);
   const auto ledger = dir.file("ledger.sqlite");
-  std::vector<std::string> args{"release",  src("samples/coa-pending-mycoplasma.xml"),
-                                "--trust",  src("certs/trust"),
-                                "--out",    dir.file("records"),
-                                "--ledger", ledger,
-                                "--spec",   dir.file("spec.xml"),
+  std::vector<std::string> args{"release",
+                                src("samples/coa-pending-mycoplasma.xml"),
+                                "--trust",
+                                src("certs/trust"),
+                                "--out",
+                                dir.file("records"),
+                                "--ledger",
+                                ledger,
+                                "--spec",
+                                dir.file("spec.xml"),
+                                "--allow-unapproved-spec",
                                 "--quiet"};
   for (const auto& a : releaser()) args.push_back(a);
   auto r = test::run_cli_at(args, kReleased);

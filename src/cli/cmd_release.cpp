@@ -117,6 +117,9 @@ int cmd_release(const Args& args, std::ostream& out, std::ostream& err, const En
         if (f.severity == Severity::error) out << f.code << ": " << f.message << '\n';
     out << "\nNo release records written. The rejection is ledger entry " << entries << " in "
         << r.ledger_path << ".\n";
+    for (const auto& w : r.warnings)
+      out << "Warning [" << w.code << "]: " << text::escape_controls(w.message)
+          << "; the warning is kept in rejection entry " << entries << '\n';
     return kNo;
   }
   out << "\nReleased " << r.records.size() << " dose" << (r.records.size() == 1 ? "" : "s")
@@ -124,11 +127,14 @@ int cmd_release(const Args& args, std::ostream& out, std::ostream& err, const En
       << "):\n";
   for (const auto& path : r.records) out << "  " << path << '\n';
   // An overdue pending test does not stop the release, but is said, and kept in the ledger.
-  for (const auto& w : r.warnings)
-    out << "Warning [" << w.code << "]: " << text::escape_controls(w.message)
-        << " and is still pending; released as the specification allows, with the warning in "
-           "release entry "
+  for (const auto& w : r.warnings) {
+    out << "Warning [" << w.code << "]: " << text::escape_controls(w.message);
+    out << (w.code == "release.pending-overdue"
+                ? " and is still pending; released as the specification allows, with the "
+                  "warning in release entry "
+                : "; the warning is kept in release entry ")
         << r.ledger_entries.front() << '\n';
+  }
   if (r.reissue_of)
     out << "Re-issued records of release entry " << *r.reissue_of << " (--again): " << r.reason
         << '\n';

@@ -4,6 +4,7 @@
 #include "crypto/keys.hpp"
 #include "dosegate/error.hpp"
 #include "sign/sign_coa.hpp"
+#include "token/token.hpp"
 #include "util/text.hpp"
 
 namespace dosegate::cli::detail {
@@ -38,7 +39,10 @@ int cmd_sign_coa(const Args& args, std::ostream& out, std::ostream& err,
     return kYes;
   }
   const auto coa = one_file(vm, "missing the CoA to sign", "sign-coa signs one CoA at a time");
-  require(vm, {"key", "cert", "out"});
+  require(vm, {"key"});
+  // A token holds its certificate beside the key; a key file needs --cert.
+  if (!token::is_uri(vm["key"].as<std::string>())) require(vm, {"cert"});
+  require(vm, {"out"});
   sign::SignCoaOptions o;
   o.coa_path = coa;
   o.signer = signer_files(vm);

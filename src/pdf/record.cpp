@@ -94,7 +94,8 @@ class Layout {
     wrap(regular_, 8.5f,
          "This record is not a regulatory approval. It attests that the lot below conforms to "
          "release specification " +
-             d_.spec_id + " version " + d_.spec_version + ".");
+             d_.spec_id + " version " + d_.spec_version +
+             (d_.spec_approval == "unapproved" ? " (SPECIFICATION NOT APPROVED)." : "."));
     // The dose band is left empty here and framed; each dose's revision fills it.
     HPDF_Page_SetLineWidth(page_, 0.8f);
     HPDF_Page_Rectangle(page_, kLeft, kDoseBottom, kRight - kLeft, kDoseTop - kDoseBottom);
@@ -139,6 +140,16 @@ class Layout {
     heading("Release specification");
     row("Specification", d_.spec_id + " version " + d_.spec_version + ": " + d_.spec_title);
     row("SHA-256", d_.spec_sha256);
+    if (d_.spec_approval == "approved") {
+      row("Approved by", d_.spec_approver_subject);
+      row("Approver SHA-256", d_.spec_approver_sha256);
+      row("Approved at", d_.spec_approved_at + " (UTC)");
+    } else if (d_.spec_approval == "built-in") {
+      row("Approval", "the built-in specification of dosegate");
+    } else if (d_.spec_approval == "unapproved") {
+      heading("SPECIFICATION NOT APPROVED");
+      row("Approval", "none: used under --allow-unapproved-spec");
+    }
 
     need(165);  // the manifestation stays on one page
     heading("Release signature");

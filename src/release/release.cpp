@@ -30,6 +30,7 @@
 #include "dosegate/release_data.hpp"
 #include "pdf/record.hpp"
 #include "pdf/verify_record.hpp"
+#include "token/token.hpp"
 #include "util/text.hpp"
 #include "verify/verify_with_trust.hpp"
 
@@ -66,6 +67,15 @@ ReleaseData lot_data(const VerifyReport& r, const Signer& releaser, const Releas
   d.spec_title = r.specification.title;
   d.spec_sha256 = r.specification.sha256;
   d.use_within_after_thaw_minutes = r.specification.use_within_after_thaw_minutes;
+  const auto& a = r.spec_approval;
+  d.spec_approval = a.status == SpecApproval::Status::approved   ? "approved"
+                    : a.status == SpecApproval::Status::built_in ? "built-in"
+                                                                 : "unapproved";
+  if (a.status == SpecApproval::Status::approved) {
+    d.spec_approver_subject = a.approver->subject;
+    d.spec_approver_sha256 = a.approver->sha256;
+    d.spec_approved_at = format_instant(*a.approved_at);
+  }
   d.released_by = releaser.common_name.empty() ? releaser.subject : releaser.common_name;
   d.releaser_subject = releaser.subject;
   d.releaser_sha256 = releaser.sha256;
@@ -257,6 +267,11 @@ ledger::Entry base_entry(const VerifyReport& r, const Signer& actor, Instant at)
   e.spec_id = r.specification.id;
   e.spec_version = r.specification.version;
   e.spec_sha256 = r.specification.sha256;
+  if (r.spec_approval.status == SpecApproval::Status::approved) {
+    e.spec_approver = r.spec_approval.approver->subject;
+    e.spec_approver_sha256 = r.spec_approval.approver->sha256;
+    e.spec_approved_at = format_instant(*r.spec_approval.approved_at);
+  }
   if (r.certificate) {
     e.din = r.certificate->lot.din;
     e.coa_id = r.certificate->id;
@@ -272,8 +287,11 @@ std::string eye(const std::string& din) {
 // The pending tests whose expected date is before the day of the release (UTC): the
 // laboratory's result is already late. Each is a release.pending-overdue warning whose message
 // is "TEST was expected YYYY-MM-DD".
-std::vector<Finding> overdue_pending(const VerifyReport& r, Instant at) {
+std::vector<Finding> release_warnings(const VerifyReport& r, Instant at) {
   std::vector<Finding> out;
+  // Leniency shows in the ledger: an unapproved specification (--allow-unapproved-spec).
+  for (const auto& f : r.findings)
+    if (f.code == "spec.unapproved") out.push_back(f);
   const Date today = std::chrono::floor<std::chrono::days>(at);
   for (const auto& p : r.evaluation.pending) {
     const auto expected = parse_date(p.expected);
@@ -369,9 +387,8 @@ ReleaseResult release(const ReleaseOptions& o, const Prompt& prompt, const Progr
 
   // The releaser must pass the same policy that `confirm` will apply to the records; the key
   // also signs the ledger entry of a rejection.
-  const auto releaser = crypto::load_releaser(
-      o.signer.key, o.signer.cert, o.signer.chain, o.signer.passphrase_file,
-      [&](const std::string& p) { return prompt(p); }, trust, now);
+  const auto releaser = token::load_releaser(
+      o.signer, [&](const std::string& p) { return prompt(p); }, trust, now);
   const auto& id = releaser.key;
   const auto sign = [&](const std::string& payload) { return crypto::cades_detached(payload, id); };
 
@@ -417,6 +434,10 @@ ReleaseResult release(const ReleaseOptions& o, const Prompt& prompt, const Progr
       e.kind = "rejection";
       e.decision = to_string(r.decision);
       e.reason = reasons_of(r);
+      if (const auto w = crypto::unprotected_key_warning(releaser.key)) {
+        result.warnings.push_back(*w);
+        e.warnings = warning_lines(result.warnings);
+      }
       ledger.prepare(e);
       ledger.append(e, sign);
       ledger.commit();
@@ -466,7 +487,9 @@ ReleaseResult release(const ReleaseOptions& o, const Prompt& prompt, const Progr
     entry.kind = "release";
     entry.decision = to_string(r.decision);
     entry.reason = result.reason;
-    result.warnings = overdue_pending(r, now);
+    result.warnings = release_warnings(r, now);
+    // A key anyone who copies the file can use: accepted, said, and kept in the ledger.
+    if (const auto w = crypto::unprotected_key_warning(releaser.key)) result.warnings.push_back(*w);
     entry.warnings = warning_lines(result.warnings);
     ledger.prepare(entry);
     ledger.append(entry, sign);

@@ -47,6 +47,8 @@ std::string to_json(const ReleaseData& d) {
   if (d.use_within_after_thaw_minutes)
     w.key("use_within_after_thaw_minutes")
         .value(static_cast<long long>(*d.use_within_after_thaw_minutes));
+  w.field("approval", d.spec_approval).field("approver_subject", d.spec_approver_subject);
+  w.field("approver_sha256", d.spec_approver_sha256).field("approved_at", d.spec_approved_at);
   w.end_object();
   w.key("release").begin_object();
   w.field("released_by", d.released_by).field("releaser_subject", d.releaser_subject);
@@ -234,6 +236,16 @@ ReleaseData release_data_from_json(std::string_view text) {
     if (const auto m = spec.optional_integer("use_within_after_thaw_minutes", 0,
                                              std::numeric_limits<int>::max()))
       d.use_within_after_thaw_minutes = static_cast<int>(*m);
+    if (version >= 3) {
+      d.spec_approval = spec.text("approval");
+      if (d.spec_approval != "approved" && d.spec_approval != "built-in" &&
+          d.spec_approval != "unapproved")
+        invalid(spec.name("approval") + " is \"" + d.spec_approval +
+                "\", not approved, built-in or unapproved");
+      d.spec_approver_subject = spec.text("approver_subject");
+      d.spec_approver_sha256 = spec.text("approver_sha256");
+      d.spec_approved_at = spec.text("approved_at");
+    }
     spec.done();
   }
   {

@@ -57,6 +57,8 @@ struct ReleaseResult {
   // "code: message" a line: release.pending-overdue for a pending test whose expected date is
   // before the day of the release (UTC), "release.pending-overdue: mycoplasma was expected
   // 2026-11-20". The lot is released all the same: the specification allows the test pending.
+  // Also spec.unapproved (--allow-unapproved-spec) and key.unprotected (the releaser's key is a
+  // file without a passphrase; a rejection entry records this one too).
   std::vector<Finding> warnings;
 };
 
