@@ -195,6 +195,25 @@ TEST_CASE("complete: the specification file the release used is accepted", "[com
   CHECK(lot.entries().back().kind == "results");
 }
 
+TEST_CASE("complete: the approved built-in and an unprotected key are named in the results entry",
+          "[complete][spec-approval][key-protection]") {
+  Released lot;  // released under the built-in specification
+  TempDir dir;
+  const auto r = test::run_cli_at(
+      {"complete", final_coa(dir, {}), "--trust", src("certs/trust"), "--ledger", lot.ledger,
+       "--key", test::pki("releaser.key.pem"), "--cert", test::pki("releaser.cert.pem"), "--spec",
+       src("samples/specs/wj-msc.signed.xml")},
+      kCompleted);
+  INFO(r.out << r.err);
+  REQUIRE(r.code == 0);
+  CHECK(contains(r.out, "Warning: key.unprotected: the signing key "));
+  const auto e = lot.entries().back();
+  CHECK(e.kind == "results");
+  CHECK(contains(e.warnings, "key.unprotected: "));
+  CHECK(e.spec_approved_at == "2026-11-01T09:00:00Z");
+  CHECK(contains(e.spec_approver, "Sam Example"));
+}
+
 TEST_CASE("complete: a late failure writes the results and a recall in one transaction",
           "[complete]") {
   Released lot;
