@@ -111,6 +111,31 @@ TEST_CASE("release data: a version 2 record still reads, without a specification
         "unknown field specification.approval (release data version 2 has no such field)");
 }
 
+TEST_CASE("release data: an exceptional release carries its recipient, physician and reason",
+          "[release-data][exceptional]") {
+  auto d = test::full_release_data();
+  d.decision = "exceptional-release";
+  d.exceptional_recipient = "MRN-0042";
+  d.exceptional_physician = "Dr. \xC3\x89xample \"A\"";
+  d.exceptional_reason = "no other option\nline 2";
+  const auto bytes = to_json(d);
+  CHECK(test::contains(bytes, "\"exceptional\": {\n    \"recipient\": \"MRN-0042\""));
+  const auto back = release_data_from_json(bytes);
+  CHECK(back.exceptional_recipient == "MRN-0042");
+  CHECK(back.exceptional_physician == d.exceptional_physician);
+  CHECK(to_json(back) == bytes);
+  // Without its object, or with an empty recipient, or in a version 2 document: refused.
+  auto without = bytes.substr(0, bytes.find(",\n  \"exceptional\"")) + "\n}";
+  CHECK(error_of(without) == "exceptional is missing");
+  auto empty = bytes;
+  empty.replace(empty.find("\"MRN-0042\""), 10, "\"\"");
+  CHECK(error_of(empty) ==
+        "exceptional.recipient is empty: an exceptional release names its "
+        "recipient");
+  CHECK(error_of(edited("\"decision\": \"releasable-pending\"",
+                        "\"decision\": \"exceptional-release\"")) == "exceptional is missing");
+}
+
 TEST_CASE("release data: version 3 names the specification's approval, strictly",
           "[release-data][negative]") {
   const auto data = release_data_from_json(golden());
@@ -201,7 +226,7 @@ TEST_CASE("release data: a field of the wrong type is refused, naming it",
   CHECK(error_of(edited("\"verdict\": \"pass\"", "\"verdict\": \"ok\"")) ==
         "criteria[0].verdict is \"ok\", not a verdict");
   CHECK(error_of(edited("\"decision\": \"releasable-pending\"", "\"decision\": \"rejected\"")) ==
-        "decision is \"rejected\", not releasable or releasable-pending");
+        "decision is \"rejected\", not releasable or releasable-pending or exceptional-release");
   CHECK(error_of(edited("\"lot\": {", "\"lot\": \"x\", \"y\": {")) ==
         "lot must be an object, found string");
 }

@@ -26,8 +26,8 @@ struct ReleaseData {
   std::string product_code;
   std::string product_name;
   std::string product_source;
-  std::string expires;                     // UTC
-  std::string decision;                    // "releasable" or "releasable-pending"
+  std::string expires;   // UTC
+  std::string decision;  // "releasable", "releasable-pending" or (version 3) "exceptional-release"
   std::vector<PrintedCriterion> criteria;  // as printed: printed(Evaluation::rows)
   std::vector<PendingTest> pending;
   std::size_t dose_count = 0;
@@ -52,6 +52,11 @@ struct ReleaseData {
   std::string spec_approver_subject;  // approved: the approver certificate's subject
   std::string spec_approver_sha256;   // and its fingerprint
   std::string spec_approved_at;       // approved: UTC
+  // Since version 3, only for decision "exceptional-release" (object "exceptional"): the one
+  // recipient the out-of-specification lot may be given to, the physician who asked, and why.
+  std::string exceptional_recipient;
+  std::string exceptional_physician;
+  std::string exceptional_reason;
   // Release signature manifestation (21 CFR 11.50)
   std::string released_by;  // printed name: the releaser certificate's common name
   std::string releaser_subject;

@@ -77,8 +77,10 @@ struct KindRule {
   EntrySigner signer;
 };
 
-inline constexpr std::array<KindRule, 6> kKindRules{{
+inline constexpr std::array<KindRule, 7> kKindRules{{
     {"release", EntrySigner::releaser},
+    // An out-of-specification lot released to one named recipient (release --exceptional).
+    {"exceptional-release", EntrySigner::releaser},
     {"records", EntrySigner::releaser},
     {"rejection", EntrySigner::releaser},
     {"recall", EntrySigner::releaser},

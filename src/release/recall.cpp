@@ -24,8 +24,10 @@ RecallResult recall(const RecallOptions& o, const Prompt& prompt) {
   auto ledger = ledger::Ledger::open(result.ledger_path, false);
   ledger::Filter f;
   f.din = o.din;
-  f.kind = "release";
-  const auto releases = ledger.entries(f);
+  auto releases = ledger.entries(f);
+  std::erase_if(releases, [](const ledger::Entry& x) {
+    return x.kind != "release" && x.kind != "exceptional-release";
+  });
   if (releases.empty())
     throw Error("recall.unknown-lot", result.ledger_path + ": lot " + o.din +
                                           " was never released according to this ledger");

@@ -340,7 +340,8 @@ std::optional<PastRelease> check_history(const ledger::Ledger& ledger, VerifyRep
     // supersede stays the one rejected on its merits.
     if (e.kind == "rejection" && !e.coa_id.empty() && !only_supersedes_missing(e.reason))
       rejection = &e;
-    if (e.kind == "release") released = PastRelease{e, std::nullopt};
+    if (e.kind == "release" || e.kind == "exceptional-release")
+      released = PastRelease{e, std::nullopt};
     if (e.kind == "records" && released && !released->records) released->records = e;
   }
   const auto add = [&](const char* code, const std::string& message) {
@@ -397,8 +398,36 @@ ReleaseResult release(const ReleaseOptions& o, const Prompt& prompt, const Progr
   auto ledger = ledger::Ledger::open(result.ledger_path, true, wait);
   const SignalGuard signals;  // from here on, SIGINT and SIGTERM roll back instead of killing
 
+  // Exceptional release: only failed criteria the specification allows to be waived.
+  if (o.exceptional) {
+    if (r.decision == Decision::releasable || r.decision == Decision::releasable_pending)
+      throw Error("release.exceptional-not-needed",
+                  "the lot conforms to the specification; release it without --exceptional");
+    std::string why;
+    for (const auto& f : r.findings)
+      if (f.severity == Severity::error && f.code != "criterion.failed")
+        why += "\n  " + f.code + ": " + f.message;
+    for (const auto& row : r.evaluation.rows) {
+      const auto* c = std::get_if<spec::Criterion>(&row.specification);
+      if (row.verdict == Verdict::fail && (!c || !c->exceptional_release))
+        why += "\n  " + row.test +
+               " failed, and the specification never allows it to be waived "
+               "(exceptional-release=\"never\")";
+    }
+    if (!r.evaluated) why += "\n  the results were not evaluated";
+    if (why.empty()) {
+      result.exceptional = true;
+    } else {
+      r.findings.push_back(Finding{"release.exceptional-refused", Severity::error,
+                                   "no exceptional release: only failed criteria the "
+                                   "specification allows to be waived may be, and here:" +
+                                       why,
+                                   "--exceptional"});
+    }
+  }
   const auto releasable = [&] {
-    return r.decision == Decision::releasable || r.decision == Decision::releasable_pending;
+    return result.exceptional || r.decision == Decision::releasable ||
+           r.decision == Decision::releasable_pending;
   };
   // Only a release writes into the directory: it takes the directory's lock for the whole
   // release, then completes or removes what an earlier, interrupted release left there.
@@ -464,6 +493,12 @@ ReleaseResult release(const ReleaseOptions& o, const Prompt& prompt, const Progr
 
     ReleaseData lot = lot_data(r, releaser.signer, o, now);
     lot.reason = result.reason;
+    if (result.exceptional) {
+      lot.decision = "exceptional-release";
+      lot.exceptional_recipient = o.exceptional->recipient;
+      lot.exceptional_physician = o.exceptional->physician;
+      lot.exceptional_reason = o.reason;
+    }
     std::vector<std::pair<ReleaseDose, std::string>> doses;
     std::size_t index = 0;
     for (const auto& d : r.certificate->lot.doses) {
@@ -484,9 +519,15 @@ ReleaseResult release(const ReleaseOptions& o, const Prompt& prompt, const Progr
     // The release entry (its number and hash go on every record), the records, the records
     // entry with their SHA-256.
     auto entry = base_entry(r, releaser.signer, now);
-    entry.kind = "release";
-    entry.decision = to_string(r.decision);
+    entry.kind = result.exceptional ? "exceptional-release" : "release";
+    entry.decision = result.exceptional ? "exceptional-release" : to_string(r.decision);
     entry.reason = result.reason;
+    if (result.exceptional) {
+      entry.recipient = o.exceptional->recipient;
+      entry.reason = "EXCEPTIONAL RELEASE: OUT OF SPECIFICATION, for recipient " +
+                     o.exceptional->recipient + " on the request of physician " +
+                     o.exceptional->physician + ": " + result.reason;
+    }
     result.warnings = release_warnings(r, now);
     // A key anyone who copies the file can use: accepted, said, and kept in the ledger.
     if (const auto w = crypto::unprotected_key_warning(releaser.key)) result.warnings.push_back(*w);

@@ -118,6 +118,16 @@ Criterion read_criterion(Element& e, bool in_one_of, std::set<std::string>& seen
     else
       ok = false;
   }
+  if (auto x = e.attribute("exceptional-release", false)) {
+    if (*x == "allowed" || *x == "never") {
+      c.exceptional_release = *x == "allowed";
+    } else {
+      e.error("attribute 'exceptional-release': " + text::quoted(*x) +
+              " is not one of: allowed, never (whether a failed result may be released to one "
+              "named patient on a physician's request; never, the default)");
+      ok = false;
+    }
+  }
   e.require_empty();
   e.finish();
 

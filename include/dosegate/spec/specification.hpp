@@ -44,6 +44,9 @@ struct Criterion {
   // with may-be-pending="true".
   std::string when_overdue = "no-go";
   bool report_only = false;
+  // Attribute exceptional-release="allowed": a failed result of this test may be released to one
+  // named recipient on a physician's request (release --exceptional). Default never.
+  bool exceptional_release = false;
   std::string path;  // element path in the specification
 
   std::string describe() const;  // ">= 95 %", "no-growth", "report only"
