@@ -320,6 +320,7 @@ std::string where(const Filter& f) {
   if (f.kind) sql += " AND kind = ?2";
   if (f.since) sql += " AND at >= ?3";
   if (f.until) sql += " AND at <= ?4";
+  if (f.after_seq) sql += " AND seq > ?5";
   return sql;
 }
 
@@ -328,6 +329,7 @@ void bind(Stmt& s, const Filter& f) {
   if (f.kind) s.text(2, *f.kind);
   if (f.since) s.text(3, *f.since);
   if (f.until) s.text(4, *f.until);
+  if (f.after_seq) sqlite3_bind_int64(s.s, 5, *f.after_seq);
 }
 
 }  // namespace

@@ -90,8 +90,9 @@ std::string resolve_path(const std::optional<std::string>& option);
 struct Filter {
   std::optional<std::string> din;
   std::optional<std::string> kind;
-  std::optional<std::string> since;  // UTC, inclusive
-  std::optional<std::string> until;  // UTC, inclusive
+  std::optional<std::string> since;    // UTC, inclusive
+  std::optional<std::string> until;    // UTC, inclusive
+  std::optional<long long> after_seq;  // only entries numbered above it
 };
 
 // Called by Ledger::for_each with each entry in turn; returns true to go on, false to stop. The
