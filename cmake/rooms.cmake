@@ -20,6 +20,7 @@ set(rooms
   "libp11~libp11\\.h~^src/token/token\\.cpp$"
   "pugixml~pugixml~^src/xml/strict\\.cpp$"
   "SQLite~sqlite3\\.h~^src/ledger/ledger\\.cpp$"
+  "PostgreSQL (libpq)~libpq-fe\\.h|libpq-events\\.h|libpq/~^src/ledger_pg/postgresql\\.cpp$"
   "libharu~hpdf~^src/pdf/record\\.cpp$"
   "libzint~zint\\.h~^src/pdf/barcode\\.cpp$"
   "zlib~zlib\\.h~^src/pdf/flate\\.cpp$"

@@ -10,6 +10,7 @@
 #include "crypto/trust_store.hpp"
 #include "dosegate/ledger/ledger.hpp"
 #include "ledger/audit.hpp"
+#include "ledger_store.hpp"
 #include "test_support.hpp"
 
 using namespace dosegate;
@@ -24,9 +25,11 @@ const std::string kPass = "A999926000147";
 // Two lots released, the second recalled, one GO confirmation of the first.
 struct Released {
   TempDir dir;
-  std::string ledger = dir.file("ledger.sqlite");
+  std::string ledger;
   std::string records = dir.file("records");
-  Released() {
+  // On a SQLite file in the temporary directory, or on `location` (a PostgreSQL database).
+  explicit Released(const std::string& location = "")
+      : ledger(location.empty() ? dir.file("ledger.sqlite") : location) {
     for (const char* coa : {"samples/coa-pending-mycoplasma.xml", "samples/coa-pass.xml"}) {
       std::vector<std::string> args{
           "release", test::source(coa), "--trust",  test::source("certs/trust"),
@@ -78,9 +81,9 @@ std::vector<std::string> codes(const std::vector<Finding>& findings) {
 
 }  // namespace
 
-TEST_CASE("chain follower: each lot as read_lot reads it, and what others append later",
-          "[ledger][follower]") {
-  Released site;
+LEDGER_TEST_CASE("chain follower: each lot as read_lot reads it, and what others append later",
+                 "[ledger][follower]") {
+  Released site(store.postgresql() ? test::pg_new_database() : "");
   const crypto::TrustStore trust(test::source("certs/trust"));
   auto l = ledger::Ledger::open(site.ledger, false);
   ledger::ChainFollower follower(trust);

@@ -24,6 +24,7 @@
 #include <set>
 #include <thread>
 
+#include "ledger_store.hpp"
 #include "test_support.hpp"
 #include "util/json.hpp"
 
@@ -64,10 +65,12 @@ void add_user(const std::string& users, const std::string& name, const std::stri
 // users: nurse-17 (bedside), qa-lead (qa), inspector (auditor).
 struct Site {
   TempDir dir;
-  std::string ledger = dir.file("ledger.sqlite");
+  std::string ledger;
   std::string records = dir.file("records");
   std::string users = dir.file("users");
-  Site() {
+  // `location`: a ledger to use instead of DIR/ledger.sqlite (a PostgreSQL URI).
+  explicit Site(const std::string& location = "")
+      : ledger(location.empty() ? dir.file("ledger.sqlite") : location) {
     for (const char* coa : {"samples/coa-pending-mycoplasma.xml", "samples/coa-pass.xml"}) {
       std::vector<std::string> args{"release", src(coa),   "--trust", src("certs/trust"), "--out",
                                     records,   "--ledger", ledger,    "--quiet"};
@@ -170,7 +173,9 @@ struct Server {
 
 struct Running {
   Site site;
-  Server server{src("certs/trust"), site.ledger, site.records, site.users};
+  Server server;
+  explicit Running(const std::string& location = "")
+      : site(location), server(src("certs/trust"), site.ledger, site.records, site.users) {}
   httplib::Client nurse() const { return server.client("nurse-17", kNursePassword); }
   httplib::Client qa() const { return server.client("qa-lead", kQaPassword); }
   httplib::Client auditor() const { return server.client("inspector", kAuditorPassword); }
@@ -327,9 +332,10 @@ TEST_CASE("serve: after 5 wrong passwords the account is locked, even for the ri
   CHECK(other->status == 200);
 }
 
-TEST_CASE("serve: confirm over the API is GO with the pending test and records the logged-in user",
-          "[serve][api]") {
-  Running s;
+LEDGER_TEST_CASE(
+    "serve: confirm over the API is GO with the pending test and records the logged-in user",
+    "[serve][api]") {
+  Running s(store.postgresql() ? test::pg_new_database() : "");
   auto nurse = s.nurse();
   const auto r =
       nurse.Post("/api/v1/confirm", confirm_body({kDoseB0}, "MRN-0001"), "application/json");
@@ -366,8 +372,8 @@ TEST_CASE("serve: confirm over the API is GO with the pending test and records t
   CHECK(contains(again->body, "confirm.dose-already-given"));
 }
 
-TEST_CASE("serve: a recalled lot is NO-GO", "[serve][api]") {
-  Running s;
+LEDGER_TEST_CASE("serve: a recalled lot is NO-GO", "[serve][api]") {
+  Running s(store.postgresql() ? test::pg_new_database() : "");
   const auto r = s.nurse().Post("/api/v1/confirm", confirm_body({kRecalledA0}, "MRN-0001"),
                                 "application/json");
   REQUIRE(r);
@@ -571,8 +577,8 @@ TEST_CASE("serve: verify takes an uploaded CoA and answers with verify's JSON", 
   CHECK(contains(r->get_header_value("Content-Type"), "application/json"));
 }
 
-TEST_CASE("serve: history, trace, audit and records for the auditor", "[serve][api]") {
-  Running s;
+LEDGER_TEST_CASE("serve: history, trace, audit and records for the auditor", "[serve][api]") {
+  Running s(store.postgresql() ? test::pg_new_database() : "");
   auto a = s.auditor();
   auto r = a.Get("/api/v1/history?lot=A999926000147");
   REQUIRE(r);

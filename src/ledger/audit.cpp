@@ -108,11 +108,9 @@ AuditResult audit(const Ledger& ledger, const crypto::TrustStore& trust,
   crypto::DetachedVerifier verifier(trust, crypto::Role::releaser);
   r.head = ledger.head();
   const auto add = adder(r.findings);
-  if (!ledger.triggers_present())
-    r.findings.push_back(Finding{"ledger.triggers-missing", Severity::error,
-                                 "the append-only triggers were removed from the database; "
-                                 "someone changed its schema",
-                                 "sqlite_master"});
+  if (const auto problem = ledger.rules_problem(); !problem.empty())
+    r.findings.push_back(
+        Finding{"ledger.triggers-missing", Severity::error, problem, "the database's schema"});
   std::string prev = kGenesis;
   long long expected = 1;
   bool seen_head = !expect_head;

@@ -811,7 +811,7 @@ Reply Service::history(const Params& params) {
       r.content_type = "text/csv; charset=utf-8";
       r.headers.push_back({"Content-Disposition", "attachment; filename=\"history.csv\""});
     } else {
-      ledger::write_json(out, entries, head, fs::path(options_.ledger_path).filename());
+      ledger::write_json(out, entries, head, ledger::display_name(options_.ledger_path));
     }
     r.body = out.str();
     return r;
@@ -852,7 +852,7 @@ Reply Service::trace(const std::string& din_text, const Params& params) {
       r.headers.push_back(
           {"Content-Disposition", "attachment; filename=\"trace-" + din + ".csv\""});
     } else {
-      ledger::write_trace_json(out, t, fs::path(options_.ledger_path).filename());
+      ledger::write_trace_json(out, t, ledger::display_name(options_.ledger_path));
     }
     r.body = out.str();
     return r;
@@ -878,7 +878,7 @@ Reply Service::audit(const Params& params) {
     const auto ledger = ledger::Ledger::open(options_.ledger_path, false, kBedsideLedgerWait);
     const auto result = ledger::audit(ledger, *store, expect_head);
     std::ostringstream out;
-    ledger::print_json(result, fs::path(options_.ledger_path).filename(), out);
+    ledger::print_json(result, ledger::display_name(options_.ledger_path), out);
     out << '\n';
     return json_reply(200, out.str());
   } catch (const Error& e) {
