@@ -142,12 +142,13 @@ EOF
 
 # ---- keys ---------------------------------------------------------------
 
-# gen_key NAME TYPE   (TYPE: ec | rsa3072 | rsa1024); PKCS#8 PEM, unencrypted.
+# gen_key NAME TYPE   (TYPE: ec | rsa3072 | rsa2048 | rsa1024); PKCS#8 PEM, unencrypted.
 gen_key() {
     local name=$1 type=$2 key="$OUT/$1.key.pem"
     case $type in
         ec)      ossl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$key" ;;
         rsa3072) ossl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:3072 -out "$key" ;;
+        rsa2048) ossl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$key" ;;
         # RSA 1024 is deliberately weak; genpkey still makes it (minimum is 512).
         rsa1024) ossl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:1024 -out "$key" ;;
         *) echo "gen_key: unknown type $type" >&2; exit 1 ;;
@@ -275,7 +276,7 @@ make_p12() {
 reset_trust_dir() {
     local dir=$1 sub
     mkdir -p "$dir"
-    for sub in anchors intermediates crls labs releasers; do
+    for sub in anchors intermediates crls labs releasers approvers; do
         rm -rf "${dir:?}/$sub"
         mkdir -p "$dir/$sub"
     done
@@ -296,6 +297,10 @@ fill_trust_dir() {
     for f in releaser releaser-rsa; do
         cp "$PKI_DIR/$f.cert.pem" "$dir/releasers/$f.pem"
     done
+    if [[ -f $PKI_DIR/approver.cert.pem ]]; then
+        cp "$PKI_DIR/approver.cert.pem" "$dir/approvers/approver.pem"
+        cp "$PKI_DIR/releaser-rsa2048.cert.pem" "$dir/releasers/releaser-rsa2048.pem"
+    fi
 }
 
 list_files() {
@@ -337,6 +342,9 @@ main() {
     make_leaf foreign-root foreign-signer ec \
         '/C=DE/O=Foreign Test Organisation/CN=Foreign Signer, Foreign Test Organisation'
 
+    # Specification approvers under qa-ca (serials 1080-)
+    make_approvers
+
     # CRLs. The expired lab-ca CRL is made before the revocation: in 2024 nothing
     # was revoked yet (lab-revoked is revoked on 2025-06-01).
     gen_crl lab-ca "$OUT/lab-ca.expired.crl.pem" "$EXPIRED_CRL_LAST_UPDATE" "$EXPIRED_CRL_NEXT_UPDATE"
@@ -375,4 +383,59 @@ main() {
     echo "Every key changed: re-sign the samples with scripts/sign-samples.sh."
 }
 
-main "$@"
+# ---- specification approvers and token keys (serials 1080-) ---------------
+#
+# Added after the first issue of the PKI: the specification approver (1080) and an RSA 2048
+# releaser for the PKCS#11 token tests (1081). `--additions` issues only those not yet in
+# certs/test-pki/, under the committed qa-ca, and copies them into both trust directories,
+# leaving every existing file byte for byte as it is; a full run issues them all, after
+# everything else.
+approver_subject() { echo "/C=DE/O=$QA_O/CN=$1"; }
+
+# addition NAME KEYTYPE SUBJECT: the next serial; issued unless it exists already (--additions).
+addition() {
+    local name=$1 keytype=$2 subject=$3
+    if [[ ${ADDITIONS_ONLY:-} == 1 && -f $PKI_DIR/$name.cert.pem ]]; then
+        NEXT_SERIAL=$((NEXT_SERIAL + 1))
+        return
+    fi
+    make_leaf qa-ca "$name" "$keytype" "$subject"
+    NEW_FILES+=("$name")
+}
+
+make_approvers() {
+    NEXT_SERIAL=$((16#1080))
+    NEW_FILES=()
+    addition approver         ec      "$(approver_subject 'Sam Example, QA Specification Approval')"
+    addition releaser-rsa2048 rsa2048 "$(releaser_subject 'Alex Example RSA 2048, QA Release')"
+}
+
+additions_only() {
+    write_config
+    local f
+    for f in qa-ca.cert.pem qa-ca.key.pem; do
+        [[ -f $PKI_DIR/$f ]] || { echo "make-test-pki.sh: $PKI_DIR/$f missing; run without arguments" >&2; exit 1; }
+        cp "$PKI_DIR/$f" "$OUT/$f"
+    done
+    init_ca_db qa-ca
+    ADDITIONS_ONLY=1 make_approvers
+    echo "make-test-pki.sh: additions (for tests only) written:"
+    for f in "${NEW_FILES[@]}"; do
+        cp "$OUT/$f.key.pem" "$OUT/$f.cert.pem" "$PKI_DIR/"
+        chmod 0644 "$PKI_DIR/$f.key.pem" "$PKI_DIR/$f.cert.pem"
+        echo "  certs/test-pki/$f.key.pem"
+        echo "  certs/test-pki/$f.cert.pem"
+    done
+    for f in "$TRUST_DIR" "$TEST_TRUST_DIR"; do
+        mkdir -p "$f/approvers"
+        cp "$PKI_DIR/approver.cert.pem" "$f/approvers/approver.pem"
+        cp "$PKI_DIR/releaser-rsa2048.cert.pem" "$f/releasers/releaser-rsa2048.pem"
+    done
+    echo "Re-sign the shipped specifications with scripts/sign-samples.sh when approver changed."
+}
+
+if [[ ${1:-} == --additions ]]; then
+    additions_only
+else
+    main "$@"
+fi

@@ -13,7 +13,7 @@ echo
 echo "== every sample (decision and exit code; full reports with the same command per file)"
 for coa in samples/coa-*.xml; do
   spec=()
-  case "$coa" in *exosome*) spec=(--spec samples/specs/msc-exosome.xml) ;; esac
+  case "$coa" in *exosome*) spec=(--spec samples/specs/msc-exosome.signed.xml) ;; esac
   code=0
   report=$("$bin" verify "$coa" --trust certs/trust "${spec[@]}") || code=$?
   line=$(grep '^Decision:' <<<"$report")

@@ -37,3 +37,11 @@ for coa in samples/coa-*.xml; do
       ;;
   esac
 done
+
+# The shipped specifications, approved by the test approver. The approval time is pinned (the
+# clock of a test build, DOSEGATE_TEST_NOW) before the time the samples are checked at.
+for spec in samples/specs/wj-msc.xml samples/specs/msc-exosome.xml; do
+  DOSEGATE_TEST_NOW=2026-11-01T09:00:00Z "$bin" sign-spec "$spec" \
+    --key $pki/approver.key.pem --cert $pki/approver.cert.pem --chain $pki/qa-chain.pem \
+    --out "${spec%.xml}.signed.xml" | tail -n 1
+done

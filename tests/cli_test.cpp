@@ -206,7 +206,7 @@ TEST_CASE("cli: each sample gives the outcome samples/README.md promises", "[cli
        {"criterion.unit-mismatch", "conclusion.disagrees"},
        "0.3 IU/mL"},
       {"samples/coa-exosome-pass.xml",
-       {"--spec", s("samples/specs/msc-exosome.xml")},
+       {"--spec", s("samples/specs/msc-exosome.signed.xml")},
        0,
        "releasable",
        {},

@@ -49,6 +49,15 @@ inline ledger::Entry full_entry_3() {
   return e;
 }
 
+// full_entry_3() with every field added in schema 4 set as well.
+inline ledger::Entry full_entry_4() {
+  auto e = full_entry_3();
+  e.spec_approver = "CN=Sam \xC3\x89xample\\, \"Approval\",O=QA\x1f";
+  e.spec_approver_sha256 = "7777777777777777777777777777777777777777777777777777777777777777";
+  e.spec_approved_at = "2026-11-01T09:00:00Z";
+  return e;
+}
+
 inline ReleaseData full_release_data() {
   ReleaseData d;
   d.din = "A999926000147";
@@ -79,6 +88,10 @@ inline ReleaseData full_release_data() {
   d.spec_title = "WJ-MSC release / \"thaw\" \r\n";
   d.spec_sha256 = "3333333333333333333333333333333333333333333333333333333333333333";
   d.use_within_after_thaw_minutes = 60;
+  d.spec_approval = "approved";
+  d.spec_approver_subject = "CN=Sam \xC3\x89xample\\, \"Approval\",O=QA\x1f";
+  d.spec_approver_sha256 = "7777777777777777777777777777777777777777777777777777777777777777";
+  d.spec_approved_at = "2026-11-01T09:00:00Z";
   d.released_by = "Zo\xC3\xAB QA";
   d.releaser_subject = "CN=Zo\xC3\xAB QA,O=Cell Lab";
   d.releaser_sha256 = "4444444444444444444444444444444444444444444444444444444444444444";

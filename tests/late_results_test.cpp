@@ -198,6 +198,25 @@ TEST_CASE("complete: the specification file the release used is accepted", "[com
   CHECK(lot.entries().back().kind == "results");
 }
 
+TEST_CASE("complete: the approved built-in and an unprotected key are named in the results entry",
+          "[complete][spec-approval][key-protection]") {
+  Released lot;  // released under the built-in specification
+  TempDir dir;
+  const auto r = test::run_cli_at(
+      {"complete", final_coa(dir, {}), "--trust", src("certs/trust"), "--ledger", lot.ledger,
+       "--key", test::pki("releaser.key.pem"), "--cert", test::pki("releaser.cert.pem"), "--spec",
+       src("samples/specs/wj-msc.signed.xml")},
+      kCompleted);
+  INFO(r.out << r.err);
+  REQUIRE(r.code == 0);
+  CHECK(contains(r.out, "Warning: key.unprotected: the signing key "));
+  const auto e = lot.entries().back();
+  CHECK(e.kind == "results");
+  CHECK(contains(e.warnings, "key.unprotected: "));
+  CHECK(e.spec_approved_at == "2026-11-01T09:00:00Z");
+  CHECK(contains(e.spec_approver, "Sam Example"));
+}
+
 LEDGER_TEST_CASE("complete: a late failure writes the results and a recall in one transaction",
                  "[complete]") {
   Released lot(store.postgresql() ? test::pg_new_database() : "");
@@ -324,7 +343,7 @@ TEST_CASE("complete: another specification than the release's is refused, naming
                       "), but lot A9999 26 000154 B was released under specification wj-msc "
                       "version 1 (SHA-256 " +
                       release_sha + ",",
-                  {"--spec", dir.file("local.xml")});
+                  {"--spec", dir.file("local.xml"), "--allow-unapproved-spec"});
 }
 
 TEST_CASE("complete: a test still pending in the new CoA is refused, nothing written",
@@ -470,7 +489,7 @@ TEST_CASE("release: a pending test already overdue is released with a warning in
   CHECK(ledger::Ledger::open(today.file("ledger.sqlite"), false).entries().at(0).warnings.empty());
 }
 
-TEST_CASE("release: the record's release data is version 2 and says what an overdue test means",
+TEST_CASE("release: the record's release data is version 3 and says what an overdue test means",
           "[release][overdue][release-data]") {
   Released lot;
   const crypto::TrustStore trust(src("certs/trust"));
@@ -478,8 +497,9 @@ TEST_CASE("release: the record's release data is version 2 and says what an over
                                         *parse_utc_instant(kBedside));
   REQUIRE(check.findings.empty());
   REQUIRE(check.release_data);
-  CHECK(contains(*check.release_data, "\"version\": 2,"));
+  CHECK(contains(*check.release_data, "\"version\": 3,"));
   const auto data = release_data_from_json(*check.release_data);
+  CHECK(data.spec_approval == "built-in");
   REQUIRE(data.pending.size() == 1);
   CHECK(data.pending[0].test == "mycoplasma");
   CHECK(data.pending[0].when_overdue == "no-go");
@@ -542,11 +562,17 @@ TEST_CASE(
   replace(spec, "id=\"wj-msc\"", "id=\"wj-msc-warn\"");
   write(dir.file("spec.xml"), spec);
   const auto ledger = dir.file("ledger.sqlite");
-  std::vector<std::string> args{"release",  src("samples/coa-pending-mycoplasma.xml"),
-                                "--trust",  src("certs/trust"),
-                                "--out",    dir.file("records"),
-                                "--ledger", ledger,
-                                "--spec",   dir.file("spec.xml"),
+  std::vector<std::string> args{"release",
+                                src("samples/coa-pending-mycoplasma.xml"),
+                                "--trust",
+                                src("certs/trust"),
+                                "--out",
+                                dir.file("records"),
+                                "--ledger",
+                                ledger,
+                                "--spec",
+                                dir.file("spec.xml"),
+                                "--allow-unapproved-spec",
                                 "--quiet"};
   for (const auto& a : releaser()) args.push_back(a);
   auto r = test::run_cli_at(args, kReleased);

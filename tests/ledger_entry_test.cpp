@@ -38,6 +38,19 @@ TEST_CASE("ledger payload: a fully populated schema 3 entry keeps its exact byte
   CHECK(p.substr(0, p2.size() - 1) == p2.substr(0, p2.size() - 1));
 }
 
+TEST_CASE("ledger payload: a fully populated schema 4 entry keeps its exact bytes and hash",
+          "[ledger][format]") {
+  const auto e = test::full_entry_4();
+  const auto p = ledger::payload(e);
+  CHECK(p == test::read_source("tests/data/formats/ledger-payload-full-4.json"));
+  CHECK(ledger::entry_hash(e.prev_hash, p) ==
+        "ffb567c851fafc5a192fb1439e2ef3762c4dec2f9b81ee5d9dcb514faf57d837");
+  // The schema 4 fields follow the schema 3 payload, each only when set.
+  const auto p3 = ledger::payload(test::full_entry_3());
+  CHECK(p.substr(0, p3.size() - 1) == p3.substr(0, p3.size() - 1));
+  CHECK(test::contains(p, ",\"spec_approved_at\":\"2026-11-01T09:00:00Z\"}"));
+}
+
 TEST_CASE("ledger payload: bytes that are not UTF-8 pass through unchanged", "[ledger][format]") {
   ledger::Entry e;
   e.seq = 1;
@@ -53,7 +66,7 @@ TEST_CASE("ledger payload: bytes that are not UTF-8 pass through unchanged", "[l
 
 TEST_CASE("ledger export: history's CSV and JSON of a fully populated entry keep their bytes",
           "[ledger][format]") {
-  const auto e = test::full_entry_3();
+  const auto e = test::full_entry_4();
   std::ostringstream csv, json;
   ledger::write_csv(csv, {e, e}, e);
   ledger::write_json(json, {e, e}, e, "/var/lib/dosegate/ledger.sqlite");
@@ -65,7 +78,8 @@ TEST_CASE("ledger export: history's CSV and JSON of a fully populated entry keep
         "\xEF\xBB\xBFseq,at_utc,kind,decision,din,divisions,actor,actor_sha256,"
         "coa_id,coa_sha256,spec_id,spec_version,spec_sha256,records,reason,"
         "refers_to,recipient,second_staff,thawed_at_utc,warnings,"
-        "prev_hash,hash\r\nchain head,,,,,,,,,,,,,,,,,,,,,\r\n");
+        "spec_approver,spec_approver_sha256,spec_approved_at_utc,"
+        "prev_hash,hash\r\nchain head,,,,,,,,,,,,,,,,,,,,,,,,\r\n");
 }
 
 namespace {

@@ -137,7 +137,7 @@ TEST_CASE("PostgreSQL: 4 releases and 40 confirmations from 12 processes at once
   std::string script = "(";
   const std::vector<std::pair<std::string, std::vector<std::string>>> releases{
       {"samples/coa-pass.xml", {}},
-      {"samples/coa-exosome-pass.xml", {"--spec", src("samples/specs/msc-exosome.xml")}},
+      {"samples/coa-exosome-pass.xml", {"--spec", src("samples/specs/msc-exosome.signed.xml")}},
       {"samples/coa-viability-90.xml", {}},
       {"samples/coa-marker-failed.xml", {}}};
   int n = 0;
@@ -342,7 +342,7 @@ TEST_CASE("PostgreSQL: a database without a ledger is refused until ledger init"
   r = run_cli({"ledger", "init", uri});
   INFO(r.out << r.err);
   CHECK(r.code == 0);
-  CHECK(contains(r.out, "a new, empty dosegate ledger (schema 3)"));
+  CHECK(contains(r.out, "a new, empty dosegate ledger (schema 4)"));
   r = run_cli({"ledger", "init", "--ledger", uri});
   CHECK(r.code == 0);
   CHECK(contains(r.out, "is already there, with 0 entries"));
@@ -543,7 +543,7 @@ TEST_CASE(
   expected += "payload|text|C\nsignature|bytea|\n";
   CHECK(columns == expected);
   CHECK(test::pg_sql(uri, "SELECT key, value FROM meta ORDER BY key") ==
-        "format|dosegate ledger\nschema|3\n");
+        "format|dosegate ledger\nschema|4\n");
 }
 
 TEST_CASE(

@@ -55,14 +55,25 @@ std::string sql(const std::string& db, const std::string& statements) {
 }
 
 // A ledger with a release (entries 1, 2), a rejection (3) and a recall (4).
-void populate(const TempDir& dir, const std::string& ledger) {
-  REQUIRE(release("samples/coa-pass.xml", dir.file("out"), ledger).code == 0);
-  REQUIRE(release("samples/coa-viability-90.xml", dir.file("out"), ledger, "2026-11-21T13:00:00Z")
-              .code == 1);
+// With `protected_key`, the releaser's key is the passphrase-protected PKCS#12 file, so that no
+// entry carries the key.unprotected warning (as in ledgers written before schema 3).
+void populate(const TempDir& dir, const std::string& ledger, bool protected_key = false) {
+  const std::vector<std::string> p12{"--key", test::pki("releaser.p12"), "--passphrase-file",
+                                     test::pki("releaser.p12.passphrase")};
+  auto signer = protected_key ? p12 : releaser();
+  auto with = [&](const std::string& coa, const std::string& at) {
+    std::vector<std::string> args{"release",          src(coa), "--trust",
+                                  src("certs/trust"), "--out",  dir.file("out"),
+                                  "--ledger",         ledger,   "--quiet"};
+    args.insert(args.end(), signer.begin(), signer.end());
+    return test::run_cli_at(args, at);
+  };
+  REQUIRE(with("samples/coa-pass.xml", "2026-11-21T12:00:00Z").code == 0);
+  REQUIRE(with("samples/coa-viability-90.xml", "2026-11-21T13:00:00Z").code == 1);
   std::vector<std::string> args{
       "recall",  "A999926000147",    "--reason", "Sterility retest positive",
       "--trust", src("certs/trust"), "--ledger", ledger};
-  for (const auto& a : releaser()) args.push_back(a);
+  for (const auto& a : signer) args.push_back(a);
   const auto r = test::run_cli_at(args, "2026-11-22T08:00:00Z");
   INFO(r.err);
   REQUIRE(r.code == 0);
@@ -409,13 +420,13 @@ LEDGER_TEST_CASE("two releases started at the same moment both land, in order",
     for (const auto& a : releaser()) c += " " + quote_arg(a);
     return c;
   };
-  const auto r = run_process("(" + cmd("samples/coa-pass.xml", "a", "") + " > " +
-                             quote_arg(dir.file("a.log")) + " 2>&1; echo $? > " +
-                             quote_arg(dir.file("a.rc")) + ") & (" +
-                             cmd("samples/coa-exosome-pass.xml", "b",
-                                 "--spec " + quote_arg(src("samples/specs/msc-exosome.xml"))) +
-                             " > " + quote_arg(dir.file("b.log")) + " 2>&1; echo $? > " +
-                             quote_arg(dir.file("b.rc")) + ") & wait");
+  const auto r = run_process(
+      "(" + cmd("samples/coa-pass.xml", "a", "") + " > " + quote_arg(dir.file("a.log")) +
+      " 2>&1; echo $? > " + quote_arg(dir.file("a.rc")) + ") & (" +
+      cmd("samples/coa-exosome-pass.xml", "b",
+          "--spec " + quote_arg(src("samples/specs/msc-exosome.signed.xml"))) +
+      " > " + quote_arg(dir.file("b.log")) + " 2>&1; echo $? > " + quote_arg(dir.file("b.rc")) +
+      ") & wait");
   INFO(test::read_file_text(dir.file("a.log")) << test::read_file_text(dir.file("b.log")));
   CHECK(test::read_file_text(dir.file("a.rc")) == "0\n");
   CHECK(test::read_file_text(dir.file("b.rc")) == "0\n");
@@ -561,22 +572,24 @@ TEST_CASE("a file that holds no ledger is refused and left untouched unless a co
   CHECK(fs::file_size(empty) > 0);
 }
 
-TEST_CASE("a schema 2 ledger gains the schema 3 columns in place and stays intact",
+TEST_CASE("a schema 2 ledger gains the schema 3 and 4 columns in place and stays intact",
           "[ledger][schema]") {
   TempDir dir;
   const auto ledger = dir.file("ledger.sqlite");
-  populate(dir, ledger);
-  // Make it what a schema 2 dosegate left: the same table without the schema 3 columns.
+  populate(dir, ledger, true);
+  // Make it what a schema 2 dosegate left: the same table without the schema 3 and 4 columns.
   sql(ledger,
       "ALTER TABLE entries DROP COLUMN refers_to; ALTER TABLE entries DROP COLUMN recipient; "
       "ALTER TABLE entries DROP COLUMN second_staff; ALTER TABLE entries DROP COLUMN thawed_at; "
-      "ALTER TABLE entries DROP COLUMN warnings; PRAGMA user_version=2;");
+      "ALTER TABLE entries DROP COLUMN warnings; ALTER TABLE entries DROP COLUMN spec_approver; "
+      "ALTER TABLE entries DROP COLUMN spec_approver_sha256; "
+      "ALTER TABLE entries DROP COLUMN spec_approved_at; PRAGMA user_version=2;");
   REQUIRE(sql(ledger, "PRAGMA user_version;") == "2\n");
   const auto before = sql(ledger, "SELECT seq, payload, hash FROM entries ORDER BY seq;");
   auto r = audit(ledger);
   INFO(r.out << r.err);
   CHECK(r.code == 0);
-  CHECK(sql(ledger, "PRAGMA user_version;") == "3\n");
+  CHECK(sql(ledger, "PRAGMA user_version;") == "4\n");
   CHECK(sql(ledger, "SELECT seq, payload, hash FROM entries ORDER BY seq;") == before);
   // An entry with the new fields is appended after them, and the whole chain audits.
   {
@@ -604,6 +617,26 @@ TEST_CASE("a schema 2 ledger gains the schema 3 columns in place and stays intac
   r = audit(ledger);
   CHECK(r.code == 1);
   CHECK(contains(r.out, "entry 5"));
+}
+
+TEST_CASE("a schema 3 ledger gains the schema 4 columns in place and stays intact",
+          "[ledger][schema]") {
+  TempDir dir;
+  const auto ledger = dir.file("ledger.sqlite");
+  populate(dir, ledger);
+  // What a schema 3 dosegate left: the same table without the approver's columns.
+  sql(ledger,
+      "ALTER TABLE entries DROP COLUMN spec_approver; "
+      "ALTER TABLE entries DROP COLUMN spec_approver_sha256; "
+      "ALTER TABLE entries DROP COLUMN spec_approved_at; PRAGMA user_version=3;");
+  const auto before = sql(ledger, "SELECT seq, payload, hash FROM entries ORDER BY seq;");
+  auto r = audit(ledger);
+  INFO(r.out << r.err);
+  CHECK(r.code == 0);
+  CHECK(sql(ledger, "PRAGMA user_version;") == "4\n");
+  CHECK(sql(ledger, "SELECT seq, payload, hash FROM entries ORDER BY seq;") == before);
+  CHECK(sql(ledger, "SELECT count(*) FROM entries WHERE spec_approver = '';") ==
+        sql(ledger, "SELECT count(*) FROM entries;"));
 }
 
 TEST_CASE("after a command exits, a plain copy of the ledger file alone holds every entry",
@@ -695,7 +728,7 @@ TEST_CASE("ledger init: a new SQLite ledger, then says it is there, and --grant 
   auto r = run_cli({"ledger", "init", ledger});
   INFO(r.out << r.err);
   CHECK(r.code == 0);
-  CHECK(contains(r.out, "a new, empty dosegate ledger (schema 3)"));
+  CHECK(contains(r.out, "a new, empty dosegate ledger (schema 4)"));
   CHECK(fs::exists(ledger));
   REQUIRE(release("samples/coa-pass.xml", dir.file("out"), ledger).code == 0);
   r = run_cli({"ledger", "init", "--ledger", ledger});

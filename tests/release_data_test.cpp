@@ -62,27 +62,89 @@ TEST_CASE("release data: what to_json writes reads back to the same bytes",
 
 TEST_CASE("release data: another version is refused, naming the versions it reads",
           "[release-data][negative]") {
-  CHECK(error_of(edited("\"version\": 2,", "\"version\": 3,")) ==
-        "release data version 3 is not supported; this dosegate reads versions 1 to 2");
-  CHECK(error_of(edited("\"version\": 2,", "\"version\": 0,")) ==
-        "release data version 0 is not supported; this dosegate reads versions 1 to 2");
-  CHECK(error_of(edited("\"version\": 2,", "\"version\": \"2\",")) ==
+  CHECK(error_of(edited("\"version\": 3,", "\"version\": 4,")) ==
+        "release data version 4 is not supported; this dosegate reads versions 1 to 3");
+  CHECK(error_of(edited("\"version\": 3,", "\"version\": 0,")) ==
+        "release data version 0 is not supported; this dosegate reads versions 1 to 3");
+  CHECK(error_of(edited("\"version\": 3,", "\"version\": \"3\",")) ==
         "version must be an integer, found string");
-  CHECK(error_of(edited("\"version\": 2,", "\"version\": 2.0,")) ==
+  CHECK(error_of(edited("\"version\": 3,", "\"version\": 3.0,")) ==
         "version must be an integer, found number");
-  CHECK(error_of(edited("  \"version\": 2,\n", "")) == "version is missing");
+  CHECK(error_of(edited("  \"version\": 3,\n", "")) == "version is missing");
 }
 
 TEST_CASE("release data: version 2 writes what an overdue pending test means",
           "[release-data][format][overdue]") {
-  CHECK(kReleaseDataVersion == 2);
+  CHECK(kReleaseDataVersion == 3);
   const auto data = release_data_from_json(golden());
   REQUIRE(data.pending.size() == 2);
   CHECK(data.pending[0].when_overdue == "warn");
   CHECK(data.pending[1].when_overdue == "no-go");
-  CHECK(test::contains(golden(), "\"version\": 2,"));
+  CHECK(test::contains(golden(), "\"version\": 3,"));
   CHECK(test::contains(golden(),
                        "\"expected\": \"2026-11-30\",\n      \"when_overdue\": \"warn\"\n"));
+}
+
+TEST_CASE("release data: a version 2 record still reads, without a specification approval",
+          "[release-data][format]") {
+  // The signed attachment of records written before version 3, byte for byte.
+  const auto v2 = test::read_source("tests/data/formats/release-data-full-2.json");
+  CHECK(test::contains(v2, "\"version\": 2,"));
+  CHECK_FALSE(test::contains(v2, "approver"));
+  const auto data = release_data_from_json(v2);
+  CHECK(data.spec_approval.empty());
+  CHECK(data.spec_approver_subject.empty());
+  REQUIRE(data.pending.size() == 2);
+  CHECK(data.pending[0].when_overdue == "warn");
+  auto expected = test::full_release_data();
+  expected.spec_approval.clear();
+  expected.spec_approver_subject.clear();
+  expected.spec_approver_sha256.clear();
+  expected.spec_approved_at.clear();
+  CHECK(to_json(data) == to_json(expected));
+  // A version 2 document with version 3's fields is refused: a version is exactly what it wrote.
+  auto with = v2;
+  with.replace(with.find("\"use_within_after_thaw_minutes\": 60"),
+               std::string("\"use_within_after_thaw_minutes\": 60").size(),
+               "\"use_within_after_thaw_minutes\": 60, \"approval\": \"approved\"");
+  CHECK(error_of(with) ==
+        "unknown field specification.approval (release data version 2 has no such field)");
+}
+
+TEST_CASE("release data: an exceptional release carries its recipient, physician and reason",
+          "[release-data][exceptional]") {
+  auto d = test::full_release_data();
+  d.decision = "exceptional-release";
+  d.exceptional_recipient = "MRN-0042";
+  d.exceptional_physician = "Dr. \xC3\x89xample \"A\"";
+  d.exceptional_reason = "no other option\nline 2";
+  const auto bytes = to_json(d);
+  CHECK(test::contains(bytes, "\"exceptional\": {\n    \"recipient\": \"MRN-0042\""));
+  const auto back = release_data_from_json(bytes);
+  CHECK(back.exceptional_recipient == "MRN-0042");
+  CHECK(back.exceptional_physician == d.exceptional_physician);
+  CHECK(to_json(back) == bytes);
+  // Without its object, or with an empty recipient, or in a version 2 document: refused.
+  auto without = bytes.substr(0, bytes.find(",\n  \"exceptional\"")) + "\n}";
+  CHECK(error_of(without) == "exceptional is missing");
+  auto empty = bytes;
+  empty.replace(empty.find("\"MRN-0042\""), 10, "\"\"");
+  CHECK(error_of(empty) ==
+        "exceptional.recipient is empty: an exceptional release names its "
+        "recipient");
+  CHECK(error_of(edited("\"decision\": \"releasable-pending\"",
+                        "\"decision\": \"exceptional-release\"")) == "exceptional is missing");
+}
+
+TEST_CASE("release data: version 3 names the specification's approval, strictly",
+          "[release-data][negative]") {
+  const auto data = release_data_from_json(golden());
+  CHECK(data.spec_approval == "approved");
+  CHECK(data.spec_approved_at == "2026-11-01T09:00:00Z");
+  CHECK(error_of(edited("\"approval\": \"approved\"", "\"approval\": \"yes\"")) ==
+        "specification.approval is \"yes\", not approved, built-in or unapproved");
+  CHECK(error_of(edited(",\n    \"approved_at\": \"2026-11-01T09:00:00Z\"", "")) ==
+        "specification.approved_at is missing");
 }
 
 TEST_CASE("release data: a version 1 record still reads, its pending tests no-go when overdue",
@@ -100,6 +162,10 @@ TEST_CASE("release data: a version 1 record still reads, its pending tests no-go
   // Read again it is the same data, which this dosegate writes as version 2.
   auto expected = test::full_release_data();
   for (auto& p : expected.pending) p.when_overdue = "no-go";
+  expected.spec_approval.clear();
+  expected.spec_approver_subject.clear();
+  expected.spec_approver_sha256.clear();
+  expected.spec_approved_at.clear();
   CHECK(to_json(data) == to_json(expected));
   // A record of a real release, written by the dosegate before version 2 (the fuzz corpus).
   const auto record =
@@ -118,7 +184,7 @@ TEST_CASE("release data: when_overdue is required in version 2 and unknown in ve
   CHECK(error_of(edited("\"when_overdue\": \"no-go\"", "\"when_overdue\": null")) ==
         "pending[1].when_overdue must be a string, found null");
   // Version 1 had no such field: a version 1 document that carries it is not one to_json wrote.
-  CHECK(error_of(edited("\"version\": 2,", "\"version\": 1,")) ==
+  CHECK(error_of(edited("\"version\": 3,", "\"version\": 1,")) ==
         "unknown field pending[0].when_overdue (release data version 1 has no such field)");
 }
 
@@ -160,7 +226,7 @@ TEST_CASE("release data: a field of the wrong type is refused, naming it",
   CHECK(error_of(edited("\"verdict\": \"pass\"", "\"verdict\": \"ok\"")) ==
         "criteria[0].verdict is \"ok\", not a verdict");
   CHECK(error_of(edited("\"decision\": \"releasable-pending\"", "\"decision\": \"rejected\"")) ==
-        "decision is \"rejected\", not releasable or releasable-pending");
+        "decision is \"rejected\", not releasable or releasable-pending or exceptional-release");
   CHECK(error_of(edited("\"lot\": {", "\"lot\": \"x\", \"y\": {")) ==
         "lot must be an object, found string");
 }
@@ -168,10 +234,10 @@ TEST_CASE("release data: a field of the wrong type is refused, naming it",
 TEST_CASE("release data: an unknown field, a key twice or a wrong record_id is refused",
           "[release-data][negative]") {
   CHECK(error_of(edited("\"din\": \"A999926000147\",", "\"din\": \"A999926000147\", \"x\": 1,")) ==
-        "unknown field lot.x (release data version 2 has no such field)");
+        "unknown field lot.x (release data version 3 has no such field)");
   CHECK(error_of(edited("\"decision\": \"releasable-pending\",",
                         "\"decision\": \"releasable-pending\", \"go\": true,")) ==
-        "unknown field go (release data version 2 has no such field)");
+        "unknown field go (release data version 3 has no such field)");
   CHECK(error_of(edited("\"division\": \"B0\",", "\"division\": \"B0\", \"division\": \"A0\",")) ==
         "JSON: the key \"division\" appears twice in one object");
   CHECK(error_of(edited("\"division\": \"B0\"", "\"division\": \"A0\"")) ==

@@ -233,7 +233,7 @@ TEST_CASE("release: a lot already released is refused, and re-issued only with -
   CHECK(contains(r.err, "--again needs --reason TEXT"));
   // --again for a lot never released is refused.
   r = release(src("samples/coa-exosome-pass.xml"), dir.file("b"), ledger,
-              {"--again", "--reason", "x", "--spec", src("samples/specs/msc-exosome.xml")});
+              {"--again", "--reason", "x", "--spec", src("samples/specs/msc-exosome.signed.xml")});
   CHECK(r.code == 2);
   CHECK(contains(r.err, "release.not-released"));
   // The re-issue, recorded as such.

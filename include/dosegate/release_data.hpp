@@ -26,8 +26,8 @@ struct ReleaseData {
   std::string product_code;
   std::string product_name;
   std::string product_source;
-  std::string expires;                     // UTC
-  std::string decision;                    // "releasable" or "releasable-pending"
+  std::string expires;   // UTC
+  std::string decision;  // "releasable", "releasable-pending" or (version 3) "exceptional-release"
   std::vector<PrintedCriterion> criteria;  // as printed: printed(Evaluation::rows)
   std::vector<PendingTest> pending;
   std::size_t dose_count = 0;
@@ -45,6 +45,18 @@ struct ReleaseData {
   std::string spec_title;
   std::string spec_sha256;
   std::optional<int> use_within_after_thaw_minutes;
+  // Since version 3: who approved the specification. spec_approval is "approved", "built-in" or
+  // "unapproved" (used under --allow-unapproved-spec; the record says SPECIFICATION NOT
+  // APPROVED); empty when read from a version 1 or 2 document, which does not say.
+  std::string spec_approval;
+  std::string spec_approver_subject;  // approved: the approver certificate's subject
+  std::string spec_approver_sha256;   // and its fingerprint
+  std::string spec_approved_at;       // approved: UTC
+  // Since version 3, only for decision "exceptional-release" (object "exceptional"): the one
+  // recipient the out-of-specification lot may be given to, the physician who asked, and why.
+  std::string exceptional_recipient;
+  std::string exceptional_physician;
+  std::string exceptional_reason;
   // Release signature manifestation (21 CFR 11.50)
   std::string released_by;  // printed name: the releaser certificate's common name
   std::string releaser_subject;
@@ -69,8 +81,10 @@ std::string record_id(const ReleaseData& data);
 
 // Version 2 adds "when_overdue" to each pending test ("no-go" or "warn": what the bedside answers
 // once its expected date has passed without a late result). Version 1 records, written before,
-// are still read: their pending tests mean "no-go".
-inline constexpr int kReleaseDataVersion = 2;
+// are still read: their pending tests mean "no-go". Version 3 adds the specification's approval
+// ("approval", "approver_subject", "approver_sha256", "approved_at" in "specification");
+// versions 1 and 2 read with those empty.
+inline constexpr int kReleaseDataVersion = 3;
 inline constexpr int kOldestReleaseDataVersion = 1;
 
 // The machine-readable form: one JSON object, "format": "dosegate-release-data", "version":
@@ -85,16 +99,16 @@ class ReleaseDataError : public Error {
 };
 
 // Reads what to_json writes, strictly: valid JSON (see util/json_read.hpp: no key twice);
-// "format" must be "dosegate-release-data" and "version" 1 or 2 (kOldestReleaseDataVersion to
+// "format" must be "dosegate-release-data" and "version" 1 to 3 (kOldestReleaseDataVersion to
 // kReleaseDataVersion); every field that version has must be present with its type (strings,
 // integers >= 0 for counts and indexes); "use_within_after_thaw_minutes" is the one optional
-// field; "decision" must be releasable or releasable-pending, each "verdict" a Verdict's name,
-// and (version 2) each pending test's "when_overdue" "no-go" or "warn" (version 1 has no such
-// field: its pending tests read as "no-go"); "record_id" must equal record_id() of the data read.
-// Unknown keys are refused at every level: a version is exactly what its to_json wrote, and a
-// field that means something needs a new version, so a reader never silently ignores it.
-// to_json(release_data_from_json(x)) == x for what this to_json wrote; a version 1 document
-// reads to the same data with every when_overdue "no-go".
+// field; (version 3) specification.approval is approved, built-in or unapproved; "decision" must be
+// releasable or releasable-pending, each "verdict" a Verdict's name, and (version 2) each pending
+// test's "when_overdue" "no-go" or "warn" (version 1 has no such field: its pending tests read as
+// "no-go"); "record_id" must equal record_id() of the data read. Unknown keys are refused at every
+// level: a version is exactly what its to_json wrote, and a field that means something needs a new
+// version, so a reader never silently ignores it. to_json(release_data_from_json(x)) == x for what
+// this to_json wrote; a version 1 document reads to the same data with every when_overdue "no-go".
 // Throws ReleaseDataError whose message names the field ("lot.din is missing",
 // "criteria[1].verdict must be a string, found integer", "version 3 is not supported ...").
 ReleaseData release_data_from_json(std::string_view text);

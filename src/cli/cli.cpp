@@ -43,6 +43,8 @@ constexpr const char* kMainHelp =
     "  trace      look-back: every dose of a lot, whether and to whom it was given\n"
     "  sign-coa   sign a CoA for a laboratory (enveloped XML-DSig that dosegate and xmlsec1\n"
     "             verify)\n"
+    "  sign-spec  approve a release specification (enveloped XML-DSig by an approvers/\n"
+    "             certificate)\n"
     "  ledger     the ledger file: a consistent backup while others write, the chain head\n"
     "  serve      the bedside, QA and audit pages and the JSON API over HTTP(S)\n"
     "  user       user add NAME --role ROLE: an account of the service (password on stdin)\n"

@@ -4,6 +4,7 @@
 #include "crypto/keys.hpp"
 #include "dosegate/error.hpp"
 #include "dosegate/release/complete.hpp"
+#include "util/text.hpp"
 
 namespace dosegate::cli::detail {
 
@@ -62,10 +63,15 @@ int cmd_complete(const Args& args, std::ostream& out, std::ostream& /*err*/,
   o.signer = signer_files(vm);
   o.ledger_path = optional_arg(vm, "ledger");
   const auto r = complete(o, crypto::terminal_prompt);
-  if (vm.count("json"))
+  if (vm.count("json")) {
     print_json(r, out);
-  else
+  } else {
     print_text(r, out);
+    // What the results entry warned about (key.unprotected, spec.unapproved), as it is kept.
+    if (!r.entries.empty() && !r.entries.front().warnings.empty())
+      out << "Warning: " << text::escape_controls(r.entries.front().warnings)
+          << "\n(kept in results entry " << r.entries.front().seq << ")\n";
+  }
   return r.decision == "complete" ? kYes : kNo;
 }
 

@@ -115,6 +115,9 @@ int cmd_recall(const Args& args, std::ostream& out, std::ostream& /*err*/, const
   out << "Every dose, and to whom it was given: dosegate trace " << o.din << " --trust "
       << text::escape_controls(o.trust_dir) << " --ledger " << text::escape_controls(r.ledger_path)
       << "\n";
+  for (const auto& w : r.warnings)
+    out << "Warning [" << w.code << "]: " << text::escape_controls(w.message)
+        << "; the warning is kept in recall entry " << r.seq << '\n';
   return kYes;
 }
 

@@ -2,6 +2,7 @@
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "crypto/keys.hpp"
+#include "dosegate/confirm/confirm.hpp"
 #include "dosegate/error.hpp"
 #include "dosegate/release/release.hpp"
 #include "util/findings_json.hpp"
@@ -56,7 +57,14 @@ int cmd_release(const Args& args, std::ostream& out, std::ostream& err, const En
     ("again", "issue the records of a lot the ledger already released again (lost records); "
      "needs --reason, recorded in the release entry")
     ("wait", po::value<int>()->value_name("SECONDS"),
-     "how long to wait for another release into --out, or for the ledger; default 300");
+     "how long to wait for another release into --out, or for the ledger; default 300")
+    ("exceptional", "exceptional release (out of specification) of a lot whose only errors are "
+     "failed criteria the specification allows to be waived, to one named recipient; needs "
+     "--recipient, --physician and --reason")
+    ("recipient", po::value<std::string>()->value_name("ID"),
+     "--exceptional: the one recipient (wristband id) the lot may be given to")
+    ("physician", po::value<std::string>()->value_name("NAME"),
+     "--exceptional: the treating physician who requested it");
   // clang-format on
   add_coa_checks(opts, false);
   add_ledger(opts);
@@ -118,6 +126,17 @@ int cmd_release(const Args& args, std::ostream& out, std::ostream& err, const En
   if (vm.count("role")) o.role = vm["role"].as<std::string>();
   o.ledger_path = optional_arg(vm, "ledger");
   o.again = vm.count("again") > 0;
+  if (vm.count("exceptional")) {
+    require(vm, {"recipient", "physician", "reason"});
+    ReleaseOptions::Exceptional x{vm["recipient"].as<std::string>(),
+                                  vm["physician"].as<std::string>()};
+    if (auto problem = id_problem("--recipient", x.recipient)) throw UsageError(*problem);
+    if (text::trim(x.physician).empty() || text::trim(o.reason).empty())
+      throw UsageError("--exceptional needs the physician's name and the reason, not empty");
+    o.exceptional = x;
+  } else if (vm.count("recipient") || vm.count("physician")) {
+    throw UsageError("--recipient and --physician belong to --exceptional");
+  }
   if (o.again && o.reason.empty())
     throw UsageError("--again needs --reason TEXT saying why the records are issued again");
   if (vm.count("wait")) {
@@ -156,8 +175,15 @@ int cmd_release(const Args& args, std::ostream& out, std::ostream& err, const En
         if (f.severity == Severity::error) out << f.code << ": " << f.message << '\n';
     out << "\nNo release records written. The rejection is ledger entry " << entries << " in "
         << r.ledger_path << ".\n";
+    for (const auto& w : r.warnings)
+      out << "Warning [" << w.code << "]: " << text::escape_controls(w.message)
+          << "; the warning is kept in rejection entry " << entries << '\n';
     return kNo;
   }
+  if (r.exceptional)
+    out << "\nEXCEPTIONAL RELEASE: OUT OF SPECIFICATION, for recipient " << o.exceptional->recipient
+        << " only, on the request of physician " << text::escape_controls(o.exceptional->physician)
+        << ".";
   out << "\nReleased " << r.records.size() << " dose" << (r.records.size() == 1 ? "" : "s")
       << " into " << o.out_dir << " (ledger entries " << entries << " in " << r.ledger_path << ")"
       << (vm.count("quiet") ? ".\n" : ":\n");
@@ -166,11 +192,14 @@ int cmd_release(const Args& args, std::ostream& out, std::ostream& err, const En
   if (!vm.count("quiet"))
     for (const auto& path : r.records) out << "  " << path << '\n';
   // An overdue pending test does not stop the release, but is said, and kept in the ledger.
-  for (const auto& w : r.warnings)
-    out << "Warning [" << w.code << "]: " << text::escape_controls(w.message)
-        << " and is still pending; released as the specification allows, with the warning in "
-           "release entry "
+  for (const auto& w : r.warnings) {
+    out << "Warning [" << w.code << "]: " << text::escape_controls(w.message);
+    out << (w.code == "release.pending-overdue"
+                ? " and is still pending; released as the specification allows, with the "
+                  "warning in release entry "
+                : "; the warning is kept in release entry ")
         << r.ledger_entries.front() << '\n';
+  }
   if (r.reissue_of)
     out << "Re-issued records of release entry " << *r.reissue_of << " (--again): " << r.reason
         << '\n';

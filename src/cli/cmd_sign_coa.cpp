@@ -4,6 +4,7 @@
 #include "crypto/keys.hpp"
 #include "dosegate/error.hpp"
 #include "sign/sign_coa.hpp"
+#include "token/token.hpp"
 #include "util/json.hpp"
 #include "util/text.hpp"
 

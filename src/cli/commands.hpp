@@ -24,6 +24,7 @@ int cmd_audit(const Args&, std::ostream&, std::ostream&, const Environment&);
 int cmd_recall(const Args&, std::ostream&, std::ostream&, const Environment&);
 int cmd_complete(const Args&, std::ostream&, std::ostream&, const Environment&);
 int cmd_sign_coa(const Args&, std::ostream&, std::ostream&, const Environment&);
+int cmd_sign_spec(const Args&, std::ostream&, std::ostream&, const Environment&);
 int cmd_ledger(const Args&, std::ostream&, std::ostream&, const Environment&);
 int cmd_trace(const Args&, std::ostream&, std::ostream&, const Environment&);
 int cmd_serve(const Args&, std::ostream&, std::ostream&, const Environment&);
@@ -36,10 +37,11 @@ struct CommandEntry {
 
 // In the order `dosegate --help` lists them.
 inline constexpr CommandEntry kCommandTable[] = {
-    {"verify", cmd_verify},     {"release", cmd_release}, {"confirm", cmd_confirm},
-    {"history", cmd_history},   {"audit", cmd_audit},     {"recall", cmd_recall},
-    {"complete", cmd_complete}, {"trace", cmd_trace},     {"sign-coa", cmd_sign_coa},
-    {"ledger", cmd_ledger},     {"serve", cmd_serve},     {"user", cmd_user},
+    {"verify", cmd_verify},       {"release", cmd_release}, {"confirm", cmd_confirm},
+    {"history", cmd_history},     {"audit", cmd_audit},     {"recall", cmd_recall},
+    {"complete", cmd_complete},   {"trace", cmd_trace},     {"sign-coa", cmd_sign_coa},
+    {"sign-spec", cmd_sign_spec}, {"ledger", cmd_ledger},   {"serve", cmd_serve},
+    {"user", cmd_user},
 };
 
 }  // namespace dosegate::cli::detail

@@ -15,7 +15,8 @@ void add_help(po::options_description& opts) {
 void add_trust(po::options_description& opts, const char* role_help) {
   opts.add_options()(
       "trust", po::value<std::string>()->value_name("DIR"),
-      (std::string("trust directory (anchors/, intermediates/, crls/, labs/, releasers/); ") +
+      (std::string("trust directory (anchors/, intermediates/, crls/, labs/, releasers/, "
+                   "approvers/); ") +
        role_help + "; required")
           .c_str());
 }
@@ -24,15 +25,21 @@ void add_signer(po::options_description& opts, const char* whose) {
   const std::string w = whose;
   // clang-format off
   opts.add_options()
-    ("key", po::value<std::string>()->value_name("KEY.pem|KEY.p12"),
-     (w + " private key: PEM (with --cert) or PKCS#12 (*.p12, *.pfx); required").c_str())
+    ("key", po::value<std::string>()->value_name("KEY.pem|KEY.p12|pkcs11:URI"),
+     (w + " private key: PEM (with --cert), PKCS#12 (*.p12, *.pfx), or a key on a token as an "
+          "RFC 7512 URI ('pkcs11:token=QA;object=releaser'; the module from its module-path, "
+          "else $DOSEGATE_PKCS11_MODULE, else p11-kit's proxy); required").c_str())
     ("cert", po::value<std::string>()->value_name("CERT.pem"),
-     (w + " certificate (PEM); further certificates in the file count as chain").c_str())
+     (w + " certificate (PEM); further certificates in the file count as chain; for a token "
+          "key, default: the token's certificate with the key's id or label").c_str())
     ("chain", po::value<std::string>()->value_name("CHAIN.pem"),
      "intermediate CA certificates to embed with the signature")
     ("passphrase-file", po::value<std::string>()->value_name("FILE"),
      "read the key's passphrase from the first line of FILE; without it an encrypted key's "
-     "passphrase is asked for on the terminal (re-authentication at signing)");
+     "passphrase is asked for on the terminal (re-authentication at signing)")
+    ("pin-file", po::value<std::string>()->value_name("FILE"),
+     "read a token's PIN from the first line of FILE; without it the PIN is asked for on the "
+     "terminal, never echoed (a PIN is never taken on the command line)");
   // clang-format on
 }
 
@@ -60,7 +67,7 @@ void add_json(po::options_description& opts) {
 SignerFiles signer_files(const po::variables_map& vm) {
   require(vm, {"key"});
   return {vm["key"].as<std::string>(), optional_arg(vm, "cert"), optional_arg(vm, "chain"),
-          optional_arg(vm, "passphrase-file")};
+          optional_arg(vm, "passphrase-file"), optional_arg(vm, "pin-file")};
 }
 
 std::optional<Instant> time_option(const po::variables_map& vm, const char* name,
@@ -268,8 +275,12 @@ void add_coa_checks(po::options_description& opts, bool as_of) {
   // clang-format off
   opts.add_options()
     ("spec", po::value<std::string>()->value_name("SPEC.xml"),
-     "release specification (urn:dosegate:spec:1); default: the built-in wj-msc version 1, "
+     "release specification (urn:dosegate:spec:1), signed by a certificate of the trust "
+     "directory's approvers/ (dosegate sign-spec); default: the built-in wj-msc version 1, "
      "shipped as samples/specs/wj-msc.xml")
+    ("allow-unapproved-spec",
+     "use a --spec that no approver signed; shown as SPECIFICATION NOT APPROVED in the report, "
+     "the record and the ledger")
     ("signature", po::value<std::string>()->value_name("COA.xml.p7s"),
      "detached CMS signature; default: COA.xml.p7s beside the CoA when it exists");
   // clang-format on
@@ -283,6 +294,7 @@ VerifyOptions coa_checks(const po::variables_map& vm, const std::string& coa,
   o.coa_path = coa;
   o.trust_dir = vm["trust"].as<std::string>();
   o.spec_path = optional_arg(vm, "spec");
+  o.allow_unapproved_spec = vm.count("allow-unapproved-spec") > 0;
   o.signature_path = optional_arg(vm, "signature");
   o.as_of = vm.count("as-of") ? time_or_now(vm, "as-of", env) : env.now();
   return o;

@@ -257,6 +257,22 @@ void confirm_ledger_busy(ConfirmDraft& d, const ConfirmOptions& o) {
 void confirm_decide(ConfirmDraft& d, const ConfirmOptions& o) {
   auto& r = d.result;
   if (d.data) check_overdue(r, *d.data, o.at);
+  // An out-of-specification lot released to one named recipient: for that one only.
+  if (d.data && d.data->decision == "exceptional-release") {
+    std::string failed;
+    for (const auto& c : d.data->criteria)
+      if (c.verdict == Verdict::fail)
+        failed +=
+            (failed.empty() ? "" : "; ") + c.test + " " + c.result + " (" + c.specification + ")";
+    r.exceptional = failed.empty() ? "see the record" : failed;
+    if (o.recipient != d.data->exceptional_recipient)
+      no_go(r, "confirm.exceptional-other-recipient",
+            "EXCEPTIONAL RELEASE (out of specification: " + r.exceptional +
+                ") for one named recipient only, and " +
+                (o.recipient.empty() ? std::string("no recipient was scanned (--recipient)")
+                                     : "this is another recipient") +
+                "; do not give it");
+  }
   if (o.recipient.empty() && o.record)
     r.findings.push_back(Finding{"confirm.no-recipient", Severity::warning,
                                  "no recipient recorded (--recipient, the wristband scan): a "

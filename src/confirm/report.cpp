@@ -9,6 +9,8 @@ namespace dosegate {
 
 std::string answer_line(const ConfirmResult& r) {
   std::string line = r.go ? "GO" : "NO-GO";
+  if (r.go && !r.exceptional.empty())
+    line += ", EXCEPTIONAL RELEASE (out of specification: " + r.exceptional + ")";
   if (r.go && !r.pending.empty()) {
     line += ", " + std::to_string(r.pending.size()) + " test" + (r.pending.size() == 1 ? "" : "s") +
             " pending:";

@@ -17,9 +17,12 @@
 namespace dosegate::crypto {
 
 struct SigningKey::Impl {
+  std::shared_ptr<void> owner;  // first: destroyed after the key
   EvpPkeyPtr key;
   Certificate cert;
   std::vector<Certificate> chain;
+  KeyProtection protection = KeyProtection::unknown;
+  std::string source;
 };
 
 SigningKey::SigningKey(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -33,6 +36,12 @@ const Certificate& SigningKey::certificate() const {
 const std::vector<Certificate>& SigningKey::chain() const {
   return impl_->chain;
 }
+KeyProtection SigningKey::protection() const {
+  return impl_->protection;
+}
+std::string SigningKey::source() const {
+  return impl_->source;
+}
 
 namespace detail {
 
@@ -41,8 +50,16 @@ EVP_PKEY* Access::key(const SigningKey& k) {
 }
 
 SigningKey Access::signing_key(EvpPkeyPtr key, Certificate cert, std::vector<Certificate> chain) {
+  return signing_key(std::move(key), std::move(cert), std::move(chain), KeyProtection::unknown, "",
+                     nullptr);
+}
+
+SigningKey Access::signing_key(EvpPkeyPtr key, Certificate cert, std::vector<Certificate> chain,
+                               KeyProtection protection, std::string source,
+                               std::shared_ptr<void> owner) {
   return SigningKey(std::make_unique<SigningKey::Impl>(
-      SigningKey::Impl{std::move(key), std::move(cert), std::move(chain)}));
+      SigningKey::Impl{std::move(owner), std::move(key), std::move(cert), std::move(chain),
+                       protection, std::move(source)}));
 }
 
 void Access::set_chain(SigningKey& k, std::vector<Certificate> chain) {
@@ -58,6 +75,7 @@ struct SignerKey {
   EvpPkeyPtr key;
   X509Ptr cert;
   std::vector<X509Ptr> chain;
+  bool protected_by_passphrase = false;
 };
 
 struct PassphraseState {
@@ -66,10 +84,12 @@ struct PassphraseState {
   std::string key_path;
   bool asked = false;
   bool unavailable = false;
+  bool called = false;  // the key is encrypted: OpenSSL asked for its passphrase
 };
 
 int passphrase_callback(char* buf, int size, int /*rwflag*/, void* userdata) {
   auto* state = static_cast<PassphraseState*>(userdata);
+  state->called = true;
   std::optional<std::string> pass = state->given;
   if (!pass && state->prompt && *state->prompt) {
     state->asked = true;
@@ -157,6 +177,8 @@ SignerKey load_pkcs12(const std::string& path, PassphraseState& state) {
   SignerKey out;
   out.key.reset(key);
   out.cert.reset(cert);
+  out.protected_by_passphrase =
+      PKCS12_verify_mac(p12.get(), "", 0) != 1 && PKCS12_verify_mac(p12.get(), nullptr, 0) != 1;
   for (int i = 0; ca && i < sk_X509_num(ca); ++i) out.chain.emplace_back(sk_X509_value(ca, i));
   sk_X509_free(ca);
   return out;
@@ -199,6 +221,7 @@ SignerKey load_key(const std::string& key_path, const std::optional<std::string>
   out.key.reset(PEM_read_bio_PrivateKey(bio.get(), nullptr, passphrase_callback, &state));
   OPENSSL_cleanse(pem.data(), pem.size());
   if (state.given) OPENSSL_cleanse(state.given->data(), state.given->size());
+  out.protected_by_passphrase = state.called;
   if (!out.key) {
     const auto detail = crypto::take_errors();
     if (state.unavailable)
@@ -234,14 +257,32 @@ SigningKey load_signer(const std::string& key_path, const std::optional<std::str
   std::vector<Certificate> chain;
   for (auto& c : loaded.chain) chain.push_back(detail::Access::adopt(std::move(c)));
   return detail::Access::signing_key(
-      std::move(loaded.key), detail::Access::adopt(std::move(loaded.cert)), std::move(chain));
+      std::move(loaded.key), detail::Access::adopt(std::move(loaded.cert)), std::move(chain),
+      loaded.protected_by_passphrase ? KeyProtection::passphrase : KeyProtection::unprotected,
+      key_path, nullptr);
+}
+
+std::optional<Finding> unprotected_key_warning(const SigningKey& key) {
+  if (key.protection() != KeyProtection::unprotected) return std::nullopt;
+  return Finding{"key.unprotected", Severity::warning,
+                 "the signing key " + key.source() +
+                     " is a file without a passphrase: anyone who copies it can sign as '" +
+                     key.certificate().describe().subject +
+                     "', and re-authentication at signing (21 CFR 11.200) cannot be shown; keep "
+                     "the key on a token (--key 'pkcs11:...') or encrypt it",
+                 "--key"};
 }
 
 Releaser load_releaser(const std::string& key_path, const std::optional<std::string>& cert_path,
                        const std::optional<std::string>& chain_path,
                        const std::optional<std::string>& passphrase_file,
                        const PassphrasePrompt& prompt, const TrustStore& trust, Instant at) {
-  Releaser r{load_signer(key_path, cert_path, chain_path, passphrase_file, prompt), Signer{}};
+  return authorize_releaser(load_signer(key_path, cert_path, chain_path, passphrase_file, prompt),
+                            trust, at);
+}
+
+Releaser authorize_releaser(SigningKey key, const TrustStore& trust, Instant at) {
+  Releaser r{std::move(key), Signer{}};
   auto check =
       trust.check(r.key.certificate(), r.key.chain(), Role::releaser, at, "releaser certificate");
   if (!check.ok()) {

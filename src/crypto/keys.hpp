@@ -21,6 +21,14 @@ using PassphrasePrompt = std::function<std::optional<std::string>(const std::str
 // Prompts on /dev/tty with echo off when standard input is a terminal.
 std::optional<std::string> terminal_prompt(const std::string& prompt);
 
+// How a private key was kept where dosegate read it.
+enum class KeyProtection {
+  unknown,
+  unprotected,  // a PEM or PKCS#12 file anyone who copies it can use (warning key.unprotected)
+  passphrase,   // a file encrypted under a passphrase, given at signing
+  token,        // on a PKCS#11 token (smart card, HSM), opened with its PIN
+};
+
 // A private key with its certificate and the intermediates to embed in what it signs.
 // Move-only: the key is never copied.
 class SigningKey {
@@ -31,6 +39,8 @@ class SigningKey {
 
   const Certificate& certificate() const;
   const std::vector<Certificate>& chain() const;  // intermediates, signer's issuer first
+  KeyProtection protection() const;
+  std::string source() const;  // the key file, or the token's URI
 
  private:
   friend struct detail::Access;
@@ -58,6 +68,12 @@ struct Releaser {
   SigningKey key;
   Signer signer;
 };
+// The releaser check of load_releaser, for a key loaded another way (a token).
+Releaser authorize_releaser(SigningKey key, const TrustStore& trust, Instant at);
+
+// The warning a command that signs with `key` gives, and records, when the key was read from a
+// file without a passphrase (code "key.unprotected"); nullopt otherwise.
+std::optional<Finding> unprotected_key_warning(const SigningKey& key);
 Releaser load_releaser(const std::string& key_path, const std::optional<std::string>& cert_path,
                        const std::optional<std::string>& chain_path,
                        const std::optional<std::string>& passphrase_file,

@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 
 #include "crypto/detail/openssl.hpp"
 #include "dosegate/error.hpp"
@@ -54,8 +55,27 @@ struct ChainError {
 }  // namespace
 
 const char* directory_of(Role role) {
-  return role == Role::lab ? "labs" : "releasers";
+  switch (role) {
+    case Role::lab: return "labs";
+    case Role::releaser: return "releasers";
+    case Role::approver: return "approvers";
+  }
+  return "?";
 }
+
+namespace {
+
+// What a role's signature stands for, in findings.
+const char* what_role_signs(Role role) {
+  switch (role) {
+    case Role::lab: return "CoAs";
+    case Role::releaser: return "release records";
+    case Role::approver: return "release specifications";
+  }
+  return "?";
+}
+
+}  // namespace
 
 struct TrustStore::Impl {
   std::string dir;
@@ -64,6 +84,11 @@ struct TrustStore::Impl {
   std::vector<X509CrlPtr> crls;
   std::vector<std::pair<std::string, std::string>> labs;       // DER, file
   std::vector<std::pair<std::string, std::string>> releasers;  // DER, file
+  std::vector<std::pair<std::string, std::string>> approvers;  // DER, file
+
+  const std::vector<std::pair<std::string, std::string>>& list(Role role) const {
+    return role == Role::lab ? labs : role == Role::releaser ? releasers : approvers;
+  }
 };
 
 TrustStore::TrustStore(const std::string& dir) : impl_(std::make_unique<Impl>()) {
@@ -122,7 +147,8 @@ TrustStore::TrustStore(const std::string& dir) : impl_(std::make_unique<Impl>())
   // The allow-lists are compared byte for byte, so their certificates are kept as DER without
   // decoding them (decoding a public key costs OpenSSL 3 about a million instructions).
   for (auto [sub, list] :
-       {std::pair{"/labs", &impl_->labs}, std::pair{"/releasers", &impl_->releasers}}) {
+       {std::pair{"/labs", &impl_->labs}, std::pair{"/releasers", &impl_->releasers},
+        std::pair{"/approvers", &impl_->approvers}}) {
     for (const auto& f : pem_files(dir + sub)) {
       const std::string pem = text::read_file(f);
       crypto::BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
@@ -323,21 +349,24 @@ TrustStore::Check Access::check_signer(const TrustStore& t, X509* leaf, Role rol
 
   // Role: the leaf must be in the allow-list for the role, and only there.
   const std::string leaf_der = crypto::der(leaf);
-  const auto& allowed = role == Role::lab ? t.impl_->labs : t.impl_->releasers;
-  const auto& other = role == Role::lab ? t.impl_->releasers : t.impl_->labs;
+  const auto& allowed = t.impl_->list(role);
   auto find = [&](const auto& list) {
     return std::find_if(list.begin(), list.end(),
                         [&](const auto& p) { return p.first == leaf_der; });
   };
   if (find(allowed) == allowed.end()) {
-    const auto in_other = find(other);
-    if (in_other != other.end()) {
-      out.findings.push_back(
-          {"signature.wrong-role", Severity::error,
-           std::string("the signer '") + out.signer.subject + "' is allowed to sign " +
-               (role == Role::lab ? "release records (" : "CoAs (") + in_other->second + "), not " +
-               (role == Role::lab ? "CoAs" : "release records"),
-           location});
+    std::optional<std::pair<Role, std::string>> in_other;
+    for (const Role r : {Role::lab, Role::releaser, Role::approver}) {
+      if (r == role || in_other) continue;
+      const auto& other = t.impl_->list(r);
+      if (const auto it = find(other); it != other.end()) in_other = std::pair{r, it->second};
+    }
+    if (in_other) {
+      out.findings.push_back({"signature.wrong-role", Severity::error,
+                              std::string("the signer '") + out.signer.subject +
+                                  "' is allowed to sign " + what_role_signs(in_other->first) +
+                                  " (" + in_other->second + "), not " + what_role_signs(role),
+                              location});
     } else {
       out.findings.push_back({"signature.signer-not-authorized", Severity::error,
                               "the signer '" + out.signer.subject + "' (SHA-256 " +

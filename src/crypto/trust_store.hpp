@@ -15,13 +15,14 @@
 
 namespace dosegate::crypto {
 
-enum class Role { lab, releaser };
+enum class Role { lab, releaser, approver };
 
-const char* directory_of(Role role);  // "labs", "releasers"
+const char* directory_of(Role role);  // "labs", "releasers", "approvers"
 
 class TrustStore {
  public:
-  // Loads DIR/{anchors,intermediates,crls,labs,releasers}. Throws IoError when DIR cannot be
+  // Loads DIR/{anchors,intermediates,crls,labs,releasers,approvers} (approvers/ may be absent:
+  // then no specification counts as approved). Throws IoError when DIR cannot be
   // read and TrustError when its content cannot be used (no anchor, an unparsable file, a
   // self-signed certificate among the intermediates).
   explicit TrustStore(const std::string& dir);

@@ -1,5 +1,6 @@
 #include "crypto/xmldsig.hpp"
 
+#include <libxml/c14n.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <xmlsec/xmlsec.h>
@@ -22,6 +23,9 @@
 #include <cstring>
 #include <memory>
 #include <mutex>
+
+#include <openssl/ec.h>
+#include <openssl/rsa.h>
 
 #include "crypto/detail/openssl.hpp"
 #include "dosegate/error.hpp"
@@ -401,9 +405,26 @@ std::string sign_enveloped(std::string_view bytes, const std::string& file,
   if (!keyinfo || !xmlSecTmplKeyInfoAddX509Data(keyinfo))
     throw Error("crypto.failure", "cannot create KeyInfo/X509Data");
 
+  // A key on a token cannot hand xmlsec the parameters it asks for (the curve's order): xmlsec
+  // then signs with a stand-in key of the same kind, and the SignatureValue is made again below
+  // over the same canonical SignedInfo with the token's key.
+  const bool on_token = signing_key.protection() == KeyProtection::token;
+  EvpPkeyPtr stand_in;
+  if (on_token) {
+    EVP_PKEY* pub = X509_get0_pubkey(detail::Access::x509(signing_key.certificate()));
+    char group[64] = {0};
+    std::size_t group_len = 0;
+    if (ec && (!pub ||
+               EVP_PKEY_get_utf8_string_param(pub, "group", group, sizeof group, &group_len) != 1))
+      throw Error("crypto.failure", "cannot read the curve of the signer's certificate");
+    stand_in.reset(ec ? EVP_EC_gen(group) : EVP_RSA_gen(2048));
+    if (!stand_in)
+      throw Error("crypto.failure", "cannot make a stand-in key: " + crypto::take_errors());
+  }
+  EVP_PKEY* xmlsec_key = on_token ? stand_in.get() : key;
   std::unique_ptr<xmlSecKey, KeyFree> sec_key(xmlSecKeyCreate());
-  EVP_PKEY_up_ref(key);
-  xmlSecKeyDataPtr value = xmlSecOpenSSLEvpKeyAdopt(key);
+  EVP_PKEY_up_ref(xmlsec_key);
+  xmlSecKeyDataPtr value = xmlSecOpenSSLEvpKeyAdopt(xmlsec_key);
   if (!sec_key || !value || xmlSecKeySetValue(sec_key.get(), value) < 0)
     throw Error("crypto.failure", "cannot hand the key to xmlsec: " + t_xmlsec_errors);
   auto add_cert = [&](X509* c) {
@@ -418,11 +439,86 @@ std::string sign_enveloped(std::string_view bytes, const std::string& file,
 
   std::unique_ptr<xmlSecDSigCtx, CtxFree> ctx(xmlSecDSigCtxCreate(nullptr));
   ctx->signKey = sec_key.release();
+  if (on_token) ctx->flags |= XMLSEC_DSIG_FLAGS_STORE_SIGNATURE;
   if (xmlSecDSigCtxSign(ctx.get(), sig) < 0)
     throw Error("crypto.failure", "signing failed: " + t_xmlsec_errors + crypto::take_errors());
+  if (on_token) {
+    xmlSecBufferPtr signed_info = ctx->preSignMemBufMethod
+                                      ? xmlSecTransformMemBufGetBuffer(ctx->preSignMemBufMethod)
+                                      : nullptr;
+    xmlNode* value_node = xmlSecFindChild(sig, xmlSecNodeSignatureValue, xmlSecDSigNs);
+    if (!signed_info || !value_node)
+      throw Error("crypto.failure", "cannot find the canonical SignedInfo to sign");
+    std::unique_ptr<EVP_MD_CTX, crypto::Deleter<EVP_MD_CTX_free>> md(EVP_MD_CTX_new());
+    std::size_t len = 0;
+    if (!md || EVP_DigestSignInit(md.get(), nullptr, EVP_sha256(), nullptr, key) != 1 ||
+        EVP_DigestSignUpdate(md.get(), xmlSecBufferGetData(signed_info),
+                             xmlSecBufferGetSize(signed_info)) != 1 ||
+        EVP_DigestSignFinal(md.get(), nullptr, &len) != 1)
+      throw Error("crypto.failure", "the token did not sign: " + crypto::take_errors());
+    std::string der(len, '\0');
+    if (EVP_DigestSignFinal(md.get(), reinterpret_cast<unsigned char*>(der.data()), &len) != 1)
+      throw Error("crypto.failure", "the token did not sign: " + crypto::take_errors());
+    der.resize(len);
+    std::string raw = der;
+    if (ec) {
+      // XML-DSig's ECDSA value is r || s, each as long as the curve's order.
+      const auto* p = reinterpret_cast<const unsigned char*>(der.data());
+      std::unique_ptr<ECDSA_SIG, crypto::Deleter<ECDSA_SIG_free>> es(
+          d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(der.size())));
+      const int half = (EVP_PKEY_get_bits(stand_in.get()) + 7) / 8;
+      if (!es) throw Error("crypto.failure", "the token's ECDSA signature does not parse");
+      raw.assign(static_cast<std::size_t>(2 * half), '\0');
+      auto* out = reinterpret_cast<unsigned char*>(raw.data());
+      if (BN_bn2binpad(ECDSA_SIG_get0_r(es.get()), out, half) != half ||
+          BN_bn2binpad(ECDSA_SIG_get0_s(es.get()), out + half, half) != half)
+        throw Error("crypto.failure", "the token's ECDSA signature is too long for its curve");
+    }
+    std::string b64(4 * ((raw.size() + 2) / 3) + 1, '\0');
+    const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(b64.data()),
+                                  reinterpret_cast<const unsigned char*>(raw.data()),
+                                  static_cast<int>(raw.size()));
+    b64.resize(static_cast<std::size_t>(n));
+    xmlNodeSetContent(value_node, reinterpret_cast<const xmlChar*>(b64.c_str()));
+  }
   xmlChar* out = nullptr;
   int size = 0;
   xmlDocDumpMemoryEnc(doc.get(), &out, &size, "UTF-8");
+  std::string result(reinterpret_cast<char*>(out), static_cast<std::size_t>(size));
+  xmlFree(out);
+  return result;
+}
+
+std::string with_root_attribute(std::string_view bytes, const std::string& file,
+                                const std::string& name, const std::string& value) {
+  ensure_initialised();
+  const auto doc = parse(bytes, file);
+  if (!doc) throw Error("xml.malformed", file + ": not well-formed XML");
+  xmlNode* root = xmlDocGetRootElement(doc.get());
+  if (!root || !xmlSetProp(root, reinterpret_cast<const xmlChar*>(name.c_str()),
+                           reinterpret_cast<const xmlChar*>(value.c_str())))
+    throw Error("xml.malformed", file + ": cannot set attribute '" + name + "' on the root");
+  xmlChar* out = nullptr;
+  int size = 0;
+  xmlDocDumpMemoryEnc(doc.get(), &out, &size, "UTF-8");
+  std::string result(reinterpret_cast<char*>(out), static_cast<std::size_t>(size));
+  xmlFree(out);
+  return result;
+}
+
+std::string enveloped_content(std::string_view bytes, const std::string& file) {
+  ensure_initialised();
+  const auto doc = parse(bytes, file);
+  if (!doc) throw Error("xml.malformed", file + ": not well-formed XML");
+  xmlNode* root = xmlDocGetRootElement(doc.get());
+  if (!root) throw Error("xml.malformed", file + ": no root element");
+  // sign_enveloped puts a line break after the signature; the enveloped transform removes the
+  // signature alone.
+  xmlAddChild(root, xmlNewText(reinterpret_cast<const xmlChar*>("\n")));
+  xmlChar* out = nullptr;
+  const int size =
+      xmlC14NDocDumpMemory(doc.get(), nullptr, XML_C14N_EXCLUSIVE_1_0, nullptr, 0, &out);
+  if (size < 0 || !out) throw Error("crypto.failure", file + ": cannot canonicalise");
   std::string result(reinterpret_cast<char*>(out), static_cast<std::size_t>(size));
   xmlFree(out);
   return result;

@@ -36,4 +36,16 @@ Verified verify_enveloped(std::string_view bytes, const std::string& file);
 // the key's certificate and then its chain. Throws dosegate::Error on failure.
 std::string sign_enveloped(std::string_view bytes, const std::string& file, const SigningKey& key);
 
+// `bytes` with the attribute `name` (no namespace) set to `value` on the root element, replacing
+// the value there; serialised as sign_enveloped serialises. Throws dosegate::Error when `bytes`
+// is not well-formed XML.
+std::string with_root_attribute(std::string_view bytes, const std::string& file,
+                                const std::string& name, const std::string& value);
+
+// The signed content (as verify_enveloped returns it) that `bytes`, an unsigned document, has once
+// sign_enveloped has signed it: the exclusive, comment-free canonical form, with the line break
+// that follows the signature. Lets a reader recognise a known document inside a signature
+// whatever the signer. Throws dosegate::Error when `bytes` is not well-formed XML.
+std::string enveloped_content(std::string_view bytes, const std::string& file);
+
 }  // namespace dosegate::crypto::xmldsig

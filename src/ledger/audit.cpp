@@ -183,12 +183,12 @@ LotReading read_lot(const Ledger& ledger, const crypto::TrustStore& trust, const
     ++expected;
     // What is kept is moved out of the row (the next row overwrites every field).
     if (lot) {
-      auto* into = e.kind == "recall"    ? &r.recalls  // counts, verified or not
-                   : e.kind == "release" ? &r.releases
-                   : e.kind == "records" ? &r.records
-                   : e.kind == "results" ? &r.results
-                   : e.kind == "confirm" ? &r.confirmations
-                                         : nullptr;
+      auto* into = e.kind == "recall" ? &r.recalls  // counts, verified or not
+                   : e.kind == "release" || e.kind == "exceptional-release" ? &r.releases
+                   : e.kind == "records"                                    ? &r.records
+                   : e.kind == "results"                                    ? &r.results
+                   : e.kind == "confirm"                                    ? &r.confirmations
+                                                                            : nullptr;
       if (into) {
         if (r.findings.empty() && !e.signature.empty()) {
           newest_signed = e;

@@ -30,7 +30,7 @@ struct EntryField {
   std::string_view csv_header;  // the CSV column's name
 };
 
-inline constexpr std::array<EntryField, 22> kEntryFields{{
+inline constexpr std::array<EntryField, 25> kEntryFields{{
     {"seq", &Entry::seq, true, false, 0, "seq"},
     {"kind", &Entry::kind, true, false, 2, "kind"},
     {"at", &Entry::at, true, false, 1, "at_utc"},
@@ -46,14 +46,18 @@ inline constexpr std::array<EntryField, 22> kEntryFields{{
     {"spec_sha256", &Entry::spec_sha256, true, false, 12, "spec_sha256"},
     {"records", &Entry::records, true, false, 13, "records"},
     {"reason", &Entry::reason, true, false, 14, "reason"},
-    {"prev_hash", &Entry::prev_hash, false, false, 20, "prev_hash"},
-    {"hash", &Entry::hash, false, false, 21, "hash"},
+    {"prev_hash", &Entry::prev_hash, false, false, 23, "prev_hash"},
+    {"hash", &Entry::hash, false, false, 24, "hash"},
     // Schema 3
     {"refers_to", &Entry::refers_to, true, true, 15, "refers_to"},
     {"recipient", &Entry::recipient, true, true, 16, "recipient"},
     {"second_staff", &Entry::second_staff, true, true, 17, "second_staff"},
     {"thawed_at", &Entry::thawed_at, true, true, 18, "thawed_at_utc"},
     {"warnings", &Entry::warnings, true, true, 19, "warnings"},
+    // Schema 4
+    {"spec_approver", &Entry::spec_approver, true, true, 20, "spec_approver"},
+    {"spec_approver_sha256", &Entry::spec_approver_sha256, true, true, 21, "spec_approver_sha256"},
+    {"spec_approved_at", &Entry::spec_approved_at, true, true, 22, "spec_approved_at_utc"},
 }};
 
 // Who signs an entry of each kind, listed once beside the fields. `audit` refuses an entry whose
@@ -73,8 +77,10 @@ struct KindRule {
   EntrySigner signer;
 };
 
-inline constexpr std::array<KindRule, 6> kKindRules{{
+inline constexpr std::array<KindRule, 7> kKindRules{{
     {"release", EntrySigner::releaser},
+    // An out-of-specification lot released to one named recipient (release --exceptional).
+    {"exceptional-release", EntrySigner::releaser},
     {"records", EntrySigner::releaser},
     {"rejection", EntrySigner::releaser},
     {"recall", EntrySigner::releaser},

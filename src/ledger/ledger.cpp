@@ -34,8 +34,8 @@ namespace fs = std::filesystem;
 // (such as a ROLLBACK) replaces the connection's own error code.
 thread_local int t_last_rc = SQLITE_OK;
 
-// The schema 3 columns come last in `entries`, where ALTER TABLE puts them in a ledger of
-// schema 2 (kSchema2To3), so that both have the same table.
+// The schema 3 and 4 columns come last in `entries`, where ALTER TABLE puts them in a ledger of
+// schema 2 or 3 (kSchema2To3, kSchema3To4), so that all have the same table.
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS meta (
   key   TEXT PRIMARY KEY,
@@ -65,7 +65,10 @@ CREATE TABLE IF NOT EXISTS entries (
   recipient    TEXT NOT NULL DEFAULT '',
   second_staff TEXT NOT NULL DEFAULT '',
   thawed_at    TEXT NOT NULL DEFAULT '',
-  warnings     TEXT NOT NULL DEFAULT ''
+  warnings     TEXT NOT NULL DEFAULT '',
+  spec_approver        TEXT NOT NULL DEFAULT '',
+  spec_approver_sha256 TEXT NOT NULL DEFAULT '',
+  spec_approved_at     TEXT NOT NULL DEFAULT ''
 );
 -- Lookups are by lot, often by lot and kind (the recall check before every confirmation, among
 -- all of the lot's confirmations).
@@ -84,6 +87,13 @@ ALTER TABLE entries ADD COLUMN recipient    TEXT NOT NULL DEFAULT '';
 ALTER TABLE entries ADD COLUMN second_staff TEXT NOT NULL DEFAULT '';
 ALTER TABLE entries ADD COLUMN thawed_at    TEXT NOT NULL DEFAULT '';
 ALTER TABLE entries ADD COLUMN warnings     TEXT NOT NULL DEFAULT '';
+)sql";
+
+// Schema 3 to 4: the specification's approver (see kSchemaVersion), the same way.
+constexpr const char* kSchema3To4 = R"sql(
+ALTER TABLE entries ADD COLUMN spec_approver        TEXT NOT NULL DEFAULT '';
+ALTER TABLE entries ADD COLUMN spec_approver_sha256 TEXT NOT NULL DEFAULT '';
+ALTER TABLE entries ADD COLUMN spec_approved_at     TEXT NOT NULL DEFAULT '';
 )sql";
 
 }  // namespace
@@ -409,7 +419,7 @@ std::unique_ptr<SqliteBackend> SqliteBackend::open(const std::string& path, bool
                         " only. Keep this file as a read-only archive (a dosegate of schema 1 "
                         "still audits it) and start a new ledger with --ledger NEW_FILE "
                         "(or DOSEGATE_LEDGER)");
-      } else if (version == 2) {
+      } else if (version == 2 || version == 3) {
         impl->exec("BEGIN IMMEDIATE");
         try {
           int now = 0;  // another process may have been first
@@ -418,8 +428,9 @@ std::unique_ptr<SqliteBackend> SqliteBackend::open(const std::string& path, bool
             sqlite3_step(again.s);
             now = sqlite3_column_int(again.s, 0);
           }
-          if (now == 2) {
-            impl->exec(kSchema2To3);
+          if (now == 2) impl->exec(kSchema2To3);
+          if (now == 2 || now == 3) {
+            impl->exec(kSchema3To4);
             impl->exec(("PRAGMA user_version=" + std::to_string(kSchemaVersion)).c_str());
           }
           impl->exec("COMMIT");

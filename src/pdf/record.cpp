@@ -133,13 +133,33 @@ class Layout {
     HPDF_Page_SetTextRenderingMode(page_, HPDF_FILL);
     HPDF_Page_EndText(page_);
 
+    if (d_.decision == "exceptional-release") {
+      // Never to be mistaken for a normal release: a red banner across the top.
+      HPDF_Page_SetRGBFill(page_, 0.8f, 0.0f, 0.0f);
+      HPDF_Page_Rectangle(page_, kLeft, 812, kRight - kLeft, 20);
+      HPDF_Page_Fill(page_);
+      HPDF_Page_SetRGBFill(page_, 1.0f, 1.0f, 1.0f);
+      HPDF_Page_SetRGBStroke(page_, 1.0f, 1.0f, 1.0f);
+      bold_text(11, kLeft + 6, 818, "EXCEPTIONAL RELEASE: OUT OF SPECIFICATION");
+      HPDF_Page_SetRGBFill(page_, 0.0f, 0.0f, 0.0f);
+      HPDF_Page_SetRGBStroke(page_, 0.0f, 0.0f, 0.0f);
+    }
     bold_text(16, kLeft, 800, "Release record");
     text(regular_, 8, kRight - width(regular_, 8, "dosegate"), 803, "dosegate");
     y_ = 786;
-    wrap(regular_, 8.5f,
-         "This record is not a regulatory approval. It attests that the lot below conforms to "
-         "release specification " +
-             d_.spec_id + " version " + d_.spec_version + ".");
+    if (d_.decision == "exceptional-release")
+      wrap(regular_, 8.5f,
+           "This record is not a regulatory approval. The lot below does NOT conform to release "
+           "specification " +
+               d_.spec_id + " version " + d_.spec_version +
+               ": it is released out of specification to one named recipient only, on the "
+               "request of the treating physician (see below).");
+    else
+      wrap(regular_, 8.5f,
+           "This record is not a regulatory approval. It attests that the lot below conforms to "
+           "release specification " +
+               d_.spec_id + " version " + d_.spec_version +
+               (d_.spec_approval == "unapproved" ? " (SPECIFICATION NOT APPROVED)." : "."));
     // The dose band is left empty here and framed; each dose's revision fills it.
     HPDF_Page_SetLineWidth(page_, 0.8f);
     HPDF_Page_Rectangle(page_, kLeft, kDoseBottom, kRight - kLeft, kDoseTop - kDoseBottom);
@@ -160,7 +180,18 @@ class Layout {
     if (!d_.storage.empty()) row("Storage", d_.storage);
     row("Doses in lot", std::to_string(d_.dose_count));
     row("Decision", d_.decision == "releasable-pending" ? "released with pending tests (see below)"
-                                                        : "released: every criterion met");
+                    : d_.decision == "exceptional-release" ? "EXCEPTIONAL RELEASE: OUT OF "
+                                                             "SPECIFICATION (see below)"
+                                                           : "released: every criterion met");
+    if (d_.decision == "exceptional-release") {
+      heading("EXCEPTIONAL RELEASE: OUT OF SPECIFICATION");
+      row("Recipient", d_.exceptional_recipient + " only");
+      row("Physician", d_.exceptional_physician);
+      row("Reason", d_.exceptional_reason);
+      for (const auto& r : d_.criteria)
+        if (r.verdict == Verdict::fail)
+          row("Failed", r.test + ": " + r.result + ", specification " + pretty(r.specification));
+    }
 
     heading("Criteria (" + d_.spec_id + " version " + d_.spec_version + ")");
     columns({"Test", "Specification", "Result", "Verdict"}, true);
@@ -190,6 +221,16 @@ class Layout {
     heading("Release specification");
     row("Specification", d_.spec_id + " version " + d_.spec_version + ": " + d_.spec_title);
     row("SHA-256", d_.spec_sha256);
+    if (d_.spec_approval == "approved") {
+      row("Approved by", d_.spec_approver_subject);
+      row("Approver SHA-256", d_.spec_approver_sha256);
+      row("Approved at", d_.spec_approved_at + " (UTC)");
+    } else if (d_.spec_approval == "built-in") {
+      row("Approval", "the built-in specification of dosegate");
+    } else if (d_.spec_approval == "unapproved") {
+      heading("SPECIFICATION NOT APPROVED");
+      row("Approval", "none: used under --allow-unapproved-spec");
+    }
 
     need(165);  // the manifestation stays on one page
     heading("Release signature");

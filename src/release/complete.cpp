@@ -8,6 +8,7 @@
 #include "dosegate/error.hpp"
 #include "dosegate/isbt128.hpp"
 #include "ledger/audit.hpp"
+#include "token/token.hpp"
 #include "util/text.hpp"
 #include "verify/verify_with_trust.hpp"
 
@@ -181,8 +182,7 @@ CompleteResult complete(const CompleteOptions& o, const Prompt& prompt) {
     return result;
   }
   const Instant now = o.verify.as_of;
-  const auto releaser = crypto::load_releaser(o.signer.key, o.signer.cert, o.signer.chain,
-                                              o.signer.passphrase_file, prompt, trust, now);
+  const auto releaser = token::load_releaser(o.signer, prompt, trust, now);
   const auto sign = [&](const std::string& p) { return crypto::cades_detached(p, releaser.key); };
   const auto& c = *r.certificate;
 
@@ -240,6 +240,19 @@ CompleteResult complete(const CompleteOptions& o, const Prompt& prompt) {
     e.spec_sha256 = r.specification.sha256;
     e.refers_to = release.seq;
     e.reason = results_reason(result.results);
+    if (r.spec_approval.status == SpecApproval::Status::approved) {
+      e.spec_approver = r.spec_approval.approver->subject;
+      e.spec_approver_sha256 = r.spec_approval.approver->sha256;
+      e.spec_approved_at = format_instant(*r.spec_approval.approved_at);
+    }
+    {
+      std::string warnings;
+      for (const auto& f : r.findings)
+        if (f.code == "spec.unapproved") warnings = f.code + ": " + f.message;
+      if (const auto w = crypto::unprotected_key_warning(releaser.key))
+        warnings += (warnings.empty() ? "" : "\n") + w->code + ": " + w->message;
+      e.warnings = warnings;
+    }
     ledger.prepare(e);
     ledger.append(e, sign);
     result.entries.push_back(e);

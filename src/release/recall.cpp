@@ -8,6 +8,7 @@
 #include "dosegate/ledger/ledger.hpp"
 #include "ledger/audit.hpp"
 #include "ledger/trace.hpp"
+#include "token/token.hpp"
 #include "util/text.hpp"
 
 namespace dosegate {
@@ -17,15 +18,16 @@ RecallResult recall(const RecallOptions& o, const Prompt& prompt) {
     throw UsageError("'" + o.din + "' is not a 13-character DIN (e.g. A999926000147)");
   if (text::trim(o.reason).empty()) throw UsageError("--reason must say why the lot is withdrawn");
   const crypto::TrustStore trust(o.trust_dir);
-  const auto releaser = crypto::load_releaser(o.signer.key, o.signer.cert, o.signer.chain,
-                                              o.signer.passphrase_file, prompt, trust, o.at);
+  const auto releaser = token::load_releaser(o.signer, prompt, trust, o.at);
   RecallResult result;
   result.ledger_path = ledger::resolve_path(o.ledger_path);
   auto ledger = ledger::Ledger::open(result.ledger_path, false);
   ledger::Filter f;
   f.din = o.din;
-  f.kind = "release";
-  const auto releases = ledger.entries(f);
+  auto releases = ledger.entries(f);
+  std::erase_if(releases, [](const ledger::Entry& x) {
+    return x.kind != "release" && x.kind != "exceptional-release";
+  });
   if (releases.empty())
     throw Error("recall.unknown-lot", result.ledger_path + ": lot " + o.din +
                                           " was never released according to this ledger");
@@ -44,6 +46,10 @@ RecallResult recall(const RecallOptions& o, const Prompt& prompt) {
   e.spec_version = last.spec_version;
   e.spec_sha256 = last.spec_sha256;
   e.reason = o.reason;
+  if (const auto w = crypto::unprotected_key_warning(releaser.key)) {
+    e.warnings = w->code + ": " + w->message;
+    result.warnings.push_back(*w);
+  }
   ledger.append_alone(
       e, [&](const std::string& p) { return crypto::cades_detached(p, releaser.key); });
   result.seq = e.seq;

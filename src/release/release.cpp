@@ -30,6 +30,7 @@
 #include "dosegate/release_data.hpp"
 #include "pdf/record.hpp"
 #include "pdf/verify_record.hpp"
+#include "token/token.hpp"
 #include "util/text.hpp"
 #include "verify/verify_with_trust.hpp"
 
@@ -68,6 +69,15 @@ ReleaseData lot_data(const VerifyReport& r, const Signer& releaser, const Releas
   d.spec_title = r.specification.title;
   d.spec_sha256 = r.specification.sha256;
   d.use_within_after_thaw_minutes = r.specification.use_within_after_thaw_minutes;
+  const auto& a = r.spec_approval;
+  d.spec_approval = a.status == SpecApproval::Status::approved   ? "approved"
+                    : a.status == SpecApproval::Status::built_in ? "built-in"
+                                                                 : "unapproved";
+  if (a.status == SpecApproval::Status::approved) {
+    d.spec_approver_subject = a.approver->subject;
+    d.spec_approver_sha256 = a.approver->sha256;
+    d.spec_approved_at = format_instant(*a.approved_at);
+  }
   d.released_by = releaser.common_name.empty() ? releaser.subject : releaser.common_name;
   d.releaser_subject = releaser.subject;
   d.releaser_sha256 = releaser.sha256;
@@ -275,6 +285,11 @@ ledger::Entry base_entry(const VerifyReport& r, const Signer& actor, Instant at)
   e.spec_id = r.specification.id;
   e.spec_version = r.specification.version;
   e.spec_sha256 = r.specification.sha256;
+  if (r.spec_approval.status == SpecApproval::Status::approved) {
+    e.spec_approver = r.spec_approval.approver->subject;
+    e.spec_approver_sha256 = r.spec_approval.approver->sha256;
+    e.spec_approved_at = format_instant(*r.spec_approval.approved_at);
+  }
   if (r.certificate) {
     e.din = r.certificate->lot.din;
     e.coa_id = r.certificate->id;
@@ -290,8 +305,11 @@ std::string eye(const std::string& din) {
 // The pending tests whose expected date is before the day of the release (UTC): the
 // laboratory's result is already late. Each is a release.pending-overdue warning whose message
 // is "TEST was expected YYYY-MM-DD".
-std::vector<Finding> overdue_pending(const VerifyReport& r, Instant at) {
+std::vector<Finding> release_warnings(const VerifyReport& r, Instant at) {
   std::vector<Finding> out;
+  // Leniency shows in the ledger: an unapproved specification (--allow-unapproved-spec).
+  for (const auto& f : r.findings)
+    if (f.code == "spec.unapproved") out.push_back(f);
   const Date today = std::chrono::floor<std::chrono::days>(at);
   for (const auto& p : r.evaluation.pending) {
     const auto expected = parse_date(p.expected);
@@ -340,7 +358,8 @@ std::optional<PastRelease> check_history(const ledger::Ledger& ledger, VerifyRep
     // supersede stays the one rejected on its merits.
     if (e.kind == "rejection" && !e.coa_id.empty() && !only_supersedes_missing(e.reason))
       rejection = &e;
-    if (e.kind == "release") released = PastRelease{e, std::nullopt};
+    if (e.kind == "release" || e.kind == "exceptional-release")
+      released = PastRelease{e, std::nullopt};
     if (e.kind == "records" && released && !released->records) released->records = e;
   }
   const auto add = [&](const char* code, const std::string& message) {
@@ -400,9 +419,8 @@ ReleaseResult release(const ReleaseOptions& o, const Prompt& prompt, const Progr
 
   // The releaser must pass the same policy that `confirm` will apply to the records; the key
   // also signs the ledger entry of a rejection.
-  const auto releaser = crypto::load_releaser(
-      o.signer.key, o.signer.cert, o.signer.chain, o.signer.passphrase_file,
-      [&](const std::string& p) { return prompt(p); }, trust, now);
+  const auto releaser = token::load_releaser(
+      o.signer, [&](const std::string& p) { return prompt(p); }, trust, now);
   const auto& id = releaser.key;
   const auto sign = [&](const std::string& payload) { return crypto::cades_detached(payload, id); };
 
@@ -411,8 +429,36 @@ ReleaseResult release(const ReleaseOptions& o, const Prompt& prompt, const Progr
   auto ledger = ledger::Ledger::open(result.ledger_path, true, wait);
   const SignalGuard signals;  // from here on, SIGINT and SIGTERM roll back instead of killing
 
+  // Exceptional release: only failed criteria the specification allows to be waived.
+  if (o.exceptional) {
+    if (r.decision == Decision::releasable || r.decision == Decision::releasable_pending)
+      throw Error("release.exceptional-not-needed",
+                  "the lot conforms to the specification; release it without --exceptional");
+    std::string why;
+    for (const auto& f : r.findings)
+      if (f.severity == Severity::error && f.code != "criterion.failed")
+        why += "\n  " + f.code + ": " + f.message;
+    for (const auto& row : r.evaluation.rows) {
+      const auto* c = std::get_if<spec::Criterion>(&row.specification);
+      if (row.verdict == Verdict::fail && (!c || !c->exceptional_release))
+        why += "\n  " + row.test +
+               " failed, and the specification never allows it to be waived "
+               "(exceptional-release=\"never\")";
+    }
+    if (!r.evaluated) why += "\n  the results were not evaluated";
+    if (why.empty()) {
+      result.exceptional = true;
+    } else {
+      r.findings.push_back(Finding{"release.exceptional-refused", Severity::error,
+                                   "no exceptional release: only failed criteria the "
+                                   "specification allows to be waived may be, and here:" +
+                                       why,
+                                   "--exceptional"});
+    }
+  }
   const auto releasable = [&] {
-    return r.decision == Decision::releasable || r.decision == Decision::releasable_pending;
+    return result.exceptional || r.decision == Decision::releasable ||
+           r.decision == Decision::releasable_pending;
   };
   // Only a release writes into the directory: it takes the directory's lock for the whole
   // release, then completes or removes what an earlier, interrupted release left there.
@@ -448,6 +494,10 @@ ReleaseResult release(const ReleaseOptions& o, const Prompt& prompt, const Progr
       e.kind = "rejection";
       e.decision = to_string(r.decision);
       e.reason = reasons_of(r);
+      if (const auto w = crypto::unprotected_key_warning(releaser.key)) {
+        result.warnings.push_back(*w);
+        e.warnings = warning_lines(result.warnings);
+      }
       ledger.prepare(e);
       ledger.append(e, sign);
       ledger.commit();
@@ -474,6 +524,12 @@ ReleaseResult release(const ReleaseOptions& o, const Prompt& prompt, const Progr
 
     ReleaseData lot = lot_data(r, releaser.signer, o, now);
     lot.reason = result.reason;
+    if (result.exceptional) {
+      lot.decision = "exceptional-release";
+      lot.exceptional_recipient = o.exceptional->recipient;
+      lot.exceptional_physician = o.exceptional->physician;
+      lot.exceptional_reason = o.reason;
+    }
     std::vector<std::pair<ReleaseDose, std::string>> doses;
     std::size_t index = 0;
     for (const auto& d : r.certificate->lot.doses) {
@@ -495,10 +551,18 @@ ReleaseResult release(const ReleaseOptions& o, const Prompt& prompt, const Progr
     // The release entry (its number and hash go on every record), the records, the records
     // entry with their SHA-256.
     auto entry = base_entry(r, releaser.signer, now);
-    entry.kind = "release";
-    entry.decision = to_string(r.decision);
+    entry.kind = result.exceptional ? "exceptional-release" : "release";
+    entry.decision = result.exceptional ? "exceptional-release" : to_string(r.decision);
     entry.reason = result.reason;
-    result.warnings = overdue_pending(r, now);
+    if (result.exceptional) {
+      entry.recipient = o.exceptional->recipient;
+      entry.reason = "EXCEPTIONAL RELEASE: OUT OF SPECIFICATION, for recipient " +
+                     o.exceptional->recipient + " on the request of physician " +
+                     o.exceptional->physician + ": " + result.reason;
+    }
+    result.warnings = release_warnings(r, now);
+    // A key anyone who copies the file can use: accepted, said, and kept in the ledger.
+    if (const auto w = crypto::unprotected_key_warning(releaser.key)) result.warnings.push_back(*w);
     entry.warnings = warning_lines(result.warnings);
     ledger.prepare(entry);
     ledger.append(entry, sign);

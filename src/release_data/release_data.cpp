@@ -47,6 +47,8 @@ std::string to_json(const ReleaseData& d) {
   if (d.use_within_after_thaw_minutes)
     w.key("use_within_after_thaw_minutes")
         .value(static_cast<long long>(*d.use_within_after_thaw_minutes));
+  w.field("approval", d.spec_approval).field("approver_subject", d.spec_approver_subject);
+  w.field("approver_sha256", d.spec_approver_sha256).field("approved_at", d.spec_approved_at);
   w.end_object();
   w.key("release").begin_object();
   w.field("released_by", d.released_by).field("releaser_subject", d.releaser_subject);
@@ -56,6 +58,12 @@ std::string to_json(const ReleaseData& d) {
   w.key("ledger").begin_object();
   w.key("seq").value(d.ledger_seq).field("hash", d.ledger_hash);
   w.end_object();
+  if (d.decision == "exceptional-release") {
+    w.key("exceptional").begin_object();
+    w.field("recipient", d.exceptional_recipient).field("physician", d.exceptional_physician);
+    w.field("reason", d.exceptional_reason);
+    w.end_object();
+  }
   w.end_object();
   return out.str();
 }
@@ -185,8 +193,10 @@ ReleaseData release_data_from_json(std::string_view text) {
     dose.done();
   }
   d.decision = top.text("decision");
-  if (d.decision != "releasable" && d.decision != "releasable-pending")
-    invalid("decision is \"" + d.decision + "\", not releasable or releasable-pending");
+  const bool exceptional = version >= 3 && d.decision == "exceptional-release";
+  if (d.decision != "releasable" && d.decision != "releasable-pending" && !exceptional)
+    invalid("decision is \"" + d.decision + "\", not releasable or releasable-pending" +
+            (version >= 3 ? " or exceptional-release" : ""));
   const auto& criteria = top.array("criteria");
   for (std::size_t i = 0; i < criteria.size(); ++i) {
     Fields c(criteria[i], indexed("criteria", i), version);
@@ -234,6 +244,16 @@ ReleaseData release_data_from_json(std::string_view text) {
     if (const auto m = spec.optional_integer("use_within_after_thaw_minutes", 0,
                                              std::numeric_limits<int>::max()))
       d.use_within_after_thaw_minutes = static_cast<int>(*m);
+    if (version >= 3) {
+      d.spec_approval = spec.text("approval");
+      if (d.spec_approval != "approved" && d.spec_approval != "built-in" &&
+          d.spec_approval != "unapproved")
+        invalid(spec.name("approval") + " is \"" + d.spec_approval +
+                "\", not approved, built-in or unapproved");
+      d.spec_approver_subject = spec.text("approver_subject");
+      d.spec_approver_sha256 = spec.text("approver_sha256");
+      d.spec_approved_at = spec.text("approved_at");
+    }
     spec.done();
   }
   {
@@ -252,6 +272,15 @@ ReleaseData release_data_from_json(std::string_view text) {
     d.ledger_seq = ledger.integer("seq");
     d.ledger_hash = ledger.text("hash");
     ledger.done();
+  }
+  if (exceptional) {
+    auto x = top.object("exceptional");
+    d.exceptional_recipient = x.text("recipient");
+    d.exceptional_physician = x.text("physician");
+    d.exceptional_reason = x.text("reason");
+    x.done();
+    if (d.exceptional_recipient.empty())
+      invalid("exceptional.recipient is empty: an exceptional release names its recipient");
   }
   top.done();
   if (id != record_id(d))

@@ -775,11 +775,12 @@ Reply Service::history(const Params& params) {
         return error_reply(400, "request.malformed", std::string("lot: ") + e.what(), "lot");
       }
     } else if (key == "kind") {
-      static const std::vector<std::string> kinds{"release", "rejection", "records",
-                                                  "recall",  "results",   "confirm"};
+      static const std::vector<std::string> kinds{
+          "release", "exceptional-release", "rejection", "records", "recall", "results", "confirm"};
       if (std::find(kinds.begin(), kinds.end(), value) == kinds.end())
         return error_reply(400, "request.malformed",
-                           "kind: one of release, rejection, records, recall, results, confirm",
+                           "kind: one of release, exceptional-release, rejection, records, recall, "
+                           "results, confirm",
                            "kind");
       f.kind = value;
     } else if (key == "since" || key == "until") {

@@ -13,38 +13,11 @@
 #include "crypto/xmldsig.hpp"
 #include "dosegate/coa/reader.hpp"
 #include "dosegate/error.hpp"
+#include "sign/write_atomically.hpp"
+#include "token/token.hpp"
 #include "util/text.hpp"
 
 namespace dosegate::sign {
-namespace {
-
-// Writes `bytes` to `path` through a temporary file in the same directory, synced and renamed,
-// so `path` never holds a partial document.
-void write_atomically(const std::string& path, const std::string& bytes) {
-  std::string tmp = path + ".tmp-XXXXXX";
-  const int fd = ::mkstemp(tmp.data());
-  if (fd < 0)
-    throw IoError(path + ": cannot create a temporary file beside it: " + std::strerror(errno));
-  std::size_t done = 0;
-  while (done < bytes.size()) {
-    const auto n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0) {
-      const int err = errno;
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      throw IoError(path + ": write failed: " + std::strerror(err));
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  if (::fchmod(fd, 0644) != 0 || ::fsync(fd) != 0 || ::close(fd) != 0 ||
-      ::rename(tmp.c_str(), path.c_str()) != 0) {
-    const int err = errno;
-    ::unlink(tmp.c_str());
-    throw IoError(path + ": cannot write: " + std::strerror(err));
-  }
-}
-
-}  // namespace
 
 SignCoaResult sign_coa(const SignCoaOptions& o, const crypto::PassphrasePrompt& prompt) {
   SignCoaResult result;
@@ -71,8 +44,7 @@ SignCoaResult sign_coa(const SignCoaOptions& o, const crypto::PassphrasePrompt& 
     return result;
   }
   result.coa_id = read.certificate->id;
-  auto signer = crypto::load_signer(o.signer.key, o.signer.cert, o.signer.chain,
-                                    o.signer.passphrase_file, prompt);
+  auto signer = token::load_signer(o.signer, prompt);
   if (trust) {
     // Never sign what dosegate itself would refuse as a CoA signature.
     const auto check = trust->check(signer.certificate(), signer.chain(), crypto::Role::lab, o.at,

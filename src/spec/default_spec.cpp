@@ -22,6 +22,10 @@ const Specification& default_specification() {
   return spec;
 }
 
+std::string_view shipped_text(std::size_t index) {
+  return index == 0 ? default_specification_bytes() : exosome_specification_bytes();
+}
+
 const std::vector<Specification>& shipped_specifications() {
   static const std::vector<Specification> all = [] {
     std::vector<Specification> v{default_specification()};

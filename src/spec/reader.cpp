@@ -2,6 +2,7 @@
 #include <set>
 
 #include "crypto/sha256.hpp"
+#include "crypto/xmldsig.hpp"
 #include "dosegate/error.hpp"
 #include "dosegate/spec/specification.hpp"
 #include "spec/shipped.hpp"
@@ -15,6 +16,8 @@ namespace {
 using xml::Element;
 using xml::names;
 using xml::QName;
+
+constexpr const char* kDsig = "http://www.w3.org/2000/09/xmldsig#";
 
 // Reads the four bound attributes into a Range, enforcing one lower and one upper bound and
 // a non-empty interval. Returns nullopt when no bound is present.
@@ -115,6 +118,16 @@ Criterion read_criterion(Element& e, bool in_one_of, std::set<std::string>& seen
     else
       ok = false;
   }
+  if (auto x = e.attribute("exceptional-release", false)) {
+    if (*x == "allowed" || *x == "never") {
+      c.exceptional_release = *x == "allowed";
+    } else {
+      e.error("attribute 'exceptional-release': " + text::quoted(*x) +
+              " is not one of: allowed, never (whether a failed result may be released to one "
+              "named patient on a physician's request; never, the default)");
+      ok = false;
+    }
+  }
   e.require_empty();
   e.finish();
 
@@ -184,9 +197,24 @@ Specification parse_unchecked(std::string_view bytes, std::string_view file_name
       }
       if (auto t = root->attribute("title", true))
         if (auto v = xml::to_token(*root, *t, "attribute 'title'")) s.title = *v;
-      static const auto kRootChildren =
-          names(kNamespace, {"AppliesTo", "Criterion", "OneOf", "DoseViableCells",
-                             "UseWithinAfterThaw", "RequireAccreditation"});
+      for (auto [attr, slot] : {std::pair{"effective-from", &s.effective_from},
+                                std::pair{"effective-until", &s.effective_until},
+                                std::pair{"approved-at", &s.approved_at}}) {
+        if (auto t = root->attribute(attr, false)) {
+          *slot = xml::to_instant(*root, *t, std::string("attribute '") + attr + "'");
+          if (!*slot) ok = false;
+        }
+      }
+      if (s.effective_from && s.effective_until && *s.effective_until < *s.effective_from)
+        root->error("attribute 'effective-until' (" + format_instant(*s.effective_until) +
+                    ") is before 'effective-from' (" + format_instant(*s.effective_from) +
+                    "); the specification would never be in effect");
+      static const auto kRootChildren = [] {
+        auto allowed = names(kNamespace, {"AppliesTo", "Criterion", "OneOf", "DoseViableCells",
+                                          "UseWithinAfterThaw", "RequireAccreditation"});
+        allowed.push_back(QName{kDsig, "Signature"});
+        return allowed;
+      }();
       root->expect_children(kRootChildren);
       for (auto& a : root->take_all("AppliesTo", 0)) {
         if (auto src = a.attribute("source", true))
@@ -258,6 +286,8 @@ Specification parse_unchecked(std::string_view bytes, std::string_view file_name
         r.require_empty();
         r.finish();
       }
+      // Its content is the signature verifier's business.
+      if (root->take("Signature", false, kDsig)) s.has_signature = true;
       root->finish();
     }
   }
@@ -276,6 +306,9 @@ Specification read(std::string_view bytes, std::string_view file_name) {
   // An id and version name one content: records, ledger entries and reports cite a
   // specification by them. A file that takes a shipped specification's identity with other
   // content would be reported as conforming to the shipped one.
+  // A signed file's identity is checked on the content its signature covers
+  // (read_signed_content); here it is read as it stands.
+  if (s.has_signature) return s;
   for (const auto& shipped : shipped_specifications()) {
     if (s.id != shipped.id || s.version != shipped.version || s.sha256 == shipped.sha256) continue;
     throw Error("spec.impersonation",
@@ -285,6 +318,33 @@ Specification read(std::string_view bytes, std::string_view file_name) {
                     shipped.sha256 +
                     "); a changed specification is a new one: give it a new id, or raise its "
                     "version");
+  }
+  return s;
+}
+
+Specification read_signed_content(std::string_view signed_content, std::string_view file_name) {
+  auto s = parse_unchecked(signed_content, file_name);
+  const auto& all = shipped_specifications();
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    const auto& shipped = all[i];
+    if (s.id != shipped.id || s.version != shipped.version) continue;
+    std::string text(shipped_text(i));
+    const std::string file(file_name);
+    if (s.approved_at)
+      text = crypto::xmldsig::with_root_attribute(text, file, "approved-at",
+                                                  format_instant(*s.approved_at));
+    if (crypto::xmldsig::enveloped_content(text, file) == signed_content) {
+      Specification same = shipped;
+      same.approved_at = s.approved_at;
+      same.has_signature = true;
+      same.origin = file;
+      return same;
+    }
+    throw Error("spec.impersonation",
+                file + ": claims to be specification " + s.id + " version " + s.version +
+                    ", which dosegate ships (" + shipped.origin +
+                    "), but the content its signature covers is not that file's; a changed "
+                    "specification is a new one: give it a new id, or raise its version");
   }
   return s;
 }

@@ -52,7 +52,9 @@ void table(std::ostream& out, std::vector<std::vector<std::string>> rows) {
 std::string decision_line(const VerifyReport& r) {
   const auto& s = r.specification;
   const std::string spec =
-      "specification " + s.id + " version " + s.version + " (" + s.origin + ")";
+      "specification " + s.id + " version " + s.version + " (" + s.origin +
+      (r.spec_approval.status == SpecApproval::Status::unapproved ? ", SPECIFICATION NOT APPROVED)"
+                                                                  : ")");
   switch (r.decision) {
     case Decision::releasable:
       return "Decision: RELEASABLE: the lot conforms to " + spec +
@@ -107,6 +109,7 @@ void print_text(const VerifyReport& r, std::ostream& out) {
   head.push_back(
       {"Specification", s.id + " version " + s.version + " (" + s.origin + "): " + s.title});
   head.push_back({"Spec SHA-256", s.sha256});
+  head.push_back({"Spec approval", r.spec_approval.describe()});
   head.push_back(
       {"Signature", std::string(r.signature.verified ? "VERIFIED" : "NOT VERIFIED") + ", " +
                         r.signature.method +
@@ -205,6 +208,19 @@ void write_json_members(const VerifyReport& r, json::Writer& w) {
   w.key("specification").begin_object();
   w.field("id", s.id).field("version", s.version).field("sha256", s.sha256);
   w.field("origin", s.origin).field("title", s.title);
+  {
+    const auto& a = r.spec_approval;
+    w.key("approval").begin_object();
+    w.field("status", a.status == SpecApproval::Status::approved     ? "approved"
+                      : a.status == SpecApproval::Status::built_in   ? "built-in"
+                      : a.status == SpecApproval::Status::unapproved ? "unapproved"
+                                                                     : "unknown");
+    if (a.approver)
+      w.field("approver", a.approver->subject).field("approver_sha256", a.approver->sha256);
+    if (a.approved_at) w.field("approved_at", format_instant(*a.approved_at));
+    if (!a.detail.empty()) w.field("detail", a.detail);
+    w.end_object();
+  }
   w.end_object();
   w.key("signature").begin_object();
   w.field("method", r.signature.method).field("algorithm", r.signature.algorithm);

@@ -72,7 +72,101 @@ std::optional<std::string> check_signature(const VerifyOptions& options, const s
   return signed_content;
 }
 
+std::string reason_of(const std::vector<Finding>& findings) {
+  std::string out;
+  for (const auto& f : findings) out += (out.empty() ? "" : "; ") + f.code + ": " + f.message;
+  return out;
+}
+
+// The specification: the built-in one, or a file that a certificate of the approvers/ role
+// signed (read from the bytes the signature covers); anything else only under
+// --allow-unapproved-spec.
+void load_specification(const VerifyOptions& o, const crypto::TrustStore& trust,
+                        VerifyReport& report) {
+  auto& a = report.spec_approval;
+  if (!o.spec_path) {
+    report.specification = spec::default_specification();
+    a.status = SpecApproval::Status::built_in;
+  } else {
+    const std::string& path = *o.spec_path;
+    const std::string bytes = text::read_file(path);
+    const auto sig = crypto::xmldsig::verify_enveloped(bytes, path);
+    std::string why;
+    if (!sig.present && sig.findings.empty()) {
+      report.specification = spec::read(bytes, path);
+      if (report.specification.sha256 == spec::default_specification().sha256) {
+        a.status = SpecApproval::Status::built_in;
+      } else {
+        why = "the specification is not signed by an approver";
+      }
+    } else if (!sig.findings.empty() || !sig.signed_content) {
+      throw Error("spec.signature-invalid",
+                  path + ": the specification's signature does not hold (" +
+                      reason_of(sig.findings) +
+                      "); it was changed after approval, or signed wrongly. Use the approved "
+                      "file, or have it approved again with dosegate sign-spec");
+    } else {
+      report.specification = spec::read_signed_content(*sig.signed_content, path);
+      const auto check = trust.check(*sig.signer, sig.extra, crypto::Role::approver, o.as_of,
+                                     "/ReleaseSpecification/Signature");
+      a.approver = check.signer;
+      a.approved_at = report.specification.approved_at;
+      if (!check.ok()) {
+        why = "its signer may not approve specifications: " + reason_of(check.findings);
+      } else if (!a.approved_at) {
+        why =
+            "its signature carries no approval time (attribute approved-at); sign it with "
+            "dosegate sign-spec";
+      } else if (*a.approved_at > o.as_of) {
+        why = "it was approved at " + format_instant(*a.approved_at) + ", after " +
+              format_instant(o.as_of);
+      } else {
+        a.status = SpecApproval::Status::approved;
+      }
+    }
+    if (a.status == SpecApproval::Status::unknown) {
+      a.status = SpecApproval::Status::unapproved;
+      a.detail = why;
+      if (!o.allow_unapproved_spec)
+        throw Error("spec.unapproved",
+                    path + ": " + why + ". dosegate uses a specification only when it is the " +
+                        "built-in one or a certificate in " + trust.dir() +
+                        "/approvers/ signed it (dosegate sign-spec); to use it anyway, give " +
+                        "--allow-unapproved-spec (shown in the report, the record and the " +
+                        "ledger)");
+      report.findings.push_back(
+          Finding{"spec.unapproved", Severity::warning,
+                  "SPECIFICATION NOT APPROVED (--allow-unapproved-spec): " + path + ": " + why,
+                  "/ReleaseSpecification"});
+    }
+  }
+  const auto& s = report.specification;
+  const std::string name = "specification " + s.id + " version " + s.version + " (" +
+                           (o.spec_path ? *o.spec_path : std::string("built-in")) + ")";
+  if (s.effective_from && o.as_of < *s.effective_from)
+    throw Error("spec.not-effective",
+                name + " is in effect from " + format_instant(*s.effective_from) + ", not at " +
+                    format_instant(o.as_of) + "; use the specification in effect at that time");
+  if (s.effective_until && o.as_of > *s.effective_until)
+    throw Error("spec.not-effective",
+                name + " was in effect until " + format_instant(*s.effective_until) + ", not at " +
+                    format_instant(o.as_of) + "; use the specification that replaced it");
+}
+
 }  // namespace
+
+std::string SpecApproval::describe() const {
+  switch (status) {
+    case Status::built_in: return "built-in specification";
+    case Status::approved:
+      return "approved by " + (approver ? approver->subject : std::string("?")) + " (SHA-256 " +
+             (approver ? approver->sha256 : std::string("?")) + ") at " +
+             (approved_at ? format_instant(*approved_at) : std::string("?"));
+    case Status::unapproved: return "SPECIFICATION NOT APPROVED: " + detail;
+    case Status::unknown: break;
+  }
+  return "unknown";
+}
 
 VerifyReport verify(const VerifyOptions& options) {
   // Everything that makes the job impossible is checked before any finding is produced.
@@ -84,9 +178,7 @@ VerifyReport verify(const VerifyOptions& options, const crypto::TrustStore& trus
   VerifyReport report;
   report.as_of = options.as_of;
   report.coa_path = options.coa_path;
-  report.specification = options.spec_path
-                             ? spec::read(text::read_file(*options.spec_path), *options.spec_path)
-                             : spec::default_specification();
+  load_specification(options, trust, report);
   const std::string bytes = text::read_file(options.coa_path);
   std::optional<std::string> detached = options.signature_path;
   if (detached) {

@@ -62,6 +62,9 @@ struct ConfirmResult {
   std::string released_by;
   std::string signer;
   std::optional<int> use_within_minutes;
+  // An exceptional release (out of specification): the failed criteria, "cd105 94.99 %
+  // (>= 95 %)"; empty for a normal release. GO only for the recipient it names.
+  std::string exceptional;
   // The ledger
   std::string ledger_path;
   bool ledger_consulted = false;  // false with --record-only

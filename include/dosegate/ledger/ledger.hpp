@@ -20,8 +20,10 @@ namespace dosegate::ledger {
 // Schema 3 adds the bedside and late-result fields (refers_to, recipient, second_staff,
 // thawed_at, warnings). They are in an entry's payload only when set, so every entry written
 // under schema 2 keeps its bytes, hash and signature; open() adds their columns to a schema 2
-// ledger in place (nothing else changes).
-inline constexpr int kSchemaVersion = 3;
+// ledger in place (nothing else changes). Schema 4 adds, the same way, the specification's
+// approver (spec_approver, spec_approver_sha256, spec_approved_at); open() adds their columns to
+// a schema 2 or 3 ledger in place.
+inline constexpr int kSchemaVersion = 4;
 
 struct RecordRef {
   std::string file;  // file name of the release record
@@ -51,6 +53,10 @@ struct Entry {
   std::string second_staff;  // confirm: the second checker's staff id
   std::string thawed_at;     // confirm: UTC, when the dose was thawed
   std::string warnings;      // what the command warned about, one "code: message" a line
+  // Since schema 4; in the payload only when set. Who approved the entry's specification.
+  std::string spec_approver;         // certificate subject
+  std::string spec_approver_sha256;  // certificate fingerprint
+  std::string spec_approved_at;      // UTC
   // The chain
   std::string prev_hash;
   std::string hash;

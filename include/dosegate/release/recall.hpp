@@ -4,7 +4,9 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "dosegate/finding.hpp"
 #include "dosegate/ledger/look_back.hpp"
 #include "dosegate/release/release.hpp"
 #include "dosegate/time.hpp"
@@ -29,6 +31,8 @@ struct RecallResult {
   // and to how many recipients. look_back.findings is not empty when the ledger does not
   // verify for the lot; the counts are then what its unverified entries say.
   ledger::LookBack look_back;
+  // key.unprotected when the releaser's key is a file without a passphrase; also in the entry.
+  std::vector<Finding> warnings;
 };
 
 // Appends a recall entry, signed by a releaser whose certificate the trust policy accepts in

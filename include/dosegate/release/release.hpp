@@ -25,6 +25,16 @@ struct ReleaseOptions {
   // Re-issue the records of a lot the ledger already released (lost records); `reason` must say
   // why, and goes into the release entry's reason.
   bool again = false;
+  // Exceptional release (EU GMP Part IV 11.5): a lot whose only errors are failed criteria the
+  // specification allows to be waived (exceptional-release="allowed") is released to this one
+  // recipient on this physician's request; `reason` must say why. Ledger entry kind
+  // "exceptional-release", record decision "exceptional-release" with a banner; anything else
+  // is rejected as without it (finding release.exceptional-refused).
+  struct Exceptional {
+    std::string recipient;  // the recipient's pseudonymous id (wristband)
+    std::string physician;  // the requesting physician's name
+  };
+  std::optional<Exceptional> exceptional;
   // How long to wait for another release into out_dir, and for the ledger's write lock.
   std::chrono::seconds wait{300};
   // Told what was completed or removed of an earlier, interrupted release into out_dir.
@@ -57,7 +67,10 @@ struct ReleaseResult {
   // "code: message" a line: release.pending-overdue for a pending test whose expected date is
   // before the day of the release (UTC), "release.pending-overdue: mycoplasma was expected
   // 2026-11-20". The lot is released all the same: the specification allows the test pending.
+  // Also spec.unapproved (--allow-unapproved-spec) and key.unprotected (the releaser's key is a
+  // file without a passphrase; a rejection entry records this one too).
   std::vector<Finding> warnings;
+  bool exceptional = false;  // released under ReleaseOptions::exceptional
 };
 
 // Passphrase prompt: returns nullopt when nobody can be asked.

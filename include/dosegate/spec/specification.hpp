@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "dosegate/decimal.hpp"
+#include "dosegate/time.hpp"
 
 namespace dosegate::spec {
 
@@ -43,6 +44,9 @@ struct Criterion {
   // with may-be-pending="true".
   std::string when_overdue = "no-go";
   bool report_only = false;
+  // Attribute exceptional-release="allowed": a failed result of this test may be released to one
+  // named recipient on a physician's request (release --exceptional). Default never.
+  bool exceptional_release = false;
   std::string path;  // element path in the specification
 
   std::string describe() const;  // ">= 95 %", "no-growth", "report only"
@@ -64,7 +68,17 @@ struct Specification {
   std::optional<int> use_within_after_thaw_minutes;
   std::vector<std::string> required_accreditations;
 
-  std::string sha256;  // lowercase hex over the exact bytes read
+  // The window in which the specification may be used (attributes effective-from and
+  // effective-until, UTC, both inclusive); outside it verify, release and complete refuse it.
+  std::optional<Instant> effective_from;
+  std::optional<Instant> effective_until;
+  // When an approver signed it (attribute approved-at, set by `dosegate sign-spec` inside what
+  // the signature covers).
+  std::optional<Instant> approved_at;
+  bool has_signature = false;  // the file holds an enveloped ds:Signature (root's last child)
+
+  std::string sha256;  // lowercase hex over the exact bytes read (for a signed file: over the
+                       // content the signature covers)
   std::string origin;  // the file it came from, or "built-in"
 
   const Criterion* find_criterion(std::string_view test) const;
@@ -73,8 +87,17 @@ struct Specification {
 // Reads and checks a specification. Throws SpecError naming every problem (file,
 // line:column, element path) when it is not valid, and dosegate::Error with code
 // "spec.impersonation" when it has the id and version of a shipped specification (see
-// shipped_specifications) but not its exact bytes: an id and version name one content.
+// shipped_specifications) but not its exact bytes: an id and version name one content. A file
+// that holds a ds:Signature is read as it stands, its signature unchecked and without that check:
+// verify and release read a signed file's content with read_signed_content instead.
 Specification read(std::string_view bytes, std::string_view file_name);
+
+// A specification read from the content an approver's signature covers (`signed_content`,
+// as crypto::xmldsig::verify_enveloped returns it, from `file_name`). As read(), except that
+// content with a shipped specification's id and version is accepted when it is that shipped
+// file signed by `dosegate sign-spec`: the shipped specification is then returned (its SHA-256,
+// so one id and version keep one hash) with the approval time. Throws as read().
+Specification read_signed_content(std::string_view signed_content, std::string_view file_name);
 
 // The built-in default: samples/specs/wj-msc.xml, compiled in byte for byte (origin
 // "built-in").

@@ -7,12 +7,14 @@
 namespace dosegate {
 
 // The files of a signing key, as every command that signs takes them (--key, --cert, --chain,
-// --passphrase-file).
+// --passphrase-file, --pin-file).
 struct SignerFiles {
-  std::string key;                   // PEM private key (with `cert`), or PKCS#12 (*.p12, *.pfx)
-  std::optional<std::string> cert;   // the signer's certificate, PEM
+  std::string key;  // PEM private key (with `cert`), PKCS#12 (*.p12, *.pfx), or an RFC 7512
+                    // pkcs11: URI of a key on a token
+  std::optional<std::string> cert;   // the signer's certificate, PEM (a token's: read from it)
   std::optional<std::string> chain;  // intermediate CA certificates to embed
   std::optional<std::string> passphrase_file;  // else asked for on the terminal
+  std::optional<std::string> pin_file;         // a token's PIN; else asked for on the terminal
 };
 
 struct Signer {

@@ -25,6 +25,27 @@ struct VerifyOptions {
   std::string trust_dir;                      // required; see README "Trust directory"
   std::optional<std::string> signature_path;  // detached CMS; COA.xml.p7s beside the CoA if absent
   Instant as_of{};                            // verification time
+  // Accept a --spec that no approvers/ certificate signed (a finding spec.unapproved, shown in
+  // the report, the record and the ledger); without it such a specification is refused.
+  bool allow_unapproved_spec = false;
+};
+
+// Who approved the specification used.
+struct SpecApproval {
+  enum class Status {
+    unknown,
+    built_in,    // the built-in specification (or a file of exactly its bytes)
+    approved,    // signed by a certificate of the approvers/ role, valid at the time checked
+    unapproved,  // accepted only under --allow-unapproved-spec
+  };
+  Status status = Status::unknown;
+  std::optional<Signer> approver;
+  std::optional<Instant> approved_at;
+  std::string detail;  // unapproved: why
+
+  // One line: "approved by SUBJECT (SHA-256 ...) at TIME", "built-in",
+  // "NOT APPROVED: why".
+  std::string describe() const;
 };
 
 struct SignatureStatus {
@@ -40,6 +61,7 @@ struct VerifyReport {
   std::string coa_sha256;
   std::optional<coa::Certificate> certificate;  // absent when the CoA is malformed
   spec::Specification specification;
+  SpecApproval spec_approval;
   SignatureStatus signature;
   bool evaluated = false;         // business data is read only from verified signed content
   Evaluation evaluation;          // empty unless evaluated
@@ -49,7 +71,10 @@ struct VerifyReport {
 };
 
 // Reads the files and decides. Findings about the documents are in the report; throws
-// dosegate::Error (IoError, SpecError, ...) when it cannot reach a decision at all.
+// dosegate::Error (IoError, SpecError, ...) when it cannot reach a decision at all, among them
+// "spec.unapproved" (a --spec no approver signed, without allow_unapproved_spec),
+// "spec.signature-invalid" (a signed --spec whose signature does not verify) and
+// "spec.not-effective" (as_of outside the specification's effective-from/effective-until).
 VerifyReport verify(const VerifyOptions& options);
 
 // The human report: header, criteria table, doses, pending tests, findings, decision line.

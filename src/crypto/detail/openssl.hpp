@@ -78,6 +78,11 @@ struct Access {
 
   static EVP_PKEY* key(const SigningKey& k);
   static SigningKey signing_key(EvpPkeyPtr key, Certificate cert, std::vector<Certificate> chain);
+  // `owner` keeps alive what the key needs (a token's module and session); it is released
+  // after the key.
+  static SigningKey signing_key(EvpPkeyPtr key, Certificate cert, std::vector<Certificate> chain,
+                                KeyProtection protection, std::string source,
+                                std::shared_ptr<void> owner);
   static void set_chain(SigningKey& k, std::vector<Certificate> chain);
 
   // An X509_STORE that applies the trust policy's chain rules at `at` (anchors, CRLs, flags,
