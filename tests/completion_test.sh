@@ -28,7 +28,7 @@ expect() {
   fi
 }
 expect verify dosegate ver
-expect $'sign-coa' dosegate sig
+expect $'sign-coa\nsign-spec' dosegate sig
 expect --out dosegate release --ou
 expect $'--passphrase-file' dosegate sign-coa --pass
 expect json dosegate history --format j

@@ -102,7 +102,7 @@ TEST_CASE("misfiling: a record that exists is release.record-exists, an --out fi
 TEST_CASE("misfiling: a specification for another product says so first",
           "[cli][misfiling][spec]") {
   const auto r = run_cli({"verify", s("samples/coa-pass.xml"), "--trust", s("certs/trust"),
-                          "--spec", s("samples/specs/msc-exosome.xml"), "--as-of", kNow, "--json"});
+                          "--spec", s("samples/specs/msc-exosome.signed.xml"), "--as-of", kNow, "--json"});
   CHECK(r.code == 1);
   const auto first_error = r.out.find("\"severity\": \"error\"");
   const auto applicable = r.out.find("\"code\": \"spec.not-applicable\"");
@@ -110,7 +110,7 @@ TEST_CASE("misfiling: a specification for another product says so first",
   REQUIRE(first_error != std::string::npos);
   CHECK(applicable < first_error);  // its code comes just before its severity
   const auto text = run_cli({"verify", s("samples/coa-pass.xml"), "--trust", s("certs/trust"),
-                             "--spec", s("samples/specs/msc-exosome.xml"), "--as-of", kNow});
+                             "--spec", s("samples/specs/msc-exosome.signed.xml"), "--as-of", kNow});
   CHECK(contains(text.out, "errors (spec.not-applicable, "));
 }
 

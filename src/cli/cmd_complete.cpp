@@ -22,10 +22,10 @@ int cmd_complete(const Args& args, std::ostream& out, std::ostream& /*err*/,
   if (vm.count("help")) {
     print_help(
         out,
-        {"dosegate complete COA.xml --trust DIR --key KEY.pem --cert CERT.pem\n"
-         "                         [--chain CHAIN.pem] [--passphrase-file FILE]\n"
-         "                         [--spec SPEC.xml] [--signature COA.xml.p7s] [--ledger FILE]\n"
-         "                         [--json]",
+        {"dosegate complete COA.xml --trust DIR --key KEY.pem|pkcs11:URI [--cert CERT.pem]\n"
+         "                         [--chain CHAIN.pem] [--passphrase-file FILE | --pin-file FILE]\n"
+         "                         [--spec SPEC.xml [--allow-unapproved-spec]]\n"
+         "                         [--signature COA.xml.p7s] [--ledger FILE] [--json]",
          "Records the late results of a lot released with pending tests. COA.xml is the\n"
          "laboratory's CoA with the final results: its <Supersedes> names the released CoA.\n"
          "It is verified exactly as `dosegate verify` does, against the specification the\n"

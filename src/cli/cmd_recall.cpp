@@ -72,8 +72,9 @@ int cmd_recall(const Args& args, std::ostream& out, std::ostream& /*err*/, const
   if (vm.count("help")) {
     print_help(
         out,
-        {"dosegate recall DIN --reason TEXT --trust DIR --key KEY.pem --cert CERT.pem\n"
-         "                       [--chain CHAIN.pem] [--passphrase-file FILE] [--ledger FILE]\n"
+        {"dosegate recall DIN --reason TEXT --trust DIR --key KEY.pem|pkcs11:URI\n"
+         "                       [--cert CERT.pem] [--chain CHAIN.pem]\n"
+         "                       [--passphrase-file FILE | --pin-file FILE] [--ledger FILE]\n"
          "                       [--json]",
          "Withdraws a released lot: appends a recall entry, signed by a releaser, to the\n"
          "ledger, at the clock's time (there is no --as-of). Later bedside confirmations of\n"

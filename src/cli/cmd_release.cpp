@@ -75,11 +75,14 @@ int cmd_release(const Args& args, std::ostream& out, std::ostream& err, const En
   if (vm.count("help")) {
     print_help(
         out,
-        {"dosegate release COA.xml --trust DIR --key KEY.pem --cert CERT.pem\n"
-         "                        [--chain CHAIN.pem] [--passphrase-file FILE] --out DIR\n"
-         "                        [--spec SPEC.xml] [--signature COA.xml.p7s] [--meaning TEXT]\n"
+        {"dosegate release COA.xml --trust DIR --key KEY.pem|pkcs11:URI [--cert CERT.pem]\n"
+         "                        [--chain CHAIN.pem] [--passphrase-file FILE | --pin-file FILE]\n"
+         "                        --out DIR [--spec SPEC.xml [--allow-unapproved-spec]]\n"
+         "                        [--signature COA.xml.p7s] [--meaning TEXT]\n"
          "                        [--reason TEXT] [--role TEXT] [--ledger FILE]\n"
-         "                        [--again --reason TEXT] [--wait SECONDS] [--quiet | --json]",
+         "                        [--again --reason TEXT] [--wait SECONDS]\n"
+         "                        [--exceptional --recipient ID --physician NAME --reason TEXT]\n"
+         "                        [--quiet | --json]",
          "Verifies the CoA exactly as `dosegate verify` does. When the lot is releasable\n"
          "(also with pending tests the specification allows), writes one PDF release record\n"
          "per dose into --out, named DIN-PRODUCTCODE-DIVISION.pdf, each signed with the QA\n"

@@ -32,6 +32,8 @@ int cmd_sign_coa(const Args& args, std::ostream& out, std::ostream& err, const E
          "                         [--trust DIR] [--json]\n"
          "       dosegate sign-coa COA.xml --key KEY.p12 [--passphrase-file FILE] --out "
          "SIGNED.xml\n"
+         "                         [--force] [--trust DIR] [--json]\n"
+         "       dosegate sign-coa COA.xml --key pkcs11:URI [--pin-file FILE] --out SIGNED.xml\n"
          "                         [--force] [--trust DIR] [--json]",
          "Signs a Certificate of Analysis with an enveloped XML-DSig (exclusive c14n,\n"
          "SHA-256, ECDSA-SHA256 or RSA-SHA256 by key type, the certificate and chain in\n"

@@ -19,8 +19,9 @@ int cmd_sign_spec(const Args& args, std::ostream& out, std::ostream& /*err*/,
   if (vm.count("help")) {
     print_help(
         out,
-        {"dosegate sign-spec SPEC.xml --key KEY.pem --cert CERT.pem [--chain CHAIN.pem]\n"
-         "                          [--passphrase-file FILE] --out SIGNED.xml",
+        {"dosegate sign-spec SPEC.xml --key KEY.pem|pkcs11:URI [--cert CERT.pem]\n"
+         "                          [--chain CHAIN.pem] [--passphrase-file FILE | --pin-file FILE]\n"
+         "                          --out SIGNED.xml",
          "Approves a release specification: sets its approval time (attribute approved-at,\n"
          "UTC, now) and signs it with an enveloped XML-DSig as sign-coa does (exclusive c14n,\n"
          "SHA-256, ECDSA-SHA256 or RSA-SHA256, the certificate and chain in X509Data).\n"
@@ -33,7 +34,9 @@ int cmd_sign_spec(const Args& args, std::ostream& out, std::ostream& /*err*/,
          "     missing passphrase; nothing written",
          "  dosegate sign-spec my-spec.xml --key certs/test-pki/approver.key.pem \\\n"
          "      --cert certs/test-pki/approver.cert.pem --chain certs/test-pki/qa-chain.pem \\\n"
-         "      --out my-spec.signed.xml\n"},
+         "      --out my-spec.signed.xml\n"
+         "  dosegate sign-spec my-spec.xml --pin-file approver.pin \\\n"
+         "      --key 'pkcs11:token=QA;object=approver' --out my-spec.signed.xml\n"},
         opts);
     return kYes;
   }

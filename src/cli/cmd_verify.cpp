@@ -16,8 +16,8 @@ int cmd_verify(const Args& args, std::ostream& out, std::ostream& /*err*/, const
   if (vm.count("help")) {
     print_help(
         out,
-        {"dosegate verify COA.xml --trust DIR [--spec SPEC.xml] [--signature COA.xml.p7s]\n"
-         "                       [--as-of TIME] [--json]",
+        {"dosegate verify COA.xml --trust DIR [--spec SPEC.xml [--allow-unapproved-spec]]\n"
+         "                       [--signature COA.xml.p7s] [--as-of TIME] [--json]",
          "Checks one Certificate of Analysis without side effects: the document against the\n"
          "CoA format (schemas/coa.xsd), its signature (enveloped XML-DSig, or a detached CMS\n"
          "signature) and signer (chain to an anchor, CRLs, labs/ allow-list), then, on the\n"
