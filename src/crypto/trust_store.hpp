@@ -21,7 +21,7 @@ const char* directory_of(Role role);  // "labs", "releasers"
 
 class TrustStore {
  public:
-  // Loads DIR/{anchors,intermediates,crls,labs,releasers}. Throws IoError when DIR cannot be
+  // Loads DIR/{anchors,intermediates,crls,labs,releasers,tsa}. Throws IoError when DIR cannot be
   // read and TrustError when its content cannot be used (no anchor, an unparsable file, a
   // self-signed certificate among the intermediates).
   explicit TrustStore(const std::string& dir);
@@ -33,6 +33,9 @@ class TrustStore {
     std::vector<Finding> findings;  // empty when the signer may sign in that role
     Signer signer;
     std::vector<Certificate> intermediates;  // the verified path between leaf and anchor
+    // What the check shows without refusing the signer: a revocation dated after the trusted
+    // time of a timestamped signature (signature.revoked-later), the time judged at.
+    std::vector<Finding> notes;
     bool ok() const { return findings.empty(); }
   };
 
