@@ -25,7 +25,12 @@ int cmd_release(const Args& args, std::ostream& out, std::ostream& err, const En
     ("again", "issue the records of a lot the ledger already released again (lost records); "
      "needs --reason, recorded in the release entry")
     ("wait", po::value<int>()->value_name("SECONDS"),
-     "how long to wait for another release into --out, or for the ledger; default 300");
+     "how long to wait for another release into --out, or for the ledger; default 300")
+    ("tsa", po::value<std::string>()->value_name("URL"),
+     "RFC 3161 timestamping authority (http:// or https://): every record's signature gets its "
+     "token (PAdES B-T); its certificate must be in the trust directory's tsa/")
+    ("tsa-timeout", po::value<int>()->value_name("SECONDS"),
+     "how long to wait for each answer of the TSA; default 30");
   // clang-format on
   add_coa_checks(opts, false);
   add_ledger(opts);
@@ -39,7 +44,8 @@ int cmd_release(const Args& args, std::ostream& out, std::ostream& err, const En
          "                        [--chain CHAIN.pem] [--passphrase-file FILE] --out DIR\n"
          "                        [--spec SPEC.xml] [--signature COA.xml.p7s] [--meaning TEXT]\n"
          "                        [--reason TEXT] [--role TEXT] [--ledger FILE]\n"
-         "                        [--again --reason TEXT] [--wait SECONDS] [--quiet]",
+         "                        [--again --reason TEXT] [--wait SECONDS] [--quiet]\n"
+         "                        [--tsa URL [--tsa-timeout SECONDS]]",
          "Verifies the CoA exactly as `dosegate verify` does. When the lot is releasable\n"
          "(also with pending tests the specification allows), writes one PDF release record\n"
          "per dose into --out, named DIN-PRODUCTCODE-DIVISION.pdf, each signed with the QA\n"
@@ -55,6 +61,14 @@ int cmd_release(const Args& args, std::ostream& out, std::ostream& err, const En
          "is refused (release.already-released) unless --again --reason TEXT re-issues lost\n"
          "records. A pending test whose expected date is before the day of the release (UTC)\n"
          "does not stop it: a warning (release.pending-overdue), recorded in the release entry.\n"
+         "With --tsa URL every record's signature carries an RFC 3161 timestamp (PAdES B-T)\n"
+         "from that TSA, checked on receipt (imprint, nonce, the TSA's certificate in tsa/ of\n"
+         "the trust directory); a timestamped record is judged as of its timestamp, so it\n"
+         "stays valid after the releaser's certificate expires or is revoked for a reason\n"
+         "other than a compromise before that time. A TSA that fails or answers wrongly stops\n"
+         "the release before the ledger commit: nothing written, the error names the URL and\n"
+         "the reason. Without --tsa, a releaser certificate that expires before the lot is a\n"
+         "warning (release.certificate-expires-before-lot), recorded in the release entry.\n"
          "One release at a time per --out directory (DIR/.dosegate-release.lock);\n"
          "another waits for it, with progress, for at most --wait seconds. Ctrl-C or SIGTERM\n"
          "before the ledger commit rolls back and removes the unfinished records (exit 130 or\n"
@@ -90,6 +104,13 @@ int cmd_release(const Args& args, std::ostream& out, std::ostream& err, const En
     if (seconds < 0) throw UsageError("--wait takes a number of seconds, 0 or more");
     o.wait = std::chrono::seconds(seconds);
   }
+  if (vm.count("tsa")) o.tsa_url = vm["tsa"].as<std::string>();
+  if (vm.count("tsa-timeout")) {
+    if (!o.tsa_url) throw UsageError("--tsa-timeout needs --tsa URL");
+    const int seconds = vm["tsa-timeout"].as<int>();
+    if (seconds < 1) throw UsageError("--tsa-timeout takes a number of seconds, 1 or more");
+    o.tsa_timeout = std::chrono::seconds(seconds);
+  }
   o.on_recovered = [&](const std::string& note) {
     err << "dosegate release: earlier interrupted release: " << note << '\n';
   };
@@ -124,11 +145,18 @@ int cmd_release(const Args& args, std::ostream& out, std::ostream& err, const En
       << "):\n";
   for (const auto& path : r.records) out << "  " << path << '\n';
   // An overdue pending test does not stop the release, but is said, and kept in the ledger.
-  for (const auto& w : r.warnings)
-    out << "Warning [" << w.code << "]: " << text::escape_controls(w.message)
-        << " and is still pending; released as the specification allows, with the warning in "
-           "release entry "
-        << r.ledger_entries.front() << '\n';
+  for (const auto& w : r.warnings) {
+    if (w.code == "release.pending-overdue")
+      out << "Warning [" << w.code << "]: " << text::escape_controls(w.message)
+          << " and is still pending; released as the specification allows, with the warning in "
+             "release entry "
+          << r.ledger_entries.front() << '\n';
+    else
+      out << "Warning [" << w.code << "]: " << text::escape_controls(w.message)
+          << " (recorded in release entry " << r.ledger_entries.front() << ")\n";
+  }
+  if (r.timestamp)
+    out << "Timestamped (PAdES B-T) by " << r.tsa.value_or("?") << " at " << *r.timestamp << '\n';
   if (r.reissue_of)
     out << "Re-issued records of release entry " << *r.reissue_of << " (--again): " << r.reason
         << '\n';

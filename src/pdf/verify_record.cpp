@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "crypto/cms.hpp"
+#include "crypto/timestamp.hpp"
 #include "pdf/record.hpp"
 #include "pdf/record_reader.hpp"
 
@@ -108,8 +109,16 @@ RecordCheck verify_record(std::string_view bytes, const crypto::TrustStore& trus
     const std::string signed_bytes =
         std::string(bytes.substr(0, static_cast<std::size_t>(r[1]))) +
         std::string(bytes.substr(static_cast<std::size_t>(r[2]), static_cast<std::size_t>(r[3])));
-    auto cms = crypto::verify_detached(*sig.contents, signed_bytes, trust, crypto::Role::releaser,
-                                       at, "/Root/AcroForm/Fields/V", "this record");
+    auto checked = crypto::verify_detached_timestamped(*sig.contents, signed_bytes, trust,
+                                                       crypto::Role::releaser, at,
+                                                       "/Root/AcroForm/Fields/V", "this record");
+    auto& cms = checked.cms;
+    out.judged_at = format_instant(checked.judged_at);
+    out.notes = std::move(checked.notes);
+    if (checked.timestamp) {
+      out.timestamp = format_instant(checked.timestamp->time);
+      out.tsa = checked.timestamp->tsa.subject;
+    }
     if (cms.signer_found) out.signer = cms.signer;
     if (!cms.findings.empty()) {
       out.findings = std::move(cms.findings);

@@ -23,6 +23,7 @@
 #include "crypto/cades.hpp"
 #include "crypto/keys.hpp"
 #include "crypto/sha256.hpp"
+#include "crypto/timestamp.hpp"
 #include "crypto/trust_store.hpp"
 #include "dosegate/error.hpp"
 #include "dosegate/isbt128.hpp"
@@ -30,6 +31,7 @@
 #include "dosegate/release_data.hpp"
 #include "pdf/record.hpp"
 #include "pdf/verify_record.hpp"
+#include "tsa/client.hpp"
 #include "util/text.hpp"
 #include "verify/verify_with_trust.hpp"
 
@@ -285,6 +287,35 @@ std::vector<Finding> overdue_pending(const VerifyReport& r, Instant at) {
   return out;
 }
 
+// One token from the TSA over `data`, checked on receipt. Throws Error("tsa.failure") naming the
+// URL and what went wrong.
+crypto::Timestamp fetch_timestamp(const ReleaseOptions& o, std::string_view data,
+                                  const crypto::TrustStore& trust) {
+  const auto request = crypto::timestamp_request(data);
+  const std::string answer = tsa::post_query(*o.tsa_url, request.der, o.tsa_timeout);
+  try {
+    return crypto::accept_timestamp_response(answer, request, trust);
+  } catch (const Error& e) {
+    if (e.code() != "tsa.bad-response") throw;
+    throw Error("tsa.failure", "timestamping authority " + *o.tsa_url + ": " + e.what());
+  }
+}
+
+// release.certificate-expires-before-lot: without a timestamp a record's signature is judged
+// at the time of the check, so it stops verifying when the releaser's certificate expires.
+std::optional<Finding> expires_before_lot(const VerifyReport& r, const Signer& releaser,
+                                          const ReleaseOptions& o) {
+  if (o.tsa_url || !r.certificate) return std::nullopt;
+  const auto not_after = parse_utc_instant(releaser.not_after);
+  if (!not_after || *not_after >= r.certificate->lot.expires) return std::nullopt;
+  return Finding{"release.certificate-expires-before-lot", Severity::warning,
+                 "the releaser's certificate expires at " + releaser.not_after +
+                     ", before the lot (" + format_instant(r.certificate->lot.expires) +
+                     "); without a timestamp (--tsa URL) every record of this lot is NO-GO "
+                     "from then on",
+                 "--cert"};
+}
+
 std::string warning_lines(const std::vector<Finding>& warnings) {
   std::string out;
   for (const auto& w : warnings) out += (out.empty() ? "" : "\n") + w.code + ": " + w.message;
@@ -395,6 +426,18 @@ ReleaseResult release(const ReleaseOptions& o, const Prompt& prompt, const Progr
       if (o.on_recovered) o.on_recovered(note);
   }
 
+  // PAdES B-T: the TSA is asked once before anything is written, so that a TSA that is down or
+  // answers wrongly stops the release here; the token's size sizes the room in every record.
+  std::optional<pdf::SignatureStamp> stamp;
+  if (o.tsa_url && releasable()) {
+    const auto probe = fetch_timestamp(o, "dosegate: is the timestamping authority there?", trust);
+    stamp = pdf::SignatureStamp{probe.token.size() + 1024, [&o, &trust](const std::string& cms) {
+                                  const auto ts =
+                                      fetch_timestamp(o, crypto::cms_signature_value(cms), trust);
+                                  return crypto::add_signature_timestamp(cms, ts.token);
+                                }};
+  }
+
   // One transaction from the lot's history to the commit: the history checked is the one the
   // new entries follow. Waiting for another writer is reported and can be interrupted.
   auto next_note = kNoteEvery;
@@ -467,6 +510,7 @@ ReleaseResult release(const ReleaseOptions& o, const Prompt& prompt, const Progr
     entry.decision = to_string(r.decision);
     entry.reason = result.reason;
     result.warnings = overdue_pending(r, now);
+    if (auto w = expires_before_lot(r, releaser.signer, o)) result.warnings.push_back(*w);
     entry.warnings = warning_lines(result.warnings);
     ledger.prepare(entry);
     ledger.append(entry, sign);
@@ -475,12 +519,18 @@ ReleaseResult release(const ReleaseOptions& o, const Prompt& prompt, const Progr
     result.ledger_entries.push_back(entry.seq);
 
     const pdf::RecordWriter writer(lot);
+    const pdf::SignatureStamp* stamp_ptr = stamp ? &*stamp : nullptr;
     // Self-check first: never hand out a record that dosegate's own verifier would reject.
-    const auto first = writer.write(doses.front().first, id, now);
+    const auto first = writer.write(doses.front().first, id, now, stamp_ptr);
     const auto self = pdf::verify_record(first.bytes, trust, now);
     if (!self.findings.empty())
-      throw Error("pdf.failure",
-                  "a freshly signed record does not verify: " + self.findings[0].message);
+      throw Error(
+          self.findings[0].code == "signature.timestamp-invalid" ? "tsa.failure" : "pdf.failure",
+          "a freshly signed record does not verify: " + self.findings[0].message);
+    if (stamp) {
+      result.timestamp = self.timestamp;
+      result.tsa = self.tsa;
+    }
     std::vector<std::string> digests(doses.size());
     // Records are independent: sign and write them on every core.
     std::atomic<std::size_t> next{0}, done{0};
@@ -490,7 +540,7 @@ ReleaseResult release(const ReleaseOptions& o, const Prompt& prompt, const Progr
       try {
         for (std::size_t i = next++; i < doses.size() && !failure; i = next++) {
           SignalGuard::check();
-          const auto record = i == 0 ? first : writer.write(doses[i].first, id, now);
+          const auto record = i == 0 ? first : writer.write(doses[i].first, id, now, stamp_ptr);
           digests[i] = record.sha256;  // the writer's digest of the whole file
           const std::string tmp = doses[i].second + kPending;
           const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -514,7 +564,11 @@ ReleaseResult release(const ReleaseOptions& o, const Prompt& prompt, const Progr
         if (!failure) failure = std::current_exception();
       }
     };
-    const unsigned threads = std::max(1u, std::min(4u, std::thread::hardware_concurrency()));
+    // With a TSA most of a record's time is the wait for its token: as many workers as
+    // requests may be in flight.
+    const unsigned threads = stamp
+                                 ? std::max(1u, o.tsa_in_flight)
+                                 : std::max(1u, std::min(4u, std::thread::hardware_concurrency()));
     std::vector<std::thread> pool;
     for (unsigned t = 1; t < threads; ++t) pool.emplace_back(work);
     work();

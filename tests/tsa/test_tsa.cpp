@@ -14,6 +14,7 @@
 //   http-500      HTTP status 500
 //   wrong-type    a correct token with Content-Type text/plain
 //   slow          a correct token after --delay-ms milliseconds
+//   fail-after    correct tokens for the first --ok N requests, then HTTP status 500
 // A TSA signed with a certificate that is not in the trust directory's tsa/ is the same
 // program given another --cert and --key.
 #include <httplib.h>
@@ -35,6 +36,8 @@ namespace {
 std::string g_mode = "ok";
 long g_time = 0;
 int g_delay_ms = 2000;
+long g_ok = 1;
+std::atomic<long> g_requests{0};
 std::atomic<long> g_serial{1};
 std::atomic<int> g_in_flight{0};
 std::atomic<int> g_max_in_flight{0};
@@ -98,18 +101,13 @@ std::string respond(const std::string& request, bool refuse) {
   TS_RESP_CTX_set_time_cb(ctx, fixed_time, nullptr);
   TS_RESP_CTX_set_serial_cb(ctx, next_serial, nullptr);
   std::string out;
-  if (refuse) {
-    TS_RESP_CTX_set_status_info(ctx, TS_STATUS_REJECTION, "refused by the test TSA");
-    TS_RESP_CTX_add_failure_info(ctx, TS_INFO_BAD_REQUEST);
-  }
   BIO* in = BIO_new_mem_buf(request.data(), static_cast<int>(request.size()));
   TS_RESP* resp = refuse ? nullptr : TS_RESP_create_response(ctx, in);
   if (refuse) {
     // A rejection without a token: the status alone.
     resp = TS_RESP_new();
     TS_STATUS_INFO* si = TS_STATUS_INFO_new();
-    ASN1_INTEGER_set(const_cast<ASN1_INTEGER*>(TS_STATUS_INFO_get0_status(si)),
-                     TS_STATUS_REJECTION);
+    TS_STATUS_INFO_set_status(si, TS_STATUS_REJECTION);
     TS_RESP_set_status_info(resp, si);
     TS_STATUS_INFO_free(si);
   }
@@ -148,6 +146,8 @@ int main(int argc, char** argv) {
       g_mode = v;
     else if (a == "--delay-ms")
       g_delay_ms = std::stoi(v);
+    else if (a == "--ok")
+      g_ok = std::stol(v);
     else {
       std::cerr << "dosegate-test-tsa: unknown option " << a << '\n';
       return 2;
@@ -171,7 +171,8 @@ int main(int argc, char** argv) {
     for (int m = g_max_in_flight; now > m && !g_max_in_flight.compare_exchange_weak(m, now);) {
     }
     if (g_mode == "slow") std::this_thread::sleep_for(std::chrono::milliseconds(g_delay_ms));
-    if (g_mode == "http-500") {
+    const long number = ++g_requests;
+    if (g_mode == "http-500" || (g_mode == "fail-after" && number > g_ok)) {
       res.status = 500;
       res.set_content("the test TSA fails on purpose", "text/plain");
     } else if (g_mode == "garbage") {

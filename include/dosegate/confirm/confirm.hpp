@@ -62,6 +62,11 @@ struct ConfirmResult {
   std::string released_by;
   std::string signer;
   std::optional<int> use_within_minutes;
+  // The record's signature: the time its signer was judged at (the timestamp's time for a
+  // PAdES B-T record, else the confirmation's time), and its timestamp and TSA when it has one.
+  std::string signature_judged_at;
+  std::optional<std::string> timestamp;
+  std::optional<std::string> tsa;
   // The ledger
   std::string ledger_path;
   bool ledger_consulted = false;  // false with --record-only
