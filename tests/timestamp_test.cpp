@@ -290,7 +290,7 @@ TEST_CASE(
   CHECK(test::error_codes(b.out).count("signature.revoked") == 1);
 }
 
-TEST_CASE("a releaser revoked for keyCompromise before the timestamp: NO-GO; after it: shown",
+TEST_CASE("a releaser revoked for keyCompromise before the timestamp is NO-GO, after it shown",
           "[timestamp]") {
   // Revoked 2026-11-01 (keyCompromise); the CRL saying so is issued 2026-12-02.
   TempDir before;
@@ -486,4 +486,77 @@ TEST_CASE("tokens are requested concurrently, at most 8 at once", "[timestamp][t
   const int in_flight = std::stoi(most.output);
   CHECK(in_flight > 1);
   CHECK(in_flight <= 8);
+}
+
+namespace {
+
+// certs/trust with qa-ca's CRL replaced by the refreshed one of 2026-12-02 (a routine refresh:
+// the CRL current at the release is gone), or with no qa-ca CRL at all.
+std::string refreshed_trust(const TempDir& dir, const std::string& name, bool any_qa_crl = true) {
+  const auto t = trust_dir(dir, name, any_qa_crl);
+  fs::remove(fs::path(t) / "crls" / "qa-ca.crl.pem");
+  return t;
+}
+
+test::CliResult audit(const TempDir& dir, const std::string& trust) {
+  return test::run_cli({"audit", "--trust", trust, "--ledger", dir.file("ledger.sqlite")});
+}
+
+}  // namespace
+
+TEST_CASE("audit after a CRL refresh: INTACT; a revocation dated before an entry still fails it",
+          "[timestamp][ledger]") {
+  TempDir dir;
+  const auto at_release = trust_dir(dir, "trust", false);
+  REQUIRE(release(dir, at_release, "releaser", kReleased).code == 0);
+  REQUIRE(audit(dir, at_release).code == 0);
+  const auto refreshed = refreshed_trust(dir, "trust-refreshed");
+  const auto a = audit(dir, refreshed);
+  INFO(a.out);
+  CHECK(a.code == 0);
+  CHECK(contains(a.out, "INTACT"));
+
+  SECTION("a releaser who left after signing: still INTACT") {
+    TempDir left;
+    REQUIRE(release(left, trust_dir(left, "trust", false), "releaser-left", kReleased).code == 0);
+    const auto b = audit(left, refreshed_trust(left, "trust-refreshed"));
+    INFO(b.out);
+    CHECK(b.code == 0);
+  }
+  SECTION("a key compromised before the entries were signed: TAMPERED, the revocation named") {
+    TempDir bad;
+    REQUIRE(release(bad, trust_dir(bad, "trust", false), "releaser-compromised", kReleased).code ==
+            0);
+    const auto b = audit(bad, refreshed_trust(bad, "trust-refreshed"));
+    INFO(b.out);
+    CHECK(b.code == 1);
+    CHECK(contains(b.out, "TAMPERED"));
+    CHECK(contains(b.out, "ledger.signature-invalid"));
+    CHECK(contains(b.out, "keyCompromise"));
+  }
+  SECTION("no CRL of the releasers' CA at all: could not check, exit 2, never TAMPERED") {
+    const auto none = refreshed_trust(dir, "trust-no-qa-crl", false);
+    const auto b = audit(dir, none);
+    INFO(b.out);
+    CHECK(b.code == 2);
+    CHECK(contains(b.out, "COULD NOT CHECK"));
+    CHECK(contains(b.out, "ledger.could-not-check"));
+    CHECK_FALSE(contains(b.out, "TAMPERED"));
+    const auto j =
+        test::run_cli({"audit", "--trust", none, "--ledger", dir.file("ledger.sqlite"), "--json"});
+    CHECK(contains(j.out, "\"decision\": \"could-not-check\""));
+  }
+}
+
+TEST_CASE("a bedside device whose trust directory has only the refreshed CRL: B-T record GO",
+          "[timestamp][ledger]") {
+  TempDir dir;
+  TestTsa tsa;
+  REQUIRE(
+      release(dir, trust_dir(dir, "trust", false), "releaser-left", kReleased, {"--tsa", tsa.url()})
+          .code == 0);
+  const auto c = confirm(dir, refreshed_trust(dir, "trust-refreshed"), "2027-01-15T09:00:00Z");
+  INFO(c.out);
+  CHECK(c.code == 0);
+  CHECK(contains(c.out, "signature.revoked-later"));
 }
