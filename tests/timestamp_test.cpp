@@ -13,6 +13,7 @@
 #include "crypto/timestamp.hpp"
 #include "crypto/trust_store.hpp"
 #include "dosegate/isbt128.hpp"
+#include "pdf/object.hpp"
 #include "pdf/verify_record.hpp"
 #include "test_support.hpp"
 #include "tsa/client.hpp"
@@ -168,7 +169,8 @@ TEST_CASE("release --tsa: every record carries a timestamp that openssl ts, pdfs
   TempDir dir;
   TestTsa tsa;
   const auto trust = trust_dir(dir, "trust", false);
-  const auto r = release(dir, trust, "releaser", kReleased, {"--tsa", tsa.url()});
+  const auto r =
+      release(dir, trust, "releaser", kReleased, {"--tsa", tsa.url(), "--no-validation-data"});
   INFO(r.out << r.err);
   REQUIRE(r.code == 0);
   CHECK(contains(r.out, "Timestamped (PAdES B-T) by CN=dosegate Test TSA"));
@@ -504,7 +506,7 @@ test::CliResult audit(const TempDir& dir, const std::string& trust) {
 
 }  // namespace
 
-TEST_CASE("audit after a CRL refresh: INTACT; a revocation dated before an entry still fails it",
+TEST_CASE("audit after a CRL refresh is INTACT, a revocation dated before an entry still fails it",
           "[timestamp][ledger]") {
   TempDir dir;
   const auto at_release = trust_dir(dir, "trust", false);
@@ -559,4 +561,192 @@ TEST_CASE("a bedside device whose trust directory has only the refreshed CRL: B-
   INFO(c.out);
   CHECK(c.code == 0);
   CHECK(contains(c.out, "signature.revoked-later"));
+}
+
+namespace {
+
+// `base` with one more incremental update holding `objects` (number, body without obj/endobj;
+// a body may be a stream), a cross-reference section and a trailer, as any PDF tool writes one.
+std::string append_update(const std::string& base,
+                          const std::vector<std::pair<int, std::string>>& objects, int size) {
+  const pdf::Document doc(base);
+  std::string update;
+  std::string xref = "xref\n";
+  for (const auto& [num, body] : objects) {
+    char entry[32];
+    std::snprintf(entry, sizeof entry, "%010zu 00000 n \n", base.size() + update.size());
+    xref += std::to_string(num) + " 1\n" + entry;
+    update += std::to_string(num) + " 0 obj\n" + body + "\nendobj\n";
+  }
+  const auto xref_at = base.size() + update.size();
+  const auto* info = pdf::Object::dict(doc.trailer()).get("Info");
+  update += xref + "trailer\n<< /Size " + std::to_string(size) + " /Root " +
+            std::to_string(pdf::Object::dict(doc.trailer()).get("Root")->as_ref()->num) +
+            " 0 R /Prev " + std::to_string(doc.startxref()) +
+            (info ? " /Info " + std::to_string(info->as_ref()->num) + " 0 R" : std::string()) +
+            " >>\nstartxref\n" + std::to_string(xref_at) + "\n%%EOF\n";
+  return base + update;
+}
+
+std::string stream_body(const std::string& data) {
+  return "<< /Length " + std::to_string(data.size()) + " >>\nstream\n" + data + "\nendstream";
+}
+
+bool has_code(const pdf::RecordCheck& c, const std::string& code) {
+  for (const auto& f : c.findings)
+    if (f.code == code) return true;
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("release --tsa writes validation data (PAdES B-LT) that pdfsig and qpdf accept",
+          "[timestamp][validation-data][interop]") {
+  TempDir dir;
+  TestTsa tsa;
+  const auto trust = trust_dir(dir, "trust", false);
+  const auto r = release(dir, trust, "releaser", kReleased, {"--tsa", tsa.url()});
+  INFO(r.out << r.err);
+  REQUIRE(r.code == 0);
+  CHECK(contains(r.out, "PAdES B-LT, with validation data"));
+  const std::string path = dir.file("out/" + kRecord);
+  const std::string pdf = test::read_file_text(path);
+  CHECK(contains(pdf, "/Type /DSS /Certs ["));
+  const auto c = confirm(dir, trust, "2026-11-22T09:00:00Z");
+  CHECK(c.code == 0);
+  // pdfsig: the signature and certificate hold; it says the signature does not cover the DSS
+  // update ("Not total document signed"), as it says for every later revision.
+  const auto db = dir.file("nss");
+  fs::create_directories(db);
+  REQUIRE(test::run_process("certutil -N -d sql:" + db + " --empty-password").code == 0);
+  REQUIRE(test::run_process("certutil -A -d sql:" + db + " -n root -t CT,C,C -i " +
+                            pki("root-ca.cert.pem"))
+              .code == 0);
+  const auto sig = test::run_process("pdfsig -nssdir sql:" + db + " -no-ocsp " + path);
+  INFO(sig.output);
+  CHECK(contains(sig.output, "Signature is Valid"));
+  CHECK(contains(sig.output, "Certificate is Trusted"));
+  CHECK(contains(sig.output, "Not total document signed"));
+  const auto q = test::run_process("qpdf --check " + path);
+  CHECK(q.code == 0);
+  CHECK(contains(q.output, "No syntax or stream encoding errors"));
+  // The B-T record (--no-validation-data) has no DSS and is totally signed.
+  TempDir bt;
+  REQUIRE(release(bt, trust_dir(bt, "trust", false), "releaser", kReleased,
+                  {"--tsa", tsa.url(), "--no-validation-data"})
+              .code == 0);
+  CHECK_FALSE(contains(test::read_file_text(bt.file("out/" + kRecord)), "/DSS"));
+}
+
+TEST_CASE("a trust directory without the CA's CRL: the record's embedded CRL speaks for it",
+          "[timestamp][validation-data]") {
+  TempDir dir;
+  TestTsa tsa;
+  const auto trust = trust_dir(dir, "trust", false);
+  REQUIRE(release(dir, trust, "releaser", kReleased, {"--tsa", tsa.url()}).code == 0);
+  TempDir bt;
+  REQUIRE(release(bt, trust, "releaser", kReleased, {"--tsa", tsa.url(), "--no-validation-data"})
+              .code == 0);
+  // A bedside device whose qa-ca CRL is gone (stale and removed).
+  const auto stale = refreshed_trust(dir, "trust-stale", false);
+  const crypto::TrustStore store(stale);
+  const auto at = *parse_utc_instant("2027-01-15T09:00:00Z");
+  const auto lt = pdf::verify_record(test::read_file_text(dir.file("out/" + kRecord)), store, at);
+  INFO((lt.findings.empty() ? "" : lt.findings.front().message));
+  CHECK(lt.findings.empty());
+  CHECK(lt.validation_data);
+  const auto t = pdf::verify_record(test::read_file_text(bt.file("out/" + kRecord)), store, at);
+  CHECK(has_code(t, "signature.crl-missing"));
+  // On the command line, from the record alone.
+  const auto c = test::run_cli_at({"confirm", dir.file("out/" + kRecord), "--trust", stale,
+                                   "--dose", dose_a0(), "--record-only"},
+                                  "2027-01-15T09:00:00Z");
+  INFO(c.out << c.err);
+  CHECK(c.code == 0);
+}
+
+TEST_CASE(
+    "after the signature only the DSS update is accepted: anything sneaked in is "
+    "record.modified-after-signing",
+    "[timestamp][validation-data][attack]") {
+  TempDir dir;
+  TestTsa tsa;
+  const auto trust = trust_dir(dir, "trust", false);
+  REQUIRE(release(dir, trust, "releaser", kReleased, {"--tsa", tsa.url()}).code == 0);
+  TempDir bt;
+  REQUIRE(release(bt, trust, "releaser", kReleased, {"--tsa", tsa.url(), "--no-validation-data"})
+              .code == 0);
+  const std::string lt = test::read_file_text(dir.file("out/" + kRecord));
+  const std::string signed_only = test::read_file_text(bt.file("out/" + kRecord));
+  const crypto::TrustStore store(trust);
+  const auto at = *parse_utc_instant("2026-11-22T09:00:00Z");
+  const auto check = [&](const std::string& bytes) { return pdf::verify_record(bytes, store, at); };
+  REQUIRE(check(lt).findings.empty());
+  REQUIRE(check(signed_only).findings.empty());
+  const pdf::Document doc(signed_only);
+  const int root = pdf::Object::dict(doc.trailer()).get("Root")->as_ref()->num;
+  const pdf::Object catalog = doc.load(root);
+  const int size = doc.size();
+  // The attachment's embedded file stream, through the catalog's /AF.
+  const int filespec = catalog.get("AF")->as_array()->front().as_ref()->num;
+  const int file = doc.load(filespec).get("EF")->get("F")->as_ref()->num;
+  const std::string forged_json = "{\"format\": \"dosegate-release-data\", \"forged\": true}";
+  const auto with_dss = [&](const std::string& extra_catalog) {
+    std::string cat = pdf::serialize(catalog);
+    cat.insert(cat.size() - 2, " /DSS " + std::to_string(size + 1) + " 0 R" + extra_catalog);
+    return cat;
+  };
+  const std::string cert = test::read_file_text(pki("root-ca.cert.pem"));
+
+  SECTION("a DSS update that also replaces the release data attachment") {
+    const auto forged = append_update(
+        signed_only,
+        {{size, stream_body(cert)},
+         {size + 1, "<< /Type /DSS /Certs [" + std::to_string(size) + " 0 R] /CRLs [] >>"},
+         {root, with_dss("")},
+         {file, "<< /Type /EmbeddedFile /Length " + std::to_string(forged_json.size()) +
+                    " >>\nstream\n" + forged_json + "\nendstream"}},
+        size + 2);
+    const auto c = check(forged);
+    CHECK(has_code(c, "record.modified-after-signing"));
+    CHECK_FALSE(c.release_data);
+  }
+  SECTION("a DSS update whose catalog also gains an action") {
+    const auto forged = append_update(
+        signed_only,
+        {{size, stream_body(cert)},
+         {size + 1, "<< /Type /DSS /Certs [" + std::to_string(size) + " 0 R] /CRLs [] >>"},
+         {root, with_dss(" /OpenAction << /S /JavaScript /JS (app.alert(1)) >>")}},
+        size + 2);
+    CHECK(has_code(check(forged), "record.modified-after-signing"));
+  }
+  SECTION("a changed page after the DSS update") {
+    const int page = catalog.get("Pages") ? doc.load(catalog.get("Pages")->as_ref()->num)
+                                                .get("Kids")
+                                                ->as_array()
+                                                ->front()
+                                                .as_ref()
+                                                ->num
+                                          : 0;
+    REQUIRE(page > 0);
+    std::string page_dict = pdf::serialize(doc.load(page));
+    page_dict.insert(page_dict.size() - 2, " /Rotate 180");
+    const pdf::Document lt_doc(lt);
+    const auto forged = append_update(lt, {{page, page_dict}}, lt_doc.size());
+    CHECK(has_code(check(forged), "record.modified-after-signing"));
+  }
+  SECTION("the DSS update itself changed in place (same length)") {
+    std::string forged = lt;
+    const auto at_names = forged.rfind("(release-data.json)");
+    REQUIRE(at_names > signed_only.size() - 100);
+    forged.replace(at_names, 19, "(release-data.jsoX)");
+    CHECK(has_code(check(forged), "record.modified-after-signing"));
+  }
+  SECTION("the DSS update removed: a valid B-T record again") {
+    const auto signed_end = lt.rfind("%%EOF\n", lt.size() - 7) + 6;
+    const auto stripped = check(lt.substr(0, signed_end));
+    CHECK(stripped.findings.empty());
+    CHECK_FALSE(stripped.validation_data);
+    CHECK(check(lt).validation_data);
+  }
 }

@@ -29,6 +29,8 @@ int cmd_release(const Args& args, std::ostream& out, std::ostream& err, const En
     ("tsa", po::value<std::string>()->value_name("URL"),
      "RFC 3161 timestamping authority (http:// or https://): every record's signature gets its "
      "token (PAdES B-T); its certificate must be in the trust directory's tsa/")
+    ("no-validation-data", "with --tsa: no /DSS update after the signature (PAdES B-T "
+     "instead of B-LT)")
     ("tsa-timeout", po::value<int>()->value_name("SECONDS"),
      "how long to wait for each answer of the TSA; default 30");
   // clang-format on
@@ -67,7 +69,10 @@ int cmd_release(const Args& args, std::ostream& out, std::ostream& err, const En
          "stays valid after the releaser's certificate expires or is revoked for a reason\n"
          "other than a compromise before that time. A TSA that fails or answers wrongly stops\n"
          "the release before the ledger commit: nothing written, the error names the URL and\n"
-         "the reason. Without --tsa, a releaser certificate that expires before the lot is a\n"
+         "the reason. With --tsa each record also gets its validation data (PAdES B-LT): the\n"
+         "releaser's and the TSA's certificates and the CRLs current at the release, in a /DSS\n"
+         "update after the signature (--no-validation-data: B-T only).\n"
+         "Without --tsa, a releaser certificate that expires before the lot is a\n"
          "warning (release.certificate-expires-before-lot), recorded in the release entry.\n"
          "One release at a time per --out directory (DIR/.dosegate-release.lock);\n"
          "another waits for it, with progress, for at most --wait seconds. Ctrl-C or SIGTERM\n"
@@ -105,6 +110,10 @@ int cmd_release(const Args& args, std::ostream& out, std::ostream& err, const En
     o.wait = std::chrono::seconds(seconds);
   }
   if (vm.count("tsa")) o.tsa_url = vm["tsa"].as<std::string>();
+  if (vm.count("no-validation-data")) {
+    if (!o.tsa_url) throw UsageError("--no-validation-data goes with --tsa URL");
+    o.validation_data = false;
+  }
   if (vm.count("tsa-timeout")) {
     if (!o.tsa_url) throw UsageError("--tsa-timeout needs --tsa URL");
     const int seconds = vm["tsa-timeout"].as<int>();
@@ -156,7 +165,8 @@ int cmd_release(const Args& args, std::ostream& out, std::ostream& err, const En
           << " (recorded in release entry " << r.ledger_entries.front() << ")\n";
   }
   if (r.timestamp)
-    out << "Timestamped (PAdES B-T) by " << r.tsa.value_or("?") << " at " << *r.timestamp << '\n';
+    out << "Timestamped (PAdES " << (r.validation_data ? "B-LT, with validation data" : "B-T")
+        << ") by " << r.tsa.value_or("?") << " at " << *r.timestamp << '\n';
   if (r.reissue_of)
     out << "Re-issued records of release entry " << *r.reissue_of << " (--again): " << r.reason
         << '\n';

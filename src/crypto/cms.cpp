@@ -17,6 +17,7 @@ namespace {
 struct AsOf {
   Instant signed_at;
   std::vector<Finding>* notes;
+  std::vector<X509_CRL*> crls;
 };
 
 VerifiedDetached verify(std::string_view signature, std::string_view content,
@@ -92,8 +93,8 @@ VerifiedDetached verify(std::string_view signature, std::string_view content,
   if (as_of) {
     const unsigned long e = verified ? 0 : ERR_peek_error();
     const std::string detail = crypto::take_errors();
-    auto check =
-        detail::Access::check_as_of(trust, leaf, extra, role, as_of->signed_at, at, {}, location);
+    auto check = detail::Access::check_as_of(trust, leaf, extra, role, as_of->signed_at, at,
+                                             as_of->crls, location);
     v.signer = check.signer;
     *as_of->notes = std::move(check.notes);
     if (!check.ok()) {
@@ -141,8 +142,18 @@ VerifiedDetached verify_detached(std::string_view signature, std::string_view co
 VerifiedDetached verify_detached_as_of(std::string_view signature, std::string_view content,
                                        const TrustStore& trust, Role role, Instant signed_at,
                                        Instant now, const std::string& location,
-                                       const std::string& what, std::vector<Finding>& notes) {
-  const AsOf as_of{signed_at, &notes};
+                                       const std::string& what, std::vector<Finding>& notes,
+                                       const std::vector<std::string>& extra_crls) {
+  std::vector<X509CrlPtr> owned;
+  AsOf as_of{signed_at, &notes, {}};
+  for (const auto& der : extra_crls) {
+    const auto* p = reinterpret_cast<const unsigned char*>(der.data());
+    X509CrlPtr crl(d2i_X509_CRL(nullptr, &p, static_cast<long>(der.size())));
+    crypto::take_errors();
+    if (!crl) continue;  // not a CRL: nothing it could prove
+    as_of.crls.push_back(crl.get());
+    owned.push_back(std::move(crl));
+  }
   return verify(signature, content, trust, role, now, location, what, &as_of);
 }
 

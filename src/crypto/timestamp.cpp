@@ -5,6 +5,7 @@
 #include <openssl/rand.h>
 #include <openssl/ts.h>
 
+#include <algorithm>
 #include <cstring>
 #include <ctime>
 
@@ -222,7 +223,8 @@ std::string add_signature_timestamp(std::string_view cms_der, std::string_view t
 VerifiedTimestamped verify_detached_timestamped(std::string_view signature,
                                                 std::string_view content, const TrustStore& trust,
                                                 Role role, Instant now, const std::string& location,
-                                                const std::string& what) {
+                                                const std::string& what,
+                                                const std::vector<std::string>& embedded_crls) {
   VerifiedTimestamped out;
   out.judged_at = now;
   CmsPtr cms = parse_cms(signature);
@@ -281,7 +283,76 @@ VerifiedTimestamped verify_detached_timestamped(std::string_view signature,
   if (!out.timestamp) return invalid(problem);
   out.judged_at = out.timestamp->time;
   out.cms = verify_detached_as_of(signature, content, trust, role, out.timestamp->time, now,
-                                  location, what, out.notes);
+                                  location, what, out.notes, embedded_crls);
+  return out;
+}
+
+ValidationMaterial validation_material(std::string_view cms_der, const TrustStore& trust,
+                                       Instant at) {
+  ValidationMaterial out;
+  CmsPtr cms = parse_cms(cms_der);
+  CMS_SignerInfo* si = cms ? only_signer(cms.get()) : nullptr;
+  if (!si) crypto_fail("not a CMS signature with one signer:");
+  std::vector<X509*> certs;
+  X509StackPtr carried(CMS_get1_certs(cms.get()));
+  for (int i = 0; carried && i < sk_X509_num(carried.get()); ++i)
+    certs.push_back(sk_X509_value(carried.get(), i));
+  Pkcs7Ptr token;
+  const int idx = CMS_unsigned_get_attr_by_NID(si, NID_id_smime_aa_timeStampToken, -1);
+  if (idx >= 0) {
+    ASN1_TYPE* t = X509_ATTRIBUTE_get0_type(CMS_unsigned_get_attr(si, idx), 0);
+    if (t && t->type == V_ASN1_SEQUENCE) {
+      const unsigned char* p = t->value.sequence->data;
+      token.reset(d2i_PKCS7(nullptr, &p, t->value.sequence->length));
+      if (token && PKCS7_type_is_signed(token.get()) && token->d.sign->cert)
+        for (int i = 0; i < sk_X509_num(token->d.sign->cert); ++i)
+          certs.push_back(sk_X509_value(token->d.sign->cert, i));
+    }
+  }
+  crypto::take_errors();
+  // Up the chains through the trust directory's CA certificates.
+  const auto cas = Access::ca_certificates(trust);
+  for (std::size_t i = 0; i < certs.size() && certs.size() < 32; ++i) {
+    X509* c = certs[i];
+    if (X509_check_issued(c, c) == X509_V_OK) continue;
+    for (X509* ca : cas)
+      if (X509_check_issued(ca, c) == X509_V_OK &&
+          std::find(certs.begin(), certs.end(), ca) == certs.end())
+        certs.push_back(ca);
+  }
+  std::vector<std::string> seen;
+  for (X509* c : certs) {
+    auto d = crypto::der(c);
+    if (std::find(seen.begin(), seen.end(), d) != seen.end()) continue;
+    seen.push_back(d);
+    out.certs.push_back(std::move(d));
+  }
+  // For each CA among them, its freshest CRL valid at `at`.
+  for (X509* ca : certs) {
+    if (X509_check_ca(ca) == 0) continue;
+    X509_CRL* best = nullptr;
+    Instant best_this = Instant::min();
+    for (X509_CRL* crl : Access::crls(trust)) {
+      if (X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_subject_name(ca)) != 0) continue;
+      const Instant this_update = instant_of(X509_CRL_get0_lastUpdate(crl));
+      const ASN1_TIME* next = X509_CRL_get0_nextUpdate(crl);
+      if (this_update > at || !next || instant_of(next) < at) continue;
+      if (!best || this_update > best_this) {
+        best = crl;
+        best_this = this_update;
+      }
+    }
+    if (!best) continue;
+    unsigned char* buf = nullptr;
+    const int len = i2d_X509_CRL(best, &buf);
+    if (len > 0) {
+      std::string d(reinterpret_cast<char*>(buf), static_cast<std::size_t>(len));
+      if (std::find(out.crls.begin(), out.crls.end(), d) == out.crls.end())
+        out.crls.push_back(std::move(d));
+    }
+    OPENSSL_free(buf);
+  }
+  crypto::take_errors();
   return out;
 }
 

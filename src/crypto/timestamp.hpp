@@ -58,9 +58,21 @@ struct VerifiedTimestamped {
   std::vector<Finding> notes;          // signature.revoked-later
   Instant judged_at{};                 // the time the signer was judged at
 };
+// `embedded_crls` (DER): a record's validation data, candidates besides the trust directory's.
 VerifiedTimestamped verify_detached_timestamped(std::string_view signature,
                                                 std::string_view content, const TrustStore& trust,
                                                 Role role, Instant now, const std::string& location,
-                                                const std::string& what);
+                                                const std::string& what,
+                                                const std::vector<std::string>& embedded_crls = {});
+
+// What a verifier needs later without the network or today's trust directory (PAdES B-LT): the
+// certificates the signature and its timestamp carry, the trust directory's CA certificates
+// that issued them (up to the anchor), and the freshest of the trust directory's CRLs of each of
+// those CAs that is valid at `at`. DER.
+struct ValidationMaterial {
+  std::vector<std::string> certs;
+  std::vector<std::string> crls;
+};
+ValidationMaterial validation_material(std::string_view cms, const TrustStore& trust, Instant at);
 
 }  // namespace dosegate::crypto

@@ -303,6 +303,19 @@ X509StorePtr Access::make_tsa_store(const TrustStore& t, Instant at) {
   return store;
 }
 
+std::vector<X509*> Access::ca_certificates(const TrustStore& t) {
+  std::vector<X509*> out;
+  for (const auto& c : t.impl_->anchors) out.push_back(c.get());
+  for (const auto& c : t.impl_->intermediates) out.push_back(c.get());
+  return out;
+}
+
+std::vector<X509_CRL*> Access::crls(const TrustStore& t) {
+  std::vector<X509_CRL*> out;
+  for (const auto& c : t.impl_->crls) out.push_back(c.get());
+  return out;
+}
+
 bool Access::allowed_tsa(const TrustStore& t, X509* cert) {
   const std::string d = crypto::der(cert);
   return std::any_of(t.impl_->tsas.begin(), t.impl_->tsas.end(),

@@ -600,6 +600,7 @@ SignedRecord RecordWriter::write(const ReleaseDose& dose, const crypto::SigningK
     out[contents_at + 1 + 2 * i] = hex[static_cast<unsigned char>(cms[i]) >> 4];
     out[contents_at + 2 + 2 * i] = hex[static_cast<unsigned char>(cms[i]) & 15];
   }
+  if (stamp && stamp->validation_data) out += dss_update(out, stamp->validation_data(cms));
   to_contents.update(std::string_view(out).substr(contents_at));
   return {std::move(out), crypto::to_hex(to_contents.digest())};
 }

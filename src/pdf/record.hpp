@@ -14,6 +14,7 @@
 #include "crypto/sha256.hpp"
 #include "dosegate/release_data.hpp"
 #include "dosegate/time.hpp"
+#include "pdf/dss.hpp"
 #include "pdf/object.hpp"
 
 namespace dosegate::pdf {
@@ -28,9 +29,12 @@ struct SignedRecord {
 
 // Adds to a record's CMS signature (DER) what comes after signing: the signature timestamp of
 // PAdES B-T. `room` bounds the bytes it adds; `stamp` returns the new DER or throws.
+// With `validation_data`, the record also gets the /DSS update of pdf/dss.hpp (PAdES B-LT)
+// holding what it returns for the final signature.
 struct SignatureStamp {
   std::size_t room = 0;
   std::function<std::string(const std::string& cms)> stamp;
+  std::function<ValidationData(const std::string& cms)> validation_data;
 };
 
 class RecordWriter {

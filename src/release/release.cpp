@@ -431,11 +431,19 @@ ReleaseResult release(const ReleaseOptions& o, const Prompt& prompt, const Progr
   std::optional<pdf::SignatureStamp> stamp;
   if (o.tsa_url && releasable()) {
     const auto probe = fetch_timestamp(o, "dosegate: is the timestamping authority there?", trust);
-    stamp = pdf::SignatureStamp{probe.token.size() + 1024, [&o, &trust](const std::string& cms) {
+    stamp = pdf::SignatureStamp{probe.token.size() + 1024,
+                                [&o, &trust](const std::string& cms) {
                                   const auto ts =
                                       fetch_timestamp(o, crypto::cms_signature_value(cms), trust);
                                   return crypto::add_signature_timestamp(cms, ts.token);
-                                }};
+                                },
+                                {}};
+    // PAdES B-LT: the chains and the CRLs current now, in a /DSS update after the signature.
+    if (o.validation_data)
+      stamp->validation_data = [&trust, now](const std::string& cms) {
+        auto m = crypto::validation_material(cms, trust, now);
+        return pdf::ValidationData{std::move(m.certs), std::move(m.crls)};
+      };
   }
 
   // One transaction from the lot's history to the commit: the history checked is the one the
@@ -530,6 +538,7 @@ ReleaseResult release(const ReleaseOptions& o, const Prompt& prompt, const Progr
     if (stamp) {
       result.timestamp = self.timestamp;
       result.tsa = self.tsa;
+      result.validation_data = self.validation_data;
     }
     std::vector<std::string> digests(doses.size());
     // Records are independent: sign and write them on every core.

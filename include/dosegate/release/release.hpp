@@ -36,6 +36,9 @@ struct ReleaseOptions {
   std::optional<std::string> tsa_url;
   std::chrono::milliseconds tsa_timeout{30000};  // per request
   unsigned tsa_in_flight = 8;                    // requests at once, at most
+  // PAdES B-LT (with tsa_url): each record also gets a /DSS update holding the certificates of
+  // the releaser's and the TSA's chains and the trust directory's CRLs current at the release.
+  bool validation_data = true;
 };
 
 // A release stopped by SIGINT or SIGTERM before its ledger transaction committed: the
@@ -68,6 +71,7 @@ struct ReleaseResult {
   // With a TSA: the time of the first record's signature timestamp and the TSA's subject.
   std::optional<std::string> timestamp;
   std::optional<std::string> tsa;
+  bool validation_data = false;  // the records carry a /DSS update (PAdES B-LT)
 };
 
 // Passphrase prompt: returns nullopt when nobody can be asked.

@@ -100,6 +100,9 @@ struct Access {
   // A store for timestamp tokens at `at`: anchors, intermediates, CRLs, CRL checks for every
   // CA, purpose timeStampSigning, security level 2.
   static X509StorePtr make_tsa_store(const TrustStore& t, Instant at);
+  // The trust directory's CA certificates (anchors and intermediates) and CRLs.
+  static std::vector<X509*> ca_certificates(const TrustStore& t);
+  static std::vector<X509_CRL*> crls(const TrustStore& t);
   // Whether `cert` is in DIR/tsa/.
   static bool allowed_tsa(const TrustStore& t, X509* cert);
   // The checks of `check` that do not build the chain: key usage and the role allow-list.
