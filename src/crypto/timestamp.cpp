@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <cstring>
 #include <ctime>
+#include <mutex>
+#include <set>
 
 #include "crypto/detail/openssl.hpp"
 #include "crypto/sha256.hpp"
@@ -128,6 +130,17 @@ void verify_token(TS_VERIFY_CTX* ctx, PKCS7* token, const TokenFacts& f, const T
 
 }  // namespace
 
+struct TsaChainCache::Impl {
+  std::mutex mutex;
+  std::set<std::pair<std::string, long long>> passed;  // (TSA certificate DER, genTime)
+};
+TsaChainCache::TsaChainCache() : impl_(std::make_unique<Impl>()) {}
+TsaChainCache::~TsaChainCache() = default;
+
+struct TsaChainCacheAccess {
+  static TsaChainCache::Impl& impl(TsaChainCache& c) { return *c.impl_; }
+};
+
 TimestampRequest timestamp_request(std::string_view data) {
   TimestampRequest out;
   const Sha256Digest d = digest_of(data);
@@ -158,7 +171,7 @@ TimestampRequest timestamp_request(std::string_view data) {
 }
 
 Timestamp accept_timestamp_response(std::string_view response, const TimestampRequest& request,
-                                    const TrustStore& trust) {
+                                    const TrustStore& trust, TsaChainCache* chains) {
   const auto* p = reinterpret_cast<const unsigned char*>(response.data());
   TsRespPtr resp(d2i_TS_RESP(nullptr, &p, static_cast<long>(response.size())));
   if (!resp || p != reinterpret_cast<const unsigned char*>(response.data()) + response.size())
@@ -192,8 +205,43 @@ Timestamp accept_timestamp_response(std::string_view response, const TimestampRe
   TsVerifyCtxPtr ctx(TS_REQ_to_TS_VERIFY_CTX(req.get(), nullptr));
   if (!ctx) crypto_fail("cannot set up the timestamp check:");
   TS_VERIFY_CTX_add_flags(ctx.get(), TS_VFY_SIGNATURE);
-  verify_token(ctx.get(), token, f, trust, fail);
-  return Timestamp{to_der(token), f.time, describe(f.tsa)};
+  const std::pair<std::string, long long> key{crypto::der(f.tsa),
+                                              f.time.time_since_epoch().count()};
+  bool known = false;
+  if (chains) {
+    auto& c = TsaChainCacheAccess::impl(*chains);
+    const std::lock_guard lock(c.mutex);
+    known = c.passed.count(key) > 0;
+  }
+  if (known) {
+    // The same certificate passed the full check at this very second: the token's signature
+    // and ESS certificate id against that certificate alone (a one-certificate store).
+    X509StorePtr store(X509_STORE_new());
+    if (!store || X509_STORE_add_cert(store.get(), f.tsa) != 1)
+      crypto_fail("cannot set up the timestamp check:");
+    X509_VERIFY_PARAM* param = X509_STORE_get0_param(store.get());
+    X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_PARTIAL_CHAIN);
+    X509_VERIFY_PARAM_set_time(param, static_cast<time_t>(f.time.time_since_epoch().count()));
+    X509_VERIFY_PARAM_set_purpose(param, X509_PURPOSE_TIMESTAMP_SIGN);
+    TS_VERIFY_CTX_set_store(ctx.get(), store.release());
+    if (TS_RESP_verify_token(ctx.get(), token) != 1)
+      bad_response("the token's signature does not verify (" + crypto::take_errors() + ")");
+  } else {
+    verify_token(ctx.get(), token, f, trust, fail);
+    if (chains) {
+      auto& c = TsaChainCacheAccess::impl(*chains);
+      const std::lock_guard lock(c.mutex);
+      c.passed.insert(key);
+    }
+  }
+  // The full description (fingerprint, key) once per certificate and second; later tokens of
+  // the same TSA name it by subject, which is all a release prints.
+  Signer tsa;
+  if (known)
+    tsa.subject = crypto::subject_of(f.tsa);
+  else
+    tsa = describe(f.tsa);
+  return Timestamp{to_der(token), f.time, std::move(tsa)};
 }
 
 std::string cms_signature_value(std::string_view cms_der) {

@@ -3,6 +3,7 @@
 // check of a timestamped signature as of its trusted time.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -28,15 +29,32 @@ TimestampRequest timestamp_request(std::string_view data);
 struct Timestamp {
   std::string token;  // DER ContentInfo (SignedData over a TSTInfo)
   Instant time{};     // genTime, to the second
-  Signer tsa;         // the TSA's certificate
+  Signer tsa;         // the TSA's certificate (only its subject when TsaChainCache knew it)
 };
 
 // Checks a TimeStampResp (DER) answering `request`: status granted; the token's signature; the
 // message imprint and nonce equal the request's; the TSA's certificate chains to an anchor of
 // `trust` at the token's time (CRLs for every CA, critical extendedKeyUsage timeStamping) and is
 // in DIR/tsa/. Throws dosegate::Error("tsa.bad-response") whose message says what is wrong.
+//
+// `chains` (optional, thread-safe) keeps the TSA certificates whose chain passed the full check
+// at a given second: a later token from the same certificate with the same genTime second has
+// its signature and ESS certificate id checked against that certificate alone (the chain's
+// answer at the same time under the same trust directory is the same). One per release.
+class TsaChainCache {
+ public:
+  TsaChainCache();
+  ~TsaChainCache();
+  TsaChainCache(const TsaChainCache&) = delete;
+  TsaChainCache& operator=(const TsaChainCache&) = delete;
+
+ private:
+  friend struct TsaChainCacheAccess;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 Timestamp accept_timestamp_response(std::string_view response, const TimestampRequest& request,
-                                    const TrustStore& trust);
+                                    const TrustStore& trust, TsaChainCache* chains = nullptr);
 
 // The signature value of the one SignerInfo of a DER CMS SignedData: what a signature
 // timestamp's imprint covers. Throws dosegate::Error("crypto.failure").

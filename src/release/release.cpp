@@ -290,11 +290,12 @@ std::vector<Finding> overdue_pending(const VerifyReport& r, Instant at) {
 // One token from the TSA over `data`, checked on receipt. Throws Error("tsa.failure") naming the
 // URL and what went wrong.
 crypto::Timestamp fetch_timestamp(const ReleaseOptions& o, std::string_view data,
-                                  const crypto::TrustStore& trust) {
+                                  const crypto::TrustStore& trust,
+                                  crypto::TsaChainCache* chains = nullptr) {
   const auto request = crypto::timestamp_request(data);
   const std::string answer = tsa::post_query(*o.tsa_url, request.der, o.tsa_timeout);
   try {
-    return crypto::accept_timestamp_response(answer, request, trust);
+    return crypto::accept_timestamp_response(answer, request, trust, chains);
   } catch (const Error& e) {
     if (e.code() != "tsa.bad-response") throw;
     throw Error("tsa.failure", "timestamping authority " + *o.tsa_url + ": " + e.what());
@@ -429,12 +430,13 @@ ReleaseResult release(const ReleaseOptions& o, const Prompt& prompt, const Progr
   // PAdES B-T: the TSA is asked once before anything is written, so that a TSA that is down or
   // answers wrongly stops the release here; the token's size sizes the room in every record.
   std::optional<pdf::SignatureStamp> stamp;
+  crypto::TsaChainCache tsa_chains;  // a TSA's chain checked once per second of genTime
   if (o.tsa_url && releasable()) {
     const auto probe = fetch_timestamp(o, "dosegate: is the timestamping authority there?", trust);
     stamp = pdf::SignatureStamp{probe.token.size() + 1024,
-                                [&o, &trust](const std::string& cms) {
-                                  const auto ts =
-                                      fetch_timestamp(o, crypto::cms_signature_value(cms), trust);
+                                [&o, &trust, &tsa_chains](const std::string& cms) {
+                                  const auto ts = fetch_timestamp(
+                                      o, crypto::cms_signature_value(cms), trust, &tsa_chains);
                                   return crypto::add_signature_timestamp(cms, ts.token);
                                 },
                                 {}};
