@@ -750,3 +750,54 @@ TEST_CASE(
     CHECK(check(lt).validation_data);
   }
 }
+
+TEST_CASE("recall --tsa: the recall entry's signature carries a token that audit checks",
+          "[timestamp][ledger][recall]") {
+  TempDir dir;
+  const auto trust = trust_dir(dir, "trust", false);
+  REQUIRE(release(dir, trust, "releaser", kReleased).code == 0);
+  const std::string recalled_at = "2026-11-25T08:00:00Z";
+  const auto recall = [&](const std::string& url) {
+    return test::run_cli_at(
+        {"recall", "A999926000147", "--reason", "sterility retest positive", "--trust", trust,
+         "--key", pki("releaser.key.pem"), "--cert", pki("releaser.cert.pem"), "--chain",
+         pki("qa-chain.pem"), "--ledger", dir.file("ledger.sqlite"), "--tsa", url},
+        recalled_at);
+  };
+  const auto history = [&] {
+    return test::run_cli({"history", "--ledger", dir.file("ledger.sqlite"), "--format", "json"})
+        .out;
+  };
+
+  SECTION("a TSA that fails: nothing recorded") {
+    TestTsa broken("http-500", recalled_at);
+    const auto r = recall(broken.url());
+    CHECK(r.code == 2);
+    CHECK(contains(r.err, "HTTP status 500"));
+    CHECK_FALSE(contains(history(), "\"recall\""));
+  }
+  SECTION("a TSA whose clock disagrees with ours: nothing recorded") {
+    TestTsa skewed("ok", "2026-11-21T12:00:00Z");
+    const auto r = recall(skewed.url());
+    CHECK(r.code == 2);
+    CHECK(contains(r.err, "give or take 5 minutes"));
+    CHECK_FALSE(contains(history(), "\"recall\""));
+  }
+  SECTION("recorded with its token; audit INTACT, and TAMPERED when the token is not trusted") {
+    TestTsa tsa("ok", recalled_at);
+    const auto r = recall(tsa.url());
+    INFO(r.out << r.err);
+    REQUIRE(r.code == 0);
+    CHECK(contains(history(), "\"recall\""));
+    const auto a = audit(dir, trust);
+    INFO(a.out);
+    CHECK(a.code == 0);
+    // Without tsa/ the token cannot be trusted: the recall's signature does not hold.
+    const auto no_tsa = trust_dir(dir, "trust-no-tsa", false, false);
+    const auto b = audit(dir, no_tsa);
+    INFO(b.out);
+    CHECK(b.code == 1);
+    CHECK(contains(b.out, "entry 3"));
+    CHECK(contains(b.out, "timestamp"));
+  }
+}

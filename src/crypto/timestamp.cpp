@@ -335,6 +335,12 @@ VerifiedTimestamped verify_detached_timestamped(std::string_view signature,
   return out;
 }
 
+bool may_carry_timestamp(std::string_view cms) {
+  // 06 0B 2A 86 48 86 F7 0D 01 09 10 02 0E: OBJECT IDENTIFIER 1.2.840.113549.1.9.16.2.14
+  static constexpr char kOid[] = "\x06\x0b\x2a\x86\x48\x86\xf7\x0d\x01\x09\x10\x02\x0e";
+  return cms.find(std::string_view(kOid, sizeof kOid - 1)) != std::string_view::npos;
+}
+
 ValidationMaterial validation_material(std::string_view cms_der, const TrustStore& trust,
                                        Instant at) {
   ValidationMaterial out;

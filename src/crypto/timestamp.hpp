@@ -83,6 +83,11 @@ VerifiedTimestamped verify_detached_timestamped(std::string_view signature,
                                                 const std::string& what,
                                                 const std::vector<std::string>& embedded_crls = {});
 
+// Whether the DER `cms` may carry a signature timestamp (it contains the attribute's OID): a
+// cheap test before verify_detached_timestamped, for callers that judge signatures without one
+// at another time than now (the ledger's entries).
+bool may_carry_timestamp(std::string_view cms);
+
 // What a verifier needs later without the network or today's trust directory (PAdES B-LT): the
 // certificates the signature and its timestamp carry, the trust directory's CA certificates
 // that issued them (up to the anchor), and the freshest of the trust directory's CRLs of each of

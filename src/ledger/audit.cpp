@@ -5,6 +5,7 @@
 
 #include "crypto/cms.hpp"
 #include "crypto/detached_verifier.hpp"
+#include "crypto/timestamp.hpp"
 #include "ledger/fields.hpp"
 
 namespace dosegate::ledger {
@@ -89,6 +90,34 @@ bool check_signature(const Entry& e, const std::string& p, crypto::DetachedVerif
     add("ledger.signature-invalid", e.seq,
         "its time '" + e.at + "' is not a UTC time, so its signature cannot be checked");
     return false;
+  }
+  // A signature with an RFC 3161 token (recall --tsa) is judged as of the token's time, which
+  // must be the entry's own time give or take the clocks' allowance.
+  if (crypto::may_carry_timestamp(e.signature)) {
+    const auto ts = crypto::verify_detached_timestamped(
+        e.signature, signed_bytes(e.seq, e.prev_hash, p), trust, crypto::Role::releaser,
+        std::max(*at, now_utc()), "entries[seq]", "this ledger entry");
+    if (ts.timestamp || (!ts.cms.findings.empty() &&
+                         ts.cms.findings.front().code == "signature.timestamp-invalid")) {
+      if (!ts.cms.findings.empty()) {
+        add("ledger.signature-invalid", e.seq,
+            "its signature does not hold over the entry in this place of the chain: " +
+                ts.cms.findings.front().message);
+        return false;
+      }
+      const auto skew = ts.timestamp->time - *at;
+      if (skew > kClockSkewAllowance || skew < -kClockSkewAllowance) {
+        add("ledger.signature-invalid", e.seq,
+            "its timestamp says " + format_instant(ts.timestamp->time) + ", not its time " + e.at +
+                " (give or take 5 minutes): the entry was back-dated or its time changed");
+        return false;
+      }
+      if (e.actor_sha256.empty() || ts.cms.signer.sha256 != e.actor_sha256) {
+        add("ledger.signature-invalid", e.seq, "signed by a certificate other than its actor's");
+        return false;
+      }
+      return true;
+    }
   }
   // The verifier answers as crypto::verify_detached does; it checks each signer's chain once
   // per stretch of time in which its answer cannot change (see detached_verifier.hpp), so a

@@ -31,7 +31,7 @@
 #include "dosegate/release_data.hpp"
 #include "pdf/record.hpp"
 #include "pdf/verify_record.hpp"
-#include "tsa/client.hpp"
+#include "release/timestamping.hpp"
 #include "util/text.hpp"
 #include "verify/verify_with_trust.hpp"
 
@@ -287,19 +287,10 @@ std::vector<Finding> overdue_pending(const VerifyReport& r, Instant at) {
   return out;
 }
 
-// One token from the TSA over `data`, checked on receipt. Throws Error("tsa.failure") naming the
-// URL and what went wrong.
 crypto::Timestamp fetch_timestamp(const ReleaseOptions& o, std::string_view data,
                                   const crypto::TrustStore& trust,
                                   crypto::TsaChainCache* chains = nullptr) {
-  const auto request = crypto::timestamp_request(data);
-  const std::string answer = tsa::post_query(*o.tsa_url, request.der, o.tsa_timeout);
-  try {
-    return crypto::accept_timestamp_response(answer, request, trust, chains);
-  } catch (const Error& e) {
-    if (e.code() != "tsa.bad-response") throw;
-    throw Error("tsa.failure", "timestamping authority " + *o.tsa_url + ": " + e.what());
-  }
+  return request_timestamp(*o.tsa_url, o.tsa_timeout, data, trust, chains);
 }
 
 // release.certificate-expires-before-lot: without a timestamp a record's signature is judged
