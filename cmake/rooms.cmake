@@ -17,6 +17,7 @@ set(rooms
   "OpenSSL and xmlsec~openssl/|xmlsec/|crypto/detail/~^src/crypto/([^/]+\\.cpp|detail/.*)$"
   "pugixml~pugixml~^src/xml/strict\\.cpp$"
   "SQLite~sqlite3\\.h~^src/ledger/ledger\\.cpp$"
+  "PostgreSQL (libpq)~libpq-fe\\.h|libpq-events\\.h|libpq/~^src/ledger_pg/postgresql\\.cpp$"
   "libharu~hpdf~^src/pdf/record\\.cpp$"
   "libzint~zint\\.h~^src/pdf/barcode\\.cpp$"
   "zlib~zlib\\.h~^src/pdf/flate\\.cpp$"

@@ -13,7 +13,7 @@ if [[ $# -gt 0 && $1 =~ ^[0-9]+$ ]]; then
   shift
 fi
 all=(coa_reader spec_reader record_verifier scan_parser json_reader ledger_entry_reader time_parser
-  ledger_signature)
+  ledger_signature serve_request)
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${all[@]}")
 for t in "${targets[@]}"; do

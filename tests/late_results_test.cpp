@@ -10,6 +10,7 @@
 #include "crypto/trust_store.hpp"
 #include "dosegate/ledger/ledger.hpp"
 #include "dosegate/release_data.hpp"
+#include "ledger_store.hpp"
 #include "pdf/verify_record.hpp"
 #include "test_support.hpp"
 #include "util/json_read.hpp"
@@ -98,8 +99,10 @@ std::string final_coa(const TempDir& dir, const Final& f, const std::string& nam
 // The pending-mycoplasma lot released into a ledger of its own (entries 1 and 2).
 struct Released {
   TempDir dir;
-  std::string ledger = dir.file("ledger.sqlite");
-  Released() {
+  std::string ledger;
+  // `location`: a ledger to use instead of DIR/ledger.sqlite (a PostgreSQL URI).
+  explicit Released(const std::string& location = "")
+      : ledger(location.empty() ? dir.file("ledger.sqlite") : location) {
     std::vector<std::string> args{"release",  src("samples/coa-pending-mycoplasma.xml"),
                                   "--trust",  src("certs/trust"),
                                   "--out",    dir.file("records"),
@@ -146,9 +149,9 @@ test::CliResult audit(const Released& lot) {
 
 }  // namespace
 
-TEST_CASE("complete: every late result passes, one signed results entry, the ledger intact",
-          "[complete]") {
-  Released lot;
+LEDGER_TEST_CASE("complete: every late result passes, one signed results entry, the ledger intact",
+                 "[complete]") {
+  Released lot(store.postgresql() ? test::pg_new_database() : "");
   TempDir dir;
   const auto coa = final_coa(dir, {});
   const auto r = complete(lot, coa);
@@ -195,9 +198,9 @@ TEST_CASE("complete: the specification file the release used is accepted", "[com
   CHECK(lot.entries().back().kind == "results");
 }
 
-TEST_CASE("complete: a late failure writes the results and a recall in one transaction",
-          "[complete]") {
-  Released lot;
+LEDGER_TEST_CASE("complete: a late failure writes the results and a recall in one transaction",
+                 "[complete]") {
+  Released lot(store.postgresql() ? test::pg_new_database() : "");
   TempDir dir;
   const auto r =
       complete(lot, final_coa(dir, {.mycoplasma = "detected", .conclusion = "does-not-conform"}));

@@ -13,6 +13,7 @@
 #include "dosegate/ledger/ledger.hpp"
 #include "dosegate/time.hpp"
 #include "ledger/query.hpp"
+#include "ledger_store.hpp"
 #include "test_support.hpp"
 
 using namespace dosegate;
@@ -127,10 +128,10 @@ std::string replace_all(std::string s, const std::string& from, const std::strin
 
 }  // namespace
 
-TEST_CASE("history: the streamed exports keep the bytes of the exports held in memory",
-          "[ledger][stream]") {
+LEDGER_TEST_CASE("history: the streamed exports keep the bytes of the exports held in memory",
+                 "[ledger][stream]") {
   TempDir dir;
-  const auto ledger = dir.file("ledger.sqlite");
+  const auto ledger = store.location(dir);
   fill(ledger);
   // SHA-256 and size of each export of this ledger as dosegate wrote them before `history`
   // streamed (each run's ledger path replaced by LEDGER).
@@ -204,10 +205,10 @@ TEST_CASE("history --lot reads the lot through the (din, kind) index, not the wh
   CHECK_FALSE(contains(plan, "TEMP B-TREE"));
 }
 
-TEST_CASE("head: none for an empty ledger, else the entry with the highest number",
-          "[ledger][stream]") {
+LEDGER_TEST_CASE("head: none for an empty ledger, else the entry with the highest number",
+                 "[ledger][stream]") {
   TempDir dir;
-  const auto path = dir.file("ledger.sqlite");
+  const auto path = store.location(dir);
   {
     const auto empty = ledger::Ledger::open(path, true);
     CHECK_FALSE(empty.head().has_value());
@@ -234,10 +235,10 @@ TEST_CASE("head: none for an empty ledger, else the entry with the highest numbe
   CHECK(head->prev_hash == all.back().hash);
 }
 
-TEST_CASE("for_each: every entry that passes the filter, in order, until the visitor stops",
-          "[ledger][stream]") {
+LEDGER_TEST_CASE("for_each: every entry that passes the filter, in order, until the visitor stops",
+                 "[ledger][stream]") {
   TempDir dir;
-  const auto path = dir.file("ledger.sqlite");
+  const auto path = store.location(dir);
   fill(path);
   const auto l = ledger::Ledger::open(path, false);
   ledger::Filter f;
@@ -279,10 +280,10 @@ TEST_CASE("for_each: every entry that passes the filter, in order, until the vis
   CHECK_FALSE(copies[3].signature.empty());  // entry 4: signed
 }
 
-TEST_CASE("snapshot: reads that belong together see one state while others append",
-          "[ledger][stream]") {
+LEDGER_TEST_CASE("snapshot: reads that belong together see one state while others append",
+                 "[ledger][stream]") {
   TempDir dir;
-  const auto path = dir.file("ledger.sqlite");
+  const auto path = store.location(dir);
   fill(path);
   const auto l = ledger::Ledger::open(path, false);
   {

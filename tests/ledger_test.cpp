@@ -13,6 +13,7 @@
 
 #include "dosegate/error.hpp"
 #include "dosegate/ledger/ledger.hpp"
+#include "ledger_store.hpp"
 #include "test_support.hpp"
 
 using namespace dosegate;
@@ -100,10 +101,11 @@ void require_tampered(const std::string& ledger, const std::string& code,
 
 }  // namespace
 
-TEST_CASE("every decision is in the ledger: release, records, rejection with reasons, recall",
-          "[ledger]") {
+LEDGER_TEST_CASE(
+    "every decision is in the ledger: release, records, rejection with reasons, recall",
+    "[ledger]") {
   TempDir dir;
-  const auto ledger = dir.file("ledger.sqlite");
+  const auto ledger = store.location(dir);
   populate(dir, ledger);
   const auto r = run_cli({"history", "--ledger", ledger, "--format", "json"});
   REQUIRE(r.code == 0);
@@ -125,9 +127,9 @@ TEST_CASE("every decision is in the ledger: release, records, rejection with rea
   CHECK(contains(r.out, "\"sha256\": \"" + sha.output.substr(0, 64) + "\""));
 }
 
-TEST_CASE("the release record shows its ledger entry's number and hash", "[ledger]") {
+LEDGER_TEST_CASE("the release record shows its ledger entry's number and hash", "[ledger]") {
   TempDir dir;
-  const auto ledger = dir.file("ledger.sqlite");
+  const auto ledger = store.location(dir);
   REQUIRE(release("samples/coa-pass.xml", dir.file("out"), ledger).code == 0);
   const auto history =
       run_cli({"history", "--ledger", ledger, "--kind", "release", "--format", "csv"});
@@ -139,9 +141,9 @@ TEST_CASE("the release record shows its ledger entry's number and hash", "[ledge
   CHECK(contains(txt.output, "1, SHA-256 " + hash));
 }
 
-TEST_CASE("history: filters, table, and a CSV a spreadsheet opens", "[ledger]") {
+LEDGER_TEST_CASE("history: filters, table, and a CSV a spreadsheet opens", "[ledger]") {
   TempDir dir;
-  const auto ledger = dir.file("ledger.sqlite");
+  const auto ledger = store.location(dir);
   populate(dir, ledger);
   auto r = run_cli({"history", "--ledger", ledger});
   CHECK(r.code == 0);
@@ -183,9 +185,9 @@ TEST_CASE("history and audit: usage errors and unreadable ledgers exit 2", "[led
   CHECK(contains(r.err, "missing --trust DIR"));
 }
 
-TEST_CASE("audit: an intact ledger, and an expected chain head", "[ledger]") {
+LEDGER_TEST_CASE("audit: an intact ledger, and an expected chain head", "[ledger]") {
   TempDir dir;
-  const auto ledger = dir.file("ledger.sqlite");
+  const auto ledger = store.location(dir);
   populate(dir, ledger);
   auto r = audit(ledger);
   INFO(r.out << r.err);
@@ -202,88 +204,104 @@ TEST_CASE("audit: an intact ledger, and an expected chain head", "[ledger]") {
   CHECK(contains(r.out, "\"decision\": \"intact\""));
 }
 
-TEST_CASE("the database refuses UPDATE and DELETE", "[ledger][tamper]") {
+LEDGER_TEST_CASE("the database refuses UPDATE and DELETE", "[ledger][tamper]") {
   TempDir dir;
-  const auto ledger = dir.file("ledger.sqlite");
+  const auto ledger = store.location(dir);
   populate(dir, ledger);
-  CHECK(contains(sql(ledger, "UPDATE entries SET reason='x' WHERE seq=3;"), "append-only"));
-  CHECK(contains(sql(ledger, "DELETE FROM entries WHERE seq=4;"), "append-only"));
+  CHECK(contains(store.sql("UPDATE entries SET reason='x' WHERE seq=3;"), "append-only"));
+  CHECK(contains(store.sql("DELETE FROM entries WHERE seq=4;"), "append-only"));
   CHECK(audit(ledger).code == 0);
 }
 
-TEST_CASE("tamper: a changed value", "[ledger][tamper]") {
+LEDGER_TEST_CASE("tamper: a changed value", "[ledger][tamper]") {
   TempDir dir;
-  const auto ledger = dir.file("ledger.sqlite");
+  const auto ledger = store.location(dir);
   populate(dir, ledger);
-  sql(ledger,
+  store.tamper(
       "DROP TRIGGER entries_append_only_update; UPDATE entries SET decision='releasable' "
       "WHERE seq=3; CREATE TRIGGER entries_append_only_update BEFORE UPDATE ON entries "
-      "BEGIN SELECT RAISE(ABORT, 'x'); END;");
+      "BEGIN SELECT RAISE(ABORT, 'x'); END;",
+      "ALTER TABLE entries DISABLE TRIGGER USER; UPDATE entries SET decision='releasable' "
+      "WHERE seq=3; ALTER TABLE entries ENABLE TRIGGER USER;");
   require_tampered(ledger, "ledger.entry-changed", "entry 3:");
 }
 
-TEST_CASE("tamper: a value changed together with its payload and hash", "[ledger][tamper]") {
+LEDGER_TEST_CASE("tamper: a value changed together with its payload and hash", "[ledger][tamper]") {
   TempDir dir;
-  const auto ledger = dir.file("ledger.sqlite");
+  const auto ledger = store.location(dir);
   populate(dir, ledger);
   // Rewriting the hash as well breaks the next entry's link, or the signature.
-  sql(ledger,
+  store.tamper(
       "DROP TRIGGER entries_append_only_update; UPDATE entries SET reason='none', "
-      "payload=replace(payload, 'Sterility retest positive', 'none') WHERE seq=4;");
+      "payload=replace(payload, 'Sterility retest positive', 'none') WHERE seq=4;",
+      "ALTER TABLE entries DISABLE TRIGGER USER; UPDATE entries SET reason='none', "
+      "payload=replace(payload, 'Sterility retest positive', 'none') WHERE seq=4; "
+      "ALTER TABLE entries ENABLE TRIGGER USER;");
   require_tampered(ledger, "ledger.entry-changed", "entry 4:");
 }
 
-TEST_CASE("tamper: a deleted entry", "[ledger][tamper]") {
+LEDGER_TEST_CASE("tamper: a deleted entry", "[ledger][tamper]") {
   TempDir dir;
-  const auto ledger = dir.file("ledger.sqlite");
+  const auto ledger = store.location(dir);
   populate(dir, ledger);
-  sql(ledger, "DROP TRIGGER entries_append_only_delete; DELETE FROM entries WHERE seq=2;");
+  store.tamper("DROP TRIGGER entries_append_only_delete; DELETE FROM entries WHERE seq=2;",
+               "ALTER TABLE entries DISABLE TRIGGER USER; DELETE FROM entries WHERE seq=2; "
+               "ALTER TABLE entries ENABLE TRIGGER USER;");
   require_tampered(ledger, "ledger.entry-missing", "entry 2:");
 }
 
-TEST_CASE("tamper: reordered entries", "[ledger][tamper]") {
+LEDGER_TEST_CASE("tamper: reordered entries", "[ledger][tamper]") {
   TempDir dir;
-  const auto ledger = dir.file("ledger.sqlite");
+  const auto ledger = store.location(dir);
   populate(dir, ledger);
-  sql(ledger,
+  store.tamper(
       "DROP TRIGGER entries_append_only_update; UPDATE entries SET seq=100 WHERE seq=3; "
-      "UPDATE entries SET seq=3 WHERE seq=4; UPDATE entries SET seq=4 WHERE seq=100;");
+      "UPDATE entries SET seq=3 WHERE seq=4; UPDATE entries SET seq=4 WHERE seq=100;",
+      "ALTER TABLE entries DISABLE TRIGGER USER; UPDATE entries SET seq=100 WHERE seq=3; "
+      "UPDATE entries SET seq=3 WHERE seq=4; UPDATE entries SET seq=4 WHERE seq=100; "
+      "ALTER TABLE entries ENABLE TRIGGER USER;");
   require_tampered(ledger, "ledger.chain-broken", "entry 3:");
 }
 
-TEST_CASE("tamper: a truncated tail", "[ledger][tamper]") {
+LEDGER_TEST_CASE("tamper: a truncated tail", "[ledger][tamper]") {
   TempDir dir;
-  const auto ledger = dir.file("ledger.sqlite");
+  const auto ledger = store.location(dir);
   populate(dir, ledger);
-  sql(ledger,
+  store.tamper(
       "DROP TRIGGER entries_append_only_delete; DELETE FROM entries WHERE seq=4; "
       "CREATE TRIGGER entries_append_only_delete BEFORE DELETE ON entries BEGIN SELECT "
-      "RAISE(ABORT, 'x'); END;");
+      "RAISE(ABORT, 'x'); END;",
+      "ALTER TABLE entries DISABLE TRIGGER USER; DELETE FROM entries WHERE seq=4; "
+      "ALTER TABLE entries ENABLE TRIGGER USER;");
   require_tampered(ledger, "ledger.truncated", "entry 4:");
 }
 
-TEST_CASE("tamper: a forged signature", "[ledger][tamper]") {
+LEDGER_TEST_CASE("tamper: a forged signature", "[ledger][tamper]") {
   TempDir dir;
-  const auto ledger = dir.file("ledger.sqlite");
+  const auto ledger = store.location(dir);
   populate(dir, ledger);
   // Entry 3's signature replaced by entry 4's: a real signature, over other content.
-  sql(ledger,
+  store.tamper(
       "DROP TRIGGER entries_append_only_update; UPDATE entries SET signature=(SELECT "
-      "signature FROM entries WHERE seq=4) WHERE seq=3;");
+      "signature FROM entries WHERE seq=4) WHERE seq=3;",
+      "ALTER TABLE entries DISABLE TRIGGER USER; UPDATE entries SET signature=(SELECT "
+      "signature FROM entries WHERE seq=4) WHERE seq=3; ALTER TABLE entries ENABLE TRIGGER "
+      "USER;");
   require_tampered(ledger, "ledger.signature-invalid", "entry 3:");
 }
 
-TEST_CASE("tamper: the append-only triggers dropped", "[ledger][tamper]") {
+LEDGER_TEST_CASE("tamper: the append-only triggers dropped", "[ledger][tamper]") {
   TempDir dir;
-  const auto ledger = dir.file("ledger.sqlite");
+  const auto ledger = store.location(dir);
   populate(dir, ledger);
-  sql(ledger, "DROP TRIGGER entries_append_only_update;");
+  store.tamper("DROP TRIGGER entries_append_only_update;",
+               "DROP TRIGGER entries_append_only ON entries;");
   require_tampered(ledger, "ledger.triggers-missing", "append-only triggers were removed");
 }
 
-TEST_CASE("recall: refusals", "[ledger]") {
+LEDGER_TEST_CASE("recall: refusals", "[ledger]") {
   TempDir dir;
-  const auto ledger = dir.file("ledger.sqlite");
+  const auto ledger = store.location(dir);
   REQUIRE(release("samples/coa-pass.xml", dir.file("out"), ledger).code == 0);
   std::vector<std::string> base{"recall",           "--reason", "r",   "--trust",
                                 src("certs/trust"), "--ledger", ledger};
@@ -311,12 +329,13 @@ TEST_CASE("recall: refusals", "[ledger]") {
 // Nothing lost: a crash injected between the steps of a release
 
 namespace {
-test::ProcessResult release_process(const TempDir& dir, const std::string& crash_at) {
+test::ProcessResult release_process(const TempDir& dir, const std::string& ledger,
+                                    const std::string& crash_at) {
   std::string cmd = "DOSEGATE_TEST_NOW=2026-11-21T12:00:00Z DOSEGATE_TEST_CRASH_AT=" + crash_at +
                     " " + quote_arg(DOSEGATE_BINARY) + " release " +
                     quote_arg(src("samples/coa-pass.xml")) + " --trust " +
                     quote_arg(src("certs/trust")) + " --out " + quote_arg(dir.file("out")) +
-                    " --ledger " + quote_arg(dir.file("ledger.sqlite")) + " --quiet";
+                    " --ledger " + quote_arg(ledger) + " --quiet";
   for (const auto& a : releaser()) cmd += " " + quote_arg(a);
   return run_process(cmd);
 }
@@ -335,35 +354,35 @@ const std::vector<std::string> kRecords{"A999926000147-S1234V00-A0.pdf",
                                         "A999926000147-S1234V00-B0.pdf"};
 }  // namespace
 
-TEST_CASE("crash before the ledger commits: no entry, no record, and the next release cleans up",
-          "[ledger][crash]") {
+LEDGER_TEST_CASE(
+    "crash before the ledger commits: no entry, no record, and the next release cleans up",
+    "[ledger][crash]") {
   TempDir dir;
-  const auto r = release_process(dir, "before-commit");
+  const auto ledger = store.location(dir);
+  const auto r = release_process(dir, ledger, "before-commit");
   CHECK(r.code == 86);
-  CHECK(contains(run_cli({"history", "--ledger", dir.file("ledger.sqlite")}).out,
-                 "0 entries shown."));
+  CHECK(contains(run_cli({"history", "--ledger", ledger}).out, "0 entries shown."));
   for (const auto& f : kRecords) CHECK_FALSE(fs::exists(dir.file("out/" + f)));
   // The next release removes the unrecorded leftovers and releases normally.
-  const auto again = release_process(dir, "none");
+  const auto again = release_process(dir, ledger, "none");
   INFO(again.output);
   CHECK(again.code == 0);
   CHECK(contains(again.output, "its release was never recorded"));
   CHECK(files(dir.file("out")) == kRecords);
-  CHECK(audit(dir.file("ledger.sqlite")).code == 0);
-  CHECK(contains(run_cli({"history", "--ledger", dir.file("ledger.sqlite")}).out,
-                 "2 entries shown."));
+  CHECK(audit(ledger).code == 0);
+  CHECK(contains(run_cli({"history", "--ledger", ledger}).out, "2 entries shown."));
 }
 
-TEST_CASE("crash after the ledger commits: the next release completes the records",
-          "[ledger][crash]") {
+LEDGER_TEST_CASE("crash after the ledger commits: the next release completes the records",
+                 "[ledger][crash]") {
   for (const std::string step : {"after-commit", "mid-rename"}) {
     INFO(step);
     TempDir dir;
-    CHECK(release_process(dir, step).code == 86);
-    const auto history =
-        run_cli({"history", "--ledger", dir.file("ledger.sqlite"), "--format", "json"});
+    const auto ledger = store.fresh(dir);
+    CHECK(release_process(dir, ledger, step).code == 86);
+    const auto history = run_cli({"history", "--ledger", ledger, "--format", "json"});
     CHECK(contains(history.out, "\"kind\": \"records\""));  // the release is committed
-    const auto again = release_process(dir, "none");
+    const auto again = release_process(dir, ledger, "none");
     INFO(again.output);
     CHECK(contains(again.output, "recorded in the ledger"));
     CHECK(again.code == 2);  // the records exist now: dosegate never releases a lot twice
@@ -374,13 +393,14 @@ TEST_CASE("crash after the ledger commits: the next release completes the record
       CHECK(
           contains(history.out, "\"file\": \"" + f + "\",\n          \"sha256\": \"" + sha + "\""));
     }
-    CHECK(audit(dir.file("ledger.sqlite")).code == 0);
+    CHECK(audit(ledger).code == 0);
   }
 }
 
-TEST_CASE("two releases started at the same moment both land, in order", "[ledger][concurrency]") {
+LEDGER_TEST_CASE("two releases started at the same moment both land, in order",
+                 "[ledger][concurrency]") {
   TempDir dir;
-  const auto ledger = dir.file("ledger.sqlite");
+  const auto ledger = store.location(dir);
   auto cmd = [&](const std::string& coa, const std::string& out, const std::string& extra) {
     std::string c = "DOSEGATE_TEST_NOW=2026-11-21T12:00:00Z " + quote_arg(DOSEGATE_BINARY) +
                     " release " + quote_arg(src(coa)) + " --trust " +
@@ -474,10 +494,10 @@ TEST_CASE("a reader holding an old snapshot delays folding the WAL, never an app
   CHECK(contains(audited.out, "INTACT: 102 entries"));
 }
 
-TEST_CASE("history CSV: cells that a spreadsheet could run as formulas are neutralised",
-          "[ledger][escape]") {
+LEDGER_TEST_CASE("history CSV: cells that a spreadsheet could run as formulas are neutralised",
+                 "[ledger][escape]") {
   TempDir dir;
-  const auto ledger = dir.file("ledger.sqlite");
+  const auto ledger = store.location(dir);
   const std::vector<std::string> actors = {"=1+1",   "+1",     "-1",       "@SUM(A1)",
                                            "\t=1+1", "\r=1+1", "nurse\t17"};
   for (const auto& actor : actors) {
@@ -662,8 +682,30 @@ TEST_CASE("ledger backup and head: the command line and its refusals", "[ledger]
   CHECK(contains(r.out, "Chain head: none"));
   r = run_cli({"ledger"});
   CHECK(r.code == 2);
-  CHECK(contains(r.err, "ledger needs a subcommand: backup or head"));
+  CHECK(contains(r.err, "ledger needs a subcommand: init, migrate, backup or head"));
   r = run_cli({"ledger", "restore", "--ledger", ledger});
   CHECK(r.code == 2);
   CHECK(contains(r.err, "unknown ledger subcommand 'restore'"));
+}
+
+TEST_CASE("ledger init: a new SQLite ledger, then says it is there, and --grant is PostgreSQL's",
+          "[ledger]") {
+  TempDir dir;
+  const auto ledger = dir.file("new/ledger.sqlite");
+  auto r = run_cli({"ledger", "init", ledger});
+  INFO(r.out << r.err);
+  CHECK(r.code == 0);
+  CHECK(contains(r.out, "a new, empty dosegate ledger (schema 3)"));
+  CHECK(fs::exists(ledger));
+  REQUIRE(release("samples/coa-pass.xml", dir.file("out"), ledger).code == 0);
+  r = run_cli({"ledger", "init", "--ledger", ledger});
+  CHECK(r.code == 0);
+  CHECK(contains(r.out, "is already there, with 2 entries"));
+  r = run_cli({"ledger", "init", ledger, "--grant", "dosegate_site"});
+  CHECK(r.code == 2);
+  CHECK(contains(r.err, "--grant names a PostgreSQL role"));
+  r = run_cli({"ledger", "init", ledger, "other.sqlite"});
+  CHECK(r.code == 2);
+  CHECK(contains(r.err, "ledger init takes one ledger"));
+  CHECK(audit(ledger).code == 0);
 }

@@ -1,9 +1,13 @@
 // dosegate serve over a real socket: the built binary started as a process on 127.0.0.1 (a free
 // port it picks and names), driven with cpp-httplib's client. Every endpoint and error status,
 // login, CSRF and roles, the bedside answers, concurrency and the SIGTERM drain.
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sqlite3.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -20,6 +24,7 @@
 #include <set>
 #include <thread>
 
+#include "ledger_store.hpp"
 #include "test_support.hpp"
 #include "util/json.hpp"
 
@@ -60,10 +65,12 @@ void add_user(const std::string& users, const std::string& name, const std::stri
 // users: nurse-17 (bedside), qa-lead (qa), inspector (auditor).
 struct Site {
   TempDir dir;
-  std::string ledger = dir.file("ledger.sqlite");
+  std::string ledger;
   std::string records = dir.file("records");
   std::string users = dir.file("users");
-  Site() {
+  // `location`: a ledger to use instead of DIR/ledger.sqlite (a PostgreSQL URI).
+  explicit Site(const std::string& location = "")
+      : ledger(location.empty() ? dir.file("ledger.sqlite") : location) {
     for (const char* coa : {"samples/coa-pending-mycoplasma.xml", "samples/coa-pass.xml"}) {
       std::vector<std::string> args{"release", src(coa),   "--trust", src("certs/trust"), "--out",
                                     records,   "--ledger", ledger,    "--quiet"};
@@ -93,7 +100,7 @@ struct Server {
   std::string startup;
   Server(const std::string& trust, const std::string& ledger, const std::string& records,
          const std::string& users, const std::string& now = kBedside,
-         const std::vector<std::string>& extra = {}) {
+         const std::vector<std::string>& extra = {}, const std::vector<std::string>& wrapper = {}) {
     int fds[2];
     REQUIRE(::pipe(fds) == 0);
     posix_spawn_file_actions_t actions;
@@ -104,6 +111,8 @@ struct Server {
                                   "--ledger",      ledger,  "--records", records,
                                   "--users",       users,   "--listen",  "127.0.0.1:0"};
     args.insert(args.end(), extra.begin(), extra.end());
+    // A wrapper command runs the service (its arguments follow the wrapper's).
+    args.insert(args.begin(), wrapper.begin(), wrapper.end());
     std::vector<char*> argv;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -113,7 +122,8 @@ struct Server {
     std::vector<char*> envp;
     for (auto& e : env_strings) envp.push_back(e.data());
     envp.push_back(nullptr);
-    REQUIRE(posix_spawn(&pid, DOSEGATE_BINARY, &actions, nullptr, argv.data(), envp.data()) == 0);
+    REQUIRE(posix_spawn(&pid, wrapper.empty() ? DOSEGATE_BINARY : wrapper[0].c_str(), &actions,
+                        nullptr, argv.data(), envp.data()) == 0);
     posix_spawn_file_actions_destroy(&actions);
     ::close(fds[1]);
     out_fd = fds[0];
@@ -163,7 +173,9 @@ struct Server {
 
 struct Running {
   Site site;
-  Server server{src("certs/trust"), site.ledger, site.records, site.users};
+  Server server;
+  explicit Running(const std::string& location = "")
+      : site(location), server(src("certs/trust"), site.ledger, site.records, site.users) {}
   httplib::Client nurse() const { return server.client("nurse-17", kNursePassword); }
   httplib::Client qa() const { return server.client("qa-lead", kQaPassword); }
   httplib::Client auditor() const { return server.client("inspector", kAuditorPassword); }
@@ -320,9 +332,10 @@ TEST_CASE("serve: after 5 wrong passwords the account is locked, even for the ri
   CHECK(other->status == 200);
 }
 
-TEST_CASE("serve: confirm over the API is GO with the pending test and records the logged-in user",
-          "[serve][api]") {
-  Running s;
+LEDGER_TEST_CASE(
+    "serve: confirm over the API is GO with the pending test and records the logged-in user",
+    "[serve][api]") {
+  Running s(store.postgresql() ? test::pg_new_database() : "");
   auto nurse = s.nurse();
   const auto r =
       nurse.Post("/api/v1/confirm", confirm_body({kDoseB0}, "MRN-0001"), "application/json");
@@ -359,8 +372,8 @@ TEST_CASE("serve: confirm over the API is GO with the pending test and records t
   CHECK(contains(again->body, "confirm.dose-already-given"));
 }
 
-TEST_CASE("serve: a recalled lot is NO-GO", "[serve][api]") {
-  Running s;
+LEDGER_TEST_CASE("serve: a recalled lot is NO-GO", "[serve][api]") {
+  Running s(store.postgresql() ? test::pg_new_database() : "");
   const auto r = s.nurse().Post("/api/v1/confirm", confirm_body({kRecalledA0}, "MRN-0001"),
                                 "application/json");
   REQUIRE(r);
@@ -398,13 +411,50 @@ TEST_CASE("serve: bad input to confirm is 400 with a finding, a dose not release
   CHECK(r->status == 404);
   CHECK(code_of(r->body) == "serve.record-not-found");
   CHECK(contains(r->body, "NO-GO"));
-  // A badge that is not the logged-in user's.
+}
+
+TEST_CASE(
+    "serve: a badge may name another person, the entry names the account too, and a badge "
+    "that is no user is a warning",
+    "[serve][api][users]") {
+  Running s;
+  add_user(s.site.users, "nurse-42", "bedside", "nurse-42 password");
+  auto nurse = s.nurse();
+  // A registered colleague's badge: GO, staff nurse-42, through nurse-17's account.
+  auto r = nurse.Post("/api/v1/confirm",
+                      R"({"dose": ["=A99992600015400=<S1234VB0"], "staff": "nurse-42", )"
+                      R"("recipient": "MRN-0001"})",
+                      "application/json");
+  REQUIRE(r);
+  INFO(r->body);
+  CHECK(r->status == 200);
+  CHECK(contains(r->body, "\"decision\": \"go\""));
+  CHECK(contains(r->body, "\"staff\": \"nurse-42\""));
+  CHECK(contains(r->body, "confirm.staff-by-badge"));
+  CHECK_FALSE(contains(r->body, "confirm.badge-not-user"));
+  // A badge that is nobody's account: still the answer, with the warning.
   r = nurse.Post("/api/v1/confirm",
-                 R"({"dose": ["=A99992600015400=<S1234VB0"], "staff": "nurse-99"})",
+                 R"({"dose": ["=A99992600015400=<S1234VB0"], "staff": "nurse-99", )"
+                 R"("recipient": "MRN-0001"})",
                  "application/json");
   REQUIRE(r);
-  CHECK(r->status == 403);
-  CHECK(code_of(r->body) == "serve.staff-not-user");
+  INFO(r->body);
+  CHECK(r->status == 200);
+  CHECK(contains(r->body, "\"decision\": \"go\""));
+  CHECK(contains(r->body, "\"staff\": \"nurse-99\""));
+  CHECK(contains(r->body, "confirm.badge-not-user"));
+  const auto h = s.auditor().Get("/api/v1/history?kind=confirm");
+  REQUIRE(h);
+  CHECK(contains(h->body, "\"actor\": \"nurse-42\""));
+  CHECK(contains(h->body, "\"actor\": \"nurse-99\""));
+  CHECK(count_of(h->body, "confirmed through the account of nurse-17") == 2);
+  CHECK(count_of(h->body, "confirm.badge-not-user") == 1);
+  // A badge with a space is not an id.
+  r = nurse.Post("/api/v1/confirm", R"({"dose": ["=A99992600015400=<S1234VB0"], "staff": "a b"})",
+                 "application/json");
+  REQUIRE(r);
+  CHECK(r->status == 400);
+  CHECK(code_of(r->body) == "request.malformed");
 }
 
 TEST_CASE("serve: each role does only its own work", "[serve][users]") {
@@ -527,8 +577,8 @@ TEST_CASE("serve: verify takes an uploaded CoA and answers with verify's JSON", 
   CHECK(contains(r->get_header_value("Content-Type"), "application/json"));
 }
 
-TEST_CASE("serve: history, trace, audit and records for the auditor", "[serve][api]") {
-  Running s;
+LEDGER_TEST_CASE("serve: history, trace, audit and records for the auditor", "[serve][api]") {
+  Running s(store.postgresql() ? test::pg_new_database() : "");
   auto a = s.auditor();
   auto r = a.Get("/api/v1/history?lot=A999926000147");
   REQUIRE(r);
@@ -777,4 +827,451 @@ TEST_CASE("serve: with TLS the service answers over HTTPS and its session cookie
                                   "127.0.0.1:0", "--tls-cert", key, "--tls-key", cert});
   CHECK(bad.code == 2);
   CHECK(contains(bad.err, "cannot be used"));
+}
+
+namespace {
+
+// A raw TCP connection to the service that sends nothing: it holds one of its connections.
+struct IdleConnection {
+  int fd = -1;
+  explicit IdleConnection(int port) {
+    fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<uint16_t>(port));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
+  }
+  ~IdleConnection() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+// A CRL of the QA issuing CA that revokes the test releaser, valid at the tests' times.
+std::string crl_revoking_releaser(const TempDir& dir) {
+  const auto ca = dir.file("ca");
+  fs::create_directories(ca);
+  std::ofstream(ca + "/index.txt").flush();
+  std::ofstream(ca + "/crlnumber") << "2000\n";
+  std::ofstream(ca + "/ca.cnf") << "[ca]\ndefault_ca = d\n[d]\ndatabase = " << ca
+                                << "/index.txt\ncrlnumber = " << ca
+                                << "/crlnumber\ndefault_md = sha256\n";
+  const auto cnf = test::quote_arg(ca + "/ca.cnf");
+  const auto signer = " -cert " + test::quote_arg(pki("qa-ca.cert.pem")) + " -keyfile " +
+                      test::quote_arg(pki("qa-ca.key.pem"));
+  auto r = test::run_process("openssl ca -config " + cnf + " -revoke " +
+                             test::quote_arg(pki("releaser.cert.pem")) + signer);
+  INFO(r.output);
+  REQUIRE(r.code == 0);
+  const auto out = ca + "/qa-ca.crl.pem";
+  r = test::run_process("openssl ca -config " + cnf + " -gencrl" + signer +
+                        " -crl_lastupdate 20261101000000Z -crl_nextupdate 20270101000000Z -out " +
+                        test::quote_arg(out));
+  INFO(r.output);
+  REQUIRE(r.code == 0);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("serve: beyond --max-connections a connection is answered 503 serve.busy",
+          "[serve][limits]") {
+  Site site;
+  Server server(src("certs/trust"), site.ledger, site.records, site.users, kBedside,
+                {"--max-connections", "2"});
+  {
+    IdleConnection a(server.port), b(server.port);
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    auto c = server.client();
+    const auto r = c.Get("/api/v1/health");
+    REQUIRE(r);
+    INFO(r->body);
+    CHECK(r->status == 503);
+    CHECK(code_of(r->body) == "serve.busy");
+    CHECK(r->get_header_value("Connection") == "close");
+    CHECK(contains(r->get_header_value("Content-Type"), "application/json"));
+  }
+  // The held connections closed: served again.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  auto r = server.client().Get("/api/v1/health");
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  // A busy connection still open does not count as served: one served connection closing
+  // frees a place for the next.
+  {
+    IdleConnection a(server.port), b(server.port);
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    IdleConnection busy(server.port);
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    {
+      IdleConnection c(server.port);  // another beyond the limit, closed again
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+    ::close(a.fd);
+    a.fd = -1;
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    r = server.client().Get("/api/v1/health");
+    REQUIRE(r);
+    INFO(r->body);
+    CHECK(r->status == 200);
+  }
+  for (const char* bad : {"0", "1025", "many", "-1"}) {
+    const auto u = test::run_cli({"serve", "--trust", src("certs/trust"), "--records", site.records,
+                                  "--listen", "127.0.0.1:0", "--max-connections", bad});
+    INFO(bad);
+    CHECK(u.code == 2);
+    CHECK(contains(u.err, "--max-connections takes a whole number from 1 to 1024"));
+  }
+}
+
+TEST_CASE("serve: attacks on the session: a forged or missing cookie, another origin",
+          "[serve][users][attack]") {
+  Running s;
+  const auto l = login(s.server, "nurse-17", kNursePassword);
+  auto c = s.server.client();
+  const auto body = confirm_body({kDoseA0}, "MRN-0001");
+  // A forged session id, with a CSRF token that would fit a real one: 401, nothing recorded.
+  auto r =
+      c.Post("/api/v1/confirm",
+             {{"Cookie", "dosegate_session=" + std::string(64, 'f')}, {"X-CSRF-Token", l.csrf}},
+             body, "application/json");
+  REQUIRE(r);
+  CHECK(r->status == 401);
+  CHECK(code_of(r->body) == "serve.unauthorized");
+  r = c.Post("/api/v1/confirm", {{"X-CSRF-Token", l.csrf}}, body, "application/json");
+  REQUIRE(r);
+  CHECK(r->status == 401);
+  // The real session and token, sent from another site's page: 403.
+  r = c.Post("/api/v1/confirm",
+             {{"Cookie", l.cookie}, {"X-CSRF-Token", l.csrf}, {"Origin", "https://evil.example"}},
+             body, "application/json");
+  REQUIRE(r);
+  CHECK(r->status == 403);
+  CHECK(code_of(r->body) == "serve.csrf");
+  CHECK(contains(r->body, "evil.example"));
+  // A login posted from another site's page (login CSRF) is refused too.
+  r = c.Post("/login", {{"Origin", "http://evil.example"}},
+             "user=nurse-17&password=" + form_value(kNursePassword) + "&next=",
+             "application/x-www-form-urlencoded");
+  REQUIRE(r);
+  CHECK(r->status == 403);
+  CHECK_FALSE(r->has_header("Set-Cookie"));
+  // None of these reached the ledger.
+  auto h = s.auditor().Get("/api/v1/history?kind=confirm");
+  REQUIRE(h);
+  CHECK(count_of(h->body, "\"kind\": \"confirm\"") == 0);
+  // The page's own origin is accepted.
+  r = c.Post("/api/v1/confirm",
+             {{"Cookie", l.cookie},
+              {"X-CSRF-Token", l.csrf},
+              {"Origin", "http://127.0.0.1:" + std::to_string(s.server.port)}},
+             body, "application/json");
+  REQUIRE(r);
+  INFO(r->body);
+  CHECK(r->status == 200);
+  CHECK(contains(r->body, "\"decision\": \"go\""));
+}
+
+TEST_CASE(
+    "serve: attacks on the requests: oversized JSON, path traversal in every path "
+    "parameter, a replayed confirmation",
+    "[serve][api][attack]") {
+  Running s;
+  auto nurse = s.nurse();
+  auto r = nurse.Post("/api/v1/confirm", "{\"dose\": [\"" + std::string(70 * 1024, 'A') + "\"]}",
+                      "application/json");
+  REQUIRE(r);
+  CHECK(r->status == 413);
+  CHECK(code_of(r->body) == "serve.too-large");
+  auto a = s.auditor();
+  for (const char* path :
+       {"/api/v1/trace/..%2F..%2Fetc%2Fpasswd", "/api/v1/trace/A999926000154%2F..%2F..",
+        "/api/v1/records/A999926000154-S1234V00-B0.pdf%00.txt", "/api/v1/records/%2Fetc%2Fpasswd",
+        "/api/v1/records/....%2F%2Fledger.sqlite"}) {
+    r = a.Get(path);
+    REQUIRE(r);
+    INFO(path << " -> " << r->body);
+    CHECK(r->status >= 400);
+    CHECK(r->status < 500);
+    CHECK(contains(r->body, "\"decision\": \"error\""));
+    CHECK_FALSE(contains(r->body, "root:"));
+  }
+  // The same confirmation sent twice (a replay): each is its own entry; the second says when
+  // the dose was confirmed before; replayed for another recipient it is NO-GO.
+  const auto body = confirm_body({kDoseB0}, "MRN-0001");
+  const auto first = nurse.Post("/api/v1/confirm", body, "application/json");
+  const auto second = nurse.Post("/api/v1/confirm", body, "application/json");
+  REQUIRE(first);
+  REQUIRE(second);
+  INFO(second->body);
+  CHECK(contains(first->body, "\"decision\": \"go\""));
+  CHECK(contains(second->body, "\"decision\": \"go\""));
+  CHECK(contains(second->body, "\"confirmed_before\": \"at 2026-11-22T09:00:00Z by nurse-17"));
+  CHECK(contains(first->body, "\"ledger_entry\": 6"));
+  CHECK(contains(second->body, "\"ledger_entry\": 7"));
+  const auto other =
+      nurse.Post("/api/v1/confirm", confirm_body({kDoseB0}, "MRN-0002"), "application/json");
+  REQUIRE(other);
+  CHECK(contains(other->body, "confirm.dose-already-given"));
+}
+
+TEST_CASE(
+    "serve: a record changed on disk is checked again at once, never answered from the "
+    "cache",
+    "[serve][api][attack]") {
+  Running s;
+  auto nurse = s.nurse();
+  const auto b0 = s.site.records + "/A999926000154-S1234V00-B0.pdf";
+  const auto a0 = s.site.records + "/A999926000154-S1234V00-A0.pdf";
+  auto r = nurse.Post("/api/v1/confirm", confirm_body({kDoseB0}, "MRN-0001"), "application/json");
+  REQUIRE(r);
+  CHECK(contains(r->body, "\"decision\": \"go\""));
+  // One byte changed, at once (within the cache's lifetime): NO-GO for the signature.
+  const auto original = test::read_file_text(b0);
+  auto changed = original;
+  changed[changed.size() / 2] = static_cast<char>(changed[changed.size() / 2] ^ 1);
+  std::ofstream(b0, std::ios::binary | std::ios::trunc) << changed;
+  r = nurse.Post("/api/v1/confirm", confirm_body({kDoseB0}, "MRN-0001"), "application/json");
+  REQUIRE(r);
+  INFO(r->body);
+  CHECK(contains(r->body, "\"decision\": \"no-go\""));
+  // Another dose's valid record put in its place: NO-GO, wrong dose.
+  fs::copy_file(a0, b0, fs::copy_options::overwrite_existing);
+  r = nurse.Post("/api/v1/confirm", confirm_body({kDoseB0}, "MRN-0001"), "application/json");
+  REQUIRE(r);
+  INFO(r->body);
+  CHECK(contains(r->body, "\"decision\": \"no-go\""));
+  CHECK(test::error_codes(r->body).count("confirm.wrong-dose") == 1);
+  // Restored: GO again.
+  std::ofstream(b0, std::ios::binary | std::ios::trunc) << original;
+  r = nurse.Post("/api/v1/confirm", confirm_body({kDoseB0}, "MRN-0001"), "application/json");
+  REQUIRE(r);
+  CHECK(contains(r->body, "\"decision\": \"go\""));
+}
+
+TEST_CASE("serve: a CRL that revokes the releaser counts from the next request", "[serve][api]") {
+  Site site;
+  TempDir t;
+  const auto trust = t.file("trust");
+  fs::copy(src("certs/trust"), trust, fs::copy_options::recursive);
+  Server server(trust, site.ledger, site.records, site.users);
+  auto nurse = server.client("nurse-17", kNursePassword);
+  auto r = nurse.Post("/api/v1/confirm", confirm_body({kDoseB0}, "MRN-0001"), "application/json");
+  REQUIRE(r);
+  CHECK(contains(r->body, "\"decision\": \"go\""));
+  fs::copy_file(crl_revoking_releaser(t), trust + "/crls/qa-ca.crl.pem",
+                fs::copy_options::overwrite_existing);
+  r = nurse.Post("/api/v1/confirm", confirm_body({kDoseB0}, "MRN-0001"), "application/json");
+  REQUIRE(r);
+  INFO(r->body);
+  CHECK(contains(r->body, "\"decision\": \"no-go\""));
+  CHECK(contains(r->body, "revoked"));
+}
+
+TEST_CASE(
+    "serve: a ledger replaced with an older copy while the service runs is NO-GO "
+    "ledger.head-missing",
+    "[serve][api][attack]") {
+  Running s;
+  auto nurse = s.nurse();
+  const auto old_copy = s.site.dir.file("old.sqlite");
+  const auto b = test::run_cli({"ledger", "backup", "--ledger", s.site.ledger, "--out", old_copy});
+  INFO(b.out << b.err);
+  REQUIRE(b.code == 0);
+  // B0 is given to MRN-0001; the old copy does not know it.
+  auto r = nurse.Post("/api/v1/confirm", confirm_body({kDoseB0}, "MRN-0001"), "application/json");
+  REQUIRE(r);
+  CHECK(contains(r->body, "\"decision\": \"go\""));
+  for (const char* side : {"-wal", "-shm"}) fs::remove(s.site.ledger + side);
+  fs::rename(old_copy, s.site.ledger);
+  // On the old copy B0 for another recipient would be GO: the service remembers the head.
+  r = nurse.Post("/api/v1/confirm", confirm_body({kDoseB0}, "MRN-0002"), "application/json");
+  REQUIRE(r);
+  INFO(r->body);
+  CHECK(contains(r->body, "\"decision\": \"no-go\""));
+  CHECK(test::error_codes(r->body).count("confirm.ledger-tampered") == 1);
+  CHECK(contains(r->body, "ledger.head-missing"));
+  // And it stays so for every dose.
+  r = nurse.Post("/api/v1/confirm", confirm_body({kDoseA0}, "MRN-0003"), "application/json");
+  REQUIRE(r);
+  CHECK(contains(r->body, "\"decision\": \"no-go\""));
+  CHECK(contains(r->body, "ledger.head-missing"));
+}
+
+TEST_CASE(
+    "serve: confirmations while another process holds the ledger's write lock are all "
+    "503 NO-GO and none is recorded",
+    "[serve][api][concurrency]") {
+  Running s;
+  sqlite3* holder = nullptr;
+  REQUIRE(sqlite3_open(s.site.ledger.c_str(), &holder) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(holder, "BEGIN IMMEDIATE; SELECT count(*) FROM entries;", nullptr, nullptr,
+                       nullptr) == SQLITE_OK);
+  std::vector<std::future<std::pair<int, std::string>>> answers;
+  for (int i = 0; i < 4; ++i)
+    answers.push_back(std::async(std::launch::async, [&s, i] {
+      const auto r =
+          s.nurse().Post("/api/v1/confirm", confirm_body({i % 2 ? kDoseA0 : kDoseB0}, "MRN-0001"),
+                         "application/json");
+      return r ? std::pair{r->status, r->body} : std::pair{-1, std::string()};
+    }));
+  for (auto& f : answers) {
+    const auto [status, body] = f.get();
+    INFO(body);
+    CHECK(status == 503);
+    CHECK(contains(body, "\"decision\": \"no-go\""));
+    CHECK_FALSE(contains(body, "\"decision\": \"go\""));
+  }
+  sqlite3_exec(holder, "ROLLBACK;", nullptr, nullptr, nullptr);
+  sqlite3_close(holder);
+  const auto h = s.auditor().Get("/api/v1/history?kind=confirm");
+  REQUIRE(h);
+  CHECK(count_of(h->body, "\"kind\": \"confirm\"") == 0);
+  // Once the lock is free, the next confirmation is GO and recorded.
+  const auto r =
+      s.nurse().Post("/api/v1/confirm", confirm_body({kDoseB0}, "MRN-0001"), "application/json");
+  REQUIRE(r);
+  INFO(r->body);
+  CHECK(contains(r->body, "\"decision\": \"go\""));
+  CHECK(contains(r->body, "\"ledger_entry\": 6"));
+}
+
+TEST_CASE(
+    "serve: after user passwd the old password stops working at once, after user remove "
+    "the session ends",
+    "[serve][users]") {
+  Running s;
+  const auto l = login(s.server, "nurse-17", kNursePassword);
+  auto r = s.nurse().Get("/api/v1/health");
+  REQUIRE(r);
+  // Basic with the old password was remembered; a new password forgets it.
+  r = s.nurse().Post("/api/v1/confirm", confirm_body({kDoseB0}, "MRN-0001"), "application/json");
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  const auto p = test::run_cli_at({"user", "passwd", "nurse-17", "--users", s.site.users},
+                                  kReleased, "the new nurse-17 password\n");
+  REQUIRE(p.code == 0);
+  r = s.nurse().Post("/api/v1/confirm", confirm_body({kDoseB0}, "MRN-0001"), "application/json");
+  REQUIRE(r);
+  CHECK(r->status == 401);
+  r = s.server.client("nurse-17", "the new nurse-17 password")
+          .Post("/api/v1/confirm", confirm_body({kDoseB0}, "MRN-0001"), "application/json");
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  const auto rm =
+      test::run_cli_at({"user", "remove", "nurse-17", "--users", s.site.users}, kReleased, "");
+  REQUIRE(rm.code == 0);
+  r = s.server.client().Post("/api/v1/confirm", {{"Cookie", l.cookie}, {"X-CSRF-Token", l.csrf}},
+                             confirm_body({kDoseB0}, "MRN-0001"), "application/json");
+  REQUIRE(r);
+  CHECK(r->status == 401);
+}
+
+TEST_CASE(
+    "serve: confirmations that arrive together are committed together, each answered "
+    "after its commit",
+    "[serve][api][concurrency]") {
+  Running s;
+  // The password checked once (Argon2id takes a while): the confirmations below come at once.
+  const auto warm = s.nurse().Get("/api/v1/audit");
+  REQUIRE(warm);
+  REQUIRE(warm->status == 403);
+  // Another process holds the write lock for a moment: the confirmations arriving meanwhile
+  // queue behind the first and are then appended in one transaction.
+  sqlite3* holder = nullptr;
+  REQUIRE(sqlite3_open(s.site.ledger.c_str(), &holder) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(holder, "BEGIN IMMEDIATE; SELECT count(*) FROM entries;", nullptr, nullptr,
+                       nullptr) == SQLITE_OK);
+  constexpr int kClients = 8;
+  std::vector<std::future<std::string>> answers;
+  for (int i = 0; i < kClients; ++i)
+    answers.push_back(std::async(std::launch::async, [&s, i] {
+      const auto r = s.nurse().Post(
+          "/api/v1/confirm",
+          confirm_body({i % 2 ? kDoseA0 : kDoseB0}, "MRN-000" + std::to_string(i % 2)),
+          "application/json");
+      return r ? std::to_string(r->status) + " " + r->body : std::string("no answer");
+    }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  sqlite3_exec(holder, "ROLLBACK;", nullptr, nullptr, nullptr);
+  sqlite3_close(holder);
+  std::set<long long> seqs;
+  for (auto& f : answers) {
+    const auto body = f.get();
+    INFO(body);
+    CHECK(body.rfind("200 ", 0) == 0);
+    CHECK(contains(body, "\"decision\": \"go\""));
+    const auto at = body.find("\"ledger_entry\": ");
+    REQUIRE(at != std::string::npos);
+    seqs.insert(std::stoll(body.substr(at + 16)));
+  }
+  CHECK(seqs.size() == kClients);
+  CHECK(*seqs.begin() == 6);
+  CHECK(*seqs.rbegin() == 5 + kClients);
+  const auto h = s.server.client().Get("/api/v1/health");
+  REQUIRE(h);
+  INFO(h->body);
+  CHECK(contains(h->body, "\"confirmations_recorded\": 8"));
+  // The first waited alone for the lock; the other seven went in at most two more commits.
+  const auto at = h->body.find("\"ledger_commits\": ");
+  REQUIRE(at != std::string::npos);
+  const auto commits = std::stoll(h->body.substr(at + 18));
+  CHECK(commits >= 1);
+  CHECK(commits <= 3);
+  const auto a = s.auditor().Get("/api/v1/audit");
+  REQUIRE(a);
+  CHECK(contains(a->body, "\"decision\": \"intact\""));
+}
+
+TEST_CASE(
+    "serve: a disk that is full mid-way answers NO-GO 503 confirm.not-recorded, and the "
+    "ledger keeps exactly the confirmations answered as recorded",
+    "[serve][api][concurrency]") {
+  Site site;
+  // The service may write no file beyond 40,000 bytes (a full disk, as the file system says it:
+  // EFBIG instead of ENOSPC; SIGXFSZ ignored so that the write fails instead of the process).
+  Server server(src("certs/trust"), site.ledger, site.records, site.users, kBedside, {},
+                {"/bin/sh", "-c", "trap '' XFSZ; exec prlimit --fsize=40000 -- \"$@\"", "sh"});
+  auto nurse = server.client("nurse-17", kNursePassword);
+  int recorded = 0;
+  int refused = 0;
+  for (int i = 0; i < 60 && refused < 3; ++i) {
+    // Three at once: a group, whose commit either holds all of them or none.
+    std::vector<std::future<std::pair<int, std::string>>> answers;
+    for (int k = 0; k < 3; ++k)
+      answers.push_back(std::async(std::launch::async, [&server, k] {
+        const auto r =
+            server.client("nurse-17", kNursePassword)
+                .Post("/api/v1/confirm",
+                      confirm_body({k % 2 ? kDoseA0 : kDoseB0}, "MRN-000" + std::to_string(k % 2)),
+                      "application/json");
+        return r ? std::pair{r->status, r->body} : std::pair{-1, std::string()};
+      }));
+    for (auto& f : answers) {
+      const auto [status, body] = f.get();
+      INFO(body);
+      REQUIRE((status == 200 || status == 503));
+      if (status == 200) {
+        CHECK(contains(body, "\"decision\": \"go\""));
+        CHECK_FALSE(contains(body, "\"ledger_entry\": null"));
+        ++recorded;
+      } else {
+        CHECK(contains(body, "\"decision\": \"no-go\""));
+        CHECK(test::error_codes(body).count("confirm.not-recorded") == 1);
+        CHECK(contains(body, "\"ledger_entry\": null"));
+        ++refused;
+      }
+    }
+  }
+  CHECK(recorded > 0);
+  CHECK(refused >= 3);
+  server.stop();
+  // Every GO answered is in the ledger, and nothing else; the chain is intact.
+  const auto h =
+      test::run_cli({"history", "--ledger", site.ledger, "--kind", "confirm", "--format", "csv"});
+  REQUIRE(h.code == 0);
+  CHECK(count_of(h.out, ",confirm,") == recorded);
+  const auto a = test::run_cli({"audit", "--trust", src("certs/trust"), "--ledger", site.ledger});
+  INFO(a.out << a.err);
+  CHECK(a.code == 0);
 }

@@ -14,6 +14,7 @@
 #include "dosegate/release/recall.hpp"
 #include "ledger/audit.hpp"
 #include "ledger/trace.hpp"
+#include "ledger_store.hpp"
 #include "test_support.hpp"
 #include "util/json_read.hpp"
 
@@ -112,8 +113,10 @@ void release_lot(const TempDir& dir, const std::string& ledger) {
 // result (5), the lot recalled (6); dose B0 never confirmed.
 struct Traced {
   TempDir dir;
-  std::string ledger = dir.file("ledger.sqlite");
-  explicit Traced(const std::string& recipient = "P-0001") {
+  std::string ledger;
+  // `location`: a ledger to use instead of DIR/ledger.sqlite (a PostgreSQL URI).
+  explicit Traced(const std::string& recipient = "P-0001", const std::string& location = "")
+      : ledger(location.empty() ? dir.file("ledger.sqlite") : location) {
     release_lot(dir, ledger);
     confirmation(ledger, {"A0", "no-go", recipient, "nurse-17", "nurse-22", "2026-11-21T12:50:00Z",
                           "2026-11-21T13:55:00Z", "confirm.thaw-window-passed", 1});
@@ -145,8 +148,8 @@ std::size_t at(const std::string& haystack, const std::string& needle) {
 
 }  // namespace
 
-TEST_CASE("trace: each dose of the lot, whether and to whom it was given", "[trace]") {
-  Traced lot;
+LEDGER_TEST_CASE("trace: each dose of the lot, whether and to whom it was given", "[trace]") {
+  Traced lot("P-0001", store.postgresql() ? test::pg_new_database() : "");
   const auto r = lot.trace();
   INFO(r.out << r.err);
   REQUIRE(r.code == 0);
@@ -180,9 +183,10 @@ TEST_CASE("trace: each dose of the lot, whether and to whom it was given", "[tra
   CHECK(contains(r.out, "\nChain head: entry 6, SHA-256 "));
 }
 
-TEST_CASE("trace --format json: the lot, releases, doses with confirmations, results, recalls",
-          "[trace]") {
-  Traced lot;
+LEDGER_TEST_CASE(
+    "trace --format json: the lot, releases, doses with confirmations, results, recalls",
+    "[trace]") {
+  Traced lot("P-0001", store.postgresql() ? test::pg_new_database() : "");
   confirmation(lot.ledger, {"B0", "no-go", "P-0002", "nurse-18", "", "", "2026-11-22T09:00:00Z",
                             "confirm.recalled", 1});
   const auto r = lot.trace({"--format", "json"});

@@ -93,3 +93,44 @@ TEST_CASE("users: a password matches only its own hash, and a broken users file 
   }
   CHECK_THROWS_WITH(users::read_users(file), Catch::Contains("appears twice"));
 }
+
+TEST_CASE("users: user passwd replaces the hash, user remove takes the account away", "[users]") {
+  TempDir dir;
+  const auto users = dir.file("users");
+  add_user(users, "nurse-17", "bedside", kNursePassword);
+  add_user(users, "qa-lead", "qa", "qa-lead password");
+  auto r = test::run_cli_at({"user", "passwd", "nurse-17", "--users", users}, kReleased,
+                            "a new password for nurse-17\n");
+  INFO(r.out << r.err);
+  REQUIRE(r.code == 0);
+  CHECK(contains(r.out, "changed the password of user nurse-17"));
+  auto all = users::read_users(users);
+  REQUIRE(all.size() == 2);
+  CHECK(all[0].name == "nurse-17");
+  CHECK(all[0].role == users::Role::bedside);
+  CHECK(users::verify_password(all[0].hash, "a new password for nurse-17"));
+  CHECK_FALSE(users::verify_password(all[0].hash, kNursePassword));
+  r = test::run_cli_at({"user", "passwd", "nurse-17", "--users", users}, kReleased, "short\n");
+  CHECK(r.code == 2);
+  CHECK(contains(r.err, "at least 12 characters"));
+  r = test::run_cli_at({"user", "passwd", "nurse-99", "--users", users}, kReleased,
+                       "long enough password\n");
+  CHECK(r.code == 2);
+  CHECK(contains(r.err, "no user nurse-99"));
+  r = test::run_cli_at({"user", "passwd", "nurse-17", "--role", "qa", "--users", users}, kReleased,
+                       "long enough password\n");
+  CHECK(r.code == 2);
+  CHECK(contains(r.err, "--role goes with user add only"));
+  r = test::run_cli_at({"user", "remove", "nurse-17", "--users", users}, kReleased, "");
+  REQUIRE(r.code == 0);
+  CHECK(contains(r.out, "removed user nurse-17"));
+  all = users::read_users(users);
+  REQUIRE(all.size() == 1);
+  CHECK(all[0].name == "qa-lead");
+  r = test::run_cli_at({"user", "remove", "nurse-17", "--users", users}, kReleased, "");
+  CHECK(r.code == 2);
+  CHECK(contains(r.err, "no user nurse-17"));
+  r = test::run_cli_at({"user", "rename", "qa-lead", "--users", users}, kReleased, "");
+  CHECK(r.code == 2);
+  CHECK(contains(r.err, "dosegate user passwd NAME"));
+}

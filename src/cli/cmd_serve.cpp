@@ -5,6 +5,7 @@
 #include "dosegate/ledger/ledger.hpp"
 #include "dosegate/serve/serve.hpp"
 #include "users/users.hpp"
+#include "util/text.hpp"
 
 namespace dosegate::cli::detail {
 
@@ -23,6 +24,9 @@ int cmd_serve(const Args& args, std::ostream& out, std::ostream& err, const Envi
      "port, named at start-up")
     ("tls-cert", po::value<std::string>()->value_name("FILE"), "TLS certificate (PEM)")
     ("tls-key", po::value<std::string>()->value_name("FILE"), "TLS private key (PEM)")
+    ("max-connections", po::value<std::string>()->value_name("N")->default_value("32"),
+     "connections served at once (1 to 1024); a connection beyond them is answered 503 "
+     "serve.busy")
     ("users", po::value<std::string>()->value_name("FILE"),
      "the users file (dosegate user add); default $DOSEGATE_USERS, else "
      "$XDG_STATE_HOME/dosegate/users or ~/.local/state/dosegate/users");
@@ -32,7 +36,8 @@ int cmd_serve(const Args& args, std::ostream& out, std::ostream& err, const Envi
     print_help(
         out,
         {"dosegate serve --trust DIR --ledger FILE --records DIR [--listen ADDR:PORT]\n"
-         "                      [--tls-cert FILE --tls-key FILE] [--users FILE]",
+         "                      [--tls-cert FILE --tls-key FILE] [--users FILE]\n"
+         "                      [--max-connections N]",
          "Serves the bedside (/bedside), QA (/qa) and audit (/audit) pages and the JSON API\n"
          "v1 (/api/v1/confirm, verify, history, trace/DIN, audit, records/NAME.pdf, health)\n"
          "until SIGTERM or SIGINT; then answers the requests in flight and exits 0. Every\n"
@@ -60,6 +65,12 @@ int cmd_serve(const Args& args, std::ostream& out, std::ostream& err, const Envi
   o.tls_cert = optional_arg(vm, "tls-cert");
   o.tls_key = optional_arg(vm, "tls-key");
   o.users_path = users::resolve_path(optional_arg(vm, "users"));
+  const auto max = vm["max-connections"].as<std::string>();
+  if (max.empty() || max.size() > 4 || max.find_first_not_of("0123456789") != std::string::npos ||
+      std::stoi(max) < 1 || std::stoi(max) > 1024)
+    throw UsageError("--max-connections takes a whole number from 1 to 1024, got '" +
+                     text::escape_controls(max) + "'");
+  o.max_connections = static_cast<std::size_t>(std::stoi(max));
   return serve::run(o, out, err, env.now);
 }
 

@@ -1,4 +1,5 @@
-// `dosegate user add`: an account of the bedside service.
+// `dosegate user add|passwd|remove`: the accounts of the bedside service.
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 #include <string>
@@ -25,38 +26,69 @@ int cmd_user(const Args& args, std::ostream& out, std::ostream& /*err*/, const E
   const auto vm = parse(args, opts);
   if (vm.count("help")) {
     print_help(out,
-               {"dosegate user add NAME --role bedside|qa|auditor [--users FILE]",
-                "Adds an account of dosegate serve. The password is read from standard input\n"
-                "(one line, at least 12 characters) and stored as an Argon2id hash (3 passes,\n"
-                "64 MiB); the users file is written whole, atomically, with mode 0600. NAME is\n"
-                "the staff id the ledger records for the user's confirmations.\n",
+               {"dosegate user add NAME --role bedside|qa|auditor [--users FILE]\n"
+                "       dosegate user passwd NAME [--users FILE]\n"
+                "       dosegate user remove NAME [--users FILE]",
+                "add: adds an account of dosegate serve. The password is read from standard\n"
+                "input (one line, at least 12 characters) and stored as an Argon2id hash (3\n"
+                "passes, 64 MiB); the users file is written whole, atomically, with mode 0600.\n"
+                "NAME is the staff id the ledger records for the user's confirmations.\n"
+                "passwd: a new password for NAME, from standard input. remove: NAME can no\n"
+                "longer log in. A running service reads the file again: a removed user's\n"
+                "sessions end, and an old password stops working at once.\n",
                 "added", nullptr, kCannotDefault,
                 "  printf '%s\\n' \"$PASSWORD\" | dosegate user add nurse-17 --role bedside\n"},
                opts);
     return kYes;
   }
   const auto pos = positionals(vm);
-  if (pos.size() != 2 || pos[0] != "add")
-    throw UsageError("usage: dosegate user add NAME --role bedside|qa|auditor [--users FILE]");
+  const std::string usage =
+      "usage: dosegate user add NAME --role bedside|qa|auditor [--users FILE], "
+      "dosegate user passwd NAME [--users FILE] or dosegate user remove NAME [--users FILE]";
+  if (pos.size() != 2 || (pos[0] != "add" && pos[0] != "passwd" && pos[0] != "remove"))
+    throw UsageError(usage);
+  const auto& action = pos[0];
   const auto& name = pos[1];
   if (!users::is_valid_name(name))
     throw UsageError("user name '" + name + "': 1 to 64 characters of A-Z a-z 0-9 . _ -");
-  require(vm, {"role"});
-  const auto role = users::role_from_string(vm["role"].as<std::string>());
-  if (role == users::Role::unknown)
-    throw UsageError("--role '" + vm["role"].as<std::string>() + "' is not bedside, qa or auditor");
+  auto role = users::Role::unknown;
+  if (action == "add") {
+    require(vm, {"role"});
+    role = users::role_from_string(vm["role"].as<std::string>());
+    if (role == users::Role::unknown)
+      throw UsageError("--role '" + vm["role"].as<std::string>() +
+                       "' is not bedside, qa or auditor");
+  } else if (vm.count("role")) {
+    throw UsageError("--role goes with user add only (a role is changed by remove, then add)");
+  }
+  const auto path = users::resolve_path(optional_arg(vm, "users"));
+  std::vector<users::User> all;
+  std::error_code ec;
+  if (std::filesystem::exists(path, ec)) all = users::read_users(path);
+  const auto it =
+      std::find_if(all.begin(), all.end(), [&](const users::User& u) { return u.name == name; });
+  if (action == "add" && it != all.end())
+    throw UsageError("user " + name + " already exists in " + path);
+  if (action != "add" && it == all.end())
+    throw UsageError("no user " + name + " in " + path + " (dosegate user add adds one)");
+  if (action == "remove") {
+    all.erase(it);
+    users::write_users(path, all);
+    out << "removed user " << name << " from " << path << '\n';
+    return kYes;
+  }
   std::string password;
   std::getline(env.in ? *env.in : std::cin, password);
   if (!password.empty() && password.back() == '\r') password.pop_back();
   if (password.size() < 12)
     throw UsageError("the password (one line on standard input) must have at least 12 characters");
   if (password.size() > 1024) throw UsageError("the password is longer than 1024 characters");
-  const auto path = users::resolve_path(optional_arg(vm, "users"));
-  std::vector<users::User> all;
-  std::error_code ec;
-  if (std::filesystem::exists(path, ec)) all = users::read_users(path);
-  for (const auto& u : all)
-    if (u.name == name) throw UsageError("user " + name + " already exists in " + path);
+  if (action == "passwd") {
+    it->hash = users::hash_password(password);
+    users::write_users(path, all);
+    out << "changed the password of user " << name << " in " << path << '\n';
+    return kYes;
+  }
   all.push_back({name, role, users::hash_password(password)});
   users::write_users(path, all);
   out << "added user " << name << " (role " << users::to_string(role) << ") to " << path << '\n';

@@ -35,8 +35,10 @@ void add_signer(po::options_description& opts, const char* whose) {
 }
 
 void add_ledger(po::options_description& opts) {
-  opts.add_options()("ledger", po::value<std::string>()->value_name("FILE"),
-                     "the ledger; default: $DOSEGATE_LEDGER, else "
+  opts.add_options()("ledger", po::value<std::string>()->value_name("FILE|URI"),
+                     "the ledger: a SQLite file, or a shared PostgreSQL ledger as "
+                     "postgresql://HOST/DATABASE (password from ~/.pgpass or PGPASSFILE); "
+                     "default: $DOSEGATE_LEDGER, else "
                      "$XDG_STATE_HOME/dosegate/ledger.sqlite or "
                      "~/.local/state/dosegate/ledger.sqlite");
 }

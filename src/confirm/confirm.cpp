@@ -129,8 +129,9 @@ ConfirmResult confirm(const ConfirmOptions& o, const crypto::TrustStore& trust) 
   return confirm(o, trust, nullptr);
 }
 
-ConfirmResult confirm(const ConfirmOptions& o, const crypto::TrustStore& trust,
-                      std::shared_timed_mutex* ledger_section) {
+namespace {
+
+void check_ids(const ConfirmOptions& o) {
   // Ids from people are checked here too, whoever calls: nothing else reaches the ledger.
   for (const auto& [field, value] :
        {std::pair{"recipient", &o.recipient}, std::pair{"second staff", &o.second_staff}})
@@ -139,21 +140,20 @@ ConfirmResult confirm(const ConfirmOptions& o, const crypto::TrustStore& trust,
   if (!o.second_staff.empty() && o.second_staff == o.staff)
     throw UsageError("the second staff id '" + o.second_staff +
                      "' is the confirming staff id itself; a second check needs another person");
-  // The bound on waiting for the ledger runs from the start: the answer is due in seconds.
-  const auto deadline = std::chrono::steady_clock::now() + o.ledger_wait;
-  const auto left = [&] {
-    return std::max(std::chrono::milliseconds(0),
-                    std::chrono::duration_cast<std::chrono::milliseconds>(
-                        deadline - std::chrono::steady_clock::now()));
-  };
-  const auto scanned = isbt128::parse_scans(o.scans);  // bad input: cannot check
-  const std::string bytes = text::read_file(o.record_path);
-  const std::string record_sha256 = crypto::sha256_hex(bytes);
-  ConfirmResult r;
-  std::optional<ReleaseData> data;
+}
+
+}  // namespace
+
+ConfirmDraft confirm_record(const ConfirmOptions& o, const std::string& record_sha256,
+                            const pdf::RecordCheck& check) {
+  check_ids(o);
+  ConfirmDraft d;
+  d.scanned = isbt128::parse_scans(o.scans);  // bad input: cannot check
+  d.record_sha256 = record_sha256;
+  auto& r = d.result;
+  auto& data = d.data;
 
   // 1. The record: signature over the whole file, releaser's chain, release data.
-  const auto check = pdf::verify_record(bytes, trust, o.at, o.record_path);
   r.findings = check.findings;
   // A later revocation of a timestamped signer (signature.revoked-later) is shown, not NO-GO.
   r.findings.insert(r.findings.end(), check.notes.begin(), check.notes.end());
@@ -173,6 +173,7 @@ ConfirmResult confirm(const ConfirmOptions& o, const crypto::TrustStore& trust,
       r.released_by = data->released_by;
       r.use_within_minutes = data->use_within_after_thaw_minutes;
       for (const auto& p : data->pending) r.pending.push_back({p.test, p.expected});
+      const auto& scanned = d.scanned;
 
       // 2. The bag in the hand is the dose of this record.
       if (scanned.din != r.din)
@@ -218,20 +219,119 @@ ConfirmResult confirm(const ConfirmOptions& o, const crypto::TrustStore& trust,
             std::string("the release data cannot be read: ") + e.what());
     }
   }
+  return d;
+}
+
+void confirm_ledger(ConfirmDraft& d, const ConfirmOptions& o, const ledger::LotReading& reading) {
+  auto& r = d.result;
+  r.ledger_consulted = true;
+  r.recall_checked = true;
+  for (const auto& e : reading.recalls)  // a recall counts even when its entry is forged
+    no_go(r, "confirm.recalled", "lot recalled at " + e.at + " by " + e.actor + ": " + e.reason);
+  for (const auto& f : reading.findings)
+    no_go(r, "confirm.ledger-tampered",
+          "recall status unknown: the ledger does not verify (" + f.code + ", " + f.message +
+              "); run dosegate audit on it");
+  if (d.data && reading.trusted()) {
+    check_release_known(r, *d.data, reading, d.record_sha256);
+    apply_late_results(r, reading);
+    check_earlier_administrations(r, o, d.scanned, reading);
+  }
+}
+
+void confirm_ledger_error(ConfirmDraft& d, const ConfirmOptions& o, const Error& e) {
+  if (e.code() == "ledger.busy") {
+    no_go(d.result, "confirm.ledger-busy",
+          "recall status unknown: the ledger stayed locked by another process for " +
+              std::to_string(o.ledger_wait.count() / 1000) + " s (" + std::string(e.what()) +
+              "); ask again, or find the process that holds it");
+  } else {
+    no_go(d.result, "confirm.ledger-unreadable",
+          "recall status unknown: the ledger cannot be read (" + std::string(e.what()) +
+              "); use the releasing site's ledger (only a device that has none may answer "
+              "from the record alone, with --record-only)");
+  }
+}
+
+void confirm_ledger_busy(ConfirmDraft& d, const ConfirmOptions& o) {
+  no_go(d.result, "confirm.ledger-busy",
+        "recall status unknown: other confirmations held the ledger for " +
+            std::to_string(o.ledger_wait.count() / 1000) + " s; ask again");
+}
+
+void confirm_decide(ConfirmDraft& d, const ConfirmOptions& o) {
+  auto& r = d.result;
+  if (d.data) check_overdue(r, *d.data, o.at);
+  if (o.recipient.empty() && o.record)
+    r.findings.push_back(Finding{"confirm.no-recipient", Severity::warning,
+                                 "no recipient recorded (--recipient, the wristband scan): a "
+                                 "look-back cannot find who received this dose",
+                                 "recipient"});
+  r.go = std::none_of(r.findings.begin(), r.findings.end(),
+                      [](const Finding& f) { return f.severity == Severity::error; });
+}
+
+ledger::Entry confirm_entry(const ConfirmDraft& d, const ConfirmOptions& o) {
+  const auto& r = d.result;
+  ledger::Entry e;
+  e.kind = "confirm";
+  e.decision = r.go ? "go" : "no-go";
+  e.at = format_instant(o.at);
+  e.actor = o.staff;
+  e.second_staff = o.second_staff;
+  e.recipient = o.recipient;
+  if (o.thawed_at) e.thawed_at = format_instant(*o.thawed_at);
+  if (d.data && r.release_known) e.refers_to = d.data->ledger_seq;
+  e.din = d.scanned.din;
+  e.divisions = {d.scanned.division};
+  e.records = {{std::filesystem::path(o.record_path).filename().string(), d.record_sha256}};
+  std::string reasons;
+  for (const auto& f : r.findings)
+    if (f.severity == Severity::error) reasons += (reasons.empty() ? "" : "\n") + f.code;
+  e.reason = reasons;
+  std::string warnings;
+  for (const auto& f : r.findings)
+    if (f.severity == Severity::warning)
+      warnings += (warnings.empty() ? "" : "\n") + f.code + ": " + f.message;
+  e.warnings = warnings;
+  return e;
+}
+
+void confirm_not_recorded(ConfirmDraft& d, const std::string& why) {
+  d.result.ledger_note = "not recorded: " + why;
+  // Never a GO that the ledger does not hold: the confirmation is the proof of who gave
+  // which dose, and a later look-back must find it.
+  no_go(d.result, "confirm.not-recorded",
+        "the confirmation could not be recorded in the ledger (" + why +
+            "); do not give the dose until a confirmation is recorded");
+  d.result.go = false;
+}
+
+ConfirmResult confirm(const ConfirmOptions& o, const crypto::TrustStore& trust,
+                      std::shared_timed_mutex* ledger_section) {
+  check_ids(o);
+  // The bound on waiting for the ledger runs from the start: the answer is due in seconds.
+  const auto deadline = std::chrono::steady_clock::now() + o.ledger_wait;
+  const auto left = [&] {
+    return std::max(std::chrono::milliseconds(0),
+                    std::chrono::duration_cast<std::chrono::milliseconds>(
+                        deadline - std::chrono::steady_clock::now()));
+  };
+  isbt128::parse_scans(o.scans);  // bad input: cannot check
+  const std::string bytes = text::read_file(o.record_path);
+  const std::string record_sha256 = crypto::sha256_hex(bytes);
+  auto d = confirm_record(o, record_sha256, pdf::verify_record(bytes, trust, o.at, o.record_path));
+  auto& r = d.result;
 
   // 4. The ledger: the release, recalls, late results, earlier administrations; and the
   // confirmation itself goes into it.
   r.ledger_path = o.record_only ? std::string() : ledger::resolve_path(o.ledger_path);
   std::optional<ledger::Ledger> ledger;
-  std::optional<ledger::LotReading> reading;
   // Held from the ledger's reading to the confirmation's append, within the same bound.
   std::unique_lock<std::shared_timed_mutex> section;
   if (ledger_section && !o.record_only) {
     section = std::unique_lock(*ledger_section, std::defer_lock);
-    if (!section.try_lock_until(deadline))
-      no_go(r, "confirm.ledger-busy",
-            "recall status unknown: other confirmations held the ledger for " +
-                std::to_string(o.ledger_wait.count() / 1000) + " s; ask again");
+    if (!section.try_lock_until(deadline)) confirm_ledger_busy(d, o);
   }
   if (o.record_only) {
     r.findings.push_back(Finding{"confirm.ledger-not-consulted", Severity::warning,
@@ -249,82 +349,25 @@ ConfirmResult confirm(const ConfirmOptions& o, const crypto::TrustStore& trust,
       ledger->set_wait(left());
       // Through the audit's checks, never a bare query: an entry someone wrote into the file
       // without a key must not turn the answer into GO.
-      reading = ledger::read_lot(*ledger, trust, scanned.din);
-      r.ledger_consulted = true;
-      r.recall_checked = true;
-      for (const auto& e : reading->recalls)  // a recall counts even when its entry is forged
-        no_go(r, "confirm.recalled",
-              "lot recalled at " + e.at + " by " + e.actor + ": " + e.reason);
-      for (const auto& f : reading->findings)
-        no_go(r, "confirm.ledger-tampered",
-              "recall status unknown: the ledger does not verify (" + f.code + ", " + f.message +
-                  "); run dosegate audit on it");
+      const auto reading = ledger::read_lot(*ledger, trust, d.scanned.din);
+      confirm_ledger(d, o, reading);
     } catch (const Error& e) {
-      if (e.code() == "ledger.busy") {
-        no_go(r, "confirm.ledger-busy",
-              "recall status unknown: the ledger stayed locked by another process for " +
-                  std::to_string(o.ledger_wait.count() / 1000) + " s (" + std::string(e.what()) +
-                  "); ask again, or find the process that holds it");
-      } else {
-        no_go(r, "confirm.ledger-unreadable",
-              "recall status unknown: the ledger cannot be read (" + std::string(e.what()) +
-                  "); use the releasing site's ledger (only a device that has none may answer "
-                  "from the record alone, with --record-only)");
-      }
+      confirm_ledger_error(d, o, e);
     }
   }
-  if (data && reading && reading->trusted()) {
-    check_release_known(r, *data, *reading, record_sha256);
-    apply_late_results(r, *reading);
-    check_earlier_administrations(r, o, scanned, *reading);
-  }
-  if (data) check_overdue(r, *data, o.at);
-  if (o.recipient.empty() && o.record)
-    r.findings.push_back(Finding{"confirm.no-recipient", Severity::warning,
-                                 "no recipient recorded (--recipient, the wristband scan): a "
-                                 "look-back cannot find who received this dose",
-                                 "recipient"});
-
-  r.go = std::none_of(r.findings.begin(), r.findings.end(),
-                      [](const Finding& f) { return f.severity == Severity::error; });
+  confirm_decide(d, o);
   if (o.record_only) {
     r.ledger_note = "not recorded: --record-only";
   } else if (ledger && !o.record) {
     r.ledger_note = "not recorded: --as-of given";
   } else if (ledger) {
-    ledger::Entry e;
-    e.kind = "confirm";
-    e.decision = r.go ? "go" : "no-go";
-    e.at = format_instant(o.at);
-    e.actor = o.staff;
-    e.second_staff = o.second_staff;
-    e.recipient = o.recipient;
-    if (o.thawed_at) e.thawed_at = format_instant(*o.thawed_at);
-    if (data && r.release_known) e.refers_to = data->ledger_seq;
-    e.din = scanned.din;
-    e.divisions = {scanned.division};
-    e.records = {{std::filesystem::path(o.record_path).filename().string(), record_sha256}};
-    std::string reasons;
-    for (const auto& f : r.findings)
-      if (f.severity == Severity::error) reasons += (reasons.empty() ? "" : "\n") + f.code;
-    e.reason = reasons;
-    std::string warnings;
-    for (const auto& f : r.findings)
-      if (f.severity == Severity::warning)
-        warnings += (warnings.empty() ? "" : "\n") + f.code + ": " + f.message;
-    e.warnings = warnings;
+    auto e = confirm_entry(d, o);
     try {
       ledger->set_wait(left());
       ledger->append_alone(e);
       r.ledger_entry = e.seq;
     } catch (const Error& err) {
-      r.ledger_note = std::string("not recorded: ") + err.what();
-      // Never a GO that the ledger does not hold: the confirmation is the proof of who gave
-      // which dose, and a later look-back must find it.
-      no_go(r, "confirm.not-recorded",
-            "the confirmation could not be recorded in the ledger (" + std::string(err.what()) +
-                "); do not give the dose until a confirmation is recorded");
-      r.go = false;
+      confirm_not_recorded(d, err.what());
     }
   } else {
     r.ledger_note = "not recorded: the ledger cannot be read";

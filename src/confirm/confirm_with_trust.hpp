@@ -6,6 +6,12 @@
 
 #include "crypto/trust_store.hpp"
 #include "dosegate/confirm/confirm.hpp"
+#include "dosegate/error.hpp"
+#include "dosegate/isbt128.hpp"
+#include "dosegate/ledger/ledger.hpp"
+#include "dosegate/release_data.hpp"
+#include "ledger/audit.hpp"
+#include "pdf/verify_record.hpp"
 
 namespace dosegate {
 
@@ -19,5 +25,33 @@ ConfirmResult confirm(const ConfirmOptions& options, const crypto::TrustStore& t
 // section not taken in time is NO-GO confirm.ledger-busy, nothing recorded.
 ConfirmResult confirm(const ConfirmOptions& options, const crypto::TrustStore& trust,
                       std::shared_timed_mutex* ledger_section);
+
+// confirm() in steps, for a caller that checks records and keeps the ledger itself (the
+// bedside service: a cache of record checks, one ledger connection, several confirmations
+// appended in one transaction). confirm() is these steps in this order.
+struct ConfirmDraft {
+  ConfirmResult result;
+  std::optional<ReleaseData> data;  // the record's release data, when it could be read
+  isbt128::ScannedDose scanned;
+  std::string record_sha256;
+};
+
+// 1. The record and the scans: `check` is pdf::verify_record's answer for the record's bytes
+// (SHA-256 `record_sha256`) at options.at; then lot, product, dose, expiry and thaw window.
+// Throws std::invalid_argument for a malformed scan, UsageError for a bad id.
+ConfirmDraft confirm_record(const ConfirmOptions& options, const std::string& record_sha256,
+                            const pdf::RecordCheck& check);
+// 2. What the ledger says about the lot: recalls, its findings, the release, late results and
+// earlier administrations. Or why it could not be read, or that the ledger stayed busy.
+void confirm_ledger(ConfirmDraft& draft, const ConfirmOptions& options,
+                    const ledger::LotReading& reading);
+void confirm_ledger_error(ConfirmDraft& draft, const ConfirmOptions& options, const Error& e);
+void confirm_ledger_busy(ConfirmDraft& draft, const ConfirmOptions& options);
+// 3. Overdue pending tests, the recipient warning, and the decision (result.go).
+void confirm_decide(ConfirmDraft& draft, const ConfirmOptions& options);
+// 4. The confirmation's ledger entry (seq, prev_hash and hash are the ledger's to fill).
+ledger::Entry confirm_entry(const ConfirmDraft& draft, const ConfirmOptions& options);
+// The entry could not be appended: NO-GO confirm.not-recorded, with `why`.
+void confirm_not_recorded(ConfirmDraft& draft, const std::string& why);
 
 }  // namespace dosegate

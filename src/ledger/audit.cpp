@@ -174,11 +174,9 @@ AuditResult audit(const Ledger& ledger, const crypto::TrustStore& trust,
   crypto::DetachedVerifier verifier(trust, crypto::Role::releaser);
   r.head = ledger.head();
   const auto add = adder(r.findings);
-  if (!ledger.triggers_present())
-    r.findings.push_back(Finding{"ledger.triggers-missing", Severity::error,
-                                 "the append-only triggers were removed from the database; "
-                                 "someone changed its schema",
-                                 "sqlite_master"});
+  if (const auto problem = ledger.rules_problem(); !problem.empty())
+    r.findings.push_back(
+        Finding{"ledger.triggers-missing", Severity::error, problem, "the database's schema"});
   std::string prev = kGenesis;
   long long expected = 1;
   bool seen_head = !expect_head;
@@ -285,6 +283,127 @@ LotReading read_lot(const Ledger& ledger, const crypto::TrustStore& trust, const
         "missing: the ledger once held entries up to " + std::to_string(ledger.highest_seq_ever()) +
             " but now ends at " + std::to_string(expected - 1) + " (its tail was removed)");
   return r;
+}
+
+}  // namespace dosegate::ledger
+
+namespace dosegate::ledger {
+
+ChainFollower::ChainFollower(const crypto::TrustStore& trust, std::optional<Head> expect_head)
+    : trust_(trust),
+      verifier_(std::make_unique<crypto::DetachedVerifier>(trust, crypto::Role::releaser)),
+      expect_head_(std::move(expect_head)) {}
+
+ChainFollower::~ChainFollower() = default;
+
+void ChainFollower::check(Entry& e, bool from_caller) {
+  const auto add = adder(findings_);
+  std::string p;
+  payload_into(e, p);
+  const std::string& prev = head_.seq == 0 ? kGenesis : head_.hash;
+  if (!check_unkeyed(e, head_.seq + 1, prev, p, add)) return;
+  if (!from_caller && !check_signature(e, p, *verifier_, add)) return;
+  if (expect_head_ && e.seq == expect_head_->seq && e.hash != expect_head_->hash) {
+    findings_.push_back(Finding{"ledger.head-missing", Severity::error,
+                                "entry " + std::to_string(e.seq) + " is no longer the entry " +
+                                    expect_head_->hash +
+                                    " this service read before: the ledger was replaced",
+                                "entries[seq=" + std::to_string(e.seq) + "]"});
+    return;
+  }
+  head_ = Head{e.seq, e.hash};
+  if (e.kind == "rejection") return;
+  auto& lot = lots_[e.din];
+  auto* into = e.kind == "recall"    ? &lot.recalls
+               : e.kind == "release" ? &lot.releases
+               : e.kind == "records" ? &lot.records
+               : e.kind == "results" ? &lot.results
+               : e.kind == "confirm" ? &lot.confirmations
+                                     : nullptr;
+  if (!into) return;
+  if (e.kind == "confirm") {
+    // What an earlier administration is judged by: kept small, the lot may hold many.
+    e.stored_payload.clear();
+    e.stored_payload.shrink_to_fit();
+    e.signature.clear();
+    e.records.clear();
+    e.warnings.clear();
+    e.reason.clear();
+  }
+  into->push_back(std::move(e));
+}
+
+void ChainFollower::follow(const Ledger& ledger) {
+  if (!findings_.empty()) return;  // an untrusted chain stays untrusted
+  const auto snapshot = ledger.snapshot();
+  Filter f;
+  bool head_seen = head_.seq == 0;
+  if (head_.seq > 0) f.after_seq = head_.seq - 1;
+  const auto missing = [&](const std::string& why) {
+    findings_.push_back(Finding{"ledger.head-missing", Severity::error,
+                                "the chain head this service read before (entry " +
+                                    std::to_string(head_.seq) + ", " + head_.hash +
+                                    ") is not in the ledger: " + why,
+                                "entries"});
+  };
+  ledger.for_each(f, [&](Entry& e) {
+    if (!head_seen) {
+      head_seen = true;
+      if (e.seq != head_.seq || e.hash != head_.hash) {
+        missing("entry " + std::to_string(head_.seq) +
+                " was replaced (the ledger was swapped for another copy)");
+        return false;
+      }
+      return true;
+    }
+    check(e, false);
+    return findings_.empty();
+  });
+  if (!findings_.empty()) return;
+  if (!head_seen) {
+    missing("the ledger ends before it (replaced with an older copy, or its tail removed)");
+    return;
+  }
+  if (expect_head_ && head_.seq < expect_head_->seq) {
+    findings_.push_back(Finding{"ledger.head-missing", Severity::error,
+                                "the ledger ends at entry " + std::to_string(head_.seq) +
+                                    ", before entry " + std::to_string(expect_head_->seq) + " (" +
+                                    expect_head_->hash +
+                                    ") that this service read before: it was replaced with an "
+                                    "older copy, or its tail removed",
+                                "entries"});
+    return;
+  }
+  if (ledger.highest_seq_ever() > head_.seq)
+    adder(findings_)("ledger.truncated", head_.seq + 1,
+                     "missing: the ledger once held entries up to " +
+                         std::to_string(ledger.highest_seq_ever()) + " but now ends at " +
+                         std::to_string(head_.seq) + " (its tail was removed)");
+}
+
+void ChainFollower::take(const Entry& entry) {
+  if (!findings_.empty()) return;
+  Entry e = entry;
+  e.stored_payload = payload(e);
+  check(e, true);
+}
+
+void ChainFollower::with_lot(const std::string& din,
+                             const std::function<void(const LotReading&)>& visit) const {
+  const auto it = lots_.find(din);
+  if (findings_.empty() && it != lots_.end()) {
+    visit(it->second);
+    return;
+  }
+  LotReading r = it == lots_.end() ? LotReading{} : it->second;
+  r.findings = findings_;
+  visit(r);
+}
+
+LotReading ChainFollower::lot(const std::string& din) const {
+  LotReading out;
+  with_lot(din, [&](const LotReading& r) { out = r; });
+  return out;
 }
 
 }  // namespace dosegate::ledger

@@ -4,6 +4,9 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -12,6 +15,10 @@
 #include "crypto/trust_store.hpp"
 #include "dosegate/finding.hpp"
 #include "dosegate/ledger/ledger.hpp"
+
+namespace dosegate::crypto {
+class DetachedVerifier;
+}
 
 namespace dosegate::ledger {
 
@@ -58,6 +65,55 @@ struct LotReading {
 
 // Throws dosegate::Error("ledger.unreadable") when the ledger cannot be read.
 LotReading read_lot(const Ledger& ledger, const crypto::TrustStore& trust, const std::string& din);
+
+// The chain followed as it grows, for a long-running reader that confirms many doses (the
+// bedside service): each entry is read and checked once, as `audit` checks it (number, link,
+// content against hash, kind rule, and every signature: releasers/ role at the entry's own
+// time), and then kept in memory by lot, so that a lot's reading costs no pass over the
+// ledger. follow() reads only the entries appended since the last call, after checking that
+// the last entry it saw is still there with the same hash: a ledger replaced with an older
+// copy, or whose tail was removed, is ledger.head-missing (and every lot untrusted), never a
+// silently shorter history. One follower belongs to one trust store: when the trust directory
+// changes, start a new follower (it reads the whole chain again), passing the old one's head.
+class ChainFollower {
+ public:
+  struct Head {
+    long long seq = 0;
+    std::string hash;
+  };
+  // `expect_head`: an entry this ledger held before (the previous follower's head); the
+  // chain must still contain it, else ledger.head-missing.
+  ChainFollower(const crypto::TrustStore& trust, std::optional<Head> expect_head = std::nullopt);
+  ~ChainFollower();
+  ChainFollower(const ChainFollower&) = delete;
+  ChainFollower& operator=(const ChainFollower&) = delete;
+
+  // Reads and checks the entries after head(); inside the caller's transaction when it holds
+  // one (begin()), so that nothing is appended between this and the caller's own append.
+  // Throws Error("ledger.unreadable") when the ledger cannot be read.
+  void follow(const Ledger& ledger);
+  // An entry the caller appended in its open transaction (prepare, append: seq, prev_hash and
+  // hash filled): taken in without reading it back. If the transaction does not commit, this
+  // follower no longer matches the ledger: drop it.
+  void take(const Entry& entry);
+  // The lot as read_lot reads it, from memory; with this follower's findings.
+  LotReading lot(const std::string& din) const;
+  // Calls `visit` with the lot's reading without copying it (the reading lives until the next
+  // follow() or take()).
+  void with_lot(const std::string& din, const std::function<void(const LotReading&)>& visit) const;
+  bool trusted() const { return findings_.empty(); }
+  const std::vector<Finding>& findings() const { return findings_; }
+  Head head() const { return head_; }
+
+ private:
+  void check(Entry& e, bool from_caller);
+  const crypto::TrustStore& trust_;
+  std::unique_ptr<crypto::DetachedVerifier> verifier_;
+  std::optional<Head> expect_head_;
+  Head head_;
+  std::vector<Finding> findings_;
+  std::map<std::string, LotReading> lots_;
+};
 
 // "INTACT: ..." with the chain head, or "TAMPERED: ..." with every finding.
 void print_text(const AuditResult& result, const std::string& ledger_path, std::ostream& out);

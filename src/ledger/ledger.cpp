@@ -18,8 +18,11 @@
 
 #include "crypto/sha256.hpp"
 #include "dosegate/error.hpp"
+#include "ledger/backend.hpp"
+#include "ledger/columns.hpp"
 #include "ledger/fields.hpp"
 #include "ledger/query.hpp"
+#include "ledger_pg/postgresql.hpp"
 #include "util/json.hpp"
 
 namespace dosegate::ledger {
@@ -82,26 +85,6 @@ ALTER TABLE entries ADD COLUMN second_staff TEXT NOT NULL DEFAULT '';
 ALTER TABLE entries ADD COLUMN thawed_at    TEXT NOT NULL DEFAULT '';
 ALTER TABLE entries ADD COLUMN warnings     TEXT NOT NULL DEFAULT '';
 )sql";
-
-std::string join_divisions(const std::vector<std::string>& d) {
-  std::string out;
-  for (const auto& x : d) out += (out.empty() ? "" : " ") + x;
-  return out;
-}
-
-std::string records_text(const std::vector<RecordRef>& r) {
-  std::string out;
-  for (const auto& x : r) out += (out.empty() ? "" : "\n") + x.sha256 + "  " + x.file;
-  return out;
-}
-
-std::vector<RecordRef> parse_records(const std::string& s) {
-  std::vector<RecordRef> out;
-  std::istringstream in(s);
-  for (std::string line; std::getline(in, line);)
-    if (line.size() > 66) out.push_back({line.substr(66), line.substr(0, 64)});
-  return out;
-}
 
 }  // namespace
 
@@ -171,6 +154,16 @@ std::string resolve_path(const std::optional<std::string>& option) {
   return "dosegate-ledger.sqlite";
 }
 
+std::string display_name(const std::string& location) {
+  if (!is_postgresql_uri(location)) return fs::path(location).filename().string();
+  // postgresql://[userinfo@][host][:port][/dbname][?params]
+  auto rest = location.substr(location.find("://") + 3);
+  rest = rest.substr(0, rest.find('?'));
+  const auto slash = rest.find('/');
+  const auto db = slash == std::string::npos ? std::string() : rest.substr(slash + 1);
+  return db.empty() ? std::string("postgresql database") : "postgresql database " + db;
+}
+
 constexpr int kWalCheckpointPages = 64;
 
 // A lock another process holds is "ledger.busy" (the caller may wait or answer otherwise);
@@ -184,22 +177,27 @@ int millis(std::chrono::milliseconds ms) {
   return static_cast<int>(std::clamp<long long>(ms.count(), 0, 24LL * 3600 * 1000));
 }
 
-struct Ledger::Impl {
+namespace {
+// The embedded ledger: one SQLite file.
+class SqliteBackend final : public Backend {
+ public:
   std::string path;
   sqlite3* db = nullptr;
-  bool in_transaction = false;
+  bool in_tx = false;
   int wal_pages = 0;  // pages in the WAL after the last commit
-  int snapshots = 0;  // Snapshots alive; the outermost holds the read transaction
   int busy_ms = 60000;
   bool committed = false;  // this connection committed an entry
-  ~Impl() {
+  SqliteBackend() = default;
+  SqliteBackend(const SqliteBackend&) = delete;
+  SqliteBackend& operator=(const SqliteBackend&) = delete;
+  ~SqliteBackend() override {
     if (!db) return;
     // The ledger file alone holds every entry this connection committed once it closes: a
     // plain copy of ledger.sqlite (a backup, the copy for an offline tablet) must not miss
     // what is still in ledger.sqlite-wal. One checkpoint per writing process, without waiting:
     // another process still reading an older snapshot keeps some frames in the WAL until the
     // next writer closes (`dosegate ledger backup` copies consistently in any case).
-    if (committed && !in_transaction) {
+    if (committed && !in_tx) {
       sqlite3_busy_timeout(db, 0);
       sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
     }
@@ -224,7 +222,30 @@ struct Ledger::Impl {
                   path + ": " + msg + ((rc & 0xff) == SQLITE_BUSY ? busy_note() : ""));
     }
   }
+
+  static std::unique_ptr<SqliteBackend> open(const std::string& path, bool create,
+                                             std::chrono::milliseconds wait);
+  void set_wait(std::chrono::milliseconds wait) override;
+  void begin() override;
+  void begin(std::chrono::milliseconds wait, std::chrono::milliseconds every,
+             const Waiting& waiting) override;
+  bool in_transaction() const override { return in_tx; }
+  void last_link(long long& seq, std::string& hash) override;
+  void insert(const Entry& e, const std::string& p) override;
+  void commit() override;
+  void rollback() noexcept override;
+  void for_each(const Filter& f, const Visit& visit) override;
+  std::size_t count(const Filter& f) override;
+  std::optional<Entry> head() override;
+  std::string rules_problem() override;
+  long long highest_seq_ever() override;
+  void begin_snapshot() override { exec("BEGIN"); }
+  void end_snapshot() noexcept override {
+    sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);  // a read: nothing to lose
+  }
+  long long backup(const std::string& out) override;
 };
+}  // namespace
 
 namespace {
 struct Stmt {
@@ -253,35 +274,7 @@ struct Stmt {
   }
 };
 
-// The columns every reading selects, in kEntryFields' order, then signature and payload.
-std::string entry_columns() {
-  std::string sql;
-  for (const auto& field : kEntryFields) sql += std::string(field.name) + ", ";
-  return sql + "signature, payload";
-}
-
-// The words of `s` (split at what std::isspace calls space in the classic locale) into `out`,
-// reusing its strings.
-void split_divisions_into(const std::string& s, std::vector<std::string>& out) {
-  const auto space = [](char c) {
-    return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
-  };
-  std::size_t n = 0;
-  for (std::size_t at = 0; at < s.size();) {
-    if (space(s[at])) {
-      ++at;
-      continue;
-    }
-    std::size_t end = at;
-    while (end < s.size() && !space(s[end])) ++end;
-    if (n == out.size()) out.emplace_back();
-    out[n++].assign(s, at, end - at);
-    at = end;
-  }
-  out.resize(n);
-}
-
-// One row of entry_columns() into `e`, every field overwritten.
+// One row of columns::selected() into `e`, every field overwritten.
 void read_row(const Stmt& s, Entry& e, std::string& scratch) {
   int i = 0;
   for (const auto& field : kEntryFields) {
@@ -290,9 +283,9 @@ void read_row(const Stmt& s, Entry& e, std::string& scratch) {
                          [&](std::string& v) { s.col_into(i, v); },
                          [&](std::vector<std::string>& d) {
                            s.col_into(i, scratch);
-                           split_divisions_into(scratch, d);
+                           columns::split_divisions_into(scratch, d);
                          },
-                         [&](std::vector<RecordRef>& r) { r = parse_records(s.col(i)); }});
+                         [&](std::vector<RecordRef>& r) { r = columns::parse_records(s.col(i)); }});
     ++i;
   }
   if (const void* b = sqlite3_column_blob(s.s, i))
@@ -310,6 +303,7 @@ std::string where(const Filter& f) {
   if (f.kind) sql += " AND kind = ?2";
   if (f.since) sql += " AND at >= ?3";
   if (f.until) sql += " AND at <= ?4";
+  if (f.after_seq) sql += " AND seq > ?5";
   return sql;
 }
 
@@ -318,24 +312,20 @@ void bind(Stmt& s, const Filter& f) {
   if (f.kind) s.text(2, *f.kind);
   if (f.since) s.text(3, *f.since);
   if (f.until) s.text(4, *f.until);
+  if (f.after_seq) sqlite3_bind_int64(s.s, 5, *f.after_seq);
 }
 
 }  // namespace
 
 std::string entries_query(const Filter& filter) {
-  return "SELECT " + entry_columns() + " FROM entries" + where(filter) + " ORDER BY seq";
+  return "SELECT " + columns::selected() + " FROM entries" + where(filter) + " ORDER BY seq";
 }
 
-Ledger::Ledger(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-Ledger::~Ledger() = default;
-Ledger::Ledger(Ledger&&) noexcept = default;
-Ledger& Ledger::operator=(Ledger&&) noexcept = default;
-const std::string& Ledger::path() const {
-  return impl_->path;
-}
+namespace {
 
-Ledger Ledger::open(const std::string& path, bool create, std::chrono::milliseconds wait) {
-  auto impl = std::make_unique<Impl>();
+std::unique_ptr<SqliteBackend> SqliteBackend::open(const std::string& path, bool create,
+                                                   std::chrono::milliseconds wait) {
+  auto impl = std::make_unique<SqliteBackend>();
   impl->path = path;
   impl->busy_ms = millis(wait);
   const auto deadline = std::chrono::steady_clock::now() + wait;
@@ -356,12 +346,13 @@ Ledger Ledger::open(const std::string& path, bool create, std::chrono::milliseco
   sqlite3_busy_timeout(impl->db, impl->busy_ms);  // another process holds a lock: wait
   // Every commit is synced (synchronous=FULL). SQLite's own checkpoint on close (only by the
   // last connection, and by readers too) is off: a connection that committed folds the WAL in
-  // when it closes (see ~Impl), and commit() does once the WAL holds kWalCheckpointPages pages.
+  // when it closes (see ~SqliteBackend), and commit() does once the WAL holds kWalCheckpointPages
+  // pages.
   sqlite3_db_config(impl->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, nullptr);
   sqlite3_wal_hook(
       impl->db,
       [](void* self, sqlite3*, const char*, int pages) {
-        static_cast<Impl*>(self)->wal_pages = pages;
+        static_cast<SqliteBackend*>(self)->wal_pages = pages;
         return SQLITE_OK;
       },
       impl.get());
@@ -458,85 +449,77 @@ Ledger Ledger::open(const std::string& path, bool create, std::chrono::milliseco
       throw Error("ledger.unreadable", std::string(e.what()) + " (is it a dosegate ledger?)");
     }
   }
-  return Ledger(std::move(impl));
+  return impl;
 }
 
-void Ledger::set_wait(std::chrono::milliseconds wait) {
-  impl_->busy_ms = millis(wait);
-  sqlite3_busy_timeout(impl_->db, impl_->busy_ms);
+void SqliteBackend::set_wait(std::chrono::milliseconds wait) {
+  busy_ms = millis(wait);
+  sqlite3_busy_timeout(db, busy_ms);
 }
 
-void Ledger::begin() {
-  impl_->exec("BEGIN IMMEDIATE");
-  impl_->in_transaction = true;
+void SqliteBackend::begin() {
+  exec("BEGIN IMMEDIATE");
+  in_tx = true;
 }
 
-void Ledger::begin(std::chrono::milliseconds wait, std::chrono::milliseconds every,
-                   const Waiting& waiting) {
-  const int saved = impl_->busy_ms;
+void SqliteBackend::begin(std::chrono::milliseconds wait, std::chrono::milliseconds every,
+                          const Waiting& waiting) {
+  const int saved = busy_ms;
   const auto start = std::chrono::steady_clock::now();
-  sqlite3_busy_timeout(impl_->db, millis(std::min(every, wait)));
+  sqlite3_busy_timeout(db, millis(std::min(every, wait)));
   for (;;) {
-    const int rc = sqlite3_exec(impl_->db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr);
+    const int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr);
     if (rc == SQLITE_OK) break;
     const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(
         std::chrono::steady_clock::now() - start);
     if ((rc & 0xff) != SQLITE_BUSY || waited >= wait) {
-      impl_->busy_ms = millis(waited);
+      busy_ms = millis(waited);
       try {
-        impl_->fail("cannot take the ledger's write lock");
+        fail("cannot take the ledger's write lock");
       } catch (...) {
-        impl_->busy_ms = saved;
-        sqlite3_busy_timeout(impl_->db, saved);
+        busy_ms = saved;
+        sqlite3_busy_timeout(db, saved);
         throw;
       }
     }
     try {
       if (waiting) waiting(waited);
     } catch (...) {
-      impl_->busy_ms = saved;
-      sqlite3_busy_timeout(impl_->db, saved);
+      busy_ms = saved;
+      sqlite3_busy_timeout(db, saved);
       throw;
     }
   }
-  impl_->busy_ms = saved;
-  sqlite3_busy_timeout(impl_->db, saved);
-  impl_->in_transaction = true;
+  busy_ms = saved;
+  sqlite3_busy_timeout(db, saved);
+  in_tx = true;
 }
 
-void Ledger::prepare(Entry& e) {
-  Stmt s(impl_->db, "SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1", impl_->path);
+void SqliteBackend::last_link(long long& seq, std::string& hash) {
+  Stmt s(db, "SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1", path);
   if (sqlite3_step(s.s) == SQLITE_ROW) {
-    e.seq = sqlite3_column_int64(s.s, 0) + 1;
-    e.prev_hash = s.col(1);
+    seq = sqlite3_column_int64(s.s, 0);
+    hash = s.col(1);
   } else {
-    e.seq = 1;
-    e.prev_hash = kGenesis;
+    seq = 0;
+    hash = kGenesis;
   }
-  // AUTOINCREMENT never reuses a number: follow it, so a deleted tail stays visible.
-  e.seq = std::max(e.seq, highest_seq_ever() + 1);
 }
 
-void Ledger::append(Entry& e, const std::function<std::string(const std::string&)>& sign) {
-  const std::string p = payload(e);
-  e.hash = entry_hash(e.prev_hash, p);
-  if (sign) e.signature = sign(signed_bytes(e.seq, e.prev_hash, p));
-  std::string columns;
+void SqliteBackend::insert(const Entry& e, const std::string& p) {
   std::string marks;
-  for (const auto& f : kEntryFields) {
-    columns += std::string(f.name) + ", ";
-    marks += "?,";
-  }
+  for (std::size_t n = 0; n < kEntryFields.size(); ++n) marks += "?,";
   const std::string sql =
-      "INSERT INTO entries(" + columns + "payload, signature) VALUES(" + marks + "?,?)";
-  Stmt s(impl_->db, sql.c_str(), impl_->path);
+      "INSERT INTO entries(" + columns::inserted() + ") VALUES(" + marks + "?,?)";
+  Stmt s(db, sql.c_str(), path);
   int i = 1;
   for (const auto& f : kEntryFields) {
-    visit_field(f, e,
-                Overload{[&](long long n) { sqlite3_bind_int64(s.s, i, n); },
-                         [&](const std::string& v) { s.text(i, v); },
-                         [&](const std::vector<std::string>& d) { s.text(i, join_divisions(d)); },
-                         [&](const std::vector<RecordRef>& r) { s.text(i, records_text(r)); }});
+    visit_field(
+        f, e,
+        Overload{[&](long long n) { sqlite3_bind_int64(s.s, i, n); },
+                 [&](const std::string& v) { s.text(i, v); },
+                 [&](const std::vector<std::string>& d) { s.text(i, columns::join_divisions(d)); },
+                 [&](const std::vector<RecordRef>& r) { s.text(i, columns::records_text(r)); }});
     ++i;
   }
   s.text(i++, p);
@@ -545,48 +528,36 @@ void Ledger::append(Entry& e, const std::function<std::string(const std::string&
   else
     sqlite3_bind_blob(s.s, i, e.signature.data(), static_cast<int>(e.signature.size()),
                       SQLITE_TRANSIENT);
-  if (sqlite3_step(s.s) != SQLITE_DONE) impl_->fail("cannot append to the ledger");
+  if (sqlite3_step(s.s) != SQLITE_DONE) fail("cannot append to the ledger");
 }
 
-void Ledger::commit() {
-  impl_->exec("COMMIT");
-  impl_->in_transaction = false;
-  impl_->committed = true;
+void SqliteBackend::commit() {
+  exec("COMMIT");
+  in_tx = false;
+  committed = true;
   // The WAL's index does not outlive the last connection: every process that opens the ledger
   // first reads the whole WAL again, and SQLite's own (passive) checkpoints never shorten the
   // file. So once it is long enough, fold it into the database and truncate it. The entry is
   // already durable; a reader holding an old snapshot makes this a no-op (the next commit
   // tries again) rather than a wait.
-  if (impl_->wal_pages >= kWalCheckpointPages) {
-    sqlite3_busy_timeout(impl_->db, 0);
-    if (sqlite3_wal_checkpoint_v2(impl_->db, nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr,
-                                  nullptr) == SQLITE_OK)
-      impl_->wal_pages = 0;
-    sqlite3_busy_timeout(impl_->db, impl_->busy_ms);
+  if (wal_pages >= kWalCheckpointPages) {
+    sqlite3_busy_timeout(db, 0);
+    if (sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr) ==
+        SQLITE_OK)
+      wal_pages = 0;
+    sqlite3_busy_timeout(db, busy_ms);
   }
 }
 
-void Ledger::append_alone(Entry& e, const std::function<std::string(const std::string&)>& sign) {
-  begin();
-  try {
-    prepare(e);
-    append(e, sign);
-    commit();
-  } catch (...) {
-    rollback();
-    throw;
-  }
+void SqliteBackend::rollback() noexcept {
+  if (!in_tx) return;
+  sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+  in_tx = false;
 }
 
-void Ledger::rollback() noexcept {
-  if (!impl_ || !impl_->in_transaction) return;
-  sqlite3_exec(impl_->db, "ROLLBACK", nullptr, nullptr, nullptr);
-  impl_->in_transaction = false;
-}
-
-void Ledger::for_each(const Filter& f, const Visit& visit) const {
+void SqliteBackend::for_each(const Filter& f, const Visit& visit) {
   const std::string sql = entries_query(f);
-  Stmt s(impl_->db, sql.c_str(), impl_->path);
+  Stmt s(db, sql.c_str(), path);
   bind(s, f);
   Entry e;
   std::string scratch;
@@ -595,66 +566,55 @@ void Ledger::for_each(const Filter& f, const Visit& visit) const {
     read_row(s, e, scratch);
     if (!visit(e)) return;
   }
-  if (rc != SQLITE_DONE) impl_->fail("cannot read the ledger");
+  if (rc != SQLITE_DONE) fail("cannot read the ledger");
 }
 
-std::vector<Entry> Ledger::entries(const Filter& f) const {
-  std::vector<Entry> out;
-  for_each(f, [&](const Entry& e) {
-    out.push_back(e);
-    return true;
-  });
-  return out;
-}
-
-std::size_t Ledger::count(const Filter& f) const {
+std::size_t SqliteBackend::count(const Filter& f) {
   const std::string sql = "SELECT count(*) FROM entries" + where(f);
-  Stmt s(impl_->db, sql.c_str(), impl_->path);
+  Stmt s(db, sql.c_str(), path);
   bind(s, f);
-  if (sqlite3_step(s.s) != SQLITE_ROW) impl_->fail("cannot read the ledger");
+  if (sqlite3_step(s.s) != SQLITE_ROW) fail("cannot read the ledger");
   return static_cast<std::size_t>(sqlite3_column_int64(s.s, 0));
 }
 
-std::optional<Entry> Ledger::head() const {
-  const std::string sql = "SELECT " + entry_columns() + " FROM entries ORDER BY seq DESC LIMIT 1";
-  Stmt s(impl_->db, sql.c_str(), impl_->path);
+std::optional<Entry> SqliteBackend::head() {
+  const std::string sql =
+      "SELECT " + columns::selected() + " FROM entries ORDER BY seq DESC LIMIT 1";
+  Stmt s(db, sql.c_str(), path);
   const int rc = sqlite3_step(s.s);
   if (rc == SQLITE_DONE) return std::nullopt;
-  if (rc != SQLITE_ROW) impl_->fail("cannot read the ledger");
+  if (rc != SQLITE_ROW) fail("cannot read the ledger");
   Entry e;
   std::string scratch;
   read_row(s, e, scratch);
   return e;
 }
 
-Ledger::Snapshot Ledger::snapshot() const {
-  if (impl_->in_transaction) return Snapshot(nullptr);
-  // A deferred BEGIN: the read transaction, and with it the state every read sees, starts at
-  // the first read.
-  if (impl_->snapshots == 0) impl_->exec("BEGIN");
-  ++impl_->snapshots;
-  return Snapshot(impl_.get());
+std::string SqliteBackend::rules_problem() {
+  Stmt s(db,
+         "SELECT count(*) FROM sqlite_master WHERE type='trigger' AND name IN "
+         "('entries_append_only_update','entries_append_only_delete')",
+         path);
+  sqlite3_step(s.s);
+  if (sqlite3_column_int(s.s, 0) == 2) return {};
+  return "the append-only triggers were removed from the database; someone changed its schema";
 }
 
-Ledger::Snapshot::Snapshot(Snapshot&& other) noexcept : impl_(other.impl_) {
-  other.impl_ = nullptr;
+long long SqliteBackend::highest_seq_ever() {
+  Stmt s(db, "SELECT seq FROM sqlite_sequence WHERE name='entries'", path);
+  return sqlite3_step(s.s) == SQLITE_ROW ? sqlite3_column_int64(s.s, 0) : 0;
 }
 
-Ledger::Snapshot::~Snapshot() {
-  if (impl_ && --impl_->snapshots == 0)
-    sqlite3_exec(impl_->db, "COMMIT", nullptr, nullptr, nullptr);  // a read: nothing to lose
-}
-
-long long Ledger::backup(const std::string& out) const {
-  const auto fail = [&](const std::string& why) {
-    throw Error("ledger.backup", out + ": cannot back up " + impl_->path + ": " + why);
+long long SqliteBackend::backup(const std::string& out) {
+  const auto refuse = [&](const std::string& why) {
+    throw Error("ledger.backup", out + ": cannot back up " + path + ": " + why);
   };
   std::error_code ec;
   if (fs::exists(out, ec) || fs::is_symlink(out, ec))
-    fail("the file exists; a backup never replaces a file (give a new --out)");
+    refuse("the file exists; a backup never replaces a file (give a new --out)");
   const auto dir =
       fs::path(out).parent_path().empty() ? fs::path(".") : fs::path(out).parent_path();
-  if (!fs::is_directory(dir, ec)) fail("no directory " + dir.string());
+  if (!fs::is_directory(dir, ec)) refuse("no directory " + dir.string());
   const std::string tmp = out + ".partial";
   fs::remove(tmp, ec);
   sqlite3* dest = nullptr;
@@ -666,9 +626,9 @@ long long Ledger::backup(const std::string& out) const {
   try {
     if (sqlite3_open_v2(tmp.c_str(), &dest, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
         SQLITE_OK)
-      fail(dest ? sqlite3_errmsg(dest) : "cannot create the file");
-    sqlite3_backup* b = sqlite3_backup_init(dest, "main", impl_->db, "main");
-    if (!b) fail(sqlite3_errmsg(dest));
+      refuse(dest ? sqlite3_errmsg(dest) : "cannot create the file");
+    sqlite3_backup* b = sqlite3_backup_init(dest, "main", db, "main");
+    if (!b) refuse(sqlite3_errmsg(dest));
     // Copies in steps; a writer in another process between steps restarts the copy, so the
     // result is always one consistent snapshot.
     int rc = SQLITE_OK;
@@ -677,33 +637,33 @@ long long Ledger::backup(const std::string& out) const {
       if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) sqlite3_sleep(20);
     } while (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED);
     sqlite3_backup_finish(b);
-    if (rc != SQLITE_DONE) fail(sqlite3_errstr(rc));
+    if (rc != SQLITE_DONE) refuse(sqlite3_errstr(rc));
     // One file: the copy keeps the source's WAL mode in its header but holds everything in the
     // main file, with no -wal beside it.
     char* err = nullptr;
     if (sqlite3_exec(dest, "PRAGMA journal_mode=DELETE", nullptr, nullptr, &err) != SQLITE_OK) {
       const std::string why = err ? err : "journal mode";
       sqlite3_free(err);
-      fail(why);
+      refuse(why);
     }
     {
       // The copy must read: SQLite's own integrity check, and its last entry.
       Stmt check(dest, "PRAGMA integrity_check", tmp);
       if (sqlite3_step(check.s) != SQLITE_ROW || check.col(0) != "ok")
-        fail("the copy does not pass SQLite's integrity check");
+        refuse("the copy does not pass SQLite's integrity check");
       Stmt last(dest, "SELECT coalesce(max(seq), 0) FROM entries", tmp);
-      if (sqlite3_step(last.s) != SQLITE_ROW) fail("the copy holds no entries table");
+      if (sqlite3_step(last.s) != SQLITE_ROW) refuse("the copy holds no entries table");
       copied = sqlite3_column_int64(last.s, 0);
     }
     close_dest();
     const int fd = ::open(tmp.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0 || ::fsync(fd) != 0) {
       if (fd >= 0) ::close(fd);
-      fail("cannot sync the copy");
+      refuse("cannot sync the copy");
     }
     ::close(fd);
     if (::renameat2(AT_FDCWD, tmp.c_str(), AT_FDCWD, out.c_str(), RENAME_NOREPLACE) != 0)
-      fail(std::string("cannot rename the copy into place: ") + std::strerror(errno));
+      refuse(std::string("cannot rename the copy into place: ") + std::strerror(errno));
     if (const int d = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC); d >= 0) {
       ::fsync(d);
       ::close(d);
@@ -716,18 +676,163 @@ long long Ledger::backup(const std::string& out) const {
   return copied;
 }
 
+}  // namespace
+
+struct Ledger::Impl {
+  std::string path;
+  std::unique_ptr<Backend> backend;  // SQLite, or a shared PostgreSQL ledger
+  int snapshots = 0;                 // Snapshots alive; the outermost holds the read transaction
+};
+
+Ledger::Ledger(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Ledger::~Ledger() = default;
+Ledger::Ledger(Ledger&&) noexcept = default;
+Ledger& Ledger::operator=(Ledger&&) noexcept = default;
+const std::string& Ledger::path() const {
+  return impl_->path;
+}
+
+Ledger Ledger::open(const std::string& path, bool create, std::chrono::milliseconds wait) {
+  auto impl = std::make_unique<Impl>();
+  impl->path = path;
+  if (is_postgresql_uri(path))
+    impl->backend = postgresql::open(path, wait);
+  else
+    impl->backend = SqliteBackend::open(path, create, wait);
+  return Ledger(std::move(impl));
+}
+
+void Ledger::set_wait(std::chrono::milliseconds wait) {
+  impl_->backend->set_wait(wait);
+}
+
+void Ledger::begin() {
+  impl_->backend->begin();
+}
+
+void Ledger::begin(std::chrono::milliseconds wait, std::chrono::milliseconds every,
+                   const Waiting& waiting) {
+  impl_->backend->begin(wait, every, waiting);
+}
+
+void Ledger::prepare(Entry& e) {
+  impl_->backend->last_link(e.seq, e.prev_hash);
+  ++e.seq;
+  // The highest number ever written never goes down (SQLite's AUTOINCREMENT bookkeeping, the
+  // PostgreSQL ledger's high-water mark): follow it, so a deleted tail stays visible.
+  e.seq = std::max(e.seq, impl_->backend->highest_seq_ever() + 1);
+}
+
+void Ledger::append(Entry& e, const std::function<std::string(const std::string&)>& sign) {
+  const std::string p = payload(e);
+  e.hash = entry_hash(e.prev_hash, p);
+  if (sign) e.signature = sign(signed_bytes(e.seq, e.prev_hash, p));
+  insert(e, p);
+}
+
+void Ledger::append_copy(const Entry& e) {
+  insert(e, e.stored_payload);
+}
+
+void Ledger::insert(const Entry& e, const std::string& p) {
+  impl_->backend->insert(e, p);
+}
+
+std::string Ledger::init(const std::string& location, const std::optional<std::string>& grant_to) {
+  if (is_postgresql_uri(location)) return postgresql::init(location, grant_to);
+  if (grant_to)
+    throw UsageError("--grant names a PostgreSQL role; a SQLite ledger (" + location +
+                     ") has no roles: its file's permissions decide who writes it");
+  std::error_code ec;
+  const bool existed = fs::exists(location, ec);
+  const auto l = open(location, true);
+  return existed ? location + ": a dosegate ledger (schema " + std::to_string(kSchemaVersion) +
+                       ") is already there, with " + std::to_string(l.count()) + " entries"
+                 : location + ": a new, empty dosegate ledger (schema " +
+                       std::to_string(kSchemaVersion) + ")";
+}
+
+void Ledger::commit() {
+  impl_->backend->commit();
+}
+
+void Ledger::append_alone(Entry& e, const std::function<std::string(const std::string&)>& sign) {
+  // A serialisation failure or a deadlock that a shared database reports (it cannot arise among
+  // dosegate's own appends, which take the append lock first) is retried, not reported.
+  for (int attempt = 1;; ++attempt) {
+    begin();
+    try {
+      prepare(e);
+      append(e, sign);
+      commit();
+      return;
+    } catch (const Error& err) {
+      rollback();
+      if (err.code() != "ledger.serialization" || attempt == 5) throw;
+    } catch (...) {
+      rollback();
+      throw;
+    }
+  }
+}
+
+void Ledger::rollback() noexcept {
+  if (impl_) impl_->backend->rollback();
+}
+
+void Ledger::for_each(const Filter& f, const Visit& visit) const {
+  impl_->backend->for_each(f, visit);
+}
+
+std::vector<Entry> Ledger::entries(const Filter& f) const {
+  std::vector<Entry> out;
+  for_each(f, [&](const Entry& e) {
+    out.push_back(e);
+    return true;
+  });
+  return out;
+}
+
+std::size_t Ledger::count(const Filter& f) const {
+  return impl_->backend->count(f);
+}
+
+std::optional<Entry> Ledger::head() const {
+  return impl_->backend->head();
+}
+
+Ledger::Snapshot Ledger::snapshot() const {
+  // Inside a transaction of this Ledger, the transaction is already one state.
+  if (impl_->backend->in_transaction()) return Snapshot(nullptr);
+  // SQLite: a deferred BEGIN (the state every read sees starts at the first read); PostgreSQL:
+  // a REPEATABLE READ, READ ONLY transaction.
+  if (impl_->snapshots == 0) impl_->backend->begin_snapshot();
+  ++impl_->snapshots;
+  return Snapshot(impl_.get());
+}
+
+Ledger::Snapshot::Snapshot(Snapshot&& other) noexcept : impl_(other.impl_) {
+  other.impl_ = nullptr;
+}
+
+Ledger::Snapshot::~Snapshot() {
+  if (impl_ && --impl_->snapshots == 0) impl_->backend->end_snapshot();
+}
+
+long long Ledger::backup(const std::string& out) const {
+  return impl_->backend->backup(out);
+}
+
+std::string Ledger::rules_problem() const {
+  return impl_->backend->rules_problem();
+}
+
 bool Ledger::triggers_present() const {
-  Stmt s(impl_->db,
-         "SELECT count(*) FROM sqlite_master WHERE type='trigger' AND name IN "
-         "('entries_append_only_update','entries_append_only_delete')",
-         impl_->path);
-  sqlite3_step(s.s);
-  return sqlite3_column_int(s.s, 0) == 2;
+  return impl_->backend->rules_problem().empty();
 }
 
 long long Ledger::highest_seq_ever() const {
-  Stmt s(impl_->db, "SELECT seq FROM sqlite_sequence WHERE name='entries'", impl_->path);
-  return sqlite3_step(s.s) == SQLITE_ROW ? sqlite3_column_int64(s.s, 0) : 0;
+  return impl_->backend->highest_seq_ever();
 }
 
 }  // namespace dosegate::ledger

@@ -9,7 +9,7 @@
 namespace dosegate::ledger {
 
 // The SELECT that Ledger::for_each (and entries) runs for `filter`; its parameters are ?1 din,
-// ?2 kind, ?3 since and ?4 until, each present only when that condition is set.
+// ?2 kind, ?3 since, ?4 until and ?5 after_seq, each present only when that condition is set.
 std::string entries_query(const Filter& filter);
 
 }  // namespace dosegate::ledger

@@ -609,6 +609,16 @@ ReleaseResult release(const ReleaseOptions& o, const Prompt& prompt, const Progr
       result.records.push_back(doses[i].second);
       if (i == 0) crash_point("mid-rename");
     }
+  } catch (const Error& e) {
+    // A commit whose outcome is unknown (a shared ledger's connection lost after COMMIT was
+    // sent) keeps its pending files: the next release into this directory completes them if
+    // the ledger holds the release, and removes them if it does not.
+    if (!committed && e.code() != "ledger.commit-unknown") {
+      ledger.rollback();
+      for (const auto& p : pending)
+        if (!p.empty()) ::unlink(p.c_str());
+    }
+    throw;
   } catch (...) {
     if (!committed) {  // once committed, the records must stay: they are the release
       ledger.rollback();

@@ -66,6 +66,47 @@ const char* role_names(std::initializer_list<Role> roles) {
   return s.c_str();
 }
 
+// Whether the connection this thread serves is one beyond --max-connections.
+thread_local bool t_busy = false;
+
+// cpp-httplib's pool, with a count of the connections being served: the first max_connections
+// are served, the next ones (up to kBusyConnections at once) are answered 503 serve.busy.
+class LimitedPool : public httplib::TaskQueue {
+ public:
+  explicit LimitedPool(std::size_t max) : max_(max), pool_(max + kBusyConnections) {}
+  void enqueue(std::function<void()> fn) override {
+    pool_.enqueue([this, fn = std::move(fn)] {
+      // Only the connections served count: the busy ones answered meanwhile do not.
+      bool busy = true;
+      for (auto n = served_.load(); n < max_;)
+        if (served_.compare_exchange_weak(n, n + 1)) {
+          busy = false;
+          break;
+        }
+      t_busy = busy;
+      fn();
+      if (!busy) served_.fetch_sub(1);
+      t_busy = false;
+    });
+  }
+  void shutdown() override { pool_.shutdown(); }
+
+ private:
+  std::size_t max_;
+  std::atomic<std::size_t> served_{0};
+  httplib::ThreadPool pool_;
+};
+
+// A POST from a browser names its page's origin: it must be this service's own (a page of
+// another site cannot post here with the session cookie, whatever SameSite a browser keeps).
+// "null" (a page that hides its origin) is not this service's: its pages send their origin
+// (Referrer-Policy same-origin; under no-referrer a browser would send null).
+bool foreign_origin(const httplib::Request& req, bool tls) {
+  if (!req.has_header("Origin")) return false;
+  const auto origin = req.get_header_value("Origin");
+  return origin != std::string(tls ? "https://" : "http://") + req.get_header_value("Host");
+}
+
 class Server {
  public:
   Server(Service& service, bool tls) : service_(service), tls_(tls) {}
@@ -146,6 +187,22 @@ class Server {
   }
 
   void routes(httplib::Server& svr) {
+    svr.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+      if (t_busy) {
+        send(res, error_reply(503, "serve.busy",
+                              "the service is serving its most connections at once; try again"));
+        res.set_header("Connection", "close");
+        res.set_header("Retry-After", "1");
+        return httplib::Server::HandlerResponse::Handled;
+      }
+      if (req.method == "POST" && foreign_origin(req, tls_)) {
+        send(res, error_reply(403, "serve.csrf",
+                              "the request comes from a page of another origin (" +
+                                  text::escape_controls(req.get_header_value("Origin")) + ")"));
+        return httplib::Server::HandlerResponse::Handled;
+      }
+      return httplib::Server::HandlerResponse::Unhandled;
+    });
     svr.Get("/", [](const httplib::Request&, httplib::Response& res) {
       res.status = 303;
       res.set_header("Location", "/login");
@@ -351,7 +408,7 @@ int run(const ServeOptions& options, std::ostream& out, std::ostream& err,
   } else {
     svr = std::make_unique<httplib::Server>();
   }
-  svr->new_task_queue = [] { return new httplib::ThreadPool(kMaxConnections); };
+  svr->new_task_queue = [&options] { return new LimitedPool(options.max_connections); };
   svr->set_payload_max_length(kMaxBodyBytes);
   svr->set_read_timeout(10, 0);
   svr->set_write_timeout(10, 0);
@@ -360,7 +417,7 @@ int run(const ServeOptions& options, std::ostream& out, std::ostream& err,
   svr->set_tcp_nodelay(true);
   svr->set_default_headers({{"X-Content-Type-Options", "nosniff"},
                             {"Cache-Control", "no-store"},
-                            {"Referrer-Policy", "no-referrer"},
+                            {"Referrer-Policy", "same-origin"},
                             {"X-Frame-Options", "DENY"},
                             {"Content-Security-Policy",
                              "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; "

@@ -1,6 +1,9 @@
 // The bedside service's work, one function per endpoint (no HTTP types here).
 #include "serve/service.hpp"
 
+#include <pthread.h>
+#include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -34,8 +37,6 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-// How often the trust directory's and the users file's stamps are looked at.
-constexpr std::chrono::seconds kStampInterval{1};
 // How long a verified Basic password is remembered.
 constexpr std::chrono::minutes kBasicCacheLifetime{5};
 // Sessions and remembered attempts kept at most; the oldest go first.
@@ -188,33 +189,128 @@ Service::Service(ServeOptions options, std::function<Instant()> now)
       confirm_slots_(std::max(1u, std::thread::hardware_concurrency())) {
   trust_stamp_ = directory_stamp(options_.trust_dir);
   trust_ = std::make_shared<const crypto::TrustStore>(options_.trust_dir);
-  trust_checked_ = Clock::now();
   if (!fs::is_directory(options_.records_dir))
     throw IoError(options_.records_dir + ": the records directory cannot be read");
-  std::lock_guard lock(users_mutex_);
-  users_stamp_ = file_stamp(options_.users_path);
-  if (users_stamp_ != "absent") users_ = users::read_users(options_.users_path);
+  {
+    std::lock_guard lock(users_mutex_);
+    users_stamp_ = file_stamp(options_.users_path);
+    if (users_stamp_ != "absent") users_ = users::read_users(options_.users_path);
+  }
+  refresher_ = std::thread([this] { refresh_records(); });
+}
+
+Service::~Service() {
+  {
+    std::lock_guard lock(record_cache_mutex_);
+    stopping_ = true;
+  }
+  refresher_wake_.notify_all();
+  refresher_.join();
 }
 
 std::shared_ptr<const crypto::TrustStore> Service::trust() {
+  return trust_state().first;
+}
+
+std::pair<std::shared_ptr<const crypto::TrustStore>, unsigned long long> Service::trust_state() {
+  // Looked at on every call (a few dozen stat calls): a new CRL counts from the next request.
+  const auto stamp = directory_stamp(options_.trust_dir);
   std::lock_guard lock(trust_mutex_);
+  if (stamp != trust_stamp_) {
+    trust_stamp_ = stamp;
+    ++trust_generation_;
+    try {
+      trust_ = std::make_shared<const crypto::TrustStore>(options_.trust_dir);
+      trust_error_.clear();
+    } catch (const Error& e) {
+      // Fail closed: never keep answering with the trust (the CRLs) that was replaced.
+      trust_.reset();
+      trust_error_ = e.what();
+    }
+  }
+  return {trust_, trust_generation_};
+}
+
+std::shared_ptr<const pdf::RecordCheck> Service::record_check(
+    const std::string& path, const std::string& name, const std::string& bytes,
+    const std::string& sha256, const std::shared_ptr<const crypto::TrustStore>& store,
+    unsigned long long generation) {
+  const std::string key = path + '\n' + sha256 + '\n' + std::to_string(generation);
+  {
+    std::lock_guard lock(record_cache_mutex_);
+    const auto it = record_cache_.find(key);
+    if (it != record_cache_.end()) {
+      const auto t = Clock::now();
+      if (t - it->second.at < kRecordCacheLifetime) {
+        it->second.used = t;
+        return it->second.check;
+      }
+      record_cache_.erase(it);
+    }
+  }
   const auto t = Clock::now();
-  if (t - trust_checked_ >= kStampInterval) {
-    trust_checked_ = t;
-    const auto stamp = directory_stamp(options_.trust_dir);
-    if (stamp != trust_stamp_) {
-      trust_stamp_ = stamp;
+  std::shared_ptr<const pdf::RecordCheck> result;
+  {
+    // Checks that are not in the cache run one per core, first come, first served.
+    confirm_slots_.acquire();
+    struct Release {
+      Slots& s;
+      ~Release() { s.release(); }
+    } slot{confirm_slots_};
+    result =
+        std::make_shared<const pdf::RecordCheck>(pdf::verify_record(bytes, *store, now_(), name));
+  }
+  std::lock_guard lock(record_cache_mutex_);
+  if (record_cache_.size() >= kRecordCacheEntries) {
+    const auto now = Clock::now();
+    std::erase_if(record_cache_,
+                  [&](const auto& c) { return now - c.second.at >= kRecordCacheLifetime; });
+    if (record_cache_.size() >= kRecordCacheEntries) record_cache_.clear();
+  }
+  // Its lifetime counts from before the check: never reused past the bound.
+  record_cache_[key] = CachedCheck{result, t, t, name, bytes, store};
+  return result;
+}
+
+void Service::refresh_records() {
+  // SIGTERM and SIGINT are for the thread that stops the service (server.cpp), never this one.
+  sigset_t all;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, nullptr);
+  std::unique_lock lock(record_cache_mutex_);
+  while (!stopping_) {
+    refresher_wake_.wait_for(lock, kRecordCacheLifetime / 10);
+    if (stopping_) break;
+    const auto t = Clock::now();
+    // Forgotten: what nobody asked for within a lifetime, or what expired.
+    std::erase_if(record_cache_, [&](const auto& c) {
+      return t - c.second.used >= kRecordCacheLifetime || t - c.second.at >= kRecordCacheLifetime;
+    });
+    std::vector<std::string> due;
+    for (const auto& [key, c] : record_cache_)
+      if (t - c.at >= kRecordCacheLifetime * 7 / 10) due.push_back(key);
+    for (const auto& key : due) {
+      auto it = record_cache_.find(key);
+      if (it == record_cache_.end()) continue;
+      auto entry = it->second;  // the bytes, name and store, checked outside the lock
+      lock.unlock();
+      const auto started = Clock::now();
+      std::shared_ptr<const pdf::RecordCheck> fresh;
       try {
-        trust_ = std::make_shared<const crypto::TrustStore>(options_.trust_dir);
-        trust_error_.clear();
-      } catch (const Error& e) {
-        // Fail closed: never keep answering with the trust (the CRLs) that was replaced.
-        trust_.reset();
-        trust_error_ = e.what();
+        fresh = std::make_shared<const pdf::RecordCheck>(
+            pdf::verify_record(entry.bytes, *entry.store, now_(), entry.name));
+      } catch (...) {
+        // The request that asks next checks it itself, and answers what it finds.
+      }
+      lock.lock();
+      if (stopping_) break;
+      it = record_cache_.find(key);
+      if (fresh && it != record_cache_.end()) {
+        it->second.check = std::move(fresh);
+        it->second.at = started;
       }
     }
   }
-  return trust_;
 }
 
 void Service::refresh_users() {
@@ -408,13 +504,30 @@ Reply Service::confirm(const Principal& who, const std::string& body) {
   if (o.scans.empty())
     return error_reply(400, "request.malformed", "dose: the bag label's scans are required",
                        "dose");
-  // The ledger names the person logged in: a badge scan must be theirs.
+  // The staff id defaults to the person logged in; a badge scan may name another person.
+  // The ledger entry names both: the staff member as its actor and, in a warning, the account
+  // the confirmation was made through.
+  std::vector<Finding> badge_findings;
   if (o.staff.empty()) o.staff = who.user;
-  if (o.staff != who.user)
-    return error_reply(403, "serve.staff-not-user",
-                       "the staff badge scanned (" + o.staff + ") is not the logged-in user (" +
-                           who.user + "); log in as the person who confirms",
-                       "staff");
+  if (o.staff != who.user) {
+    bool registered = false;
+    {
+      std::lock_guard lock(users_mutex_);
+      refresh_users();
+      for (const auto& u : users_) registered = registered || u.name == o.staff;
+    }
+    badge_findings.push_back(Finding{"confirm.staff-by-badge", Severity::warning,
+                                     "staff " + o.staff +
+                                         " by badge scan, confirmed through the "
+                                         "account of " +
+                                         who.user,
+                                     "staff"});
+    if (!registered)
+      badge_findings.push_back(Finding{
+          "confirm.badge-not-user", Severity::warning,
+          "the badge scanned (" + o.staff + ") is not a user of this service; check the badge",
+          "staff"});
+  }
   if (!o.second_staff.empty() && o.second_staff == o.staff)
     return error_reply(400, "request.malformed",
                        "second_staff is the confirming staff id itself; a second check needs "
@@ -436,7 +549,7 @@ Reply Service::confirm(const Principal& who, const std::string& body) {
                     "dose");
     return r;
   }
-  const auto store = trust();
+  const auto [store, generation] = trust_state();
   if (!store)
     return error_reply(503, "serve.trust-unusable",
                        "the trust directory changed and cannot be used: " + trust_error_, "trust");
@@ -444,25 +557,26 @@ Reply Service::confirm(const Principal& who, const std::string& body) {
   o.trust_dir = options_.trust_dir;
   o.ledger_path = options_.ledger_path;
   o.at = now_();
-  ConfirmResult result;
+  // The bedside's bound runs from the request's arrival.
+  Job job;
+  job.deadline = Clock::now() + kBedsideLedgerWait;
   try {
-    // The bedside's bound runs from the request's arrival: the time waited for a slot counts.
-    const auto arrived = Clock::now();
-    confirm_slots_.acquire();
-    struct Release {
-      Slots& s;
-      ~Release() { s.release(); }
-    } slot{confirm_slots_};
-    o.ledger_wait =
-        std::max(std::chrono::milliseconds(0),
-                 kBedsideLedgerWait -
-                     std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - arrived));
-    result = dosegate::confirm(o, *store, &ledger_lock_);
+    const std::string bytes = text::read_file(path);
+    const std::string sha256 = crypto::sha256_hex(bytes);
+    const auto check = record_check(path, name, bytes, sha256, store, generation);
+    job.draft = confirm_record(o, sha256, *check);
   } catch (const std::invalid_argument& e) {
     return error_reply(400, "scan.invalid", e.what(), "dose");
   } catch (const Error& e) {
     return error_reply(500, e.code(), e.what());
   }
+  for (auto& f : badge_findings) job.draft.result.findings.push_back(std::move(f));
+  job.draft.result.ledger_path = options_.ledger_path;
+  job.options = o;
+  job.trust = store;
+  job.generation = generation;
+  ledger_step(job);
+  const ConfirmResult& result = job.draft.result;
   int status = 200;
   for (const auto& f : result.findings)
     if (f.code == "confirm.ledger-unreadable" || f.code == "confirm.ledger-busy" ||
@@ -474,6 +588,138 @@ Reply Service::confirm(const Principal& who, const std::string& body) {
   print_json(result, shown, out);
   out << '\n';
   return json_reply(status, out.str());
+}
+
+void Service::ledger_step(Job& job) {
+  std::unique_lock lock(batch_mutex_);
+  queue_.push_back(&job);
+  while (!job.done) {
+    if (batch_running_) {
+      batch_done_.wait(lock);
+      continue;
+    }
+    // This thread runs the next batch (its own job is in it), then hands over to a waiting one:
+    // its answer is not held back by later batches.
+    batch_running_ = true;
+    std::vector<Job*> batch;
+    batch.swap(queue_);
+    lock.unlock();
+    try {
+      run_batch(batch);
+    } catch (...) {
+      // run_batch answers every job itself; this is a programming error's last stop. Nobody
+      // was answered yet (done is set below), so every job is still there: all NO-GO.
+      for (auto* j : batch) confirm_not_recorded(j->draft, "the service failed");
+    }
+    // The answers are complete: each waiting thread may send its own (and its job ends).
+    for (auto* j : batch) j->done = true;
+    lock.lock();
+    batch_running_ = false;
+    batch_done_.notify_all();
+  }
+}
+
+void Service::open_ledger(std::chrono::milliseconds wait) {
+  struct stat st {};
+  if (ledger_) {
+    // The file at the path must be the one this connection has open: a ledger replaced while
+    // the service runs is opened anew, and the follower checks that its head is still there.
+    if (::stat(options_.ledger_path.c_str(), &st) != 0 ||
+        static_cast<unsigned long long>(st.st_dev) != ledger_dev_ ||
+        static_cast<unsigned long long>(st.st_ino) != ledger_ino_) {
+      ledger_.reset();
+      follower_.reset();
+    }
+  }
+  if (ledger_) return;
+  ledger_.emplace(ledger::Ledger::open(options_.ledger_path, false, wait));
+  if (::stat(options_.ledger_path.c_str(), &st) == 0) {
+    ledger_dev_ = static_cast<unsigned long long>(st.st_dev);
+    ledger_ino_ = static_cast<unsigned long long>(st.st_ino);
+  }
+}
+
+void Service::run_batch(const std::vector<Job*>& batch) {
+  auto deadline = batch.front()->deadline;
+  for (auto* j : batch) deadline = std::min(deadline, j->deadline);
+  const auto left = [&] {
+    return std::max(std::chrono::milliseconds(0),
+                    std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now()));
+  };
+  const auto finish = [&](const std::function<void(Job&)>& f) {
+    for (auto* j : batch) f(*j);
+  };
+  std::unique_lock section(ledger_lock_, std::defer_lock);
+  if (!section.try_lock_until(deadline)) {
+    finish([](Job& j) {
+      confirm_ledger_busy(j.draft, j.options);
+      confirm_decide(j.draft, j.options);
+      j.draft.result.ledger_note = "not recorded: the ledger cannot be read";
+    });
+    return;
+  }
+  try {
+    open_ledger(left());
+    ledger_->set_wait(left());
+    ledger_->begin();
+  } catch (const Error& e) {
+    ledger_.reset();
+    follower_.reset();
+    finish([&](Job& j) {
+      confirm_ledger_error(j.draft, j.options, e);
+      confirm_decide(j.draft, j.options);
+      j.draft.result.ledger_note = "not recorded: the ledger cannot be read";
+    });
+    return;
+  }
+  // The newest trust among the batch's confirmations judges the chain.
+  const Job* newest = batch.front();
+  for (auto* j : batch)
+    if (j->generation > newest->generation) newest = j;
+  std::size_t decided = 0;
+  std::vector<ledger::Entry> entries(batch.size());
+  try {
+    if (!follower_ || follower_generation_ != newest->generation) {
+      follower_.reset();
+      follower_trust_ = newest->trust;
+      follower_generation_ = newest->generation;
+      follower_ = std::make_unique<ledger::ChainFollower>(*follower_trust_, known_head_);
+    }
+    follower_->follow(*ledger_);
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      Job& j = *batch[i];
+      follower_->with_lot(j.draft.scanned.din, [&](const ledger::LotReading& reading) {
+        confirm_ledger(j.draft, j.options, reading);
+      });
+      confirm_decide(j.draft, j.options);
+      ++decided;
+      entries[i] = confirm_entry(j.draft, j.options);
+      ledger_->prepare(entries[i]);
+      ledger_->append(entries[i]);
+      follower_->take(entries[i]);  // the next confirmation of this dose sees this one
+    }
+    ledger_->commit();
+  } catch (const Error& e) {
+    ledger_->rollback();
+    // The follower took entries that are not in the ledger; the connection may be broken.
+    follower_.reset();
+    ledger_.reset();
+    const std::string why = e.what();
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      Job& j = *batch[i];
+      if (i >= decided) confirm_decide(j.draft, j.options);
+      confirm_not_recorded(j.draft, why);
+    }
+    return;
+  }
+  for (std::size_t i = 0; i < batch.size(); ++i)
+    batch[i]->draft.result.ledger_entry = entries[i].seq;
+  ++commits_;
+  recorded_ += batch.size();
+  if (follower_->trusted())
+    known_head_ = follower_->head();
+  else
+    follower_.reset();  // read again from the start next time, still expecting known_head_
 }
 
 Reply Service::verify(const std::optional<Upload>& coa, const std::optional<Upload>& signature,
@@ -564,7 +810,7 @@ Reply Service::history(const Params& params) {
       r.content_type = "text/csv; charset=utf-8";
       r.headers.push_back({"Content-Disposition", "attachment; filename=\"history.csv\""});
     } else {
-      ledger::write_json(out, entries, head, fs::path(options_.ledger_path).filename());
+      ledger::write_json(out, entries, head, ledger::display_name(options_.ledger_path));
     }
     r.body = out.str();
     return r;
@@ -605,7 +851,7 @@ Reply Service::trace(const std::string& din_text, const Params& params) {
       r.headers.push_back(
           {"Content-Disposition", "attachment; filename=\"trace-" + din + ".csv\""});
     } else {
-      ledger::write_trace_json(out, t, fs::path(options_.ledger_path).filename());
+      ledger::write_trace_json(out, t, ledger::display_name(options_.ledger_path));
     }
     r.body = out.str();
     return r;
@@ -631,7 +877,7 @@ Reply Service::audit(const Params& params) {
     const auto ledger = ledger::Ledger::open(options_.ledger_path, false, kBedsideLedgerWait);
     const auto result = ledger::audit(ledger, *store, expect_head);
     std::ostringstream out;
-    ledger::print_json(result, fs::path(options_.ledger_path).filename(), out);
+    ledger::print_json(result, ledger::display_name(options_.ledger_path), out);
     out << '\n';
     return json_reply(200, out.str());
   } catch (const Error& e) {
@@ -773,6 +1019,9 @@ Reply Service::health() {
   w.field("status", ledger_ok && trust_ok && records_ok ? "ok" : "unavailable");
   w.key("ledger").value(ledger_ok).field("ledger_head", ledger_ok ? ledger_note : "");
   w.key("trust").value(trust_ok).key("records").value(records_ok);
+  // Group commit at work: confirmations recorded since the start, and the commits they took.
+  w.key("confirmations_recorded").value(static_cast<long long>(recorded_.load()));
+  w.key("ledger_commits").value(static_cast<long long>(commits_.load()));
   w.field("at", format_instant(now_()));
   w.end_object();
   out << '\n';

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <functional>
@@ -13,11 +14,16 @@
 #include <optional>
 #include <shared_mutex>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
+#include "confirm/confirm_with_trust.hpp"
 #include "crypto/trust_store.hpp"
+#include "dosegate/ledger/ledger.hpp"
 #include "dosegate/serve/serve.hpp"
+#include "ledger/audit.hpp"
+#include "pdf/verify_record.hpp"
 #include "users/users.hpp"
 
 namespace dosegate::serve {
@@ -53,6 +59,9 @@ class Service {
   // Loads the trust directory and the users file (a missing users file means no accounts yet).
   // Throws like TrustStore and read_users.
   Service(ServeOptions options, std::function<Instant()> now);
+  ~Service();
+  Service(const Service&) = delete;
+  Service& operator=(const Service&) = delete;
 
   const ServeOptions& options() const { return options_; }
   Instant now() const { return now_(); }
@@ -83,6 +92,32 @@ class Service {
 
  private:
   std::shared_ptr<const crypto::TrustStore> trust();  // reloaded when the files change
+  // The same, with the generation of the trust directory's state (one more at each reload).
+  std::pair<std::shared_ptr<const crypto::TrustStore>, unsigned long long> trust_state();
+  // pdf::verify_record's answer for a record's bytes (`name` in its findings) under `store`,
+  // from the cache when the same file with the same SHA-256 was checked under the same trust
+  // generation less than kRecordCacheLifetime ago; else checked now (one check per core at
+  // once) and kept.
+  std::shared_ptr<const pdf::RecordCheck> record_check(
+      const std::string& path, const std::string& name, const std::string& bytes,
+      const std::string& sha256, const std::shared_ptr<const crypto::TrustStore>& store,
+      unsigned long long generation);
+  // The refresher thread: checks again, before they expire, the records asked for within the
+  // last lifetime, so that a busy bedside finds them in the cache (each answer still at most
+  // kRecordCacheLifetime old).
+  void refresh_records();
+  // A confirmation waiting for its turn in the ledger (group commit).
+  struct Job {
+    ConfirmOptions options;
+    ConfirmDraft draft;
+    std::chrono::steady_clock::time_point deadline;
+    std::shared_ptr<const crypto::TrustStore> trust;
+    unsigned long long generation = 0;
+    std::atomic<bool> done{false};
+  };
+  void ledger_step(Job& job);
+  void run_batch(const std::vector<Job*>& batch);
+  void open_ledger(std::chrono::milliseconds wait);
   void refresh_users();
   std::optional<Principal> check_password(const std::string& user, const std::string& password);
 
@@ -93,7 +128,41 @@ class Service {
   std::shared_ptr<const crypto::TrustStore> trust_;
   std::string trust_stamp_;
   std::string trust_error_;
-  std::chrono::steady_clock::time_point trust_checked_{};
+  unsigned long long trust_generation_ = 1;
+
+  struct CachedCheck {
+    std::shared_ptr<const pdf::RecordCheck> check;
+    std::chrono::steady_clock::time_point at;    // when its check started
+    std::chrono::steady_clock::time_point used;  // last asked for
+    std::string name;
+    std::string bytes;
+    std::shared_ptr<const crypto::TrustStore> store;
+  };
+  std::mutex record_cache_mutex_;
+  std::map<std::string, CachedCheck> record_cache_;
+  std::condition_variable refresher_wake_;
+  bool stopping_ = false;
+  std::thread refresher_;
+
+  // Group commit: confirmations queue here; the first to find no batch running appends every
+  // queued one in one transaction (one sync), then the next batch, while the others wait for
+  // their answers. Each answer is given only after its entry committed.
+  std::mutex batch_mutex_;
+  std::condition_variable batch_done_;
+  std::vector<Job*> queue_;
+  bool batch_running_ = false;
+  // Used by the running batch only: the service's ledger connection (reopened when the file
+  // at the path is another one) and the chain follower (rebuilt when the trust changes, the
+  // connection is reopened or the chain stops verifying, always expecting known_head_).
+  std::optional<ledger::Ledger> ledger_;
+  unsigned long long ledger_dev_ = 0, ledger_ino_ = 0;
+  std::unique_ptr<ledger::ChainFollower> follower_;
+  std::shared_ptr<const crypto::TrustStore> follower_trust_;
+  unsigned long long follower_generation_ = 0;
+  std::optional<ledger::ChainFollower::Head> known_head_;
+  // Shown by health(): how many group commits recorded how many confirmations.
+  std::atomic<unsigned long long> commits_{0};
+  std::atomic<unsigned long long> recorded_{0};
 
   std::mutex users_mutex_;
   std::vector<users::User> users_;

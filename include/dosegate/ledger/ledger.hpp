@@ -1,6 +1,7 @@
-// The release ledger: an embedded SQLite database, append-only (triggers refuse UPDATE and
-// DELETE), each entry hash-chained to the previous one and signed by its actor where the actor
-// has a key. `audit` recomputes everything and names the first entry that is wrong.
+// The release ledger: an embedded SQLite database, or a shared PostgreSQL database for several
+// sites (a `postgresql://` URI), append-only (triggers refuse UPDATE and DELETE), each entry
+// hash-chained to the previous one and signed by its actor where the actor has a key. `audit`
+// recomputes everything and names the first entry that is wrong.
 #pragma once
 
 #include <chrono>
@@ -75,17 +76,24 @@ std::string signed_bytes(long long seq, const std::string& prev_hash, const std:
 
 inline const std::string kGenesis(64, '0');  // prev_hash of entry 1
 
-// --ledger FILE, else $DOSEGATE_LEDGER, else $XDG_STATE_HOME/dosegate/ledger.sqlite, else
+// --ledger FILE (or a postgresql:// URI), else $DOSEGATE_LEDGER, else
+// $XDG_STATE_HOME/dosegate/ledger.sqlite, else
 // ~/.local/state/dosegate/ledger.sqlite.
 std::string resolve_path(const std::optional<std::string>& option);
 
-// Which entries a read returns; every condition set must hold. Applied by SQLite: a lot (din,
-// with or without kind) is found through the (din, kind) index, without reading other entries.
+// A ledger's name to show to users of a service, without the server's paths: a file's name, or
+// "postgresql database NAME" for a URI.
+std::string display_name(const std::string& location);
+
+// Which entries a read returns; every condition set must hold. Applied by the database: a lot
+// (din, with or without kind) is found through the (din, kind) index, without reading other
+// entries, in SQLite and in PostgreSQL alike.
 struct Filter {
   std::optional<std::string> din;
   std::optional<std::string> kind;
-  std::optional<std::string> since;  // UTC, inclusive
-  std::optional<std::string> until;  // UTC, inclusive
+  std::optional<std::string> since;    // UTC, inclusive
+  std::optional<std::string> until;    // UTC, inclusive
+  std::optional<long long> after_seq;  // only entries numbered above it
 };
 
 // Called by Ledger::for_each with each entry in turn; returns true to go on, false to stop. The
@@ -113,6 +121,12 @@ class Ledger {
   // signatures do not cover the chain), never read silently.
   // Without `create`, a file that holds no dosegate ledger (empty, or another SQLite database)
   // is refused (ledger.unreadable) and left as it was: only release and recall start a ledger.
+  // A `postgresql://` or `postgres://` location is a shared ledger (see
+  // src/ledger_pg/postgresql.hpp): its schema is made by init() alone, whatever `create` says;
+  // a URI holding a password is refused (ledger.password-in-uri).
+  // A commit whose outcome the database never confirmed (the connection lost after COMMIT
+  // was sent) throws Error("ledger.commit-unknown"): the entry may or may not be in the
+  // ledger; `history` or `audit` tells, before anything is retried.
   static Ledger open(const std::string& path, bool create, std::chrono::milliseconds wait);
   static Ledger open(const std::string& path, bool create) {
     return open(path, create, kDefaultWait);
@@ -122,6 +136,15 @@ class Ledger {
   Ledger& operator=(Ledger&&) noexcept;
 
   const std::string& path() const;
+
+  // Creates the ledger's schema at `location` (a SQLite file or a PostgreSQL database), or
+  // checks the one that is there; `grant_to`: a PostgreSQL role given the rights a site needs
+  // (SELECT and INSERT, nothing else). Returns what was done, for the user.
+  static std::string init(const std::string& location, const std::optional<std::string>& grant_to);
+  // Inserts `e` (read from another ledger) as it is: its number, links, stored payload and
+  // signature, byte for byte; inside begin(). `ledger migrate` audits the copy before it
+  // commits.
+  void append_copy(const Entry& e);
 
   // How long each later statement waits for a lock another process holds (at open: the
   // `wait` given there). A statement that waits longer throws Error("ledger.busy").
@@ -158,6 +181,9 @@ class Ledger {
   // The last entry (the highest seq), with one query; nullopt for an empty ledger.
   std::optional<Entry> head() const;
   bool triggers_present() const;
+  // Empty when the database's append-only rules (its triggers, and on PostgreSQL the functions
+  // behind them) are the ones dosegate made; else what is wrong with them.
+  std::string rules_problem() const;
   // A consistent copy of the whole ledger at one moment, made with SQLite's online backup
   // while other processes go on appending, into `out` (a new file: an existing one is never
   // replaced; written under a temporary name, checked, synced, then renamed). Returns the last
@@ -192,6 +218,7 @@ class Ledger {
 
  private:
   explicit Ledger(std::unique_ptr<Impl> impl);
+  void insert(const Entry& e, const std::string& payload);
   std::unique_ptr<Impl> impl_;
 };
 

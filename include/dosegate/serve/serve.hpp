@@ -16,11 +16,17 @@ namespace dosegate::serve {
 inline constexpr std::size_t kMaxBodyBytes = 8 * 1024 * 1024;    // any request body
 inline constexpr std::size_t kMaxUploadBytes = 4 * 1024 * 1024;  // one uploaded file
 inline constexpr std::size_t kMaxJsonBytes = 64 * 1024;          // a JSON request body
-inline constexpr std::size_t kMaxConnections = 32;               // served at once; others wait
-inline constexpr std::chrono::seconds kFailedLoginDelay{1};      // before every 401
-inline constexpr int kMaxFailedLogins = 5;                       // per user, then locked
+inline constexpr std::size_t kMaxConnections = 32;  // served at once by default (--max-connections)
+// Connections beyond max_connections get a thread of their own that answers each request 503
+// serve.busy and closes; beyond these as well, a connection waits for a free thread.
+inline constexpr std::size_t kBusyConnections = 8;
+inline constexpr std::chrono::seconds kFailedLoginDelay{1};  // before every 401
+inline constexpr int kMaxFailedLogins = 5;                   // per user, then locked
 inline constexpr std::chrono::minutes kLockout{15};
 inline constexpr std::chrono::hours kSessionLifetime{12};
+// How long a record's signature check is reused for the same bytes under the same trust.
+inline constexpr std::chrono::milliseconds kRecordCacheLifetime{1000};
+inline constexpr std::size_t kRecordCacheEntries = 1024;  // each keeps the record's bytes
 
 struct ServeOptions {
   std::string trust_dir;
@@ -31,6 +37,7 @@ struct ServeOptions {
   std::optional<std::string> tls_cert;
   std::optional<std::string> tls_key;
   std::string users_path;
+  std::size_t max_connections = kMaxConnections;
 };
 
 // "127.0.0.1:8080", "[::1]:8080", "localhost:8080", "0.0.0.0:443". Throws UsageError.
