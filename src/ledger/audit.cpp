@@ -302,7 +302,7 @@ void ChainFollower::check(Entry& e, bool from_caller) {
   payload_into(e, p);
   const std::string& prev = head_.seq == 0 ? kGenesis : head_.hash;
   if (!check_unkeyed(e, head_.seq + 1, prev, p, add)) return;
-  if (!from_caller && !check_signature(e, p, *verifier_, add)) return;
+  if (!from_caller && !check_signature(e, p, *verifier_, trust_, add)) return;
   if (expect_head_ && e.seq == expect_head_->seq && e.hash != expect_head_->hash) {
     findings_.push_back(Finding{"ledger.head-missing", Severity::error,
                                 "entry " + std::to_string(e.seq) + " is no longer the entry " +
