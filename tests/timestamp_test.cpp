@@ -579,10 +579,11 @@ std::string append_update(const std::string& base,
     update += std::to_string(num) + " 0 obj\n" + body + "\nendobj\n";
   }
   const auto xref_at = base.size() + update.size();
-  const auto* info = pdf::Object::dict(doc.trailer()).get("Info");
+  const pdf::Object trailer = pdf::Object::dict(doc.trailer());  // kept: `info` points into it
+  const auto* info = trailer.get("Info");
   update += xref + "trailer\n<< /Size " + std::to_string(size) + " /Root " +
-            std::to_string(pdf::Object::dict(doc.trailer()).get("Root")->as_ref()->num) +
-            " 0 R /Prev " + std::to_string(doc.startxref()) +
+            std::to_string(trailer.get("Root")->as_ref()->num) + " 0 R /Prev " +
+            std::to_string(doc.startxref()) +
             (info ? " /Info " + std::to_string(info->as_ref()->num) + " 0 R" : std::string()) +
             " >>\nstartxref\n" + std::to_string(xref_at) + "\n%%EOF\n";
   return base + update;
