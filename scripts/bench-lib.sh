@@ -52,6 +52,6 @@ make_lot() {
     s{<Doses>.*?</Doses>}{<Doses>\n$d    </Doses>}s;
   ' samples/coa-pass.xml > "$out.unsigned"
   "$bin" sign-coa "$out.unsigned" --key $pki/lab-ec.key.pem --cert $pki/lab-ec.cert.pem \
-    --chain $pki/lab-chain.pem --out "$out" >/dev/null
+    --chain $pki/lab-chain.pem --out "$out" --force >/dev/null
   rm -f "$out.unsigned"
 }

@@ -16,7 +16,9 @@ preset=${1:?usage: scripts/setup.sh PRESET}
 # The shared ledger: libpq, and the PostgreSQL 15 server the tests start in a temporary directory.
 # Timestamps (RFC 3161 requests to a TSA): libcurl. Keys in tokens: libp11 with SoftHSM2 for the
 # tests (opensc's pkcs11-tool creates their keys). Packaging: help2man (man pages), lintian,
-# bash-completion.
+# bash-completion; dpkg-dev (dpkg-shlibdeps: the .deb's dependencies; dpkg-deb), file (cpack's
+# DEB generator finds the ELF files for dpkg-shlibdeps with it), man-db and groff-base (the
+# man-page test renders every page with man -l).
 packages=(
   g++ cmake ninja-build pkg-config
   libssl-dev libpugixml-dev libxmlsec1-dev libboost-program-options-dev catch2 libzint-dev
@@ -27,7 +29,7 @@ packages=(
   clang-14 libfuzzer-14-dev
   chromium chromium-driver python3-selenium
   postgresql libpq-dev libcurl4-openssl-dev softhsm2 libp11-dev opensc
-  help2man lintian bash-completion
+  help2man lintian bash-completion dpkg-dev file man-db groff-base
 )
 
 missing=()

@@ -29,11 +29,11 @@ for coa in samples/coa-*.xml; do
       ;;
     coa-exosome-pass.xml)
       "$bin" sign-coa "$tmp/$name" --key $pki/lab-rsa.key.pem --cert $pki/lab-rsa.cert.pem \
-        --chain $pki/lab-chain.pem --out "$coa" | tail -n 1
+        --chain $pki/lab-chain.pem --out "$coa" --force | tail -n 1
       ;;
     *)
       "$bin" sign-coa "$tmp/$name" --key $pki/lab-ec.key.pem --cert $pki/lab-ec.cert.pem \
-        --chain $pki/lab-chain.pem --out "$coa" | tail -n 1
+        --chain $pki/lab-chain.pem --out "$coa" --force | tail -n 1
       ;;
   esac
 done

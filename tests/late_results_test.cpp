@@ -419,8 +419,8 @@ TEST_CASE("complete: --as-of is refused, --help shows usage and exit codes", "[c
   const auto help = run_cli({"complete", "--help"});
   CHECK(help.code == 0);
   CHECK(contains(help.out, "Usage: dosegate complete COA.xml --trust DIR --key KEY.pem"));
-  CHECK(contains(help.out, "Exit codes:\n  0  complete"));
-  CHECK(contains(help.out, "  1  no: a late result fails"));
+  CHECK(contains(help.out, "Exit codes:\n  0    complete"));
+  CHECK(contains(help.out, "\n  1    no: a late result fails"));
   CHECK(contains(help.out, "Examples:\n  dosegate complete"));
   CHECK(contains(run_cli({"--help"}).out, "  complete   record a released lot's late results"));
 }

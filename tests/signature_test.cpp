@@ -396,7 +396,8 @@ TEST_CASE("rejected: a releaser's key signing a CoA", "[signature][negative][tru
 TEST_CASE("rejected: missing CRLs fail closed", "[signature][negative][trust]") {
   TempDir dir;
   const auto trust = copy_trust(dir);
-  fs::remove_all(trust + "/crls");
+  // crls/ without a CRL (no crls/ at all is a configuration error: tests/misfiling_test.cpp).
+  for (const auto& e : fs::directory_iterator(trust + "/crls")) fs::remove(e.path());
   const auto r = verify_json(src("samples/coa-pass.xml"), trust);
   require_rejected(r, "signature.crl-missing");
 }
@@ -550,9 +551,14 @@ TEST_CASE("sign-coa: refusals", "[signature][sign-coa]") {
     CHECK(contains(r.err, "already signed"));
   }
   SECTION("missing options: exit 2") {
-    const auto r = run_cli({"sign-coa", in, "--key", pki("lab-ec.key.pem")});
+    auto r = run_cli({"sign-coa", in, "--key", pki("lab-ec.key.pem")});
     CHECK(r.code == 2);
-    CHECK(contains(r.err, "missing --cert"));
+    CHECK(contains(r.err, "missing --out"));
+    // --cert is optional for a PKCS#12 key, required with a PEM key.
+    r = run_cli({"sign-coa", in, "--key", pki("lab-ec.key.pem"), "--out", dir.file("out.xml")});
+    CHECK(r.code == 2);
+    CHECK(contains(r.err, "--cert CERT.pem is required with a PEM key"));
+    CHECK_FALSE(fs::exists(dir.file("out.xml")));
   }
   SECTION("help") {
     const auto r = run_cli({"sign-coa", "--help"});

@@ -43,6 +43,8 @@ class SpecError : public Error {
 class TrustError : public Error {
  public:
   explicit TrustError(const std::string& message) : Error("trust.invalid", message) {}
+  // A more particular code: trust.crls-missing, trust.labs-missing.
+  TrustError(std::string code, const std::string& message) : Error(std::move(code), message) {}
 };
 
 }  // namespace dosegate

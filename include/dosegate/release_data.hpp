@@ -58,6 +58,10 @@ struct ReleaseData {
   std::string ledger_hash;
   // The dose this record is for
   ReleaseDose dose;
+  // Printed on the page only, from the CoA's signed content; not in release-data.json (whose
+  // version 2 bytes stay as they are): nothing decides on them.
+  std::string manufactured;  // YYYY-MM-DD
+  std::string storage;       // the CoA's storage condition; may be empty
 };
 
 // "DIN-PRODUCTCODE-DIVISION", also the record's file name without ".pdf".

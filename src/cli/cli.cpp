@@ -6,6 +6,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
+#include "cli/completion.hpp"
 #include "dosegate/error.hpp"
 #include "dosegate/version.hpp"
 
@@ -15,13 +16,19 @@ namespace {
 using namespace detail;
 
 constexpr const char* kMainHelp =
-    "dosegate: release gate for cell-therapy lots. Checks a laboratory's Certificate of\n"
-    "Analysis (CoA) against a versioned release specification.\n"
-    "\n"
     "Usage: dosegate COMMAND [OPTIONS]\n"
     "       dosegate COMMAND --help\n"
     "       dosegate help COMMAND\n"
     "       dosegate --version\n"
+    "       dosegate --completion bash\n"
+    "\n"
+    "dosegate: release gate for cell-therapy lots. Checks a laboratory's Certificate of\n"
+    "Analysis (CoA) against a versioned release specification, writes one signed PDF\n"
+    "release record per dose, answers GO or NO-GO at the bedside and keeps every\n"
+    "decision in a tamper-evident ledger.\n"
+    "\n"
+    "\"Releasable\" means the lot conforms to the named specification. It is not a regulatory\n"
+    "approval.\n"
     "\n"
     "Commands:\n"
     "  verify     full check of one CoA (signature, every criterion, doses, expiry); no side\n"
@@ -40,16 +47,23 @@ constexpr const char* kMainHelp =
     "  serve      the bedside, QA and audit pages and the JSON API over HTTP(S)\n"
     "  user       user add NAME --role ROLE: an account of the service (password on stdin)\n"
     "\n"
-    "\"Releasable\" means the lot conforms to the named specification. It is not a regulatory\n"
-    "approval.\n"
+    "Options:\n"
+    "  -h [ --help ]         show this help and exit\n"
+    "  --version             print the version and exit\n"
+    "  --completion bash     print the bash completion script (commands, options, files)\n"
     "\n"
     "Exit codes:\n"
-    "  0  yes: releasable (including releasable with pending tests the specification allows),\n"
-    "     released, GO, ledger intact, late results complete\n"
-    "  1  no: rejected for a reason found in the documents (failed or missing criterion,\n"
-    "     malformed CoA, bad or untrusted signature, expired lot, ...), NO-GO, ledger tampered\n"
-    "  2  dosegate could not do its job: usage error, unreadable file or directory, invalid\n"
-    "     specification or trust configuration\n";
+    "  0    yes: releasable (including releasable with pending tests the specification\n"
+    "       allows), released, GO, ledger intact, late results complete\n"
+    "  1    no: rejected for a reason found in the documents (failed or missing criterion,\n"
+    "       malformed CoA, bad or untrusted signature, expired lot, ...), NO-GO, ledger\n"
+    "       tampered\n"
+    "  2    dosegate could not do its job: usage error, unreadable file or directory,\n"
+    "       invalid specification or trust configuration\n"
+    "\n"
+    "Examples:\n"
+    "  dosegate verify samples/coa-pass.xml --trust certs/trust\n"
+    "  dosegate help release\n";
 
 std::string command_names() {
   std::string out;
@@ -84,18 +98,28 @@ int run(const std::vector<std::string>& args, std::ostream& out, std::ostream& e
     return kYes;
   }
   if (command == "help") return run({args[1], "--help"}, out, err, env);
+  if (command == "--completion") {
+    if (args.size() != 2 || args[1] != "bash")
+      return usage_error(err, "", "--completion takes one shell: bash");
+    out << bash_completion(env);
+    return kYes;
+  }
   if (command == "--version") {
     out << "dosegate " << version() << '\n';
     return kYes;
   }
   const std::vector<std::string> rest(args.begin() + 1, args.end());
-  return guarded(command, err, [&] {
-    for (const auto& c : kCommandTable)
-      if (command == c.name) return c.run(rest, out, err, env);
-    if (!command.empty() && command[0] == '-')
-      return usage_error(err, "", "expected a command before '" + command + "'");
-    return usage_error(err, "", "unknown command '" + command + "'; available: " + command_names());
-  });
+  return guarded(
+      command, err,
+      [&] {
+        for (const auto& c : kCommandTable)
+          if (command == c.name) return c.run(rest, out, err, env);
+        if (!command.empty() && command[0] == '-')
+          return usage_error(err, "", "expected a command before '" + command + "'");
+        return usage_error(err, "",
+                           "unknown command '" + command + "'; available: " + command_names());
+      },
+      wants_json(rest) ? &out : nullptr);
 }
 
 }  // namespace dosegate::cli

@@ -33,7 +33,8 @@ int cmd_audit(const Args& args, std::ostream& out, std::ostream& /*err*/,
                 "dosegate could not do its job: the ledger or trust directory cannot be read, or\n"
                 "     a signature cannot be checked (ledger.could-not-check: no CRL of the trust\n"
                 "     directory speaks for its time; COULD NOT CHECK, nothing found wrong)",
-                "  dosegate audit --trust certs/trust --expect-head HASH\n"},
+                "  dosegate audit --trust certs/trust --expect-head HASH\n"
+                "  dosegate audit --trust certs/trust --ledger ledger.sqlite --json\n"},
                opts);
     return kYes;
   }

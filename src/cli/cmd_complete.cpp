@@ -48,7 +48,9 @@ int cmd_complete(const Args& args, std::ostream& out, std::ostream& /*err*/,
          "     certificate it refuses to sign with, or one of the refusals above; nothing "
          "written",
          "  dosegate complete final-coa.xml --trust certs/trust \\\n"
-         "      --key certs/test-pki/releaser.key.pem --cert certs/test-pki/releaser.cert.pem\n"},
+         "      --key certs/test-pki/releaser.key.pem --cert certs/test-pki/releaser.cert.pem\n"
+         "  dosegate complete final-coa.xml --trust certs/trust --key releaser.p12 \\\n"
+         "      --spec samples/specs/wj-msc.xml --ledger ledger.sqlite --json\n"},
         opts);
     return kYes;
   }

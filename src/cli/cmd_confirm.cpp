@@ -87,7 +87,7 @@ int cmd_confirm(const Args& args, std::ostream& out, std::ostream& /*err*/,
         {"dosegate confirm RECORD.pdf --trust DIR --dose SCAN [--dose SCAN]...\n"
          "                        [--recipient ID] [--staff ID] [--second-staff ID]\n"
          "                        [--thawed-at TIME] [--ledger FILE | --record-only]\n"
-         "                        [--as-of TIME] [--json]",
+         "                        [--as-of TIME | --at TIME] [--json]",
          "Answers GO or NO-GO, on the first line, for the dose in hand: GO only if the\n"
          "record's signature is valid, covers the whole file and chains to an anchor in the\n"
          "releasers/ role with nothing revoked; the release data in the signed record match\n"
@@ -107,7 +107,9 @@ int cmd_confirm(const Args& args, std::ostream& out, std::ostream& /*err*/,
          "GO", "NO-GO",
          "could not check: malformed scan, unreadable record or trust directory, usage error",
          "  dosegate confirm records/A999926000147-S1234V00-A0.pdf --trust certs/trust \\\n"
-         "      --dose '=A99992600014700=<S1234VA0' --staff nurse-17 --recipient MRN-0042\n"},
+         "      --dose '=A99992600014700=<S1234VA0' --staff nurse-17 --recipient MRN-0042\n"
+         "  dosegate confirm records/A999926000147-S1234V00-A0.pdf --trust certs/trust \\\n"
+         "      --dose 'A9999 26 000147 9 S1234VA0' --thawed-at 2026-11-21T11:40:00Z --json\n"},
         opts);
     return kYes;
   }

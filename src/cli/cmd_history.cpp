@@ -37,19 +37,27 @@ int cmd_history(const Args& args, std::ostream& out, std::ostream& /*err*/,
   opts.add_options()(
       "format", po::value<std::string>()->value_name("table|csv|json")->default_value("table"),
       "output format; CSV is UTF-8 with a byte order mark and CRLF, as spreadsheets expect");
+  opts.add_options()("records",
+                     "list the release records, one row each (seq, at, kind, din, record, "
+                     "sha256) instead of the entries; CSV only");
+  add_json(opts);
   const auto vm = parse(args, opts);
   if (vm.count("help")) {
     print_help(
         out,
         {"dosegate history [--ledger FILE] [--lot DIN] [--kind KIND] [--since TIME]\n"
-         "                        [--until TIME] [--format table|csv|json]",
+         "                        [--until TIME] [--format table|csv|json | --json]\n"
+         "       dosegate history --records --format csv [--ledger FILE] [--lot DIN] ...",
          "Lists the ledger's entries: every release, rejection, recall, late result and\n"
          "confirmation, who signed it, when, why, and which CoA and specification version.\n"
          "Every export ends with the chain head (the ledger's last entry and its hash): keep\n"
-         "it, and `dosegate audit --expect-head HASH` proves later that nothing was dropped.\n",
+         "it, and `dosegate audit --expect-head HASH` proves later that nothing was dropped.\n"
+         "No CSV cell is longer than 32,767 characters (what spreadsheets take): the records\n"
+         "of a large lot are listed one per row with --records.\n",
          "listed", nullptr,
          "dosegate could not do its job: the ledger cannot be read, or the options are wrong",
-         "  dosegate history --lot A999926000147 --format csv > lot.csv\n"},
+         "  dosegate history --lot A999926000147 --format csv > lot.csv\n"
+         "  dosegate history --ledger ledger.sqlite --kind recall --since 2026-11-01T00:00:00Z\n"},
         opts);
     return kYes;
   }
@@ -63,9 +71,9 @@ int cmd_history(const Args& args, std::ostream& out, std::ostream& /*err*/,
     throw UsageError("--kind '" + *f.kind + "' is not one of " + kinds());
   if (const auto t = time_option(vm, "since", env)) f.since = format_instant(*t);
   if (const auto t = time_option(vm, "until", env)) f.until = format_instant(*t);
-  const auto format = vm["format"].as<std::string>();
-  if (format != "table" && format != "csv" && format != "json")
-    throw UsageError("--format '" + format + "' is not table, csv or json");
+  const auto format = output_format(vm);
+  if (vm.count("records") && format != "csv")
+    throw UsageError("--records lists the records as CSV: give --format csv");
   const auto path = ledger::resolve_path(optional_arg(vm, "ledger"));
   const auto ledger = ledger::Ledger::open(path, false);
   // Row by row, as the entries come, all from one state of the ledger: the chain head (the
@@ -78,7 +86,11 @@ int cmd_history(const Args& args, std::ostream& out, std::ostream& /*err*/,
       return true;
     });
   };
-  if (format == "csv") {
+  if (vm.count("records")) {
+    ledger::CsvRecordsWriter w(out);
+    each([&](const ledger::Entry& e) { w.entry(e); });
+    w.finish(head);
+  } else if (format == "csv") {
     ledger::CsvWriter w(out);
     each([&](const ledger::Entry& e) { w.entry(e); });
     w.finish(head);

@@ -5,6 +5,8 @@
 #include "dosegate/error.hpp"
 #include "dosegate/isbt128.hpp"
 #include "dosegate/release/recall.hpp"
+#include "util/findings_json.hpp"
+#include "util/json.hpp"
 #include "util/text.hpp"
 
 namespace dosegate::cli::detail {
@@ -34,6 +36,26 @@ void print_look_back(std::ostream& out, const ledger::LookBack& b) {
       << " without a recipient.\n";
 }
 
+// `recall --json`: the recall entry and the look-back.
+void print_json(const RecallResult& r, const std::string& din, std::ostream& out) {
+  json::Writer w(out);
+  w.begin_object();
+  w.key("version").value(1LL).field("command", "recall").field("decision", "recalled");
+  w.field("din", din).field("eye_readable", isbt128::din_eye_readable(din));
+  w.field("ledger", r.ledger_path).key("seq").value(r.seq).field("hash", r.hash);
+  const auto& b = r.look_back;
+  w.key("look_back").begin_object();
+  w.key("verified").value(b.verified());
+  w.key("doses").value(static_cast<long long>(b.doses));
+  w.key("doses_given").value(static_cast<long long>(b.doses_given));
+  w.key("go_confirmations").value(static_cast<long long>(b.go_confirmations));
+  w.key("recipients").value(static_cast<long long>(b.recipients));
+  w.key("go_without_recipient").value(static_cast<long long>(b.go_without_recipient));
+  w.end_object();
+  json::write_findings(w, b.findings);
+  w.end_object();
+}
+
 }  // namespace
 
 int cmd_recall(const Args& args, std::ostream& out, std::ostream& /*err*/, const Environment& env) {
@@ -49,6 +71,7 @@ int cmd_recall(const Args& args, std::ostream& out, std::ostream& /*err*/, const
                      "token (its certificate must be in the trust directory's tsa/)")(
       "tsa-timeout", po::value<int>()->value_name("SECONDS"),
       "how long to wait for the TSA's answer; default 30");
+  add_json(opts);
   refuse_as_of(args, "recall");
   const auto vm = parse(args, opts);
   if (vm.count("help")) {
@@ -56,7 +79,7 @@ int cmd_recall(const Args& args, std::ostream& out, std::ostream& /*err*/, const
         out,
         {"dosegate recall DIN --reason TEXT --trust DIR --key KEY.pem --cert CERT.pem\n"
          "                       [--chain CHAIN.pem] [--passphrase-file FILE] [--ledger FILE]\n"
-         "                       [--tsa URL [--tsa-timeout SECONDS]]",
+         "                       [--tsa URL [--tsa-timeout SECONDS]] [--json]",
          "Withdraws a released lot: appends a recall entry, signed by a releaser, to the\n"
          "ledger, at the clock's time (there is no --as-of). Later bedside confirmations of\n"
          "any dose of the lot answer NO-GO. Then says how many of the lot's doses were\n"
@@ -68,7 +91,9 @@ int cmd_recall(const Args& args, std::ostream& out, std::ostream& /*err*/, const
          "     that cannot be used or a certificate the trust policy refuses",
          "  dosegate recall A999926000147 --reason 'sterility retest positive' \\\n"
          "      --trust certs/trust --key certs/test-pki/releaser-ec.key.pem \\\n"
-         "      --cert certs/test-pki/releaser-ec.cert.pem\n"},
+         "      --cert certs/test-pki/releaser-ec.cert.pem\n"
+         "  dosegate recall 'A9999 26 000147 9' --reason 'mycoplasma positive' \\\n"
+         "      --trust certs/trust --key releaser.p12 --ledger ledger.sqlite\n"},
         opts);
     return kYes;
   }
@@ -92,6 +117,10 @@ int cmd_recall(const Args& args, std::ostream& out, std::ostream& /*err*/, const
     o.tsa_timeout = std::chrono::seconds(seconds);
   }
   const auto r = recall(o, crypto::terminal_prompt);
+  if (vm.count("json")) {
+    print_json(r, o.din, out);
+    return kYes;
+  }
   out << "Recalled lot " << isbt128::din_eye_readable(o.din) << ": ledger entry " << r.seq
       << ", SHA-256 " << r.hash << "\n";
   print_look_back(out, r.look_back);

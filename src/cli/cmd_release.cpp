@@ -4,9 +4,40 @@
 #include "crypto/keys.hpp"
 #include "dosegate/error.hpp"
 #include "dosegate/release/release.hpp"
+#include "util/findings_json.hpp"
+#include "util/json.hpp"
 #include "util/text.hpp"
 
 namespace dosegate::cli::detail {
+namespace {
+
+// `release --json`: verify's object (command "release"), then what the release did: released,
+// the records written, the ledger and its entries, the warnings, the entry re-issued (--again).
+void print_json(const ReleaseResult& r, std::ostream& out) {
+  json::Writer w(out);
+  w.begin_object();
+  w.key("version").value(1LL).field("command", "release");
+  write_json_members(r.report, w);
+  w.key("released").value(r.released);
+  w.key("records").begin_array();
+  for (const auto& path : r.records) w.value(path);
+  w.end_array();
+  w.field("ledger", r.ledger_path);
+  w.key("ledger_entries").begin_array();
+  for (auto seq : r.ledger_entries) w.value(seq);
+  w.end_array();
+  w.key("reissue_of");
+  if (r.reissue_of)
+    w.value(*r.reissue_of);
+  else
+    w.null();
+  w.field("reason", r.reason);
+  w.key("warnings");
+  json::write_finding_list(w, r.warnings);
+  w.end_object();
+}
+
+}  // namespace
 
 int cmd_release(const Args& args, std::ostream& out, std::ostream& err, const Environment& env) {
   po::options_description opts("Options");
@@ -36,7 +67,8 @@ int cmd_release(const Args& args, std::ostream& out, std::ostream& err, const En
   // clang-format on
   add_coa_checks(opts, false);
   add_ledger(opts);
-  opts.add_options()("quiet", "no verification report, only the records written");
+  opts.add_options()("quiet", "no verification report and no list of records: one summary line");
+  add_json(opts);
   refuse_as_of(args, "release");
   const auto vm = parse(args, opts);
   if (vm.count("help")) {
@@ -46,8 +78,8 @@ int cmd_release(const Args& args, std::ostream& out, std::ostream& err, const En
          "                        [--chain CHAIN.pem] [--passphrase-file FILE] --out DIR\n"
          "                        [--spec SPEC.xml] [--signature COA.xml.p7s] [--meaning TEXT]\n"
          "                        [--reason TEXT] [--role TEXT] [--ledger FILE]\n"
-         "                        [--again --reason TEXT] [--wait SECONDS] [--quiet]\n"
-         "                        [--tsa URL [--tsa-timeout SECONDS]]",
+         "                        [--again --reason TEXT] [--wait SECONDS] [--quiet | --json]\n"
+         "                        [--tsa URL [--tsa-timeout SECONDS] [--no-validation-data]]",
          "Verifies the CoA exactly as `dosegate verify` does. When the lot is releasable\n"
          "(also with pending tests the specification allows), writes one PDF release record\n"
          "per dose into --out, named DIN-PRODUCTCODE-DIVISION.pdf, each signed with the QA\n"
@@ -81,13 +113,16 @@ int cmd_release(const Args& args, std::ostream& out, std::ostream& err, const En
          "released: every record written",
          "rejected: the report says why (the documents or the lot's history); nothing written",
          "dosegate could not do its job: usage error, unreadable file, a key or certificate it "
-         "refuses\n"
-         "     to sign with, a record that already exists, a lot already released, another\n"
-         "     release into --out or a ledger still busy after --wait\n"
-         "  130  interrupted by SIGINT (143: by SIGTERM) before the commit; nothing released",
+         "refuses to sign with, a record that already exists, a lot already released, another "
+         "release into --out or a ledger still busy after --wait",
          "  dosegate release samples/coa-pass.xml --trust certs/trust \\\n"
          "      --key certs/test-pki/releaser-ec.key.pem \\\n"
-         "      --cert certs/test-pki/releaser-ec.cert.pem --out records/\n"},
+         "      --cert certs/test-pki/releaser-ec.cert.pem --out records/\n"
+         "  dosegate release samples/coa-pass.xml --trust certs/trust \\\n"
+         "      --key releaser.p12 --passphrase-file pass.txt --out records/ \\\n"
+         "      --again --reason 'records lost in transit' --quiet\n",
+         "130 interrupted by SIGINT before the ledger commit; nothing released\n"
+         "143 interrupted by SIGTERM before the ledger commit; nothing released\n"},
         opts);
     return kYes;
   }
@@ -138,6 +173,10 @@ int cmd_release(const Args& args, std::ostream& out, std::ostream& err, const En
     err << "dosegate release: " << e.what() << '\n';
     return 128 + e.signal();
   }
+  if (vm.count("json")) {
+    print_json(r, out);
+    return r.released ? kYes : kNo;
+  }
   if (!vm.count("quiet")) print_text(r.report, out);
   std::string entries;
   for (auto seq : r.ledger_entries) entries += (entries.empty() ? "" : ", ") + std::to_string(seq);
@@ -150,9 +189,12 @@ int cmd_release(const Args& args, std::ostream& out, std::ostream& err, const En
     return kNo;
   }
   out << "\nReleased " << r.records.size() << " dose" << (r.records.size() == 1 ? "" : "s")
-      << " into " << o.out_dir << " (ledger entries " << entries << " in " << r.ledger_path
-      << "):\n";
-  for (const auto& path : r.records) out << "  " << path << '\n';
+      << " into " << o.out_dir << " (ledger entries " << entries << " in " << r.ledger_path << ")"
+      << (vm.count("quiet") ? ".\n" : ":\n");
+  // --quiet: the summary line alone, whatever the number of doses (a 2,000-dose lot would
+  // otherwise print 2,000 names); the names are in --out and in the ledger's records entry.
+  if (!vm.count("quiet"))
+    for (const auto& path : r.records) out << "  " << path << '\n';
   // An overdue pending test does not stop the release, but is said, and kept in the ledger.
   for (const auto& w : r.warnings) {
     if (w.code == "release.pending-overdue")

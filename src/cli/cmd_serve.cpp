@@ -51,7 +51,9 @@ int cmd_serve(const Args& args, std::ostream& out, std::ostream& err, const Envi
          "  dosegate serve --trust /etc/dosegate/trust --ledger /var/lib/dosegate/ledger.sqlite "
          "\\\n"
          "      --records /var/lib/dosegate/records --listen 0.0.0.0:8443 \\\n"
-         "      --tls-cert /etc/dosegate/tls.pem --tls-key /etc/dosegate/tls.key\n"},
+         "      --tls-cert /etc/dosegate/tls.pem --tls-key /etc/dosegate/tls.key\n"
+         "  dosegate serve --trust certs/trust --ledger ledger.sqlite --records records/ \\\n"
+         "      --listen 127.0.0.1:0 --users users\n"},
         opts);
     return kYes;
   }

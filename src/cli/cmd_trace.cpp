@@ -21,11 +21,12 @@ int cmd_trace(const Args& args, std::ostream& out, std::ostream& err, const Envi
       "format", po::value<std::string>()->value_name("table|csv|json")->default_value("table"),
       "output format; CSV is UTF-8 with a byte order mark and CRLF, one row per confirmation "
       "and one per dose never confirmed");
+  add_json(opts);
   const auto vm = parse(args, opts);
   if (vm.count("help")) {
     print_help(
         out,
-        {"dosegate trace DIN --trust DIR [--ledger FILE] [--format table|csv|json]",
+        {"dosegate trace DIN --trust DIR [--ledger FILE] [--format table|csv|json | --json]",
          "The look-back of one lot (vein to vein): its releases (when, by whom, which\n"
          "specification), late results, recalls, and for each dose whether it was given:\n"
          "every bedside confirmation with its time, answer, recipient (the pseudonymous id\n"
@@ -62,9 +63,7 @@ int cmd_trace(const Args& args, std::ostream& out, std::ostream& err, const Envi
     throw UsageError(text::escape_controls(e.what()));
   }
   require(vm, {"trust"});
-  const auto format = vm["format"].as<std::string>();
-  if (format != "table" && format != "csv" && format != "json")
-    throw UsageError("--format '" + text::escape_controls(format) + "' is not table, csv or json");
+  const auto format = output_format(vm);
   const crypto::TrustStore trust(vm["trust"].as<std::string>());
   const auto path = ledger::resolve_path(optional_arg(vm, "ledger"));
   const auto ledger = ledger::Ledger::open(path, false);

@@ -16,7 +16,7 @@ int cmd_user(const Args& args, std::ostream& out, std::ostream& /*err*/, const E
   add_help(opts);
   // clang-format off
   opts.add_options()
-    ("role", po::value<std::string>()->value_name("ROLE"),
+    ("role", po::value<std::string>()->value_name("bedside|qa|auditor"),
      "bedside (confirms doses), qa (verifies CoAs, reads the ledger) or auditor (reads the "
      "ledger). Required")
     ("users", po::value<std::string>()->value_name("FILE"),
@@ -36,8 +36,10 @@ int cmd_user(const Args& args, std::ostream& out, std::ostream& /*err*/, const E
                 "passwd: a new password for NAME, from standard input. remove: NAME can no\n"
                 "longer log in. A running service reads the file again: a removed user's\n"
                 "sessions end, and an old password stops working at once.\n",
-                "added", nullptr, kCannotDefault,
-                "  printf '%s\\n' \"$PASSWORD\" | dosegate user add nurse-17 --role bedside\n"},
+                "added, password changed or removed", nullptr, kCannotDefault,
+                "  printf '%s\\n' \"$PASSWORD\" | dosegate user add nurse-17 --role bedside\n"
+                "  dosegate user passwd qa-lead --users /etc/dosegate/users < password.txt\n"
+                "  dosegate user remove nurse-17\n"},
                opts);
     return kYes;
   }

@@ -2,6 +2,8 @@
 
 #include "dosegate/error.hpp"
 #include "dosegate/verify/verify.hpp"
+#include "util/findings_json.hpp"
+#include "util/json.hpp"
 #include "util/text.hpp"
 
 namespace dosegate::cli::detail {
@@ -76,11 +78,70 @@ Instant time_or_now(const po::variables_map& vm, const char* name, const Environ
   return t ? *t : env.now();
 }
 
+thread_local HelpCapture* help_capture = nullptr;
+
+namespace {
+
+// One exit code: "  CODE TEXT", the code in a column of five, the text wrapped at 79 columns
+// under itself. The text's own line breaks and indentation do not count.
+void print_exit_code(std::ostream& out, const std::string& code, const std::string& text) {
+  constexpr std::size_t kIndent = 7, kWidth = 79;
+  std::vector<std::string> words;
+  std::string word;
+  for (char c : text) {
+    if (c == ' ' || c == '\n') {
+      if (!word.empty()) words.push_back(std::move(word));
+      word.clear();
+    } else {
+      word += c;
+    }
+  }
+  if (!word.empty()) words.push_back(word);
+  std::string line = "  " + code + std::string(kIndent - 2 - code.size(), ' ');
+  bool first = true;
+  for (const auto& w : words) {
+    if (!first && line.size() + 1 + w.size() > kWidth) {
+      out << line << '\n';
+      line = std::string(kIndent, ' ') + w;
+    } else {
+      line += (first ? "" : " ") + w;
+    }
+    first = false;
+  }
+  out << line << '\n';
+}
+
+}  // namespace
+
 void print_help(std::ostream& out, const Help& help, const po::options_description& opts) {
+  if (help_capture) {
+    help_capture->usage = help.usage;
+    for (const auto& o : opts.options()) {
+      const auto& sem = o->semantic();
+      // The value's name without the default boost appends: "table|csv|json (=table)".
+      std::string value = sem->max_tokens() > 0 ? sem->name() : std::string();
+      if (const auto d = value.find(" (="); d != std::string::npos) value.resize(d);
+      help_capture->options.push_back({o->long_name(), value});
+    }
+  }
   out << "Usage: " << help.usage << "\n\n" << help.description << '\n' << opts << '\n';
-  out << "Exit codes:\n  0  " << help.yes << '\n';
-  if (help.no) out << "  1  " << help.no << '\n';
-  out << "  2  " << help.cannot << '\n';
+  out << "Exit codes:\n";
+  print_exit_code(out, "0", help.yes);
+  if (help.no) print_exit_code(out, "1", help.no);
+  print_exit_code(out, "2", help.cannot);
+  if (help.more) {
+    std::string lines = help.more;
+    std::size_t start = 0;
+    while (start < lines.size()) {
+      auto end = lines.find('\n', start);
+      if (end == std::string::npos) end = lines.size();
+      const auto line = lines.substr(start, end - start);
+      const auto space = line.find(' ');
+      if (space != std::string::npos)
+        print_exit_code(out, line.substr(0, space), line.substr(space + 1));
+      start = end + 1;
+    }
+  }
   if (help.examples) out << "\nExamples:\n" << help.examples;
 }
 
@@ -132,19 +193,58 @@ void require(const po::variables_map& vm, std::initializer_list<const char*> nam
   }
 }
 
-int guarded(const std::string& command, std::ostream& err, const std::function<int()>& body) {
+namespace {
+
+void json_error(std::ostream* out, const std::string& command, const std::string& code,
+                const std::string& message) {
+  if (!out) return;
+  json::Writer w(*out);
+  w.begin_object();
+  w.key("version").value(1LL).field("command", command).field("decision", "error");
+  json::write_findings(w, {Finding{code, Severity::error, message, ""}});
+  w.end_object();
+}
+
+}  // namespace
+
+bool wants_json(const std::vector<std::string>& args) {
+  for (std::size_t i = 0; i < args.size(); ++i)
+    if (args[i] == "--json" || args[i] == "--format=json" ||
+        (args[i] == "--format" && i + 1 < args.size() && args[i + 1] == "json"))
+      return true;
+  return false;
+}
+
+std::string output_format(const po::variables_map& vm) {
+  const auto format = vm["format"].as<std::string>();
+  if (format != "table" && format != "csv" && format != "json")
+    throw UsageError("--format '" + text::escape_controls(format) + "' is not table, csv or json");
+  if (vm.count("json")) {
+    if (!vm["format"].defaulted() && format != "json")
+      throw UsageError("--json and --format " + format + " ask for two formats; give one");
+    return "json";
+  }
+  return format;
+}
+
+int guarded(const std::string& command, std::ostream& err, const std::function<int()>& body,
+            std::ostream* json_out) {
   try {
     return body();
   } catch (const po::error& e) {
+    json_error(json_out, command, "usage", e.what());
     return usage_error(err, command, e.what());
   } catch (const UsageError& e) {
+    json_error(json_out, command, e.code(), e.what());
     return usage_error(err, command, e.what());
   } catch (const Error& e) {
+    json_error(json_out, command, e.code(), e.what());
     // Messages quote documents (a specification's values, a file name): escape controls.
     err << "dosegate " << command << ": error [" << e.code()
         << "]: " << text::escape_controls(e.what(), true) << '\n';
     return kCannot;
   } catch (const std::exception& e) {
+    json_error(json_out, command, "internal", e.what());
     err << "dosegate " << command << ": internal error: " << e.what() << '\n';
     return kCannot;
   }

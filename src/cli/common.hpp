@@ -41,16 +41,31 @@ std::optional<Instant> time_option(const po::variables_map& vm, const char* name
 Instant time_or_now(const po::variables_map& vm, const char* name, const Environment& env);
 
 // A command's help page: usage, what it does, the options, exit codes and examples, always in
-// this order and format.
+// this order and format. The exit-code texts are one paragraph each (line breaks and the
+// indentation after them are ignored): print_help wraps them all the same way.
 struct Help {
-  const char* usage;        // "dosegate verify COA.xml --trust DIR ..." (may span lines)
-  const char* description;  // paragraphs, each line ending in \n
-  const char* yes;          // exit 0
-  const char* no;           // exit 1; nullptr when the command has no "no" answer
-  const char* cannot;       // exit 2
-  const char* examples;     // lines, or nullptr
+  const char* usage;           // "dosegate verify COA.xml --trust DIR ..." (may span lines); every
+                               // option of the command appears in it (tests/help_test.cpp)
+  const char* description;     // paragraphs, each line ending in \n
+  const char* yes;             // exit 0
+  const char* no;              // exit 1; nullptr when the command has no "no" answer
+  const char* cannot;          // exit 2
+  const char* examples;        // at least two, each starting "  dosegate" (or "  printf ... |")
+  const char* more = nullptr;  // further exit codes, "CODE TEXT" lines (release: 130, 143)
 };
 void print_help(std::ostream& out, const Help& help, const po::options_description& opts);
+
+// What print_help saw of a command: its usage and its options, for the bash completion script
+// and the man pages (cli.cpp runs every command with --help while `help_capture` is set).
+struct OptionInfo {
+  std::string name;        // long name, without the dashes
+  std::string value_name;  // "DIR", "table|csv|json"; empty for a flag
+};
+struct HelpCapture {
+  std::string usage;
+  std::vector<OptionInfo> options;
+};
+extern thread_local HelpCapture* help_capture;
 
 // Prints "dosegate COMMAND: error: MESSAGE" and where to find help; returns kCannot.
 int usage_error(std::ostream& err, const std::string& command, const std::string& message);
@@ -62,8 +77,19 @@ std::optional<std::string> optional_arg(const po::variables_map& vm, const char*
 // Throws UsageError("missing --NAME") for the first absent option.
 void require(const po::variables_map& vm, std::initializer_list<const char*> names);
 
-// Runs one command and turns what it throws into a message on `err` and exit code 2.
-int guarded(const std::string& command, std::ostream& err, const std::function<int()>& body);
+// Runs one command and turns what it throws into a message on `err` and exit code 2. With
+// `json_out` (the command was asked for JSON), also one JSON object there: {"version": 1,
+// "command", "decision": "error", "findings": [{"code", "severity": "error", "message",
+// "location"}]}, so that a program reading standard output always gets an object.
+int guarded(const std::string& command, std::ostream& err, const std::function<int()>& body,
+            std::ostream* json_out = nullptr);
+
+// Whether the arguments ask for JSON: --json, --format json or --format=json.
+bool wants_json(const std::vector<std::string>& args);
+
+// --json or --format json|csv|table, for commands that take both (history, trace): the format,
+// "table" by default; UsageError for another format or --json with --format csv.
+std::string output_format(const po::variables_map& vm);
 
 // The exit-2 line of a help page, for commands with nothing more particular to say.
 inline constexpr const char* kCannotDefault =

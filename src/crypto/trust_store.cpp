@@ -87,6 +87,21 @@ TrustStore::TrustStore(const std::string& dir) : impl_(std::make_unique<Impl>())
     throw TrustError(dir +
                      "/anchors: no trusted root certificate (*.pem); a trust directory "
                      "needs at least one anchor");
+  // crls/ and labs/ are part of every trust directory: without crls/ no chain can be checked
+  // for revocation, without labs/ no CoA signer is allowed. Their absence is a configuration
+  // mistake, not a verdict on a document.
+  std::error_code dir_ec;
+  if (!fs::is_directory(dir + "/crls", dir_ec))
+    throw TrustError("trust.crls-missing",
+                     dir +
+                         "/crls: no such directory; a trust directory holds the CRL (PEM) of "
+                         "every CA in crls/ (create it and put the CAs' current CRLs there)");
+  if (!fs::is_directory(dir + "/labs", dir_ec))
+    throw TrustError("trust.labs-missing",
+                     dir +
+                         "/labs: no such directory; a trust directory lists the laboratory "
+                         "certificates allowed to sign CoAs in labs/ (create it, empty when no "
+                         "laboratory's CoA is checked here)");
   for (const auto& f : pem_files(dir + "/intermediates")) {
     for (auto& c : certificates(f)) {
       if (self_signed(c.get()))

@@ -140,19 +140,59 @@ CsvWriter::CsvWriter(std::ostream& out) : out_(out) {
   out_ << header << kCrLf;
 }
 
+namespace {
+
+// A cell no spreadsheet would take whole: the records of a large lot say how many there are and
+// where to find them one per row; any other value is cut at a UTF-8 character boundary, saying
+// so (the JSON export holds every value whole).
+std::string fit_cell(std::string cell, const std::vector<RecordRef>* records) {
+  if (cell.size() <= kCsvCellLimit - 2) return cell;  // room for the quote csv_cell may add
+  if (records)
+    return std::to_string(records->size()) +
+           " records: dosegate history --records --format csv lists them, one per row";
+  const std::string note = " [cut: " + std::to_string(cell.size()) +
+                           " bytes in all; the JSON export holds the whole value]";
+  std::size_t keep = kCsvCellLimit / 2 - note.size();  // quotes may double what is kept
+  while (keep > 0 && (static_cast<unsigned char>(cell[keep]) & 0xC0) == 0x80) --keep;
+  cell.resize(keep);
+  return cell + note;
+}
+
+}  // namespace
+
 void CsvWriter::entry(const Entry& e) {
   constexpr auto fields = entry_fields_for_export();
   std::string line;
   for (const auto* f : fields) {
+    const std::vector<RecordRef>* records = nullptr;
     const std::string cell =
         visit_field(*f, e,
                     Overload{[](long long n) { return std::to_string(n); },
                              [](const std::string& v) { return v; },
                              [](const std::vector<std::string>& d) { return text::join(d, " "); },
-                             [](const std::vector<RecordRef>& r) { return records_list(r); }});
-    line += (f == fields.front() ? "" : ",") + csv_cell(cell);
+                             [&](const std::vector<RecordRef>& r) {
+                               records = &r;
+                               return records_list(r);
+                             }});
+    line += (f == fields.front() ? "" : ",") + csv_cell(fit_cell(cell, records));
   }
   out_ << line << kCrLf;
+}
+
+CsvRecordsWriter::CsvRecordsWriter(std::ostream& out) : out_(out) {
+  out_ << "\xEF\xBB\xBF"
+       << "seq,at,kind,din,record,sha256" << kCrLf;
+}
+
+void CsvRecordsWriter::entry(const Entry& e) {
+  for (const auto& r : e.records)
+    out_ << e.seq << ',' << csv_cell(e.at) << ',' << csv_cell(e.kind) << ',' << csv_cell(e.din)
+         << ',' << csv_cell(fit_cell(r.file, nullptr)) << ','
+         << csv_cell(fit_cell(r.sha256, nullptr)) << kCrLf;
+}
+
+void CsvRecordsWriter::finish(const std::optional<Entry>& head) {
+  out_ << "chain head," << (head ? head->at : "") << ",,,," << (head ? head->hash : "") << kCrLf;
 }
 
 void CsvWriter::finish(const std::optional<Entry>& head) {

@@ -27,6 +27,21 @@ class CsvWriter {
   std::ostream& out_;
 };
 
+// `history --records --format csv`: one row per release record (seq, at, kind, din, record,
+// sha256) of the entries that list records, then the chain head row as CsvWriter writes it.
+class CsvRecordsWriter {
+ public:
+  explicit CsvRecordsWriter(std::ostream& out);  // the byte order mark and the header
+  void entry(const Entry& e);
+  void finish(const std::optional<Entry>& head);
+
+ private:
+  std::ostream& out_;
+};
+
+// The longest cell spreadsheets take (Excel, LibreOffice): 32,767 characters.
+inline constexpr std::size_t kCsvCellLimit = 32767;
+
 class JsonWriter {
  public:
   JsonWriter(std::ostream& out, const std::string& path);

@@ -1,8 +1,10 @@
 #include "pdf/record.hpp"
 
 #include <hpdf.h>
+#include <cctype>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <cstdio>
 #include <cstring>
@@ -48,6 +50,49 @@ void on_hpdf_error(HPDF_STATUS status, HPDF_STATUS detail, void* user) {
 struct DocFree {
   void operator()(HPDF_Doc d) const { HPDF_Free(d); }
 };
+
+// A certificate's subject (RFC 2253: "CN=Alex Example\\, QA Release,O=Example Clinic QA,C=DE")
+// as people read it: "Alex Example, QA Release (Example Clinic QA, DE)": the common name, then
+// the other values, escapes resolved. The exact subject stays in the release data.
+std::string readable_name(const std::string& dn) {
+  std::vector<std::pair<std::string, std::string>> parts;  // type, value
+  std::string type, value;
+  bool in_value = false;
+  const auto flush = [&] {
+    if (!type.empty() || !value.empty()) parts.emplace_back(type, value);
+    type.clear();
+    value.clear();
+    in_value = false;
+  };
+  const auto hex = [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; };
+  for (std::size_t i = 0; i < dn.size(); ++i) {
+    const char c = dn[i];
+    if (c == '\\' && i + 1 < dn.size()) {
+      if (i + 2 < dn.size() && hex(dn[i + 1]) && hex(dn[i + 2])) {
+        (in_value ? value : type) += static_cast<char>(std::stoi(dn.substr(i + 1, 2), nullptr, 16));
+        i += 2;
+      } else {
+        (in_value ? value : type) += dn[++i];
+      }
+    } else if (c == ',' || c == '+') {
+      flush();
+    } else if (c == '=' && !in_value) {
+      in_value = true;
+    } else {
+      (in_value ? value : type) += c;
+    }
+  }
+  flush();
+  std::string name, rest;
+  for (const auto& [t, v] : parts) {
+    if (t == "CN" && name.empty())
+      name = v;
+    else
+      rest += (rest.empty() ? "" : ", ") + v;
+  }
+  if (name.empty()) return rest.empty() ? dn : rest;
+  return rest.empty() ? name : name + " (" + rest + ")";
+}
 
 std::string pdf_date(Instant t) {
   const auto s = format_instant(t);  // 2026-11-21T12:00:00Z
@@ -106,7 +151,13 @@ class Layout {
     row("Product code", d_.product_code + " (" + d_.product_source + ")");
     row("Lot (DIN)",
         isbt128::din_eye_readable(d_.din) + "   (check character " + d_.check_character + ")");
+    if (!d_.manufactured.empty()) row("Manufactured", d_.manufactured);
     row("Expires (UTC)", d_.expires);
+    if (d_.use_within_after_thaw_minutes)
+      row("Use after thaw", "within " + std::to_string(*d_.use_within_after_thaw_minutes) +
+                                " minutes of thawing (" + d_.spec_id + " version " +
+                                d_.spec_version + ")");
+    if (!d_.storage.empty()) row("Storage", d_.storage);
     row("Doses in lot", std::to_string(d_.dose_count));
     row("Decision", d_.decision == "releasable-pending" ? "released with pending tests (see below)"
                                                         : "released: every criterion met");
@@ -131,7 +182,7 @@ class Layout {
     heading("Source certificate of analysis");
     row("CoA", d_.coa_id);
     row("Laboratory", d_.laboratory_id + ", " + d_.laboratory_name);
-    row("Signed by", d_.coa_signer_subject);
+    row("Signed by", readable_name(d_.coa_signer_subject));
     row("Signature", d_.coa_signature);
     row("Signer SHA-256", d_.coa_signer_sha256);
     row("CoA SHA-256", d_.coa_sha256);
@@ -148,7 +199,7 @@ class Layout {
     row("Meaning", d_.meaning);
     if (!d_.reason.empty()) row("Reason", d_.reason);
     row("Ledger entry", std::to_string(d_.ledger_seq) + ", SHA-256 " + d_.ledger_hash);
-    row("Certificate", d_.releaser_subject);
+    row("Certificate", readable_name(d_.releaser_subject));
     row("Cert. SHA-256", d_.releaser_sha256);
     wrap(regular_, 7.5f,
          "Signed electronically (PAdES, ETSI.CAdES.detached). The signature covers this whole "

@@ -197,6 +197,41 @@ std::string trim_font_program(std::string_view ttf, const std::set<unsigned>& sh
   return out;
 }
 
+// A ToUnicode CMap for the codes shown. libharu writes the codes of its UTF-8 CID fonts as the
+// characters' UCS-2 values (Identity-H), but its own ToUnicode stream is an identity CID map
+// ("begincidrange"), which is not a ToUnicode map: poppler warns "Invalid 'begincidrange'
+// operator in ToUnicode CMap" and guesses. This one maps each code to itself as UTF-16, in
+// bfrange runs that stay within one last byte, at most 100 to a block.
+std::string to_unicode_cmap(const std::set<unsigned>& codes) {
+  std::vector<std::pair<unsigned, unsigned>> runs;
+  for (const unsigned c : codes) {
+    if (c > 0xFFFF || (c >= 0xD800 && c <= 0xDFFF)) continue;  // not a UCS-2 character
+    if (!runs.empty() && runs.back().second + 1 == c && (c & 0xFF) != 0)
+      runs.back().second = c;
+    else
+      runs.emplace_back(c, c);
+  }
+  const auto hex = [](unsigned v) {
+    char b[8];
+    std::snprintf(b, sizeof b, "<%04X>", v);
+    return std::string(b);
+  };
+  std::string out =
+      "/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n"
+      "/CIDSystemInfo << /Registry (Adobe) /Ordering (UCS) /Supplement 0 >> def\n"
+      "/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n"
+      "1 begincodespacerange\n<0000> <FFFF>\nendcodespacerange\n";
+  for (std::size_t i = 0; i < runs.size(); i += 100) {
+    const std::size_t n = std::min<std::size_t>(100, runs.size() - i);
+    out += std::to_string(n) + " beginbfrange\n";
+    for (std::size_t j = i; j < i + n; ++j)
+      out += hex(runs[j].first) + " " + hex(runs[j].second) + " " + hex(runs[j].first) + "\n";
+    out += "endbfrange\n";
+  }
+  out += "endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend\n";
+  return out;
+}
+
 std::string object_text(int num, const std::string& body) {
   return std::to_string(num) + " 0 obj\n" + body + "\nendobj\n";
 }
@@ -327,6 +362,14 @@ std::string keep(const std::string& layout) {
                      "\nstream\n" + data + "\nendstream\nendobj\n";
   };
   stream_object(map_num, map_stream, packed, std::nullopt);
+  if (const auto* to_unicode = font.get("ToUnicode")) {
+    const auto* ref = to_unicode->as_ref();
+    if (!ref) throw NotHandled{};
+    const std::string cmap = deflate(to_unicode_cmap(codes), Effort::small);
+    rewritten[ref->num] = std::to_string(ref->num) + " 0 obj\n<< /Length " +
+                          std::to_string(cmap.size()) + " /Filter /FlateDecode >>\nstream\n" +
+                          cmap + "\nendstream\nendobj\n";
+  }
   stream_object(file_num, file_stream, packed_program, program.size());
 
   // The file again: every object's bytes as they were but for those rewritten, in the same

@@ -50,6 +50,8 @@ ReleaseData lot_data(const VerifyReport& r, const Signer& releaser, const Releas
   d.product_name = c.product.name;
   d.product_source = c.product.source;
   d.expires = format_instant(c.lot.expires);
+  d.manufactured = format_date(c.lot.manufactured);
+  d.storage = c.product.storage.value_or("");
   d.decision = to_string(r.decision);
   d.criteria = printed(r.evaluation.rows);
   d.pending = r.evaluation.pending;
@@ -250,6 +252,22 @@ std::string reasons_of(const VerifyReport& r) {
   return out;
 }
 
+// Whether the document is a CoA at all: its lot was read, or the reader's findings lie inside a
+// CertificateOfAnalysis root element (a malformed or badly signed CoA is still a CoA, and its
+// rejection is recorded).
+bool is_coa_document(const VerifyReport& r) {
+  if (r.certificate) return true;
+  return std::any_of(r.findings.begin(), r.findings.end(), [](const Finding& f) {
+    return f.code.rfind("coa.", 0) == 0 && f.location.rfind("/CertificateOfAnalysis", 0) == 0;
+  });
+}
+
+std::string first_error(const VerifyReport& r) {
+  for (const auto& f : r.findings)
+    if (f.severity == Severity::error) return f.code + ": " + f.message;
+  return "no lot";
+}
+
 ledger::Entry base_entry(const VerifyReport& r, const Signer& actor, Instant at) {
   ledger::Entry e;
   e.at = format_instant(at);
@@ -385,9 +403,22 @@ std::string describe(const PastRelease& p) {
 
 ReleaseResult release(const ReleaseOptions& o, const Prompt& prompt, const Progress& progress) {
   ReleaseResult result;
+  {
+    std::error_code ec;
+    if (fs::exists(o.out_dir, ec) && !fs::is_directory(o.out_dir, ec))
+      throw Error("io.out-exists", o.out_dir +
+                                       ": --out is an existing file, not a directory; give the "
+                                       "directory for the records (created when missing)");
+  }
   const crypto::TrustStore trust(o.verify.trust_dir);  // read once, for the CoA and the releaser
   result.report = verify(o.verify, trust);
   auto& r = result.report;
+  // A file that is no CoA at all (not XML, another root element) names no lot: refused before
+  // anything goes into the ledger, where it would be a signed rejection of no lot.
+  if (!is_coa_document(r))
+    throw UsageError(o.verify.coa_path + " is not a Certificate of Analysis (" + first_error(r) +
+                     "); nothing was recorded. Give the CoA's XML file: root element "
+                     "<CertificateOfAnalysis> in namespace urn:dosegate:coa:1");
   const Instant now = o.verify.as_of;
 
   // The releaser must pass the same policy that `confirm` will apply to the records; the key
@@ -497,9 +528,10 @@ ReleaseResult release(const ReleaseOptions& o, const Prompt& prompt, const Progr
       const std::string path = (fs::path(o.out_dir) / (record_id(named) + ".pdf")).string();
       std::error_code ec;
       if (fs::exists(path, ec))
-        throw IoError(path +
-                      ": a release record already exists under this name; dosegate never "
-                      "overwrites a record (move it away to release again)");
+        throw Error("release.record-exists",
+                    path +
+                        ": a release record already exists under this name; dosegate never "
+                        "overwrites a record (move it away to release again)");
       doses.emplace_back(dose, path);
     }
     pending.resize(doses.size());

@@ -6,7 +6,10 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
+#include <optional>
 
+#include "crypto/trust_store.hpp"
 #include "crypto/xmldsig.hpp"
 #include "dosegate/coa/reader.hpp"
 #include "dosegate/error.hpp"
@@ -45,6 +48,17 @@ void write_atomically(const std::string& path, const std::string& bytes) {
 
 SignCoaResult sign_coa(const SignCoaOptions& o, const crypto::PassphrasePrompt& prompt) {
   SignCoaResult result;
+  {
+    std::error_code ec;
+    if (!o.force &&
+        (std::filesystem::exists(o.out_path, ec) || std::filesystem::is_symlink(o.out_path, ec)))
+      throw Error("io.out-exists", o.out_path +
+                                       ": exists; sign-coa does not replace a file (give another "
+                                       "--out, or --force to replace it)");
+  }
+  // The trust directory first: a configuration it cannot read stops before any passphrase.
+  std::optional<crypto::TrustStore> trust;
+  if (o.trust_dir) trust.emplace(*o.trust_dir);
   const std::string bytes = text::read_file(o.coa_path);
   auto read = coa::read(bytes, o.coa_path);
   if (!read.errors.empty()) {
@@ -59,6 +73,18 @@ SignCoaResult sign_coa(const SignCoaOptions& o, const crypto::PassphrasePrompt& 
   result.coa_id = read.certificate->id;
   auto signer = crypto::load_signer(o.signer.key, o.signer.cert, o.signer.chain,
                                     o.signer.passphrase_file, prompt);
+  if (trust) {
+    // Never sign what dosegate itself would refuse as a CoA signature.
+    const auto check = trust->check(signer.certificate(), signer.chain(), crypto::Role::lab, o.at,
+                                    "laboratory certificate");
+    if (!check.ok()) {
+      std::string why;
+      for (const auto& f : check.findings) why += "\n  " + f.code + ": " + f.message;
+      throw Error("signer.refused", "dosegate will not sign this CoA with " + o.signer.key +
+                                        ": the trust directory " + *o.trust_dir +
+                                        " would reject its signature:" + why);
+    }
+  }
   const std::string signed_doc = crypto::xmldsig::sign_enveloped(bytes, o.coa_path, signer);
 
   // Never hand out a document that dosegate itself would not verify.

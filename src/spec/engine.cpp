@@ -54,6 +54,9 @@ class Evaluator {
       : coa_(c), spec_(s), as_of_(as_of) {}
 
   Evaluation run() {
+    // A specification for another product first: the criteria that then fail or go missing
+    // are its consequences, and the reader should see the cause before them.
+    check_applicability();
     for (const auto& rule : spec_.rules) {
       if (const auto* c = std::get_if<Criterion>(&rule))
         evaluate(*c, coa_.find_result(c->test), "");
@@ -75,7 +78,6 @@ class Evaluator {
     // they come after the conclusion check and make the CoA itself unusable.
     check_plausibility();
     check_dates_plausible();
-    check_applicability();
     check_expiry();
     check_accreditation();
     return std::move(out_);

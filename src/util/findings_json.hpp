@@ -8,8 +8,9 @@
 
 namespace dosegate::json {
 
-inline void write_findings(Writer& w, const std::vector<Finding>& findings) {
-  w.key("findings").begin_array();
+// The list alone, as a value (after a key the caller wrote).
+inline void write_finding_list(Writer& w, const std::vector<Finding>& findings) {
+  w.begin_array();
   for (const auto& f : findings) {
     w.begin_object();
     w.field("code", f.code).field("severity", to_string(f.severity));
@@ -17,6 +18,10 @@ inline void write_findings(Writer& w, const std::vector<Finding>& findings) {
     w.end_object();
   }
   w.end_array();
+}
+
+inline void write_findings(Writer& w, const std::vector<Finding>& findings) {
+  write_finding_list(w.key("findings"), findings);
 }
 
 }  // namespace dosegate::json

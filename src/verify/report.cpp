@@ -179,6 +179,11 @@ void print_json(const VerifyReport& r, std::ostream& out) {
   w.begin_object();
   w.key("version").value(1LL);
   w.field("command", "verify");
+  write_json_members(r, w);
+  w.end_object();
+}
+
+void write_json_members(const VerifyReport& r, json::Writer& w) {
   w.field("decision", to_string(r.decision));
   w.field("as_of", format_instant(r.as_of));
   w.key("coa").begin_object();
@@ -226,7 +231,6 @@ void print_json(const VerifyReport& r, std::ostream& out) {
   w.end_array();
   spec::write_pending(w.key("pending"), r.evaluation.pending);
   json::write_findings(w, r.findings);
-  w.end_object();
 }
 
 }  // namespace dosegate

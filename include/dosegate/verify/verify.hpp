@@ -15,6 +15,10 @@
 
 namespace dosegate {
 
+namespace json {
+class Writer;
+}
+
 struct VerifyOptions {
   std::string coa_path;
   std::optional<std::string> spec_path;       // built-in default when absent
@@ -53,5 +57,9 @@ void print_text(const VerifyReport& report, std::ostream& out);
 
 // One JSON object: {"version": 1, "decision": ..., "findings": [...], ...}.
 void print_json(const VerifyReport& report, std::ostream& out);
+
+// The members of that object from "decision" to "findings", written into an object `w` has
+// open: for commands whose JSON carries a verification (release).
+void write_json_members(const VerifyReport& report, json::Writer& w);
 
 }  // namespace dosegate
