@@ -135,6 +135,16 @@ subjectKeyIdentifier   = hash
 authorityKeyIdentifier = keyid:always
 crlDistributionPoints  = URI:http://crl.invalid/dosegate-test.crl
 
+# Timestamping authorities (RFC 3161): OpenSSL's TSA and verifier both want the critical
+# extendedKeyUsage timeStamping and nothing else.
+[ tsa_ext ]
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, digitalSignature, nonRepudiation
+extendedKeyUsage       = critical, timeStamping
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+crlDistributionPoints  = URI:http://crl.invalid/dosegate-test.crl
+
 [ crl_ext ]
 authorityKeyIdentifier = keyid:always
 EOF
@@ -253,6 +263,20 @@ revoke() {
         || { echo "revoke: could not pin revocation date of $name" >&2; exit 1; }
 }
 
+# revoke_as CA NAME REASON DATE_INDEX: revoke with REASON (an `openssl ca -crl_reason` name) and
+# pin the revocation date DATE_INDEX (UTCTime, YYMMDDHHMMSSZ) in the CA database.
+revoke_as() {
+    local ca=$1 name=$2 reason=$3 date=$4 serial db="$WORK/ca/$1/index.txt"
+    serial=$(openssl x509 -in "$OUT/$name.cert.pem" -noout -serial | cut -d= -f2)
+    CA_DIR="$WORK/ca/$ca" ossl ca -config "$CNF" -revoke "$OUT/$name.cert.pem" \
+        -crl_reason "$reason" -cert "$OUT/$ca.cert.pem" -keyfile "$OUT/$ca.key.pem"
+    awk -F'\t' -v OFS='\t' -v s="$serial" -v d="$date,$reason" \
+        '$1 == "R" && $4 == s { $3 = d } { print }' "$db" >"$db.new"
+    mv "$db.new" "$db"
+    grep -q "^R.*${date},${reason}	${serial}	" "$db" \
+        || { echo "revoke_as: could not pin revocation date of $name" >&2; exit 1; }
+}
+
 # gen_crl CA OUTFILE LAST_UPDATE NEXT_UPDATE
 gen_crl() {
     local ca=$1 out=$2 last=$3 next=$4
@@ -276,7 +300,7 @@ make_p12() {
 reset_trust_dir() {
     local dir=$1 sub
     mkdir -p "$dir"
-    for sub in anchors intermediates crls labs releasers approvers; do
+    for sub in anchors intermediates crls labs releasers approvers tsa; do
         rm -rf "${dir:?}/$sub"
         mkdir -p "$dir/$sub"
     done
@@ -301,6 +325,64 @@ fill_trust_dir() {
         cp "$PKI_DIR/approver.cert.pem" "$dir/approvers/approver.pem"
         cp "$PKI_DIR/releaser-rsa2048.cert.pem" "$dir/releasers/releaser-rsa2048.pem"
     fi
+}
+
+# ---- long-term validity (serials from hex 1100) ----------------------------
+
+# The certificates of the long-term validity tests, issued by root-ca and qa-ca, whose keys and
+# certificates must already be in $OUT. A fresh qa-ca database holds only these certificates,
+# so qa-ca.lt.crl.pem lists exactly the two revocations below.
+#   tsa                   the test TSA (root-ca), in tsa/ of the trust directories
+#   tsa-untrusted         a TSA certificate (root-ca) in no tsa/ directory
+#   releaser-short        a releaser whose certificate expires on 2026-12-01
+#   releaser-left         a releaser revoked on 2026-12-01 for cessationOfOperation
+#   releaser-compromised  a releaser revoked on 2026-11-01 for keyCompromise
+make_lt_certs() {
+    NEXT_SERIAL=$((16#1100))
+    mkdir -p "$WORK/ca/root-ca/newcerts"
+    [[ -f "$WORK/ca/root-ca/index.txt" ]] || init_ca_db root-ca
+    rm -rf "$WORK/ca/qa-ca"
+    init_ca_db qa-ca
+    echo 1100 >"$WORK/ca/qa-ca/crlnumber"
+    make_leaf root-ca tsa ec '/C=DE/O=dosegate test PKI/CN=dosegate Test TSA' tsa_ext
+    make_leaf root-ca tsa-untrusted ec '/C=DE/O=dosegate test PKI/CN=dosegate Test TSA Unlisted' \
+        tsa_ext
+    make_leaf qa-ca releaser-short ec "$(releaser_subject 'Sam Short, QA Release')" \
+        signer_ext "$NOT_BEFORE" 20261201000000Z
+    make_leaf qa-ca releaser-left ec "$(releaser_subject 'Lee Left, QA Release')"
+    make_leaf qa-ca releaser-compromised ec "$(releaser_subject 'Kim Compromised, QA Release')"
+    revoke_as qa-ca releaser-left cessationOfOperation 261201000000Z
+    revoke_as qa-ca releaser-compromised keyCompromise 261101000000Z
+    gen_crl qa-ca "$OUT/qa-ca.lt.crl.pem" 20261202000000Z "$CRL_NEXT_UPDATE"
+}
+
+LT_FILES=(tsa.cert.pem tsa.key.pem tsa-untrusted.cert.pem tsa-untrusted.key.pem
+    releaser-short.cert.pem releaser-short.key.pem releaser-left.cert.pem releaser-left.key.pem
+    releaser-compromised.cert.pem releaser-compromised.key.pem qa-ca.lt.crl.pem)
+
+# fill_tsa_dir DIR: the test TSA is the one allowed timestamping authority.
+fill_tsa_dir() {
+    mkdir -p "$1/tsa"
+    cp "$PKI_DIR/tsa.cert.pem" "$1/tsa/tsa.pem"
+}
+
+# --lt-only: issue only the long-term validity certificates with the committed CA keys; every
+# existing file stays byte-identical.
+main_lt_only() {
+    write_config
+    local f
+    for f in root-ca qa-ca; do
+        cp "$PKI_DIR/$f.key.pem" "$PKI_DIR/$f.cert.pem" "$OUT/"
+    done
+    make_lt_certs
+    for f in "${LT_FILES[@]}"; do
+        cp "$OUT/$f" "$PKI_DIR/$f"
+        chmod 0644 "$PKI_DIR/$f"
+    done
+    fill_tsa_dir "$TRUST_DIR"
+    fill_tsa_dir "$TEST_TRUST_DIR"
+    echo "make-test-pki.sh: long-term validity certificates (for tests only) written:"
+    for f in "${LT_FILES[@]}"; do echo "  test-pki/$f"; done
 }
 
 list_files() {
@@ -359,6 +441,8 @@ main() {
     cp "$OUT/qa-ca.cert.pem" "$OUT/qa-chain.pem"
     make_p12 releaser qa-chain.pem
 
+    make_lt_certs
+
     # Everything worked: replace certs/test-pki/ in one go.
     rm -rf "$PKI_DIR"
     mv "$OUT" "$PKI_DIR"
@@ -367,9 +451,11 @@ main() {
 
     reset_trust_dir "$TRUST_DIR"
     fill_trust_dir "$TRUST_DIR"
+    fill_tsa_dir "$TRUST_DIR"
 
     reset_trust_dir "$TEST_TRUST_DIR"
     fill_trust_dir "$TEST_TRUST_DIR"
+    fill_tsa_dir "$TEST_TRUST_DIR"
     local f
     for f in lab-revoked lab-expired lab-docsign-only lab-no-digsig lab-rsa1024 foreign-signer; do
         cp "$PKI_DIR/$f.cert.pem" "$TEST_TRUST_DIR/labs/$f.pem"
@@ -436,6 +522,8 @@ additions_only() {
 
 if [[ ${1:-} == --additions ]]; then
     additions_only
+elif [[ ${1:-} == --lt-only ]]; then
+    main_lt_only
 else
     main "$@"
 fi

@@ -28,7 +28,8 @@ set(rooms
   "nlohmann-json~nlohmann/~^src/util/json_read\\.cpp$"
   "Boost~boost/~^src/cli/"
   "cpp-httplib~httplib\\.h~^(src/serve/server\\.cpp|tests/.*)$"
-  "libargon2~argon2\\.h~^src/users/users\\.cpp$")
+  "libargon2~argon2\\.h~^src/users/users\\.cpp$"
+  "libcurl~curl/~^src/tsa/")
 
 file(GLOB_RECURSE files RELATIVE ${SOURCE_DIR} ${SOURCE_DIR}/src/* ${SOURCE_DIR}/include/*)
 list(SORT files)

@@ -23,12 +23,16 @@ int cmd_audit(const Args& args, std::ostream& out, std::ostream& /*err*/,
     print_help(out,
                {"dosegate audit --trust DIR [--ledger FILE] [--expect-head HASH] [--json]",
                 "Recomputes the ledger's hash chain and every entry's hash, verifies every\n"
-                "signature under the trust policy (as of the entry's own time), and checks that\n"
+                "signature under the trust policy (as of the entry's own time; when the CRL\n"
+                "current then was replaced, from the freshest CRL issued since, which still\n"
+                "refuses a revocation dated before the entry), and checks that\n"
                 "the append-only triggers are in place and no tail was removed. Says INTACT, or\n"
                 "names the first entry that is wrong: a changed value, a deleted or reordered\n"
                 "entry, a truncated tail, a forged signature.\n",
                 "intact", "tampered",
-                "dosegate could not do its job: the ledger or trust directory cannot be read",
+                "dosegate could not do its job: the ledger or trust directory cannot be read, or\n"
+                "     a signature cannot be checked (ledger.could-not-check: no CRL of the trust\n"
+                "     directory speaks for its time; COULD NOT CHECK, nothing found wrong)",
                 "  dosegate audit --trust certs/trust --expect-head HASH\n"
                 "  dosegate audit --trust certs/trust --ledger ledger.sqlite --json\n"},
                opts);
@@ -43,7 +47,7 @@ int cmd_audit(const Args& args, std::ostream& out, std::ostream& /*err*/,
     ledger::print_json(r, path, out);
   else
     ledger::print_text(r, path, out);
-  return r.intact() ? kYes : kNo;
+  return r.intact() ? kYes : r.could_not_check() ? kCannot : kNo;
 }
 
 }  // namespace dosegate::cli::detail

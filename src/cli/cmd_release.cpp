@@ -64,7 +64,14 @@ int cmd_release(const Args& args, std::ostream& out, std::ostream& err, const En
     ("recipient", po::value<std::string>()->value_name("ID"),
      "--exceptional: the one recipient (wristband id) the lot may be given to")
     ("physician", po::value<std::string>()->value_name("NAME"),
-     "--exceptional: the treating physician who requested it");
+     "--exceptional: the treating physician who requested it")
+    ("tsa", po::value<std::string>()->value_name("URL"),
+     "RFC 3161 timestamping authority (http:// or https://): every record's signature gets its "
+     "token (PAdES B-T); its certificate must be in the trust directory's tsa/")
+    ("no-validation-data", "with --tsa: no /DSS update after the signature (PAdES B-T "
+     "instead of B-LT)")
+    ("tsa-timeout", po::value<int>()->value_name("SECONDS"),
+     "how long to wait for each answer of the TSA; default 30");
   // clang-format on
   add_coa_checks(opts, false);
   add_ledger(opts);
@@ -82,6 +89,7 @@ int cmd_release(const Args& args, std::ostream& out, std::ostream& err, const En
          "                        [--reason TEXT] [--role TEXT] [--ledger FILE]\n"
          "                        [--again --reason TEXT] [--wait SECONDS]\n"
          "                        [--exceptional --recipient ID --physician NAME --reason TEXT]\n"
+         "                        [--tsa URL [--tsa-timeout SECONDS] [--no-validation-data]]\n"
          "                        [--quiet | --json]",
          "Verifies the CoA exactly as `dosegate verify` does. When the lot is releasable\n"
          "(also with pending tests the specification allows), writes one PDF release record\n"
@@ -98,6 +106,17 @@ int cmd_release(const Args& args, std::ostream& out, std::ostream& err, const En
          "is refused (release.already-released) unless --again --reason TEXT re-issues lost\n"
          "records. A pending test whose expected date is before the day of the release (UTC)\n"
          "does not stop it: a warning (release.pending-overdue), recorded in the release entry.\n"
+         "With --tsa URL every record's signature carries an RFC 3161 timestamp (PAdES B-T)\n"
+         "from that TSA, checked on receipt (imprint, nonce, the TSA's certificate in tsa/ of\n"
+         "the trust directory); a timestamped record is judged as of its timestamp, so it\n"
+         "stays valid after the releaser's certificate expires or is revoked for a reason\n"
+         "other than a compromise before that time. A TSA that fails or answers wrongly stops\n"
+         "the release before the ledger commit: nothing written, the error names the URL and\n"
+         "the reason. With --tsa each record also gets its validation data (PAdES B-LT): the\n"
+         "releaser's and the TSA's certificates and the CRLs current at the release, in a /DSS\n"
+         "update after the signature (--no-validation-data: B-T only).\n"
+         "Without --tsa, a releaser certificate that expires before the lot is a\n"
+         "warning (release.certificate-expires-before-lot), recorded in the release entry.\n"
          "One release at a time per --out directory (DIR/.dosegate-release.lock);\n"
          "another waits for it, with progress, for at most --wait seconds. Ctrl-C or SIGTERM\n"
          "before the ledger commit rolls back and removes the unfinished records (exit 130 or\n"
@@ -146,6 +165,17 @@ int cmd_release(const Args& args, std::ostream& out, std::ostream& err, const En
     const int seconds = vm["wait"].as<int>();
     if (seconds < 0) throw UsageError("--wait takes a number of seconds, 0 or more");
     o.wait = std::chrono::seconds(seconds);
+  }
+  if (vm.count("tsa")) o.tsa_url = vm["tsa"].as<std::string>();
+  if (vm.count("no-validation-data")) {
+    if (!o.tsa_url) throw UsageError("--no-validation-data goes with --tsa URL");
+    o.validation_data = false;
+  }
+  if (vm.count("tsa-timeout")) {
+    if (!o.tsa_url) throw UsageError("--tsa-timeout needs --tsa URL");
+    const int seconds = vm["tsa-timeout"].as<int>();
+    if (seconds < 1) throw UsageError("--tsa-timeout takes a number of seconds, 1 or more");
+    o.tsa_timeout = std::chrono::seconds(seconds);
   }
   o.on_recovered = [&](const std::string& note) {
     err << "dosegate release: earlier interrupted release: " << note << '\n';
@@ -203,6 +233,9 @@ int cmd_release(const Args& args, std::ostream& out, std::ostream& err, const En
                 : "; the warning is kept in release entry ")
         << r.ledger_entries.front() << '\n';
   }
+  if (r.timestamp)
+    out << "Timestamped (PAdES " << (r.validation_data ? "B-LT, with validation data" : "B-T")
+        << ") by " << r.tsa.value_or("?") << " at " << *r.timestamp << '\n';
   if (r.reissue_of)
     out << "Re-issued records of release entry " << *r.reissue_of << " (--again): " << r.reason
         << '\n';

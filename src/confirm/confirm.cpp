@@ -155,6 +155,11 @@ ConfirmDraft confirm_record(const ConfirmOptions& o, const std::string& record_s
 
   // 1. The record: signature over the whole file, releaser's chain, release data.
   r.findings = check.findings;
+  // A later revocation of a timestamped signer (signature.revoked-later) is shown, not NO-GO.
+  r.findings.insert(r.findings.end(), check.notes.begin(), check.notes.end());
+  r.signature_judged_at = check.judged_at;
+  r.timestamp = check.timestamp;
+  r.tsa = check.tsa;
   if (check.signer) r.signer = check.signer->subject;
   if (check.release_data) {
     try {

@@ -42,6 +42,9 @@ void print_text(const ConfirmResult& r, const ConfirmOptions& o, std::ostream& o
         << "  Expires   " << safe(r.expires) << " (UTC)\n"
         << "  Released  " << safe(r.released_at) << " by " << safe(r.released_by) << '\n';
   if (!r.signer.empty()) out << "  Signed by " << safe(r.signer) << '\n';
+  if (r.timestamp)
+    out << "  Timestamp " << safe(*r.timestamp) << " by " << safe(r.tsa.value_or("?"))
+        << " (PAdES B-T: the signature is judged as of this time)\n";
   out << "  Recipient " << safe(o.recipient.empty() ? "none recorded" : o.recipient) << '\n';
   if (!o.second_staff.empty())
     out << "  Checked   by " << safe(o.staff) << " and " << safe(o.second_staff) << '\n';
@@ -71,6 +74,11 @@ void print_json(const ConfirmResult& r, const ConfirmOptions& o, std::ostream& o
   w.field("din", r.din).field("product_code", r.product_code).field("division", r.division);
   w.field("expires", r.expires).field("released_at", r.released_at);
   w.field("released_by", r.released_by).field("signer", r.signer);
+  w.end_object();
+  // Which time the record's signature was judged at, and why.
+  w.key("signature").begin_object();
+  w.field("profile", r.timestamp ? "B-T" : "B-B").field("judged_at", r.signature_judged_at);
+  w.field("timestamp", r.timestamp.value_or("")).field("tsa", r.tsa.value_or(""));
   w.end_object();
   w.key("pending").begin_array();
   for (const auto& p : r.pending) {

@@ -11,9 +11,18 @@
 
 namespace dosegate::crypto {
 
-VerifiedDetached verify_detached(std::string_view signature, std::string_view content,
-                                 const TrustStore& trust, Role role, Instant at,
-                                 const std::string& location, const std::string& what) {
+namespace {
+
+// `as_of`: judge the signer as of that trusted time (Access::check_as_of) instead of at `at`.
+struct AsOf {
+  Instant signed_at;
+  std::vector<Finding>* notes;
+  std::vector<X509_CRL*> crls;
+};
+
+VerifiedDetached verify(std::string_view signature, std::string_view content,
+                        const TrustStore& trust, Role role, Instant at, const std::string& location,
+                        const std::string& what, const AsOf* as_of) {
   VerifiedDetached v;
   auto fail = [&](const char* code, std::string message) {
     v.findings.push_back(Finding{code, Severity::error, std::move(message), location});
@@ -74,9 +83,33 @@ VerifiedDetached verify_detached(std::string_view signature, std::string_view co
   // purpose, key strength; never skipped), the signed attributes and the content digest. The
   // role and key usage are checked after it. Only when it fails is the chain built a second
   // time, with every problem collected, to say precisely what is wrong.
-  auto store = detail::Access::make_store(trust, at, true);
+  auto store = detail::Access::make_store(trust, as_of ? as_of->signed_at : at, true);
+  if (as_of)  // revocation as of the trusted time: Access::check_as_of, from the freshest CRLs
+    X509_VERIFY_PARAM_clear_flags(X509_STORE_get0_param(store.get()),
+                                  X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL);
   crypto::BioPtr data(BIO_new_mem_buf(content.data(), static_cast<int>(content.size())));
-  if (CMS_verify(cms.get(), certs.get(), store.get(), data.get(), nullptr, CMS_BINARY) == 1) {
+  const bool verified =
+      CMS_verify(cms.get(), certs.get(), store.get(), data.get(), nullptr, CMS_BINARY) == 1;
+  if (as_of) {
+    const unsigned long e = verified ? 0 : ERR_peek_error();
+    const std::string detail = crypto::take_errors();
+    auto check = detail::Access::check_as_of(trust, leaf, extra, role, as_of->signed_at, at,
+                                             as_of->crls, location);
+    v.signer = check.signer;
+    *as_of->notes = std::move(check.notes);
+    if (!check.ok()) {
+      v.findings = std::move(check.findings);
+      return v;
+    }
+    if (verified) return v;
+    if (ERR_GET_REASON(e) == CMS_R_VERIFICATION_FAILURE ||
+        ERR_GET_REASON(e) == CMS_R_CONTENT_VERIFY_ERROR)
+      return fail("signature.invalid", "the detached signature does not match " + what +
+                                           ": it was made over other content, or " + what +
+                                           " was changed after signing (" + detail + ")");
+    return fail("signature.invalid", "the detached signature does not verify: " + detail);
+  }
+  if (verified) {
     auto check = detail::Access::check_signer(trust, leaf, role, location);
     v.signer = check.signer;
     v.findings = std::move(check.findings);
@@ -96,6 +129,32 @@ VerifiedDetached verify_detached(std::string_view signature, std::string_view co
                                          ": it was made over other content, or " + what +
                                          " was changed after signing (" + detail + ")");
   return fail("signature.invalid", "the detached signature does not verify: " + detail);
+}
+
+}  // namespace
+
+VerifiedDetached verify_detached(std::string_view signature, std::string_view content,
+                                 const TrustStore& trust, Role role, Instant at,
+                                 const std::string& location, const std::string& what) {
+  return verify(signature, content, trust, role, at, location, what, nullptr);
+}
+
+VerifiedDetached verify_detached_as_of(std::string_view signature, std::string_view content,
+                                       const TrustStore& trust, Role role, Instant signed_at,
+                                       Instant now, const std::string& location,
+                                       const std::string& what, std::vector<Finding>& notes,
+                                       const std::vector<std::string>& extra_crls) {
+  std::vector<X509CrlPtr> owned;
+  AsOf as_of{signed_at, &notes, {}};
+  for (const auto& der : extra_crls) {
+    const auto* p = reinterpret_cast<const unsigned char*>(der.data());
+    X509CrlPtr crl(d2i_X509_CRL(nullptr, &p, static_cast<long>(der.size())));
+    crypto::take_errors();
+    if (!crl) continue;  // not a CRL: nothing it could prove
+    as_of.crls.push_back(crl.get());
+    owned.push_back(std::move(crl));
+  }
+  return verify(signature, content, trust, role, now, location, what, &as_of);
 }
 
 }  // namespace dosegate::crypto

@@ -26,4 +26,16 @@ VerifiedDetached verify_detached(std::string_view signature, std::string_view co
                                  const TrustStore& trust, Role role, Instant at,
                                  const std::string& location, const std::string& what);
 
+// verify_detached with the signer judged as of `signed_at`, a trusted time (a signature
+// timestamp's), at the present time `now`: chain and validity periods at `signed_at`, revocation
+// from the freshest CRLs (a revocation after `signed_at` goes into `notes` as
+// signature.revoked-later). `extra_crls` (DER) are candidates besides the trust directory's
+// (a record's embedded validation data); each counts only if its issuer's key verifies it.
+// See TrustStore and crypto/timestamp.hpp.
+VerifiedDetached verify_detached_as_of(std::string_view signature, std::string_view content,
+                                       const TrustStore& trust, Role role, Instant signed_at,
+                                       Instant now, const std::string& location,
+                                       const std::string& what, std::vector<Finding>& notes,
+                                       const std::vector<std::string>& extra_crls = {});
+
 }  // namespace dosegate::crypto

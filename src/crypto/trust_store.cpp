@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 #include <filesystem>
 #include <optional>
 
@@ -84,6 +85,7 @@ struct TrustStore::Impl {
   std::vector<X509CrlPtr> crls;
   std::vector<std::pair<std::string, std::string>> labs;       // DER, file
   std::vector<std::pair<std::string, std::string>> releasers;  // DER, file
+  std::vector<std::pair<std::string, std::string>> tsas;       // DER, file
   std::vector<std::pair<std::string, std::string>> approvers;  // DER, file
 
   const std::vector<std::pair<std::string, std::string>>& list(Role role) const {
@@ -148,7 +150,7 @@ TrustStore::TrustStore(const std::string& dir) : impl_(std::make_unique<Impl>())
   // decoding them (decoding a public key costs OpenSSL 3 about a million instructions).
   for (auto [sub, list] :
        {std::pair{"/labs", &impl_->labs}, std::pair{"/releasers", &impl_->releasers},
-        std::pair{"/approvers", &impl_->approvers}}) {
+        std::pair{"/approvers", &impl_->approvers}, std::pair{"/tsa", &impl_->tsas}}) {
     for (const auto& f : pem_files(dir + sub)) {
       const std::string pem = text::read_file(f);
       crypto::BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
@@ -330,6 +332,162 @@ TrustStore::Check Access::check(const TrustStore& t, X509* leaf, const std::vect
       return g.code == f.code && g.message == f.message;
     });
     if (!seen) out.findings.push_back(std::move(f));
+  }
+  for (auto& f : policy.findings) out.findings.push_back(std::move(f));
+  return out;
+}
+
+X509StorePtr Access::make_tsa_store(const TrustStore& t, Instant at) {
+  auto store = make_store(t, at, true);
+  X509_VERIFY_PARAM_set_purpose(X509_STORE_get0_param(store.get()), X509_PURPOSE_TIMESTAMP_SIGN);
+  return store;
+}
+
+std::vector<X509*> Access::ca_certificates(const TrustStore& t) {
+  std::vector<X509*> out;
+  for (const auto& c : t.impl_->anchors) out.push_back(c.get());
+  for (const auto& c : t.impl_->intermediates) out.push_back(c.get());
+  return out;
+}
+
+std::vector<X509_CRL*> Access::crls(const TrustStore& t) {
+  std::vector<X509_CRL*> out;
+  for (const auto& c : t.impl_->crls) out.push_back(c.get());
+  return out;
+}
+
+bool Access::allowed_tsa(const TrustStore& t, X509* cert) {
+  const std::string d = crypto::der(cert);
+  return std::any_of(t.impl_->tsas.begin(), t.impl_->tsas.end(),
+                     [&](const auto& p) { return p.first == d; });
+}
+
+namespace {
+
+Instant instant_of(const ASN1_TIME* t) {
+  struct tm tm {};
+  if (!t || ASN1_TIME_to_tm(t, &tm) != 1) return Instant::min();
+  return Instant(std::chrono::seconds(timegm(&tm)));
+}
+
+std::string reason_of(X509_REVOKED* rev) {
+  int crit = 0;
+  ASN1_ENUMERATED* e =
+      static_cast<ASN1_ENUMERATED*>(X509_REVOKED_get_ext_d2i(rev, NID_crl_reason, &crit, nullptr));
+  if (!e) return "unspecified";
+  const long code = ASN1_ENUMERATED_get(e);
+  ASN1_ENUMERATED_free(e);
+  static const char* names[] = {"unspecified",        "keyCompromise", "cACompromise",
+                                "affiliationChanged", "superseded",    "cessationOfOperation",
+                                "certificateHold",    "unused",        "removeFromCRL",
+                                "privilegeWithdrawn", "aACompromise"};
+  return code >= 0 && code <= 10 ? names[code] : "reason " + std::to_string(code);
+}
+
+}  // namespace
+
+TrustStore::Check Access::check_as_of(const TrustStore& t, X509* leaf,
+                                      const std::vector<X509*>& extra, Role role, Instant signed_at,
+                                      Instant now, const std::vector<X509_CRL*>& more_crls,
+                                      const std::string& location) {
+  TrustStore::Check policy = check_signer(t, leaf, role, location);
+  TrustStore::Check out;
+  out.signer = std::move(policy.signer);
+  auto store = make_store(t, signed_at, false);
+  // The chain as of the signing time; revocation is checked below, from the freshest CRLs.
+  X509_VERIFY_PARAM_clear_flags(X509_STORE_get0_param(store.get()),
+                                X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL);
+  crypto::X509StackPtr untrusted(sk_X509_new_null());
+  for (const auto& c : t.impl_->intermediates) {
+    X509_up_ref(c.get());
+    sk_X509_push(untrusted.get(), c.get());
+  }
+  for (X509* c : extra) {
+    X509_up_ref(c);
+    sk_X509_push(untrusted.get(), c);
+  }
+  if (g_collector_index < 0)
+    g_collector_index = X509_STORE_CTX_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+  Collector collector;
+  crypto::X509StoreCtxPtr ctx(X509_STORE_CTX_new());
+  if (!ctx || X509_STORE_CTX_init(ctx.get(), store.get(), leaf, untrusted.get()) != 1)
+    throw Error("crypto.failure",
+                "cannot set up certificate verification: " + crypto::take_errors());
+  X509_STORE_CTX_set_ex_data(ctx.get(), g_collector_index, &collector);
+  X509_STORE_CTX_set_verify_cb(ctx.get(), record_error);
+  const int rc = X509_verify_cert(ctx.get());
+  crypto::take_errors();
+  crypto::X509StackPtr path{X509_STORE_CTX_get1_chain(ctx.get())};
+  if (rc != 1 && collector.errors.empty())
+    collector.errors.push_back(
+        ChainError{X509_STORE_CTX_get_error(ctx.get()), 0, out.signer.subject});
+  for (const auto& e : collector.errors) {
+    auto f = chain_finding(e, location);
+    const bool seen = std::any_of(out.findings.begin(), out.findings.end(), [&](const Finding& g) {
+      return g.code == f.code && g.message == f.message;
+    });
+    if (!seen) out.findings.push_back(std::move(f));
+  }
+  if (out.findings.empty() && path) {
+    std::vector<X509_CRL*> crls;
+    for (const auto& c : t.impl_->crls) crls.push_back(c.get());
+    crls.insert(crls.end(), more_crls.begin(), more_crls.end());
+    const int n = sk_X509_num(path.get());
+    for (int i = 0; i < n; ++i) {
+      X509* cert = sk_X509_value(path.get(), i);
+      if (i > 0) out.intermediates.push_back(share(cert));
+      X509* issuer = i + 1 < n ? sk_X509_value(path.get(), i + 1) : cert;
+      const std::string who = i == 0 ? "the signer's certificate '" + crypto::subject_of(cert) + "'"
+                                     : "CA certificate '" + crypto::subject_of(cert) + "'";
+      // The freshest CRL of the issuer that speaks for the signing time: issued by now, valid
+      // at or after the signing time.
+      X509_CRL* best = nullptr;
+      Instant best_this = Instant::min();
+      for (X509_CRL* crl : crls) {
+        if (X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_subject_name(issuer)) != 0) continue;
+        EVP_PKEY* key = X509_get0_pubkey(issuer);
+        if (!key || X509_CRL_verify(crl, key) != 1) {
+          crypto::take_errors();
+          continue;
+        }
+        const Instant this_update = instant_of(X509_CRL_get0_lastUpdate(crl));
+        const ASN1_TIME* next = X509_CRL_get0_nextUpdate(crl);
+        if (!next || this_update == Instant::min() || this_update > now) continue;
+        if (instant_of(next) < signed_at) continue;
+        if (!best || this_update > best_this) {
+          best = crl;
+          best_this = this_update;
+        }
+      }
+      if (!best) {
+        out.findings.push_back({"signature.crl-missing", Severity::error,
+                                "no CRL for the issuer of " + who +
+                                    " that is valid at or after the signing time " +
+                                    format_instant(signed_at) +
+                                    " (trust directory's crls/ and the signature's validation "
+                                    "data); dosegate fails closed without one",
+                                location});
+        continue;
+      }
+      X509_REVOKED* rev = nullptr;
+      if (X509_CRL_get0_by_cert(best, &rev, cert) == 1 && rev) {
+        const Instant when = instant_of(X509_REVOKED_get0_revocationDate(rev));
+        const std::string reason = reason_of(rev);
+        if (when <= signed_at)
+          out.findings.push_back({"signature.revoked", Severity::error,
+                                  who + " was revoked on " + format_instant(when) + " (" + reason +
+                                      "), before the signing time " + format_instant(signed_at),
+                                  location});
+        else
+          out.notes.push_back({"signature.revoked-later", Severity::warning,
+                               who + " was revoked on " + format_instant(when) + " (" + reason +
+                                   "), after the timestamped signing time " +
+                                   format_instant(signed_at) +
+                                   ": the signature made before stays valid",
+                               location});
+      }
+      crypto::take_errors();
+    }
   }
   for (auto& f : policy.findings) out.findings.push_back(std::move(f));
   return out;

@@ -21,8 +21,8 @@ const char* directory_of(Role role);  // "labs", "releasers", "approvers"
 
 class TrustStore {
  public:
-  // Loads DIR/{anchors,intermediates,crls,labs,releasers,approvers} (approvers/ may be absent:
-  // then no specification counts as approved). Throws IoError when DIR cannot be
+  // Loads DIR/{anchors,intermediates,crls,labs,releasers,approvers,tsa} (approvers/ may be
+  // absent: then no specification counts as approved). Throws IoError when DIR cannot be
   // read and TrustError when its content cannot be used (no anchor, an unparsable file, a
   // self-signed certificate among the intermediates).
   explicit TrustStore(const std::string& dir);
@@ -34,6 +34,9 @@ class TrustStore {
     std::vector<Finding> findings;  // empty when the signer may sign in that role
     Signer signer;
     std::vector<Certificate> intermediates;  // the verified path between leaf and anchor
+    // What the check shows without refusing the signer: a revocation dated after the trusted
+    // time of a timestamped signature (signature.revoked-later), the time judged at.
+    std::vector<Finding> notes;
     bool ok() const { return findings.empty(); }
   };
 

@@ -1,8 +1,11 @@
 #include "ledger/audit.hpp"
 
+#include <algorithm>
 #include <functional>
 
+#include "crypto/cms.hpp"
 #include "crypto/detached_verifier.hpp"
+#include "crypto/timestamp.hpp"
 #include "ledger/fields.hpp"
 
 namespace dosegate::ledger {
@@ -61,8 +64,26 @@ bool check_unkeyed(const Entry& e, long long expected, const std::string& prev,
 // The signature, when the entry carries one: over signed_bytes() (so over its number and its
 // predecessor's hash too), by its actor's certificate, under the trust policy for the
 // releasers/ role at the entry's own time.
+bool crl_unavailable(const Finding& f) {
+  return f.code == "signature.crl-missing" || f.code == "signature.crl-expired" ||
+         f.code == "signature.crl-not-yet-valid";
+}
+
+bool only_revocation_data(const std::vector<Finding>& findings) {
+  return !findings.empty() && std::all_of(findings.begin(), findings.end(), crl_unavailable);
+}
+
+// The chain failed for want of a CRL valid at the entry's time; a revocation OpenSSL read from a
+// CRL that was not valid then says nothing reliable either way (Access::check_as_of decides).
+bool revocation_data_unavailable(const std::vector<Finding>& findings) {
+  return std::any_of(findings.begin(), findings.end(), crl_unavailable) &&
+         std::all_of(findings.begin(), findings.end(), [](const Finding& f) {
+           return crl_unavailable(f) || f.code == "signature.revoked";
+         });
+}
+
 bool check_signature(const Entry& e, const std::string& p, crypto::DetachedVerifier& verifier,
-                     const Add& add) {
+                     const crypto::TrustStore& trust, const Add& add) {
   if (e.signature.empty()) return true;  // allowed unsigned: check_unkeyed decided
   const auto at = parse_utc_instant(e.at);
   if (!at) {
@@ -70,11 +91,56 @@ bool check_signature(const Entry& e, const std::string& p, crypto::DetachedVerif
         "its time '" + e.at + "' is not a UTC time, so its signature cannot be checked");
     return false;
   }
+  // A signature with an RFC 3161 token (recall --tsa) is judged as of the token's time, which
+  // must be the entry's own time give or take the clocks' allowance.
+  if (crypto::may_carry_timestamp(e.signature)) {
+    const auto ts = crypto::verify_detached_timestamped(
+        e.signature, signed_bytes(e.seq, e.prev_hash, p), trust, crypto::Role::releaser,
+        std::max(*at, now_utc()), "entries[seq]", "this ledger entry");
+    if (ts.timestamp || (!ts.cms.findings.empty() &&
+                         ts.cms.findings.front().code == "signature.timestamp-invalid")) {
+      if (!ts.cms.findings.empty()) {
+        add("ledger.signature-invalid", e.seq,
+            "its signature does not hold over the entry in this place of the chain: " +
+                ts.cms.findings.front().message);
+        return false;
+      }
+      const auto skew = ts.timestamp->time - *at;
+      if (skew > kClockSkewAllowance || skew < -kClockSkewAllowance) {
+        add("ledger.signature-invalid", e.seq,
+            "its timestamp says " + format_instant(ts.timestamp->time) + ", not its time " + e.at +
+                " (give or take 5 minutes): the entry was back-dated or its time changed");
+        return false;
+      }
+      if (e.actor_sha256.empty() || ts.cms.signer.sha256 != e.actor_sha256) {
+        add("ledger.signature-invalid", e.seq, "signed by a certificate other than its actor's");
+        return false;
+      }
+      return true;
+    }
+  }
   // The verifier answers as crypto::verify_detached does; it checks each signer's chain once
   // per stretch of time in which its answer cannot change (see detached_verifier.hpp), so a
   // certificate revoked or expired at some time still fails every entry after it.
   auto check = verifier.verify(e.signature, signed_bytes(e.seq, e.prev_hash, p), *at,
                                "entries[seq]", "this ledger entry");
+  // No CRL of the trust directory is valid at the entry's time (a routine refresh replaced the
+  // one current then): the signer is judged as of that time from the freshest CRL issued since,
+  // which still refuses a revocation dated before the entry. A signature that no CRL can speak
+  // for is ledger.could-not-check, never tampering; the audit goes on with the next entries.
+  if (revocation_data_unavailable(check.findings)) {
+    std::vector<Finding> notes;
+    const auto again = crypto::verify_detached_as_of(
+        e.signature, signed_bytes(e.seq, e.prev_hash, p), trust, crypto::Role::releaser, *at,
+        std::max(*at, now_utc()), "entries[seq]", "this ledger entry", notes);
+    if (only_revocation_data(again.findings)) {
+      add("ledger.could-not-check", e.seq,
+          "its signature cannot be checked: " + again.findings.front().message +
+              "; install the CA's CRL (an old one that was valid then, or any issued since)");
+      return true;
+    }
+    check = again;
+  }
   if (!check.findings.empty()) {
     add("ledger.signature-invalid", e.seq,
         "its signature does not hold over the entry in this place of the chain: " +
@@ -119,7 +185,7 @@ AuditResult audit(const Ledger& ledger, const crypto::TrustStore& trust,
   std::string p;
   ledger.for_each({}, [&](const Entry& e) {
     payload_into(e, p);
-    if (!check_unkeyed(e, expected, prev, p, add) || !check_signature(e, p, verifier, add)) {
+    if (!check_unkeyed(e, expected, prev, p, add) || !check_signature(e, p, verifier, trust, add)) {
       ok = false;
       return false;
     }
@@ -177,7 +243,8 @@ LotReading read_lot(const Ledger& ledger, const crypto::TrustStore& trust, const
     if (r.findings.empty()) {
       payload_into(e, p);
       const bool check = lot && !e.signature.empty();
-      if (check_unkeyed(e, expected, prev, p, add) && check) check_signature(e, p, verifier, add);
+      if (check_unkeyed(e, expected, prev, p, add) && check)
+        check_signature(e, p, verifier, trust, add);
     }
     prev = e.hash;
     ++expected;
@@ -210,7 +277,7 @@ LotReading read_lot(const Ledger& ledger, const crypto::TrustStore& trust, const
   // everything before it: one signature shows that nothing before it was replaced, removed or
   // inserted. After it come only entries that may be unsigned (confirmations).
   if (r.findings.empty() && have_newest && !newest_checked)
-    check_signature(newest_signed, payload(newest_signed), verifier, add);
+    check_signature(newest_signed, payload(newest_signed), verifier, trust, add);
   if (r.findings.empty() && ledger.highest_seq_ever() >= expected)
     add("ledger.truncated", expected,
         "missing: the ledger once held entries up to " + std::to_string(ledger.highest_seq_ever()) +
@@ -235,7 +302,7 @@ void ChainFollower::check(Entry& e, bool from_caller) {
   payload_into(e, p);
   const std::string& prev = head_.seq == 0 ? kGenesis : head_.hash;
   if (!check_unkeyed(e, head_.seq + 1, prev, p, add)) return;
-  if (!from_caller && !check_signature(e, p, *verifier_, add)) return;
+  if (!from_caller && !check_signature(e, p, *verifier_, trust_, add)) return;
   if (expect_head_ && e.seq == expect_head_->seq && e.hash != expect_head_->hash) {
     findings_.push_back(Finding{"ledger.head-missing", Severity::error,
                                 "entry " + std::to_string(e.seq) + " is no longer the entry " +

@@ -27,6 +27,13 @@ struct AuditResult {
   std::optional<Entry> head;
   std::vector<Finding> findings;  // empty when intact; the first names the first wrong entry
   bool intact() const { return findings.empty(); }
+  // Every finding is ledger.could-not-check: nothing was found wrong, but some signature could
+  // not be checked (no CRL speaks for its time). Exit 2, "could not check", never "tampered".
+  bool could_not_check() const {
+    for (const auto& f : findings)
+      if (f.code != "ledger.could-not-check") return false;
+    return !findings.empty();
+  }
 };
 
 // How far an entry's time may be earlier than its predecessor's before `audit` reports

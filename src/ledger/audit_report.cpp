@@ -13,7 +13,7 @@ void print_text(const AuditResult& r, const std::string& path, std::ostream& out
     if (r.head) out << "Chain head: entry " << r.head->seq << ", SHA-256 " << r.head->hash << '\n';
     return;
   }
-  out << "TAMPERED: " << path << "\n";
+  out << (r.could_not_check() ? "COULD NOT CHECK: " : "TAMPERED: ") << path << "\n";
   for (const auto& f : r.findings)
     out << "  " << f.code << "  " << text::escape_controls(f.message) << '\n';
 }
@@ -22,7 +22,7 @@ void print_json(const AuditResult& r, const std::string& path, std::ostream& out
   json::Writer w(out);
   w.begin_object();
   w.key("version").value(1LL).field("command", "audit").field("ledger", path);
-  w.field("decision", r.intact() ? "intact" : "tampered");
+  w.field("decision", r.intact() ? "intact" : r.could_not_check() ? "could-not-check" : "tampered");
   w.key("entries").value(static_cast<long long>(r.entries));
   w.key("chain_head");
   if (r.head) {

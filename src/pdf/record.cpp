@@ -551,11 +551,12 @@ std::string RecordWriter::dose_overlay(const ReleaseData& data) const {
 }
 
 SignedRecord RecordWriter::write(const ReleaseDose& dose, const crypto::SigningKey& id,
-                                 Instant signed_at) const {
+                                 Instant signed_at, const SignatureStamp* stamp) const {
   ReleaseData data = lot_;
   data.dose = dose;
   // Room for the signature: the bound for this key and chain, not a guess.
-  const std::size_t signature_room = crypto::cades_detached_max_size(id);
+  const std::size_t signature_room =
+      crypto::cades_detached_max_size(id) + (stamp ? stamp->room : 0);
   std::string out;
   out.reserve(layout_.size() + 2 * signature_room + 32768);
   out = layout_;
@@ -680,7 +681,8 @@ SignedRecord RecordWriter::write(const ReleaseDose& dose, const crypto::SigningK
   to_contents.update(bytes.substr(layout_.size(), contents_at - layout_.size()));
   crypto::Sha256 byte_ranges = to_contents;
   byte_ranges.update(bytes.substr(contents_end));
-  const std::string cms = crypto::cades_detached(byte_ranges.digest(), id);
+  std::string cms = crypto::cades_detached(byte_ranges.digest(), id);
+  if (stamp) cms = stamp->stamp(cms);
   if (cms.size() > signature_room)
     throw Error("pdf.failure", "the CMS signature (" + std::to_string(cms.size()) +
                                    " bytes) does not fit the reserved " +
@@ -690,6 +692,7 @@ SignedRecord RecordWriter::write(const ReleaseDose& dose, const crypto::SigningK
     out[contents_at + 1 + 2 * i] = hex[static_cast<unsigned char>(cms[i]) >> 4];
     out[contents_at + 2 + 2 * i] = hex[static_cast<unsigned char>(cms[i]) & 15];
   }
+  if (stamp && stamp->validation_data) out += dss_update(out, stamp->validation_data(cms));
   to_contents.update(std::string_view(out).substr(contents_at));
   return {std::move(out), crypto::to_hex(to_contents.digest())};
 }

@@ -5,12 +5,16 @@
 // thousand times.
 #pragma once
 
+#include <cstddef>
+#include <functional>
 #include <string>
+#include <string_view>
 
 #include "crypto/keys.hpp"
 #include "crypto/sha256.hpp"
 #include "dosegate/release_data.hpp"
 #include "dosegate/time.hpp"
+#include "pdf/dss.hpp"
 #include "pdf/object.hpp"
 
 namespace dosegate::pdf {
@@ -23,6 +27,16 @@ struct SignedRecord {
   std::string sha256;  // lowercase hex SHA-256 of `bytes`: what the ledger records
 };
 
+// Adds to a record's CMS signature (DER) what comes after signing: the signature timestamp of
+// PAdES B-T. `room` bounds the bytes it adds; `stamp` returns the new DER or throws.
+// With `validation_data`, the record also gets the /DSS update of pdf/dss.hpp (PAdES B-LT)
+// holding what it returns for the final signature.
+struct SignatureStamp {
+  std::size_t room = 0;
+  std::function<std::string(const std::string& cms)> stamp;
+  std::function<ValidationData(const std::string& cms)> validation_data;
+};
+
 class RecordWriter {
  public:
   // Lays out the lot (everything but the dose block). `lot.dose` is ignored. Throws
@@ -31,8 +45,10 @@ class RecordWriter {
 
   // The complete, signed PDF of one dose, signed at `signed_at`, with its SHA-256. The room
   // for the signature is crypto::cades_detached_max_size(id). Throws dosegate::Error.
-  SignedRecord write(const ReleaseDose& dose, const crypto::SigningKey& id,
-                     Instant signed_at) const;
+  // With `stamp`, the signature is passed through it before it goes into the record, and the
+  // room grows by stamp->room.
+  SignedRecord write(const ReleaseDose& dose, const crypto::SigningKey& id, Instant signed_at,
+                     const SignatureStamp* stamp = nullptr) const;
 
   std::size_t page_count() const { return pages_; }
 

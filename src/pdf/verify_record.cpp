@@ -3,6 +3,8 @@
 #include <algorithm>
 
 #include "crypto/cms.hpp"
+#include "crypto/timestamp.hpp"
+#include "pdf/dss.hpp"
 #include "pdf/record.hpp"
 #include "pdf/record_reader.hpp"
 
@@ -86,7 +88,12 @@ RecordCheck verify_record(std::string_view bytes, const crypto::TrustStore& trus
       return fail("record.byterange",
                   "the gap in the signature's /ByteRange is not exactly its "
                   "/Contents hex string");
-    if (last->end != len)
+    // After the signature only a DSS update (PAdES B-LT) may follow: its streams are read here
+    // as candidates, and once the signature holds the update must be byte for byte the one
+    // dosegate writes for the signed bytes (dss_matches).
+    std::vector<std::string> dss;
+    if (last->end != len) dss = dss_streams(bytes.substr(static_cast<std::size_t>(last->end)));
+    if (last->end != len && dss.empty())
       return fail("record.modified-after-signing",
                   "the last signature covers " + std::to_string(last->end) + " of " +
                       std::to_string(len) +
@@ -108,14 +115,34 @@ RecordCheck verify_record(std::string_view bytes, const crypto::TrustStore& trus
     const std::string signed_bytes =
         std::string(bytes.substr(0, static_cast<std::size_t>(r[1]))) +
         std::string(bytes.substr(static_cast<std::size_t>(r[2]), static_cast<std::size_t>(r[3])));
-    auto cms = crypto::verify_detached(*sig.contents, signed_bytes, trust, crypto::Role::releaser,
-                                       at, "/Root/AcroForm/Fields/V", "this record");
+    auto checked = crypto::verify_detached_timestamped(
+        *sig.contents, signed_bytes, trust, crypto::Role::releaser, at, "/Root/AcroForm/Fields/V",
+        "this record", dss);
+    auto& cms = checked.cms;
+    out.judged_at = format_instant(checked.judged_at);
+    out.notes = std::move(checked.notes);
+    if (checked.timestamp) {
+      out.timestamp = format_instant(checked.timestamp->time);
+      out.tsa = checked.timestamp->tsa.subject;
+    }
     if (cms.signer_found) out.signer = cms.signer;
     if (!cms.findings.empty()) {
       out.findings = std::move(cms.findings);
       return out;
     }
-    // The whole file is signed, so every object read now belongs to the signed revision.
+    if (last->end != len) {
+      const auto end = static_cast<std::size_t>(last->end);
+      if (!dss_matches(bytes.substr(0, end), bytes.substr(end), dss))
+        return fail("record.modified-after-signing",
+                    "the last signature covers " + std::to_string(last->end) + " of " +
+                        std::to_string(len) +
+                        " bytes: the file was changed or extended (an incremental update) after "
+                        "it was signed, and what follows is not only validation data (a /DSS "
+                        "update)");
+      out.validation_data = true;
+    }
+    // The whole file is signed, or followed by exactly dosegate's /DSS update (which changes
+    // nothing but the catalog's /DSS), so every object read now belongs to the signed revision.
     auto data = reader.attachment(kAttachmentName);
     switch (data.status) {
       case AttachmentLookup::Status::found: out.release_data = std::move(data.data); return out;

@@ -20,14 +20,25 @@ struct RecordCheck {
   std::optional<std::string> release_data;  // the attachment, read from the signed revision
   std::optional<Signer> signer;
   std::string signed_at;  // the signature dictionary's /M, as written
+  // PAdES B-T: the signature's timestamp (its TSA-attested time) when it carries a valid one;
+  // the signer is then judged as of that time, otherwise as of `at`.
+  std::optional<std::string> timestamp;  // UTC, YYYY-MM-DDThh:mm:ssZ
+  std::optional<std::string> tsa;        // the TSA's certificate subject
+  std::string judged_at;                 // UTC: the time the signer was judged at
+  std::vector<Finding> notes;            // warnings: signature.revoked-later
+  bool validation_data = false;          // PAdES B-LT: a /DSS update follows the signature
 };
 
 // Reads the record with the strict reader of pdf/record_reader.hpp (no repair of damaged
 // files, any qpdf warning refuses it), then checks the ByteRange (four non-negative integers
 // whose sums do not overflow, from 0, the gap exactly the /Contents hex string, all inside the
 // file), that the last signature covers the whole file, the CMS (SubFilter ETSI.CAdES.detached)
-// and its signer under `trust` in the releasers/ role at `at`. Every problem, a malformed file
-// included, is a finding ("record.malformed" names `source`); throws only what
+// and its signer under `trust` in the releasers/ role at `at`, or, when the signature carries a
+// signature timestamp (PAdES B-T), the token (crypto::verify_detached_timestamped: a bad one is
+// signature.timestamp-invalid) and the signer as of the token's time. After the signature, only
+// the /DSS update of pdf/dss.hpp may follow (its CRLs then count besides the trust directory's);
+// anything else is record.modified-after-signing. Every problem, a malformed
+// file included, is a finding ("record.malformed" names `source`); throws only what
 // crypto::verify_detached throws.
 RecordCheck verify_record(std::string_view bytes, const crypto::TrustStore& trust, Instant at,
                           const std::string& source = "release record");

@@ -23,6 +23,7 @@
 #include "crypto/cades.hpp"
 #include "crypto/keys.hpp"
 #include "crypto/sha256.hpp"
+#include "crypto/timestamp.hpp"
 #include "crypto/trust_store.hpp"
 #include "dosegate/error.hpp"
 #include "dosegate/isbt128.hpp"
@@ -30,6 +31,7 @@
 #include "dosegate/release_data.hpp"
 #include "pdf/record.hpp"
 #include "pdf/verify_record.hpp"
+#include "release/timestamping.hpp"
 #include "token/token.hpp"
 #include "util/text.hpp"
 #include "verify/verify_with_trust.hpp"
@@ -321,6 +323,27 @@ std::vector<Finding> release_warnings(const VerifyReport& r, Instant at) {
   return out;
 }
 
+crypto::Timestamp fetch_timestamp(const ReleaseOptions& o, std::string_view data,
+                                  const crypto::TrustStore& trust,
+                                  crypto::TsaChainCache* chains = nullptr) {
+  return request_timestamp(*o.tsa_url, o.tsa_timeout, data, trust, chains);
+}
+
+// release.certificate-expires-before-lot: without a timestamp a record's signature is judged
+// at the time of the check, so it stops verifying when the releaser's certificate expires.
+std::optional<Finding> expires_before_lot(const VerifyReport& r, const Signer& releaser,
+                                          const ReleaseOptions& o) {
+  if (o.tsa_url || !r.certificate) return std::nullopt;
+  const auto not_after = parse_utc_instant(releaser.not_after);
+  if (!not_after || *not_after >= r.certificate->lot.expires) return std::nullopt;
+  return Finding{"release.certificate-expires-before-lot", Severity::warning,
+                 "the releaser's certificate expires at " + releaser.not_after +
+                     ", before the lot (" + format_instant(r.certificate->lot.expires) +
+                     "); without a timestamp (--tsa URL) every record of this lot is NO-GO "
+                     "from then on",
+                 "--cert"};
+}
+
 std::string warning_lines(const std::vector<Finding>& warnings) {
   std::string out;
   for (const auto& w : warnings) out += (out.empty() ? "" : "\n") + w.code + ": " + w.message;
@@ -472,6 +495,27 @@ ReleaseResult release(const ReleaseOptions& o, const Prompt& prompt, const Progr
       if (o.on_recovered) o.on_recovered(note);
   }
 
+  // PAdES B-T: the TSA is asked once before anything is written, so that a TSA that is down or
+  // answers wrongly stops the release here; the token's size sizes the room in every record.
+  std::optional<pdf::SignatureStamp> stamp;
+  crypto::TsaChainCache tsa_chains;  // a TSA's chain checked once per second of genTime
+  if (o.tsa_url && releasable()) {
+    const auto probe = fetch_timestamp(o, "dosegate: is the timestamping authority there?", trust);
+    stamp = pdf::SignatureStamp{probe.token.size() + 1024,
+                                [&o, &trust, &tsa_chains](const std::string& cms) {
+                                  const auto ts = fetch_timestamp(
+                                      o, crypto::cms_signature_value(cms), trust, &tsa_chains);
+                                  return crypto::add_signature_timestamp(cms, ts.token);
+                                },
+                                {}};
+    // PAdES B-LT: the chains and the CRLs current now, in a /DSS update after the signature.
+    if (o.validation_data)
+      stamp->validation_data = [&trust, now](const std::string& cms) {
+        auto m = crypto::validation_material(cms, trust, now);
+        return pdf::ValidationData{std::move(m.certs), std::move(m.crls)};
+      };
+  }
+
   // One transaction from the lot's history to the commit: the history checked is the one the
   // new entries follow. Waiting for another writer is reported and can be interrupted.
   auto next_note = kNoteEvery;
@@ -563,6 +607,7 @@ ReleaseResult release(const ReleaseOptions& o, const Prompt& prompt, const Progr
     result.warnings = release_warnings(r, now);
     // A key anyone who copies the file can use: accepted, said, and kept in the ledger.
     if (const auto w = crypto::unprotected_key_warning(releaser.key)) result.warnings.push_back(*w);
+    if (auto w = expires_before_lot(r, releaser.signer, o)) result.warnings.push_back(*w);
     entry.warnings = warning_lines(result.warnings);
     ledger.prepare(entry);
     ledger.append(entry, sign);
@@ -571,12 +616,19 @@ ReleaseResult release(const ReleaseOptions& o, const Prompt& prompt, const Progr
     result.ledger_entries.push_back(entry.seq);
 
     const pdf::RecordWriter writer(lot);
+    const pdf::SignatureStamp* stamp_ptr = stamp ? &*stamp : nullptr;
     // Self-check first: never hand out a record that dosegate's own verifier would reject.
-    const auto first = writer.write(doses.front().first, id, now);
+    const auto first = writer.write(doses.front().first, id, now, stamp_ptr);
     const auto self = pdf::verify_record(first.bytes, trust, now);
     if (!self.findings.empty())
-      throw Error("pdf.failure",
-                  "a freshly signed record does not verify: " + self.findings[0].message);
+      throw Error(
+          self.findings[0].code == "signature.timestamp-invalid" ? "tsa.failure" : "pdf.failure",
+          "a freshly signed record does not verify: " + self.findings[0].message);
+    if (stamp) {
+      result.timestamp = self.timestamp;
+      result.tsa = self.tsa;
+      result.validation_data = self.validation_data;
+    }
     std::vector<std::string> digests(doses.size());
     // Records are independent: sign and write them on every core.
     std::atomic<std::size_t> next{0}, done{0};
@@ -586,7 +638,7 @@ ReleaseResult release(const ReleaseOptions& o, const Prompt& prompt, const Progr
       try {
         for (std::size_t i = next++; i < doses.size() && !failure; i = next++) {
           SignalGuard::check();
-          const auto record = i == 0 ? first : writer.write(doses[i].first, id, now);
+          const auto record = i == 0 ? first : writer.write(doses[i].first, id, now, stamp_ptr);
           digests[i] = record.sha256;  // the writer's digest of the whole file
           const std::string tmp = doses[i].second + kPending;
           const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
@@ -610,7 +662,11 @@ ReleaseResult release(const ReleaseOptions& o, const Prompt& prompt, const Progr
         if (!failure) failure = std::current_exception();
       }
     };
-    const unsigned threads = std::max(1u, std::min(4u, std::thread::hardware_concurrency()));
+    // With a TSA most of a record's time is the wait for its token: as many workers as
+    // requests may be in flight.
+    const unsigned threads = stamp
+                                 ? std::max(1u, o.tsa_in_flight)
+                                 : std::max(1u, std::min(4u, std::thread::hardware_concurrency()));
     std::vector<std::thread> pool;
     for (unsigned t = 1; t < threads; ++t) pool.emplace_back(work);
     work();

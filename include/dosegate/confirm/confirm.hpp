@@ -65,6 +65,11 @@ struct ConfirmResult {
   // An exceptional release (out of specification): the failed criteria, "cd105 94.99 %
   // (>= 95 %)"; empty for a normal release. GO only for the recipient it names.
   std::string exceptional;
+  // The record's signature: the time its signer was judged at (the timestamp's time for a
+  // PAdES B-T record, else the confirmation's time), and its timestamp and TSA when it has one.
+  std::string signature_judged_at;
+  std::optional<std::string> timestamp;
+  std::optional<std::string> tsa;
   // The ledger
   std::string ledger_path;
   bool ledger_consulted = false;  // false with --record-only

@@ -2,6 +2,7 @@
 // answer NO-GO.
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <vector>
@@ -20,6 +21,11 @@ struct RecallOptions {
   SignerFiles signer;                      // the releaser's key and certificates
   std::optional<std::string> ledger_path;  // ledger::resolve_path rules
   Instant at{};                            // the time recorded with the recall
+  // An RFC 3161 TSA: the recall entry's signature gets its token (checked on receipt under the
+  // trust directory's tsa/ role), so that audit judges it as of a trusted time. A TSA that
+  // fails throws Error("tsa.failure") and nothing is written.
+  std::optional<std::string> tsa_url;
+  std::chrono::milliseconds tsa_timeout{30000};
 };
 
 struct RecallResult {

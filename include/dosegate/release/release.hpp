@@ -41,6 +41,14 @@ struct ReleaseOptions {
   std::function<void(const std::string&)> on_recovered;
   // Told, about every 5 s, what the release is waiting for (another release, the ledger).
   std::function<void(const std::string&)> on_waiting;
+  // PAdES B-T: the RFC 3161 timestamping authority (http:// or https:// URL) whose token goes
+  // into every record's signature, checked on receipt under the trust directory's tsa/ role.
+  std::optional<std::string> tsa_url;
+  std::chrono::milliseconds tsa_timeout{30000};  // per request
+  unsigned tsa_in_flight = 8;                    // requests at once, at most
+  // PAdES B-LT (with tsa_url): each record also gets a /DSS update holding the certificates of
+  // the releaser's and the TSA's chains and the trust directory's CRLs current at the release.
+  bool validation_data = true;
 };
 
 // A release stopped by SIGINT or SIGTERM before its ledger transaction committed: the
@@ -67,10 +75,16 @@ struct ReleaseResult {
   // "code: message" a line: release.pending-overdue for a pending test whose expected date is
   // before the day of the release (UTC), "release.pending-overdue: mycoplasma was expected
   // 2026-11-20". The lot is released all the same: the specification allows the test pending.
-  // Also spec.unapproved (--allow-unapproved-spec) and key.unprotected (the releaser's key is a
-  // file without a passphrase; a rejection entry records this one too).
+  // Also spec.unapproved (--allow-unapproved-spec), key.unprotected (the releaser's key is a
+  // file without a passphrase; a rejection entry records this one too) and
+  // release.certificate-expires-before-lot (no TSA, and the releaser's certificate expires
+  // before the lot does: its records stop verifying then).
   std::vector<Finding> warnings;
   bool exceptional = false;  // released under ReleaseOptions::exceptional
+  // With a TSA: the time of the first record's signature timestamp and the TSA's subject.
+  std::optional<std::string> timestamp;
+  std::optional<std::string> tsa;
+  bool validation_data = false;  // the records carry a /DSS update (PAdES B-LT)
 };
 
 // Passphrase prompt: returns nullopt when nobody can be asked.
@@ -95,6 +109,12 @@ using Progress = std::function<void(std::size_t, std::size_t)>;
 // A pending test already overdue on the day of the release (its expected date before that day,
 // UTC) does not stop the release; it is a warning (ReleaseResult::warnings) recorded in the
 // release entry's `warnings` field.
+//
+// With options.tsa_url, every record's signature carries an RFC 3161 token (PAdES B-T). The TSA
+// is asked once before the ledger transaction (a TSA that fails or answers wrongly throws
+// Error("tsa.failure") naming the URL and the reason, nothing written), then once per record,
+// at most options.tsa_in_flight at once; any failure there rolls back and removes every record
+// written (nothing released).
 //
 // Every decision is appended to the ledger, signed by the releaser: a rejection with every
 // reason, or a release entry (whose number and hash each record shows) followed by a records

@@ -92,6 +92,24 @@ struct Access {
   // TrustStore::check on OpenSSL certificates.
   static TrustStore::Check check(const TrustStore& t, X509* leaf, const std::vector<X509*>& extra,
                                  Role role, Instant at, const std::string& location);
+  // The signer checked as of `signed_at`, the trusted time of a timestamped signature, at the
+  // present time `now`: the chain (validity periods, purpose, key strength) at `signed_at`;
+  // revocation from the freshest CRL of each CA that is issued no later than `now` and valid
+  // at or after `signed_at` (trust directory's and `more_crls`); a revocation dated before
+  // `signed_at` refuses the signer, a later one is a note (signature.revoked-later).
+  static TrustStore::Check check_as_of(const TrustStore& t, X509* leaf,
+                                       const std::vector<X509*>& extra, Role role,
+                                       Instant signed_at, Instant now,
+                                       const std::vector<X509_CRL*>& more_crls,
+                                       const std::string& location);
+  // A store for timestamp tokens at `at`: anchors, intermediates, CRLs, CRL checks for every
+  // CA, purpose timeStampSigning, security level 2.
+  static X509StorePtr make_tsa_store(const TrustStore& t, Instant at);
+  // The trust directory's CA certificates (anchors and intermediates) and CRLs.
+  static std::vector<X509*> ca_certificates(const TrustStore& t);
+  static std::vector<X509_CRL*> crls(const TrustStore& t);
+  // Whether `cert` is in DIR/tsa/.
+  static bool allowed_tsa(const TrustStore& t, X509* cert);
   // The checks of `check` that do not build the chain: key usage and the role allow-list.
   // For callers whose chain an API has just verified with make_store's rules (CMS_verify).
   static TrustStore::Check check_signer(const TrustStore& t, X509* leaf, Role role,

@@ -1,0 +1,413 @@
+#include "crypto/timestamp.hpp"
+
+#include <openssl/err.h>
+#include <openssl/objects.h>
+#include <openssl/rand.h>
+#include <openssl/ts.h>
+
+#include <algorithm>
+#include <cstring>
+#include <ctime>
+#include <mutex>
+#include <set>
+
+#include "crypto/detail/openssl.hpp"
+#include "crypto/sha256.hpp"
+#include "dosegate/error.hpp"
+
+namespace dosegate::crypto {
+namespace {
+
+using detail::Access;
+
+using TsReqPtr = std::unique_ptr<TS_REQ, Deleter<TS_REQ_free>>;
+using TsRespPtr = std::unique_ptr<TS_RESP, Deleter<TS_RESP_free>>;
+using TsVerifyCtxPtr = std::unique_ptr<TS_VERIFY_CTX, Deleter<TS_VERIFY_CTX_free>>;
+using TsMsgImprintPtr = std::unique_ptr<TS_MSG_IMPRINT, Deleter<TS_MSG_IMPRINT_free>>;
+using TsTstInfoPtr = std::unique_ptr<TS_TST_INFO, Deleter<TS_TST_INFO_free>>;
+using X509AlgorPtr = std::unique_ptr<X509_ALGOR, Deleter<X509_ALGOR_free>>;
+using Asn1IntegerPtr = std::unique_ptr<ASN1_INTEGER, Deleter<ASN1_INTEGER_free>>;
+using BignumPtr = std::unique_ptr<BIGNUM, Deleter<BN_free>>;
+using Pkcs7Ptr = std::unique_ptr<PKCS7, Deleter<PKCS7_free>>;
+
+[[noreturn]] void crypto_fail(const std::string& what) {
+  throw Error("crypto.failure", what + " " + crypto::take_errors());
+}
+
+[[noreturn]] void bad_response(const std::string& what) {
+  crypto::take_errors();
+  throw Error("tsa.bad-response", what);
+}
+
+std::string to_der(PKCS7* p7) {
+  unsigned char* buf = nullptr;
+  const int len = i2d_PKCS7(p7, &buf);
+  if (len <= 0) crypto_fail("cannot encode the timestamp token");
+  std::string out(reinterpret_cast<char*>(buf), static_cast<std::size_t>(len));
+  OPENSSL_free(buf);
+  return out;
+}
+
+Instant instant_of(const ASN1_GENERALIZEDTIME* t) {
+  struct tm tm {};
+  if (!t || ASN1_TIME_to_tm(t, &tm) != 1) return Instant::min();
+  return Instant(std::chrono::seconds(timegm(&tm)));
+}
+
+std::string decimal(const ASN1_INTEGER* n) {
+  BignumPtr bn(ASN1_INTEGER_to_BN(n, nullptr));
+  if (!bn) return "?";
+  char* s = BN_bn2dec(bn.get());
+  std::string out = s ? s : "?";
+  OPENSSL_free(s);
+  return out;
+}
+
+Sha256Digest digest_of(std::string_view data) {
+  Sha256 h;
+  h.update(data);
+  return h.digest();
+}
+
+CmsPtr parse_cms(std::string_view der) {
+  const auto* p = reinterpret_cast<const unsigned char*>(der.data());
+  CmsPtr cms(d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(der.size())));
+  return cms;
+}
+
+CMS_SignerInfo* only_signer(CMS_ContentInfo* cms) {
+  STACK_OF(CMS_SignerInfo)* infos = CMS_get0_SignerInfos(cms);
+  if (!infos || sk_CMS_SignerInfo_num(infos) != 1) return nullptr;
+  return sk_CMS_SignerInfo_value(infos, 0);
+}
+
+// The token's TSTInfo, time and TSA certificate; nullopt-like failures throw `fail(message)`.
+struct TokenFacts {
+  Instant time{};
+  X509* tsa = nullptr;  // owned by the token
+  std::string imprint_algorithm;
+  std::string imprint;
+};
+
+template <typename Fail>
+TokenFacts facts_of(PKCS7* token, Fail fail) {
+  TokenFacts f;
+  TsTstInfoPtr info(PKCS7_to_TS_TST_INFO(token));
+  if (!info) fail("the token holds no TSTInfo");
+  f.time = instant_of(TS_TST_INFO_get_time(info.get()));
+  if (f.time == Instant::min()) fail("the token's genTime cannot be read");
+  TS_MSG_IMPRINT* mi = TS_TST_INFO_get_msg_imprint(info.get());
+  const int nid = OBJ_obj2nid(TS_MSG_IMPRINT_get_algo(mi)->algorithm);
+  f.imprint_algorithm = nid == NID_undef ? "unknown" : OBJ_nid2sn(nid);
+  ASN1_OCTET_STRING* msg = TS_MSG_IMPRINT_get_msg(mi);
+  f.imprint.assign(reinterpret_cast<const char*>(ASN1_STRING_get0_data(msg)),
+                   static_cast<std::size_t>(ASN1_STRING_length(msg)));
+  STACK_OF(X509)* signers = PKCS7_get0_signers(token, nullptr, 0);
+  if (!signers || sk_X509_num(signers) != 1) {
+    sk_X509_free(signers);
+    fail("the token does not carry its TSA's certificate (the request asks for it: certReq)");
+  }
+  f.tsa = sk_X509_value(signers, 0);
+  sk_X509_free(signers);
+  return f;
+}
+
+// The token's signature, imprint (`flags` TS_VFY_IMPRINT with the context's imprint) and the
+// TSA's chain at the token's time; then the tsa/ allow-list.
+template <typename Fail>
+void verify_token(TS_VERIFY_CTX* ctx, PKCS7* token, const TokenFacts& f, const TrustStore& trust,
+                  Fail fail) {
+  TS_VERIFY_CTX_set_store(ctx, Access::make_tsa_store(trust, f.time).release());
+  if (TS_RESP_verify_token(ctx, token) != 1)
+    fail(
+        "the token's signature or its TSA's certificate chain does not verify under the trust "
+        "directory at the token's time " +
+        format_instant(f.time) + " (" + crypto::take_errors() + ")");
+  if (!Access::allowed_tsa(trust, f.tsa))
+    fail("the token's TSA '" + crypto::subject_of(f.tsa) + "' is not in " + trust.dir() +
+         "/tsa/ (the timestamping authorities whose tokens are accepted)");
+}
+
+}  // namespace
+
+struct TsaChainCache::Impl {
+  std::mutex mutex;
+  std::set<std::pair<std::string, long long>> passed;  // (TSA certificate DER, genTime)
+};
+TsaChainCache::TsaChainCache() : impl_(std::make_unique<Impl>()) {}
+TsaChainCache::~TsaChainCache() = default;
+
+struct TsaChainCacheAccess {
+  static TsaChainCache::Impl& impl(TsaChainCache& c) { return *c.impl_; }
+};
+
+TimestampRequest timestamp_request(std::string_view data) {
+  TimestampRequest out;
+  const Sha256Digest d = digest_of(data);
+  out.data_sha256 = to_hex(d);
+  TsReqPtr req(TS_REQ_new());
+  TsMsgImprintPtr mi(TS_MSG_IMPRINT_new());
+  X509AlgorPtr algo(X509_ALGOR_new());
+  unsigned char nonce_bytes[8];
+  if (!req || !mi || !algo || RAND_bytes(nonce_bytes, sizeof nonce_bytes) != 1)
+    crypto_fail("cannot make a timestamp request:");
+  nonce_bytes[0] &= 0x7f;  // a positive INTEGER
+  BignumPtr bn(BN_bin2bn(nonce_bytes, sizeof nonce_bytes, nullptr));
+  Asn1IntegerPtr nonce(bn ? BN_to_ASN1_INTEGER(bn.get(), nullptr) : nullptr);
+  if (!nonce || X509_ALGOR_set0(algo.get(), OBJ_nid2obj(NID_sha256), V_ASN1_NULL, nullptr) != 1 ||
+      TS_MSG_IMPRINT_set_algo(mi.get(), algo.get()) != 1 ||
+      TS_MSG_IMPRINT_set_msg(mi.get(), const_cast<unsigned char*>(d.data()),
+                             static_cast<int>(d.size())) != 1 ||
+      TS_REQ_set_version(req.get(), 1) != 1 || TS_REQ_set_msg_imprint(req.get(), mi.get()) != 1 ||
+      TS_REQ_set_nonce(req.get(), nonce.get()) != 1 || TS_REQ_set_cert_req(req.get(), 1) != 1)
+    crypto_fail("cannot make a timestamp request:");
+  out.nonce = decimal(nonce.get());
+  unsigned char* buf = nullptr;
+  const int len = i2d_TS_REQ(req.get(), &buf);
+  if (len <= 0) crypto_fail("cannot encode the timestamp request:");
+  out.der.assign(reinterpret_cast<char*>(buf), static_cast<std::size_t>(len));
+  OPENSSL_free(buf);
+  return out;
+}
+
+Timestamp accept_timestamp_response(std::string_view response, const TimestampRequest& request,
+                                    const TrustStore& trust, TsaChainCache* chains) {
+  const auto* p = reinterpret_cast<const unsigned char*>(response.data());
+  TsRespPtr resp(d2i_TS_RESP(nullptr, &p, static_cast<long>(response.size())));
+  if (!resp || p != reinterpret_cast<const unsigned char*>(response.data()) + response.size())
+    bad_response("the answer is not an RFC 3161 TimeStampResp (" + std::to_string(response.size()) +
+                 " bytes)");
+  const long status =
+      ASN1_INTEGER_get(TS_STATUS_INFO_get0_status(TS_RESP_get_status_info(resp.get())));
+  if (status != 0 && status != 1)
+    bad_response("the TSA refused the request (PKIStatus " + std::to_string(status) + ")");
+  PKCS7* token = TS_RESP_get_token(resp.get());
+  if (!token) bad_response("the TSA granted the request but sent no token");
+  const auto fail = [](const std::string& m) { bad_response(m); };
+  const TokenFacts f = facts_of(token, fail);
+  TS_TST_INFO* info = TS_RESP_get_tst_info(resp.get());
+
+  const auto* rp = reinterpret_cast<const unsigned char*>(request.der.data());
+  TsReqPtr req(d2i_TS_REQ(nullptr, &rp, static_cast<long>(request.der.size())));
+  if (!req) crypto_fail("cannot read back the timestamp request:");
+  // Imprint and nonce first, each with its own message; then signature and chain.
+  if (f.imprint_algorithm != "SHA256" || f.imprint.size() != 32 ||
+      std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(
+                      TS_MSG_IMPRINT_get_msg(TS_REQ_get_msg_imprint(req.get())))),
+                  32) != f.imprint)
+    bad_response(
+        "the token's message imprint is not the SHA-256 that was asked for (the token "
+        "is for other data)");
+  const ASN1_INTEGER* nonce = TS_TST_INFO_get_nonce(info);
+  if (!nonce || ASN1_INTEGER_cmp(nonce, TS_REQ_get_nonce(req.get())) != 0)
+    bad_response("the token's nonce " + (nonce ? decimal(nonce) : std::string("(none)")) +
+                 " is not the request's " + request.nonce + " (a replayed or misrouted answer)");
+  TsVerifyCtxPtr ctx(TS_REQ_to_TS_VERIFY_CTX(req.get(), nullptr));
+  if (!ctx) crypto_fail("cannot set up the timestamp check:");
+  TS_VERIFY_CTX_add_flags(ctx.get(), TS_VFY_SIGNATURE);
+  const std::pair<std::string, long long> key{crypto::der(f.tsa),
+                                              f.time.time_since_epoch().count()};
+  bool known = false;
+  if (chains) {
+    auto& c = TsaChainCacheAccess::impl(*chains);
+    const std::lock_guard lock(c.mutex);
+    known = c.passed.count(key) > 0;
+  }
+  if (known) {
+    // The same certificate passed the full check at this very second: the token's signature
+    // and ESS certificate id against that certificate alone (a one-certificate store).
+    X509StorePtr store(X509_STORE_new());
+    if (!store || X509_STORE_add_cert(store.get(), f.tsa) != 1)
+      crypto_fail("cannot set up the timestamp check:");
+    X509_VERIFY_PARAM* param = X509_STORE_get0_param(store.get());
+    X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_PARTIAL_CHAIN);
+    X509_VERIFY_PARAM_set_time(param, static_cast<time_t>(f.time.time_since_epoch().count()));
+    X509_VERIFY_PARAM_set_purpose(param, X509_PURPOSE_TIMESTAMP_SIGN);
+    TS_VERIFY_CTX_set_store(ctx.get(), store.release());
+    if (TS_RESP_verify_token(ctx.get(), token) != 1)
+      bad_response("the token's signature does not verify (" + crypto::take_errors() + ")");
+  } else {
+    verify_token(ctx.get(), token, f, trust, fail);
+    if (chains) {
+      auto& c = TsaChainCacheAccess::impl(*chains);
+      const std::lock_guard lock(c.mutex);
+      c.passed.insert(key);
+    }
+  }
+  // The full description (fingerprint, key) once per certificate and second; later tokens of
+  // the same TSA name it by subject, which is all a release prints.
+  Signer tsa;
+  if (known)
+    tsa.subject = crypto::subject_of(f.tsa);
+  else
+    tsa = describe(f.tsa);
+  return Timestamp{to_der(token), f.time, std::move(tsa)};
+}
+
+std::string cms_signature_value(std::string_view cms_der) {
+  CmsPtr cms = parse_cms(cms_der);
+  CMS_SignerInfo* si = cms ? only_signer(cms.get()) : nullptr;
+  if (!si) crypto_fail("not a CMS signature with one signer:");
+  ASN1_OCTET_STRING* sig = CMS_SignerInfo_get0_signature(si);
+  return std::string(reinterpret_cast<const char*>(ASN1_STRING_get0_data(sig)),
+                     static_cast<std::size_t>(ASN1_STRING_length(sig)));
+}
+
+std::string add_signature_timestamp(std::string_view cms_der, std::string_view token) {
+  CmsPtr cms = parse_cms(cms_der);
+  CMS_SignerInfo* si = cms ? only_signer(cms.get()) : nullptr;
+  if (!si) crypto_fail("not a CMS signature with one signer:");
+  if (CMS_unsigned_add1_attr_by_NID(si, NID_id_smime_aa_timeStampToken, V_ASN1_SEQUENCE,
+                                    token.data(), static_cast<int>(token.size())) != 1)
+    crypto_fail("cannot add the signature timestamp:");
+  unsigned char* der = nullptr;
+  const int len = i2d_CMS_ContentInfo(cms.get(), &der);
+  if (len <= 0) crypto_fail("cannot encode the CMS structure:");
+  std::string out(reinterpret_cast<char*>(der), static_cast<std::size_t>(len));
+  OPENSSL_free(der);
+  return out;
+}
+
+VerifiedTimestamped verify_detached_timestamped(std::string_view signature,
+                                                std::string_view content, const TrustStore& trust,
+                                                Role role, Instant now, const std::string& location,
+                                                const std::string& what,
+                                                const std::vector<std::string>& embedded_crls) {
+  VerifiedTimestamped out;
+  out.judged_at = now;
+  CmsPtr cms = parse_cms(signature);
+  crypto::take_errors();
+  CMS_SignerInfo* si = cms ? only_signer(cms.get()) : nullptr;
+  const int at = si ? CMS_unsigned_get_attr_by_NID(si, NID_id_smime_aa_timeStampToken, -1) : -1;
+  if (at < 0) {  // no timestamp (or a structure verify_detached refuses with its own finding)
+    out.cms = verify_detached(signature, content, trust, role, now, location, what);
+    return out;
+  }
+  auto invalid = [&](const std::string& message) {
+    out.cms.findings.push_back(Finding{"signature.timestamp-invalid", Severity::error,
+                                       "the signature's timestamp cannot be trusted: " + message,
+                                       location});
+    return out;
+  };
+  if (CMS_unsigned_get_attr_by_NID(si, NID_id_smime_aa_timeStampToken, at) >= 0)
+    return invalid("the signature carries more than one signature-time-stamp attribute");
+  X509_ATTRIBUTE* attr = CMS_unsigned_get_attr(si, at);
+  ASN1_TYPE* value = X509_ATTRIBUTE_count(attr) == 1 ? X509_ATTRIBUTE_get0_type(attr, 0) : nullptr;
+  if (!value || value->type != V_ASN1_SEQUENCE)
+    return invalid("the signature-time-stamp attribute does not hold exactly one token");
+  const unsigned char* tp = value->value.sequence->data;
+  const long tlen = value->value.sequence->length;
+  Pkcs7Ptr token(d2i_PKCS7(nullptr, &tp, tlen));
+  crypto::take_errors();
+  if (!token || tp != value->value.sequence->data + tlen)
+    return invalid("the token is not a DER CMS structure");
+  std::string problem;
+  try {
+    const auto fail = [](const std::string& m) { throw Error("tsa.bad-token", m); };
+    const TokenFacts f = facts_of(token.get(), fail);
+    const std::string sig_value = cms_signature_value(signature);
+    const Sha256Digest d = digest_of(sig_value);
+    if (f.imprint_algorithm != "SHA256" ||
+        f.imprint != std::string(reinterpret_cast<const char*>(d.data()), d.size()))
+      fail(
+          "its message imprint is not the SHA-256 of this signature's value (a token taken from "
+          "another signature)");
+    if (f.time > now)
+      fail("its time " + format_instant(f.time) + " is after the verification time " +
+           format_instant(now));
+    TsVerifyCtxPtr ctx(TS_VERIFY_CTX_new());
+    auto* imprint = static_cast<unsigned char*>(OPENSSL_malloc(d.size()));
+    if (!ctx || !imprint) crypto_fail("cannot set up the timestamp check:");
+    std::memcpy(imprint, d.data(), d.size());
+    TS_VERIFY_CTX_set_imprint(ctx.get(), imprint, static_cast<long>(d.size()));
+    TS_VERIFY_CTX_set_flags(ctx.get(), TS_VFY_VERSION | TS_VFY_SIGNATURE | TS_VFY_IMPRINT);
+    verify_token(ctx.get(), token.get(), f, trust, fail);
+    out.timestamp = Timestamp{to_der(token.get()), f.time, describe(f.tsa)};
+  } catch (const Error& e) {
+    if (e.code() != "tsa.bad-token") throw;
+    problem = e.what();
+  }
+  crypto::take_errors();
+  if (!out.timestamp) return invalid(problem);
+  out.judged_at = out.timestamp->time;
+  out.cms = verify_detached_as_of(signature, content, trust, role, out.timestamp->time, now,
+                                  location, what, out.notes, embedded_crls);
+  return out;
+}
+
+bool may_carry_timestamp(std::string_view cms) {
+  // 06 0B 2A 86 48 86 F7 0D 01 09 10 02 0E: OBJECT IDENTIFIER 1.2.840.113549.1.9.16.2.14
+  static constexpr char kOid[] = "\x06\x0b\x2a\x86\x48\x86\xf7\x0d\x01\x09\x10\x02\x0e";
+  return cms.find(std::string_view(kOid, sizeof kOid - 1)) != std::string_view::npos;
+}
+
+ValidationMaterial validation_material(std::string_view cms_der, const TrustStore& trust,
+                                       Instant at) {
+  ValidationMaterial out;
+  CmsPtr cms = parse_cms(cms_der);
+  CMS_SignerInfo* si = cms ? only_signer(cms.get()) : nullptr;
+  if (!si) crypto_fail("not a CMS signature with one signer:");
+  std::vector<X509*> certs;
+  X509StackPtr carried(CMS_get1_certs(cms.get()));
+  for (int i = 0; carried && i < sk_X509_num(carried.get()); ++i)
+    certs.push_back(sk_X509_value(carried.get(), i));
+  Pkcs7Ptr token;
+  const int idx = CMS_unsigned_get_attr_by_NID(si, NID_id_smime_aa_timeStampToken, -1);
+  if (idx >= 0) {
+    ASN1_TYPE* t = X509_ATTRIBUTE_get0_type(CMS_unsigned_get_attr(si, idx), 0);
+    if (t && t->type == V_ASN1_SEQUENCE) {
+      const unsigned char* p = t->value.sequence->data;
+      token.reset(d2i_PKCS7(nullptr, &p, t->value.sequence->length));
+      if (token && PKCS7_type_is_signed(token.get()) && token->d.sign->cert)
+        for (int i = 0; i < sk_X509_num(token->d.sign->cert); ++i)
+          certs.push_back(sk_X509_value(token->d.sign->cert, i));
+    }
+  }
+  crypto::take_errors();
+  // Up the chains through the trust directory's CA certificates.
+  const auto cas = Access::ca_certificates(trust);
+  for (std::size_t i = 0; i < certs.size() && certs.size() < 32; ++i) {
+    X509* c = certs[i];
+    if (X509_check_issued(c, c) == X509_V_OK) continue;
+    for (X509* ca : cas)
+      if (X509_check_issued(ca, c) == X509_V_OK &&
+          std::find(certs.begin(), certs.end(), ca) == certs.end())
+        certs.push_back(ca);
+  }
+  std::vector<std::string> seen;
+  for (X509* c : certs) {
+    auto d = crypto::der(c);
+    if (std::find(seen.begin(), seen.end(), d) != seen.end()) continue;
+    seen.push_back(d);
+    out.certs.push_back(std::move(d));
+  }
+  // For each CA among them, its freshest CRL valid at `at`.
+  for (X509* ca : certs) {
+    if (X509_check_ca(ca) == 0) continue;
+    X509_CRL* best = nullptr;
+    Instant best_this = Instant::min();
+    for (X509_CRL* crl : Access::crls(trust)) {
+      if (X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_subject_name(ca)) != 0) continue;
+      const Instant this_update = instant_of(X509_CRL_get0_lastUpdate(crl));
+      const ASN1_TIME* next = X509_CRL_get0_nextUpdate(crl);
+      if (this_update > at || !next || instant_of(next) < at) continue;
+      if (!best || this_update > best_this) {
+        best = crl;
+        best_this = this_update;
+      }
+    }
+    if (!best) continue;
+    unsigned char* buf = nullptr;
+    const int len = i2d_X509_CRL(best, &buf);
+    if (len > 0) {
+      std::string d(reinterpret_cast<char*>(buf), static_cast<std::size_t>(len));
+      if (std::find(out.crls.begin(), out.crls.end(), d) == out.crls.end())
+        out.crls.push_back(std::move(d));
+    }
+    OPENSSL_free(buf);
+  }
+  crypto::take_errors();
+  return out;
+}
+
+}  // namespace dosegate::crypto

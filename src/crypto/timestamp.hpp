@@ -1,0 +1,101 @@
+// RFC 3161 timestamps on CMS signatures (PAdES B-T): the request for a token over a signature
+// value, the check of a TSA's response, the signature-time-stamp unsigned attribute, and the
+// check of a timestamped signature as of its trusted time.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "crypto/cms.hpp"
+#include "crypto/trust_store.hpp"
+#include "dosegate/finding.hpp"
+#include "dosegate/time.hpp"
+#include "dosegate/trust/signer.hpp"
+
+namespace dosegate::crypto {
+
+// A TimeStampReq (DER) for the SHA-256 of `data`, with a random 64-bit nonce and certReq set.
+struct TimestampRequest {
+  std::string der;
+  std::string data_sha256;  // the message imprint, lowercase hex
+  std::string nonce;        // decimal, for messages
+};
+TimestampRequest timestamp_request(std::string_view data);
+
+// A token accepted from a TSA.
+struct Timestamp {
+  std::string token;  // DER ContentInfo (SignedData over a TSTInfo)
+  Instant time{};     // genTime, to the second
+  Signer tsa;         // the TSA's certificate (only its subject when TsaChainCache knew it)
+};
+
+// Checks a TimeStampResp (DER) answering `request`: status granted; the token's signature; the
+// message imprint and nonce equal the request's; the TSA's certificate chains to an anchor of
+// `trust` at the token's time (CRLs for every CA, critical extendedKeyUsage timeStamping) and is
+// in DIR/tsa/. Throws dosegate::Error("tsa.bad-response") whose message says what is wrong.
+//
+// `chains` (optional, thread-safe) keeps the TSA certificates whose chain passed the full check
+// at a given second: a later token from the same certificate with the same genTime second has
+// its signature and ESS certificate id checked against that certificate alone (the chain's
+// answer at the same time under the same trust directory is the same). One per release.
+class TsaChainCache {
+ public:
+  TsaChainCache();
+  ~TsaChainCache();
+  TsaChainCache(const TsaChainCache&) = delete;
+  TsaChainCache& operator=(const TsaChainCache&) = delete;
+
+ private:
+  friend struct TsaChainCacheAccess;
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+Timestamp accept_timestamp_response(std::string_view response, const TimestampRequest& request,
+                                    const TrustStore& trust, TsaChainCache* chains = nullptr);
+
+// The signature value of the one SignerInfo of a DER CMS SignedData: what a signature
+// timestamp's imprint covers. Throws dosegate::Error("crypto.failure").
+std::string cms_signature_value(std::string_view cms);
+
+// `cms` with `token` added as the unsigned attribute id-aa-signatureTimeStampToken
+// (1.2.840.113549.1.9.16.2.14) of its one SignerInfo. Throws dosegate::Error("crypto.failure").
+std::string add_signature_timestamp(std::string_view cms, std::string_view token);
+
+// verify_detached for signatures that may carry a signature timestamp. Without one, exactly
+// verify_detached at `now`. With one: the token must be a valid RFC 3161 token over the
+// signature value from a TSA that `trust` accepts at the token's time (else
+// signature.timestamp-invalid, and nothing more is judged); the signature and its signer are
+// then judged as of the token's time (TrustStore::check rules, revocation by
+// Access::check_as_of: a revocation after that time is a note, signature.revoked-later).
+struct VerifiedTimestamped {
+  VerifiedDetached cms;                // findings, signer, algorithm
+  std::optional<Timestamp> timestamp;  // when the signature carries a valid token
+  std::vector<Finding> notes;          // signature.revoked-later
+  Instant judged_at{};                 // the time the signer was judged at
+};
+// `embedded_crls` (DER): a record's validation data, candidates besides the trust directory's.
+VerifiedTimestamped verify_detached_timestamped(std::string_view signature,
+                                                std::string_view content, const TrustStore& trust,
+                                                Role role, Instant now, const std::string& location,
+                                                const std::string& what,
+                                                const std::vector<std::string>& embedded_crls = {});
+
+// Whether the DER `cms` may carry a signature timestamp (it contains the attribute's OID): a
+// cheap test before verify_detached_timestamped, for callers that judge signatures without one
+// at another time than now (the ledger's entries).
+bool may_carry_timestamp(std::string_view cms);
+
+// What a verifier needs later without the network or today's trust directory (PAdES B-LT): the
+// certificates the signature and its timestamp carry, the trust directory's CA certificates
+// that issued them (up to the anchor), and the freshest of the trust directory's CRLs of each of
+// those CAs that is valid at `at`. DER.
+struct ValidationMaterial {
+  std::vector<std::string> certs;
+  std::vector<std::string> crls;
+};
+ValidationMaterial validation_material(std::string_view cms, const TrustStore& trust, Instant at);
+
+}  // namespace dosegate::crypto

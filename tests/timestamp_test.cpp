@@ -1,0 +1,804 @@
+// Long-term validity: RFC 3161 timestamps on release records (PAdES B-T) from the test TSA the
+// tests start themselves; records judged as of their timestamp; every way a TSA can fail.
+#include <catch2/catch.hpp>
+
+#include <openssl/cms.h>
+#include <openssl/ts.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "crypto/cms.hpp"
+#include "crypto/sha256.hpp"
+#include "crypto/timestamp.hpp"
+#include "crypto/trust_store.hpp"
+#include "dosegate/isbt128.hpp"
+#include "pdf/object.hpp"
+#include "pdf/verify_record.hpp"
+#include "test_support.hpp"
+#include "tsa/client.hpp"
+#include "tsa_support.hpp"
+
+using namespace dosegate;
+using test::contains;
+using test::pki;
+using test::TempDir;
+using test::TestTsa;
+
+namespace {
+
+namespace fs = std::filesystem;
+const std::string kReleased = "2026-11-21T12:00:00Z";
+const std::string kRecord = "A999926000147-S1234V00-A0.pdf";
+
+std::string src(const std::string& relative) {
+  return test::source(relative);
+}
+
+std::string dose_a0() {
+  return "=A999926000147" + isbt128::din_check_flags("A999926000147") + "=<S1234VA0";
+}
+
+// A trust directory: certs/trust plus the long-term test releasers and, optionally, the CRL
+// that revokes two of them (qa-ca.lt.crl.pem, issued 2026-12-02), without tsa/ if asked.
+std::string trust_dir(const TempDir& dir, const std::string& name, bool lt_crl, bool tsa = true) {
+  const fs::path t = dir.path / name;
+  fs::copy(src("certs/trust"), t, fs::copy_options::recursive);
+  for (const char* r : {"releaser-short", "releaser-left", "releaser-compromised"})
+    fs::copy_file(pki(std::string(r) + ".cert.pem"), t / "releasers" / (std::string(r) + ".pem"));
+  if (lt_crl) fs::copy_file(pki("qa-ca.lt.crl.pem"), t / "crls" / "qa-ca.lt.crl.pem");
+  if (!tsa) fs::remove_all(t / "tsa");
+  return t.string();
+}
+
+test::CliResult release(const TempDir& dir, const std::string& trust, const std::string& releaser,
+                        const std::string& now, const std::vector<std::string>& more = {},
+                        const std::string& coa = "samples/coa-pass.xml") {
+  std::vector<std::string> args{"release",  coa.front() == '/' ? coa : src(coa),
+                                "--trust",  trust,
+                                "--key",    pki(releaser + ".key.pem"),
+                                "--cert",   pki(releaser + ".cert.pem"),
+                                "--chain",  pki("qa-chain.pem"),
+                                "--out",    dir.file("out"),
+                                "--ledger", dir.file("ledger.sqlite"),
+                                "--quiet"};
+  args.insert(args.end(), more.begin(), more.end());
+  return test::run_cli_at(args, now);
+}
+
+test::CliResult confirm(const TempDir& dir, const std::string& trust, const std::string& now,
+                        const std::string& record = kRecord) {
+  return test::run_cli_at(
+      {"confirm", dir.file("out/" + record), "--trust", trust, "--dose", dose_a0(), "--ledger",
+       dir.file("ledger.sqlite"), "--staff", "nurse-17", "--json"},
+      now);
+}
+
+std::vector<std::string> files_in(const std::string& dir) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec)) out.push_back(e.path().filename().string());
+  return out;
+}
+
+// The release's failure left nothing: no record, no .pending file, no release in the ledger.
+void require_nothing_released(const TempDir& dir) {
+  for (const auto& f : files_in(dir.file("out"))) CHECK_FALSE(contains(f, ".pdf"));
+  if (fs::exists(dir.file("ledger.sqlite"))) {
+    const auto h =
+        test::run_cli({"history", "--ledger", dir.file("ledger.sqlite"), "--format", "json"});
+    CHECK_FALSE(contains(h.out, "\"release\""));
+    CHECK_FALSE(contains(h.out, "\"records\""));
+  }
+}
+
+// The CMS in a record's /Contents (its hex string, trailing zero padding dropped).
+std::string record_cms(const std::string& pdf) {
+  const auto at = pdf.find("/Contents <");
+  const auto end = pdf.find('>', at);
+  std::string hex = pdf.substr(at + 11, end - at - 11);
+  std::string out;
+  for (std::size_t i = 0; i + 1 < hex.size(); i += 2)
+    out += static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16));
+  // The DER's own length says where it ends.
+  const auto* p = reinterpret_cast<const unsigned char*>(out.data());
+  CMS_ContentInfo* cms = d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(out.size()));
+  REQUIRE(cms);
+  CMS_ContentInfo_free(cms);
+  return out.substr(
+      0, static_cast<std::size_t>(p - reinterpret_cast<const unsigned char*>(out.data())));
+}
+
+// The record with `cms` in place of its signature (the /Contents string is outside the signed
+// byte ranges: anyone can do this without a key).
+std::string with_cms(std::string pdf, const std::string& cms) {
+  const auto at = pdf.find("/Contents <") + 11;
+  const auto end = pdf.find('>', at);
+  static const char* hex = "0123456789abcdef";
+  std::string h;
+  for (unsigned char c : cms) {
+    h += hex[c >> 4];
+    h += hex[c & 15];
+  }
+  REQUIRE(h.size() <= end - at);
+  h.resize(end - at, '0');
+  pdf.replace(at, end - at, h);
+  return pdf;
+}
+
+// The signature-time-stamp token of a CMS signature, DER.
+std::string token_of(const std::string& cms_der) {
+  const auto* p = reinterpret_cast<const unsigned char*>(cms_der.data());
+  CMS_ContentInfo* cms = d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(cms_der.size()));
+  REQUIRE(cms);
+  CMS_SignerInfo* si = sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(cms), 0);
+  const int i = CMS_unsigned_get_attr_by_NID(si, NID_id_smime_aa_timeStampToken, -1);
+  REQUIRE(i >= 0);
+  ASN1_TYPE* t = X509_ATTRIBUTE_get0_type(CMS_unsigned_get_attr(si, i), 0);
+  std::string out(reinterpret_cast<const char*>(t->value.sequence->data),
+                  static_cast<std::size_t>(t->value.sequence->length));
+  CMS_ContentInfo_free(cms);
+  return out;
+}
+
+// The CMS without its unsigned attributes (a B-T signature turned back into B-B).
+std::string without_timestamp(const std::string& cms_der) {
+  const auto* p = reinterpret_cast<const unsigned char*>(cms_der.data());
+  CMS_ContentInfo* cms = d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(cms_der.size()));
+  REQUIRE(cms);
+  CMS_SignerInfo* si = sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(cms), 0);
+  while (CMS_unsigned_get_attr_count(si) > 0) X509_ATTRIBUTE_free(CMS_unsigned_delete_attr(si, 0));
+  unsigned char* der = nullptr;
+  const int len = i2d_CMS_ContentInfo(cms, &der);
+  std::string out(reinterpret_cast<char*>(der), static_cast<std::size_t>(len));
+  OPENSSL_free(der);
+  CMS_ContentInfo_free(cms);
+  return out;
+}
+
+std::string decision(const test::CliResult& r) {
+  const auto at = r.out.find("\"decision\": \"");
+  if (at == std::string::npos) return "";
+  return r.out.substr(at + 13, r.out.find('"', at + 13) - at - 13);
+}
+
+}  // namespace
+
+TEST_CASE("release --tsa: every record carries a timestamp that openssl ts, pdfsig and qpdf accept",
+          "[timestamp][interop]") {
+  TempDir dir;
+  TestTsa tsa;
+  const auto trust = trust_dir(dir, "trust", false);
+  const auto r =
+      release(dir, trust, "releaser", kReleased, {"--tsa", tsa.url(), "--no-validation-data"});
+  INFO(r.out << r.err);
+  REQUIRE(r.code == 0);
+  CHECK(contains(r.out, "Timestamped (PAdES B-T) by CN=dosegate Test TSA"));
+  CHECK(contains(r.out, "at 2026-11-21T12:00:00Z"));
+  for (const auto& name : {kRecord, std::string("A999926000147-S1234V00-B0.pdf")}) {
+    const std::string pdf = test::read_file_text(dir.file("out/" + name));
+    const std::string cms = record_cms(pdf);
+    // openssl ts -verify: the token is over the SHA-256 of the signature value.
+    std::ofstream(dir.file("token.der"), std::ios::binary) << token_of(cms);
+    const auto digest = crypto::sha256_hex(crypto::cms_signature_value(cms));
+    const auto v = test::run_process("openssl ts -verify -token_in -in " + dir.file("token.der") +
+                                     " -digest " + digest + " -CAfile " + pki("root-ca.cert.pem") +
+                                     " -untrusted " + pki("tsa.cert.pem"));
+    INFO(v.output);
+    CHECK(v.code == 0);
+    CHECK(contains(v.output, "Verification: OK"));
+    // The token is for this signature and no other: another digest fails.
+    const auto other =
+        test::run_process("openssl ts -verify -token_in -in " + dir.file("token.der") +
+                          " -digest " + crypto::sha256_hex("another signature") + " -CAfile " +
+                          pki("root-ca.cert.pem") + " -untrusted " + pki("tsa.cert.pem"));
+    CHECK(contains(other.output, "Verification: FAILED"));
+  }
+  // pdfsig (poppler) with the test root in an NSS database; qpdf --check.
+  const auto db = dir.file("nss");
+  fs::create_directories(db);
+  REQUIRE(test::run_process("certutil -N -d sql:" + db + " --empty-password").code == 0);
+  REQUIRE(test::run_process("certutil -A -d sql:" + db + " -n root -t CT,C,C -i " +
+                            pki("root-ca.cert.pem"))
+              .code == 0);
+  const auto sig =
+      test::run_process("pdfsig -nssdir sql:" + db + " -no-ocsp " + dir.file("out/" + kRecord));
+  INFO(sig.output);
+  CHECK(contains(sig.output, "Signature is Valid"));
+  CHECK(contains(sig.output, "Certificate is Trusted"));
+  CHECK(contains(sig.output, "Total document signed"));
+  const auto q = test::run_process("qpdf --check " + dir.file("out/" + kRecord));
+  CHECK(q.code == 0);
+  CHECK(contains(q.output, "No syntax or stream encoding errors"));
+  // confirm says which time the signature was judged at.
+  const auto c = confirm(dir, trust, "2026-11-22T09:00:00Z");
+  INFO(c.out);
+  CHECK(c.code == 0);
+  CHECK(contains(c.out, "\"profile\": \"B-T\""));
+  CHECK(contains(c.out, "\"judged_at\": \"2026-11-21T12:00:00Z\""));
+  CHECK(contains(c.out, "\"timestamp\": \"2026-11-21T12:00:00Z\""));
+}
+
+TEST_CASE("a record without a timestamp is judged at the time of the check", "[timestamp]") {
+  TempDir dir;
+  const auto trust = trust_dir(dir, "trust", false);
+  REQUIRE(release(dir, trust, "releaser", kReleased).code == 0);
+  const auto c = confirm(dir, trust, "2026-11-22T09:00:00Z");
+  CHECK(c.code == 0);
+  CHECK(contains(c.out, "\"profile\": \"B-B\""));
+  CHECK(contains(c.out, "\"judged_at\": \"2026-11-22T09:00:00Z\""));
+}
+
+TEST_CASE("a releaser certificate that expires before the lot: a warning, recorded, without a TSA",
+          "[timestamp]") {
+  TempDir dir;
+  const auto trust = trust_dir(dir, "trust", false);
+  const auto r = release(dir, trust, "releaser-short", kReleased);
+  INFO(r.out << r.err);
+  REQUIRE(r.code == 0);
+  CHECK(contains(r.out, "Warning [release.certificate-expires-before-lot]"));
+  CHECK(contains(r.out, "2026-12-01T00:00:00Z"));
+  const auto h =
+      test::run_cli({"history", "--ledger", dir.file("ledger.sqlite"), "--format", "json"});
+  CHECK(contains(h.out, "release.certificate-expires-before-lot"));
+  // The day after the certificate expired the B-B record is NO-GO.
+  const auto c = confirm(dir, trust, "2026-12-15T09:00:00Z");
+  CHECK(c.code == 1);
+  CHECK(test::error_codes(c.out).count("signature.certificate-expired") == 1);
+}
+
+TEST_CASE("a releaser certificate that expires before the lot: no warning with a TSA, and GO after",
+          "[timestamp]") {
+  TempDir dir;
+  TestTsa tsa;
+  const auto trust = trust_dir(dir, "trust", false);
+  const auto r = release(dir, trust, "releaser-short", kReleased, {"--tsa", tsa.url()});
+  INFO(r.out << r.err);
+  REQUIRE(r.code == 0);
+  CHECK_FALSE(contains(r.out, "release.certificate-expires-before-lot"));
+  const auto c = confirm(dir, trust, "2026-12-15T09:00:00Z");
+  INFO(c.out);
+  CHECK(c.code == 0);
+  CHECK(decision(c) == "go");
+  // Stripping the timestamp (no key needed: /Contents is outside the signed bytes) makes it B-B
+  // again, judged today: NO-GO, never GO.
+  const std::string path = dir.file("out/" + kRecord);
+  const std::string pdf = test::read_file_text(path);
+  std::ofstream(path, std::ios::binary | std::ios::trunc)
+      << with_cms(pdf, without_timestamp(record_cms(pdf)));
+  const auto stripped = confirm(dir, trust, "2026-12-15T09:00:00Z");
+  CHECK(stripped.code == 1);
+  CHECK(test::error_codes(stripped.out).count("signature.certificate-expired") == 1);
+}
+
+TEST_CASE(
+    "a releaser revoked after the timestamp (cessationOfOperation): B-T GO with the "
+    "revocation shown, B-B NO-GO",
+    "[timestamp]") {
+  TempDir dir;
+  TempDir plain;
+  TestTsa tsa;
+  const auto at_release = trust_dir(dir, "trust", false);
+  REQUIRE(release(dir, at_release, "releaser-left", kReleased, {"--tsa", tsa.url()}).code == 0);
+  REQUIRE(release(plain, at_release, "releaser-left", kReleased).code == 0);
+  const auto later = trust_dir(dir, "trust-later", true);  // holds the revocation of 2026-12-01
+  const auto c = confirm(dir, later, "2027-01-15T09:00:00Z");
+  INFO(c.out);
+  CHECK(c.code == 0);
+  CHECK(contains(c.out, "signature.revoked-later"));
+  CHECK(contains(c.out, "cessationOfOperation"));
+  const auto b = confirm(plain, later, "2027-01-15T09:00:00Z");
+  CHECK(b.code == 1);
+  CHECK(test::error_codes(b.out).count("signature.revoked") == 1);
+}
+
+TEST_CASE("a releaser revoked for keyCompromise before the timestamp is NO-GO, after it shown",
+          "[timestamp]") {
+  // Revoked 2026-11-01 (keyCompromise); the CRL saying so is issued 2026-12-02.
+  TempDir before;
+  TestTsa tsa;  // its clock: 2026-11-21, after the compromise
+  const auto at_release = trust_dir(before, "trust", false);
+  REQUIRE(
+      release(before, at_release, "releaser-compromised", kReleased, {"--tsa", tsa.url()}).code ==
+      0);
+  const auto later = trust_dir(before, "trust-later", true);
+  const auto c = confirm(before, later, "2027-01-15T09:00:00Z");
+  INFO(c.out);
+  CHECK(c.code == 1);
+  CHECK(test::error_codes(c.out).count("signature.revoked") == 1);
+  CHECK(contains(c.out, "keyCompromise"));
+
+  TempDir after;
+  TestTsa early("ok", "2026-10-20T12:00:00Z");  // its clock: before the compromise
+  const auto at_early = trust_dir(after, "trust", false);
+  REQUIRE(
+      release(after, at_early, "releaser-compromised", kReleased, {"--tsa", early.url()}).code ==
+      0);
+  const auto later2 = trust_dir(after, "trust-later", true);
+  const auto d = confirm(after, later2, "2027-01-15T09:00:00Z");
+  INFO(d.out);
+  CHECK(d.code == 0);
+  CHECK(contains(d.out, "signature.revoked-later"));
+  CHECK(contains(d.out, "keyCompromise"));
+}
+
+TEST_CASE("a timestamp that cannot be trusted is signature.timestamp-invalid, never GO",
+          "[timestamp][attack]") {
+  TempDir dir;
+  TestTsa tsa;
+  const auto trust = trust_dir(dir, "trust", false);
+  REQUIRE(release(dir, trust, "releaser-short", kReleased, {"--tsa", tsa.url()}).code == 0);
+  const std::string path = dir.file("out/" + kRecord);
+  const std::string original = test::read_file_text(path);
+  const std::string cms = record_cms(original);
+  const std::string bare = without_timestamp(cms);
+  const auto check_at = [&](const std::string& pdf, const std::string& trust_path) {
+    const crypto::TrustStore store(trust_path);
+    return pdf::verify_record(pdf, store, *parse_utc_instant("2026-12-15T09:00:00Z"));
+  };
+  const auto has = [](const pdf::RecordCheck& c, const std::string& code) {
+    for (const auto& f : c.findings)
+      if (f.code == code) return true;
+    return false;
+  };
+  REQUIRE(check_at(original, trust).findings.empty());
+
+  SECTION("the token of another record's signature") {
+    const std::string other =
+        record_cms(test::read_file_text(dir.file("out/A999926000147-S1234V00-B0.pdf")));
+    const auto forged = with_cms(original, crypto::add_signature_timestamp(bare, token_of(other)));
+    CHECK(has(check_at(forged, trust), "signature.timestamp-invalid"));
+  }
+  SECTION("a token from a TSA that is not in tsa/ (a backdating attacker's own TSA)") {
+    TestTsa rogue("ok", "2026-11-21T12:00:00Z", "tsa-untrusted");
+    const auto req = crypto::timestamp_request(crypto::cms_signature_value(bare));
+    const auto answer = tsa::post_query(rogue.url(), req.der, std::chrono::seconds(10));
+    // The token itself, taken from the response.
+    const auto* p = reinterpret_cast<const unsigned char*>(answer.data());
+    TS_RESP* resp = d2i_TS_RESP(nullptr, &p, static_cast<long>(answer.size()));
+    REQUIRE(resp);
+    unsigned char* der = nullptr;
+    const int len = i2d_PKCS7(TS_RESP_get_token(resp), &der);
+    const std::string token(reinterpret_cast<char*>(der), static_cast<std::size_t>(len));
+    OPENSSL_free(der);
+    TS_RESP_free(resp);
+    const auto forged = with_cms(original, crypto::add_signature_timestamp(bare, token));
+    const auto c = check_at(forged, trust);
+    CHECK(has(c, "signature.timestamp-invalid"));
+    CHECK(contains(c.findings.front().message, "tsa/"));
+  }
+  SECTION("two timestamps") {
+    const auto forged = with_cms(original, crypto::add_signature_timestamp(cms, token_of(cms)));
+    CHECK(has(check_at(forged, trust), "signature.timestamp-invalid"));
+  }
+  SECTION("a trust directory without tsa/ accepts no timestamp") {
+    const auto no_tsa = trust_dir(dir, "trust-no-tsa", false, false);
+    CHECK(has(check_at(original, no_tsa), "signature.timestamp-invalid"));
+  }
+}
+
+TEST_CASE(
+    "a TSA that fails or answers wrongly stops the release: nothing written, the URL and "
+    "the reason named",
+    "[timestamp][tsa]") {
+  struct Case {
+    std::string mode;
+    std::string key;
+    std::vector<std::string> more;
+    std::string reason;
+  };
+  const std::vector<Case> cases{
+      {"bad-imprint", "tsa", {}, "message imprint"},
+      {"wrong-nonce", "tsa", {}, "nonce"},
+      {"ok", "tsa-untrusted", {}, "is not in"},
+      {"http-500", "tsa", {}, "HTTP status 500"},
+      {"garbage", "tsa", {}, "not an RFC 3161 TimeStampResp"},
+      {"refuse", "tsa", {}, "refused"},
+      {"wrong-type", "tsa", {}, "Content-Type"},
+      {"slow", "tsa", {"--delay-ms", "3000"}, "no answer in time"},
+  };
+  for (const auto& k : cases) {
+    DYNAMIC_SECTION(k.mode << " " << k.key) {
+      TempDir dir;
+      TestTsa tsa(k.mode, kReleased, k.key, k.more);
+      const auto trust = trust_dir(dir, "trust", false);
+      const auto r =
+          release(dir, trust, "releaser", kReleased, {"--tsa", tsa.url(), "--tsa-timeout", "1"});
+      INFO(r.out << r.err);
+      CHECK(r.code == 2);
+      CHECK(contains(r.err, tsa.url()));
+      CHECK(contains(r.err, k.reason));
+      require_nothing_released(dir);
+    }
+  }
+  SECTION("nobody listening") {
+    TempDir dir;
+    int port = 0;
+    {
+      TestTsa gone;
+      port = gone.port();
+    }
+    const auto trust = trust_dir(dir, "trust", false);
+    const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/";
+    const auto r = release(dir, trust, "releaser", kReleased, {"--tsa", url});
+    CHECK(r.code == 2);
+    CHECK(contains(r.err, url));
+    require_nothing_released(dir);
+  }
+  SECTION("not an http URL") {
+    TempDir dir;
+    const auto trust = trust_dir(dir, "trust", false);
+    const auto r = release(dir, trust, "releaser", kReleased, {"--tsa", "file:///etc/passwd"});
+    CHECK(r.code == 2);
+    CHECK(contains(r.err, "not an http:// or https:// URL"));
+    require_nothing_released(dir);
+  }
+}
+
+TEST_CASE("a TSA that fails in the middle of a release: rolled back, no record left",
+          "[timestamp][tsa]") {
+  TempDir dir;
+  TestTsa tsa("fail-after", kReleased, "tsa", {"--ok", "2"});  // the probe and one record
+  const auto trust = trust_dir(dir, "trust", false);
+  const auto r = release(dir, trust, "releaser", kReleased, {"--tsa", tsa.url()});
+  INFO(r.out << r.err);
+  CHECK(r.code == 2);
+  CHECK(contains(r.err, "HTTP status 500"));
+  require_nothing_released(dir);
+  CHECK(files_in(dir.file("out")).size() <= 1);  // at most the release lock file
+}
+
+TEST_CASE("tokens are requested concurrently, at most 8 at once", "[timestamp][tsa]") {
+  TempDir dir;
+  // A lot of 40 doses from the passing sample, signed by the test laboratory.
+  auto text = test::read_file_text(src("samples/coa-pass.xml"));
+  const auto sig = text.find("<Signature xmlns=");
+  text.erase(sig, text.find("</Signature>", sig) + 13 - sig);
+  text.replace(text.find("<Code>S1234V00</Code>"), 21, "<Code>S1234V99</Code>");
+  const auto start = text.find("<Doses>") + 7;
+  std::string doses;
+  for (int i = 1; i <= 40; ++i) {
+    char buf[160];
+    std::snprintf(buf, sizeof buf,
+                  "<Dose division=\"%06d\"><ViableCells>5.0e7</ViableCells>"
+                  "<Volume unit=\"mL\">5.0</Volume></Dose>\n",
+                  i);
+    doses += buf;
+  }
+  text.replace(start, text.find("</Doses>") - start, doses);
+  std::ofstream(dir.file("lot-unsigned.xml")) << text;
+  REQUIRE(test::run_cli({"sign-coa", dir.file("lot-unsigned.xml"), "--key", pki("lab-ec.key.pem"),
+                         "--cert", pki("lab-ec.cert.pem"), "--chain", pki("lab-chain.pem"), "--out",
+                         dir.file("lot.xml")})
+              .code == 0);
+  TestTsa tsa("slow", kReleased, "tsa", {"--delay-ms", "150"});
+  const auto trust = trust_dir(dir, "trust", false);
+  const auto started = std::chrono::steady_clock::now();
+  const auto r =
+      release(dir, trust, "releaser", kReleased, {"--tsa", tsa.url()}, dir.file("lot.xml"));
+  const auto took = std::chrono::steady_clock::now() - started;
+  INFO(r.out << r.err);
+  REQUIRE(r.code == 0);
+  CHECK(files_in(dir.file("out")).size() == 41);  // 40 records and the lock file
+  // One at a time, 41 requests of 150 ms would take 6 s.
+  CHECK(took < std::chrono::seconds(4));
+  const auto most = test::run_process("curl -s http://127.0.0.1:" + std::to_string(tsa.port()) +
+                                      "/max-in-flight");
+  INFO(most.output);
+  const int in_flight = std::stoi(most.output);
+  CHECK(in_flight > 1);
+  CHECK(in_flight <= 8);
+}
+
+namespace {
+
+// certs/trust with qa-ca's CRL replaced by the refreshed one of 2026-12-02 (a routine refresh:
+// the CRL current at the release is gone), or with no qa-ca CRL at all.
+std::string refreshed_trust(const TempDir& dir, const std::string& name, bool any_qa_crl = true) {
+  const auto t = trust_dir(dir, name, any_qa_crl);
+  fs::remove(fs::path(t) / "crls" / "qa-ca.crl.pem");
+  return t;
+}
+
+test::CliResult audit(const TempDir& dir, const std::string& trust) {
+  return test::run_cli({"audit", "--trust", trust, "--ledger", dir.file("ledger.sqlite")});
+}
+
+}  // namespace
+
+TEST_CASE("audit after a CRL refresh is INTACT, a revocation dated before an entry still fails it",
+          "[timestamp][ledger]") {
+  TempDir dir;
+  const auto at_release = trust_dir(dir, "trust", false);
+  REQUIRE(release(dir, at_release, "releaser", kReleased).code == 0);
+  REQUIRE(audit(dir, at_release).code == 0);
+  const auto refreshed = refreshed_trust(dir, "trust-refreshed");
+  const auto a = audit(dir, refreshed);
+  INFO(a.out);
+  CHECK(a.code == 0);
+  CHECK(contains(a.out, "INTACT"));
+
+  SECTION("a releaser who left after signing: still INTACT") {
+    TempDir left;
+    REQUIRE(release(left, trust_dir(left, "trust", false), "releaser-left", kReleased).code == 0);
+    const auto b = audit(left, refreshed_trust(left, "trust-refreshed"));
+    INFO(b.out);
+    CHECK(b.code == 0);
+  }
+  SECTION("a key compromised before the entries were signed: TAMPERED, the revocation named") {
+    TempDir bad;
+    REQUIRE(release(bad, trust_dir(bad, "trust", false), "releaser-compromised", kReleased).code ==
+            0);
+    const auto b = audit(bad, refreshed_trust(bad, "trust-refreshed"));
+    INFO(b.out);
+    CHECK(b.code == 1);
+    CHECK(contains(b.out, "TAMPERED"));
+    CHECK(contains(b.out, "ledger.signature-invalid"));
+    CHECK(contains(b.out, "keyCompromise"));
+  }
+  SECTION("no CRL of the releasers' CA at all: could not check, exit 2, never TAMPERED") {
+    const auto none = refreshed_trust(dir, "trust-no-qa-crl", false);
+    const auto b = audit(dir, none);
+    INFO(b.out);
+    CHECK(b.code == 2);
+    CHECK(contains(b.out, "COULD NOT CHECK"));
+    CHECK(contains(b.out, "ledger.could-not-check"));
+    CHECK_FALSE(contains(b.out, "TAMPERED"));
+    const auto j =
+        test::run_cli({"audit", "--trust", none, "--ledger", dir.file("ledger.sqlite"), "--json"});
+    CHECK(contains(j.out, "\"decision\": \"could-not-check\""));
+  }
+}
+
+TEST_CASE("a bedside device whose trust directory has only the refreshed CRL: B-T record GO",
+          "[timestamp][ledger]") {
+  TempDir dir;
+  TestTsa tsa;
+  REQUIRE(
+      release(dir, trust_dir(dir, "trust", false), "releaser-left", kReleased, {"--tsa", tsa.url()})
+          .code == 0);
+  const auto c = confirm(dir, refreshed_trust(dir, "trust-refreshed"), "2027-01-15T09:00:00Z");
+  INFO(c.out);
+  CHECK(c.code == 0);
+  CHECK(contains(c.out, "signature.revoked-later"));
+}
+
+namespace {
+
+// `base` with one more incremental update holding `objects` (number, body without obj/endobj;
+// a body may be a stream), a cross-reference section and a trailer, as any PDF tool writes one.
+std::string append_update(const std::string& base,
+                          const std::vector<std::pair<int, std::string>>& objects, int size) {
+  const pdf::Document doc(base);
+  std::string update;
+  std::string xref = "xref\n";
+  for (const auto& [num, body] : objects) {
+    char entry[32];
+    std::snprintf(entry, sizeof entry, "%010zu 00000 n \n", base.size() + update.size());
+    xref += std::to_string(num) + " 1\n" + entry;
+    update += std::to_string(num) + " 0 obj\n" + body + "\nendobj\n";
+  }
+  const auto xref_at = base.size() + update.size();
+  const pdf::Object trailer = pdf::Object::dict(doc.trailer());  // kept: `info` points into it
+  const auto* info = trailer.get("Info");
+  update += xref + "trailer\n<< /Size " + std::to_string(size) + " /Root " +
+            std::to_string(trailer.get("Root")->as_ref()->num) + " 0 R /Prev " +
+            std::to_string(doc.startxref()) +
+            (info ? " /Info " + std::to_string(info->as_ref()->num) + " 0 R" : std::string()) +
+            " >>\nstartxref\n" + std::to_string(xref_at) + "\n%%EOF\n";
+  return base + update;
+}
+
+std::string stream_body(const std::string& data) {
+  return "<< /Length " + std::to_string(data.size()) + " >>\nstream\n" + data + "\nendstream";
+}
+
+bool has_code(const pdf::RecordCheck& c, const std::string& code) {
+  for (const auto& f : c.findings)
+    if (f.code == code) return true;
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("release --tsa writes validation data (PAdES B-LT) that pdfsig and qpdf accept",
+          "[timestamp][validation-data][interop]") {
+  TempDir dir;
+  TestTsa tsa;
+  const auto trust = trust_dir(dir, "trust", false);
+  const auto r = release(dir, trust, "releaser", kReleased, {"--tsa", tsa.url()});
+  INFO(r.out << r.err);
+  REQUIRE(r.code == 0);
+  CHECK(contains(r.out, "PAdES B-LT, with validation data"));
+  const std::string path = dir.file("out/" + kRecord);
+  const std::string pdf = test::read_file_text(path);
+  CHECK(contains(pdf, "/Type /DSS /Certs ["));
+  const auto c = confirm(dir, trust, "2026-11-22T09:00:00Z");
+  CHECK(c.code == 0);
+  // pdfsig: the signature and certificate hold; it says the signature does not cover the DSS
+  // update ("Not total document signed"), as it says for every later revision.
+  const auto db = dir.file("nss");
+  fs::create_directories(db);
+  REQUIRE(test::run_process("certutil -N -d sql:" + db + " --empty-password").code == 0);
+  REQUIRE(test::run_process("certutil -A -d sql:" + db + " -n root -t CT,C,C -i " +
+                            pki("root-ca.cert.pem"))
+              .code == 0);
+  const auto sig = test::run_process("pdfsig -nssdir sql:" + db + " -no-ocsp " + path);
+  INFO(sig.output);
+  CHECK(contains(sig.output, "Signature is Valid"));
+  CHECK(contains(sig.output, "Certificate is Trusted"));
+  CHECK(contains(sig.output, "Not total document signed"));
+  const auto q = test::run_process("qpdf --check " + path);
+  CHECK(q.code == 0);
+  CHECK(contains(q.output, "No syntax or stream encoding errors"));
+  // The B-T record (--no-validation-data) has no DSS and is totally signed.
+  TempDir bt;
+  REQUIRE(release(bt, trust_dir(bt, "trust", false), "releaser", kReleased,
+                  {"--tsa", tsa.url(), "--no-validation-data"})
+              .code == 0);
+  CHECK_FALSE(contains(test::read_file_text(bt.file("out/" + kRecord)), "/DSS"));
+}
+
+TEST_CASE("a trust directory without the CA's CRL: the record's embedded CRL speaks for it",
+          "[timestamp][validation-data]") {
+  TempDir dir;
+  TestTsa tsa;
+  const auto trust = trust_dir(dir, "trust", false);
+  REQUIRE(release(dir, trust, "releaser", kReleased, {"--tsa", tsa.url()}).code == 0);
+  TempDir bt;
+  REQUIRE(release(bt, trust, "releaser", kReleased, {"--tsa", tsa.url(), "--no-validation-data"})
+              .code == 0);
+  // A bedside device whose qa-ca CRL is gone (stale and removed).
+  const auto stale = refreshed_trust(dir, "trust-stale", false);
+  const crypto::TrustStore store(stale);
+  const auto at = *parse_utc_instant("2027-01-15T09:00:00Z");
+  const auto lt = pdf::verify_record(test::read_file_text(dir.file("out/" + kRecord)), store, at);
+  INFO((lt.findings.empty() ? "" : lt.findings.front().message));
+  CHECK(lt.findings.empty());
+  CHECK(lt.validation_data);
+  const auto t = pdf::verify_record(test::read_file_text(bt.file("out/" + kRecord)), store, at);
+  CHECK(has_code(t, "signature.crl-missing"));
+  // On the command line, from the record alone.
+  const auto c = test::run_cli_at({"confirm", dir.file("out/" + kRecord), "--trust", stale,
+                                   "--dose", dose_a0(), "--record-only"},
+                                  "2027-01-15T09:00:00Z");
+  INFO(c.out << c.err);
+  CHECK(c.code == 0);
+}
+
+TEST_CASE(
+    "after the signature only the DSS update is accepted: anything sneaked in is "
+    "record.modified-after-signing",
+    "[timestamp][validation-data][attack]") {
+  TempDir dir;
+  TestTsa tsa;
+  const auto trust = trust_dir(dir, "trust", false);
+  REQUIRE(release(dir, trust, "releaser", kReleased, {"--tsa", tsa.url()}).code == 0);
+  TempDir bt;
+  REQUIRE(release(bt, trust, "releaser", kReleased, {"--tsa", tsa.url(), "--no-validation-data"})
+              .code == 0);
+  const std::string lt = test::read_file_text(dir.file("out/" + kRecord));
+  const std::string signed_only = test::read_file_text(bt.file("out/" + kRecord));
+  const crypto::TrustStore store(trust);
+  const auto at = *parse_utc_instant("2026-11-22T09:00:00Z");
+  const auto check = [&](const std::string& bytes) { return pdf::verify_record(bytes, store, at); };
+  REQUIRE(check(lt).findings.empty());
+  REQUIRE(check(signed_only).findings.empty());
+  const pdf::Document doc(signed_only);
+  const int root = pdf::Object::dict(doc.trailer()).get("Root")->as_ref()->num;
+  const pdf::Object catalog = doc.load(root);
+  const int size = doc.size();
+  // The attachment's embedded file stream, through the catalog's /AF.
+  const int filespec = catalog.get("AF")->as_array()->front().as_ref()->num;
+  const int file = doc.load(filespec).get("EF")->get("F")->as_ref()->num;
+  const std::string forged_json = "{\"format\": \"dosegate-release-data\", \"forged\": true}";
+  const auto with_dss = [&](const std::string& extra_catalog) {
+    std::string cat = pdf::serialize(catalog);
+    cat.insert(cat.size() - 2, " /DSS " + std::to_string(size + 1) + " 0 R" + extra_catalog);
+    return cat;
+  };
+  const std::string cert = test::read_file_text(pki("root-ca.cert.pem"));
+
+  SECTION("a DSS update that also replaces the release data attachment") {
+    const auto forged = append_update(
+        signed_only,
+        {{size, stream_body(cert)},
+         {size + 1, "<< /Type /DSS /Certs [" + std::to_string(size) + " 0 R] /CRLs [] >>"},
+         {root, with_dss("")},
+         {file, "<< /Type /EmbeddedFile /Length " + std::to_string(forged_json.size()) +
+                    " >>\nstream\n" + forged_json + "\nendstream"}},
+        size + 2);
+    const auto c = check(forged);
+    CHECK(has_code(c, "record.modified-after-signing"));
+    CHECK_FALSE(c.release_data);
+  }
+  SECTION("a DSS update whose catalog also gains an action") {
+    const auto forged = append_update(
+        signed_only,
+        {{size, stream_body(cert)},
+         {size + 1, "<< /Type /DSS /Certs [" + std::to_string(size) + " 0 R] /CRLs [] >>"},
+         {root, with_dss(" /OpenAction << /S /JavaScript /JS (app.alert(1)) >>")}},
+        size + 2);
+    CHECK(has_code(check(forged), "record.modified-after-signing"));
+  }
+  SECTION("a changed page after the DSS update") {
+    const int page = catalog.get("Pages") ? doc.load(catalog.get("Pages")->as_ref()->num)
+                                                .get("Kids")
+                                                ->as_array()
+                                                ->front()
+                                                .as_ref()
+                                                ->num
+                                          : 0;
+    REQUIRE(page > 0);
+    std::string page_dict = pdf::serialize(doc.load(page));
+    page_dict.insert(page_dict.size() - 2, " /Rotate 180");
+    const pdf::Document lt_doc(lt);
+    const auto forged = append_update(lt, {{page, page_dict}}, lt_doc.size());
+    CHECK(has_code(check(forged), "record.modified-after-signing"));
+  }
+  SECTION("the DSS update itself changed in place (same length)") {
+    std::string forged = lt;
+    const auto at_names = forged.rfind("(release-data.json)");
+    REQUIRE(at_names > signed_only.size() - 100);
+    forged.replace(at_names, 19, "(release-data.jsoX)");
+    CHECK(has_code(check(forged), "record.modified-after-signing"));
+  }
+  SECTION("the DSS update removed: a valid B-T record again") {
+    const auto signed_end = lt.rfind("%%EOF\n", lt.size() - 7) + 6;
+    const auto stripped = check(lt.substr(0, signed_end));
+    CHECK(stripped.findings.empty());
+    CHECK_FALSE(stripped.validation_data);
+    CHECK(check(lt).validation_data);
+  }
+}
+
+TEST_CASE("recall --tsa: the recall entry's signature carries a token that audit checks",
+          "[timestamp][ledger][recall]") {
+  TempDir dir;
+  const auto trust = trust_dir(dir, "trust", false);
+  REQUIRE(release(dir, trust, "releaser", kReleased).code == 0);
+  const std::string recalled_at = "2026-11-25T08:00:00Z";
+  const auto recall = [&](const std::string& url) {
+    return test::run_cli_at(
+        {"recall", "A999926000147", "--reason", "sterility retest positive", "--trust", trust,
+         "--key", pki("releaser.key.pem"), "--cert", pki("releaser.cert.pem"), "--chain",
+         pki("qa-chain.pem"), "--ledger", dir.file("ledger.sqlite"), "--tsa", url},
+        recalled_at);
+  };
+  const auto history = [&] {
+    return test::run_cli({"history", "--ledger", dir.file("ledger.sqlite"), "--format", "json"})
+        .out;
+  };
+
+  SECTION("a TSA that fails: nothing recorded") {
+    TestTsa broken("http-500", recalled_at);
+    const auto r = recall(broken.url());
+    CHECK(r.code == 2);
+    CHECK(contains(r.err, "HTTP status 500"));
+    CHECK_FALSE(contains(history(), "\"recall\""));
+  }
+  SECTION("a TSA whose clock disagrees with ours: nothing recorded") {
+    TestTsa skewed("ok", "2026-11-21T12:00:00Z");
+    const auto r = recall(skewed.url());
+    CHECK(r.code == 2);
+    CHECK(contains(r.err, "give or take 5 minutes"));
+    CHECK_FALSE(contains(history(), "\"recall\""));
+  }
+  SECTION("recorded with its token; audit INTACT, and TAMPERED when the token is not trusted") {
+    TestTsa tsa("ok", recalled_at);
+    const auto r = recall(tsa.url());
+    INFO(r.out << r.err);
+    REQUIRE(r.code == 0);
+    CHECK(contains(history(), "\"recall\""));
+    const auto a = audit(dir, trust);
+    INFO(a.out);
+    CHECK(a.code == 0);
+    // Without tsa/ the token cannot be trusted: the recall's signature does not hold.
+    const auto no_tsa = trust_dir(dir, "trust-no-tsa", false, false);
+    const auto b = audit(dir, no_tsa);
+    INFO(b.out);
+    CHECK(b.code == 1);
+    CHECK(contains(b.out, "entry 3"));
+    CHECK(contains(b.out, "timestamp"));
+  }
+}
