@@ -101,8 +101,9 @@ TEST_CASE("misfiling: a record that exists is release.record-exists, an --out fi
 
 TEST_CASE("misfiling: a specification for another product says so first",
           "[cli][misfiling][spec]") {
-  const auto r = run_cli({"verify", s("samples/coa-pass.xml"), "--trust", s("certs/trust"),
-                          "--spec", s("samples/specs/msc-exosome.signed.xml"), "--as-of", kNow, "--json"});
+  const auto r =
+      run_cli({"verify", s("samples/coa-pass.xml"), "--trust", s("certs/trust"), "--spec",
+               s("samples/specs/msc-exosome.signed.xml"), "--as-of", kNow, "--json"});
   CHECK(r.code == 1);
   const auto first_error = r.out.find("\"severity\": \"error\"");
   const auto applicable = r.out.find("\"code\": \"spec.not-applicable\"");

@@ -20,7 +20,8 @@ int cmd_sign_spec(const Args& args, std::ostream& out, std::ostream& /*err*/,
     print_help(
         out,
         {"dosegate sign-spec SPEC.xml --key KEY.pem|pkcs11:URI [--cert CERT.pem]\n"
-         "                          [--chain CHAIN.pem] [--passphrase-file FILE | --pin-file FILE]\n"
+         "                          [--chain CHAIN.pem] [--passphrase-file FILE | --pin-file "
+         "FILE]\n"
          "                          --out SIGNED.xml",
          "Approves a release specification: sets its approval time (attribute approved-at,\n"
          "UTC, now) and signs it with an enveloped XML-DSig as sign-coa does (exclusive c14n,\n"

@@ -9,8 +9,8 @@
 #include "dosegate/ledger/ledger.hpp"
 #include "ledger/audit.hpp"
 #include "ledger/trace.hpp"
-#include "token/token.hpp"
 #include "release/timestamping.hpp"
+#include "token/token.hpp"
 #include "util/text.hpp"
 
 namespace dosegate {
