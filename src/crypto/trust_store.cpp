@@ -224,6 +224,43 @@ int record_error(int ok, X509_STORE_CTX* ctx) {
   return 1;
 }
 
+// Builds leaf's path in `store`, with `intermediates` and `extra` as untrusted certificates, and
+// verifies it: every error on the way (X509_verify_cert's own when the callback saw none, named
+// after `subject`) and the path built.
+struct PathCheck {
+  std::vector<ChainError> errors;
+  crypto::X509StackPtr path;
+};
+
+PathCheck verify_path(X509_STORE* store, X509* leaf, const std::vector<X509Ptr>& intermediates,
+                      const std::vector<X509*>& extra, const std::string& subject) {
+  crypto::X509StackPtr untrusted(sk_X509_new_null());
+  for (const auto& c : intermediates) {
+    X509_up_ref(c.get());
+    sk_X509_push(untrusted.get(), c.get());
+  }
+  for (X509* c : extra) {
+    X509_up_ref(c);
+    sk_X509_push(untrusted.get(), c);
+  }
+  if (g_collector_index < 0)
+    g_collector_index = X509_STORE_CTX_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+  Collector collector;
+  crypto::X509StoreCtxPtr ctx(X509_STORE_CTX_new());
+  if (!ctx || X509_STORE_CTX_init(ctx.get(), store, leaf, untrusted.get()) != 1)
+    throw Error("crypto.failure",
+                "cannot set up certificate verification: " + crypto::take_errors());
+  X509_STORE_CTX_set_ex_data(ctx.get(), g_collector_index, &collector);
+  X509_STORE_CTX_set_verify_cb(ctx.get(), record_error);
+  const int rc = X509_verify_cert(ctx.get());
+  crypto::take_errors();
+  PathCheck out{std::move(collector.errors),
+                crypto::X509StackPtr{X509_STORE_CTX_get1_chain(ctx.get())}};
+  if (rc != 1 && out.errors.empty())
+    out.errors.push_back(ChainError{X509_STORE_CTX_get_error(ctx.get()), 0, subject});
+  return out;
+}
+
 Finding chain_finding(const ChainError& e, const std::string& location) {
   const std::string who = e.depth == 0 ? "the signer's certificate '" + e.subject + "'"
                                        : "CA certificate '" + e.subject + "'";
@@ -290,36 +327,15 @@ TrustStore::Check Access::check(const TrustStore& t, X509* leaf, const std::vect
   TrustStore::Check out;
   out.signer = std::move(policy.signer);
   auto store = make_store(t, at, false);
-  crypto::X509StackPtr untrusted(sk_X509_new_null());
-  for (const auto& c : t.impl_->intermediates) {
-    X509_up_ref(c.get());
-    sk_X509_push(untrusted.get(), c.get());
-  }
-  for (X509* c : extra) {
-    X509_up_ref(c);
-    sk_X509_push(untrusted.get(), c);
-  }
-  if (g_collector_index < 0)
-    g_collector_index = X509_STORE_CTX_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
-  Collector collector;
-  crypto::X509StoreCtxPtr ctx(X509_STORE_CTX_new());
-  if (!ctx || X509_STORE_CTX_init(ctx.get(), store.get(), leaf, untrusted.get()) != 1)
-    throw Error("crypto.failure",
-                "cannot set up certificate verification: " + crypto::take_errors());
-  X509_STORE_CTX_set_ex_data(ctx.get(), g_collector_index, &collector);
-  X509_STORE_CTX_set_verify_cb(ctx.get(), record_error);
-  const int rc = X509_verify_cert(ctx.get());
-  crypto::take_errors();
-  if (crypto::X509StackPtr path{X509_STORE_CTX_get1_chain(ctx.get())}) {
+  PathCheck collector =
+      verify_path(store.get(), leaf, t.impl_->intermediates, extra, out.signer.subject);
+  if (const auto& path = collector.path) {
     for (int i = 1; i < sk_X509_num(path.get()); ++i) {
       X509* c = sk_X509_value(path.get(), i);
       if (X509_check_issued(c, c) == X509_V_OK) continue;  // the anchor itself
       out.intermediates.push_back(share(c));
     }
   }
-  if (rc != 1 && collector.errors.empty())
-    collector.errors.push_back(
-        ChainError{X509_STORE_CTX_get_error(ctx.get()), 0, out.signer.subject});
 
   const bool untrusted_chain = std::any_of(
       collector.errors.begin(), collector.errors.end(),
@@ -397,30 +413,9 @@ TrustStore::Check Access::check_as_of(const TrustStore& t, X509* leaf,
   // The chain as of the signing time; revocation is checked below, from the freshest CRLs.
   X509_VERIFY_PARAM_clear_flags(X509_STORE_get0_param(store.get()),
                                 X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL);
-  crypto::X509StackPtr untrusted(sk_X509_new_null());
-  for (const auto& c : t.impl_->intermediates) {
-    X509_up_ref(c.get());
-    sk_X509_push(untrusted.get(), c.get());
-  }
-  for (X509* c : extra) {
-    X509_up_ref(c);
-    sk_X509_push(untrusted.get(), c);
-  }
-  if (g_collector_index < 0)
-    g_collector_index = X509_STORE_CTX_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
-  Collector collector;
-  crypto::X509StoreCtxPtr ctx(X509_STORE_CTX_new());
-  if (!ctx || X509_STORE_CTX_init(ctx.get(), store.get(), leaf, untrusted.get()) != 1)
-    throw Error("crypto.failure",
-                "cannot set up certificate verification: " + crypto::take_errors());
-  X509_STORE_CTX_set_ex_data(ctx.get(), g_collector_index, &collector);
-  X509_STORE_CTX_set_verify_cb(ctx.get(), record_error);
-  const int rc = X509_verify_cert(ctx.get());
-  crypto::take_errors();
-  crypto::X509StackPtr path{X509_STORE_CTX_get1_chain(ctx.get())};
-  if (rc != 1 && collector.errors.empty())
-    collector.errors.push_back(
-        ChainError{X509_STORE_CTX_get_error(ctx.get()), 0, out.signer.subject});
+  PathCheck collector =
+      verify_path(store.get(), leaf, t.impl_->intermediates, extra, out.signer.subject);
+  const crypto::X509StackPtr& path = collector.path;
   for (const auto& e : collector.errors) {
     auto f = chain_finding(e, location);
     const bool seen = std::any_of(out.findings.begin(), out.findings.end(), [&](const Finding& g) {
