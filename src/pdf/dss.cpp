@@ -12,7 +12,7 @@ namespace {
 constexpr std::size_t kMaxStreams = 64;
 
 std::string obj(int num, const std::string& body) {
-  return std::to_string(num) + " 0 obj\n" + body + "\nendobj\n";
+  return indirect_object(num, body);
 }
 
 // Reads an unsigned decimal at `pos`, advancing it; nullopt when there is none.
@@ -73,21 +73,7 @@ std::string dss_update(std::string_view signed_record, const ValidationData& dat
   out += obj(catalog_num, serialize(Object::dict(cat)));
 
   const std::size_t xref_at = base + out.size();
-  out += "xref\n";
-  for (auto it = offsets.begin(); it != offsets.end();) {
-    auto run_end = it;
-    int count = 0;
-    while (run_end != offsets.end() && run_end->first == it->first + count) {
-      ++run_end;
-      ++count;
-    }
-    out += std::to_string(it->first) + " " + std::to_string(count) + "\n";
-    for (; it != run_end; ++it) {
-      char entry[24];
-      std::snprintf(entry, sizeof entry, "%010zu 00000 n \n", it->second);
-      out += entry;
-    }
-  }
+  out += xref_section(offsets);
   Dict trailer{{"Size", Object(static_cast<long long>(next))},
                {"Root", Object(Ref{catalog_num, 0})},
                {"Prev", Object(static_cast<long long>(doc.startxref()))}};

@@ -438,4 +438,27 @@ Object Document::resolve(const Object& o) const {
   return o;
 }
 
+std::string indirect_object(int num, const std::string& body) {
+  return std::to_string(num) + " 0 obj\n" + body + "\nendobj\n";
+}
+
+std::string xref_section(const std::map<int, std::size_t>& offsets) {
+  std::string out = "xref\n";
+  for (auto it = offsets.begin(); it != offsets.end();) {
+    auto run_end = it;
+    int count = 0;
+    while (run_end != offsets.end() && run_end->first == it->first + count) {
+      ++run_end;
+      ++count;
+    }
+    out += std::to_string(it->first) + " " + std::to_string(count) + "\n";
+    for (; it != run_end; ++it) {
+      char entry[24];
+      std::snprintf(entry, sizeof entry, "%010zu 00000 n \n", it->second);
+      out += entry;
+    }
+  }
+  return out;
+}
+
 }  // namespace dosegate::pdf

@@ -66,6 +66,12 @@ struct ParseError : std::runtime_error {
 // Serializes an object in PDF syntax.
 std::string serialize(const Object& o);
 
+// An indirect object: "NUM 0 obj\nBODY\nendobj\n".
+std::string indirect_object(int num, const std::string& body);
+// A cross-reference section (from "xref" up to the trailer) for the objects numbered as the keys
+// of `offsets`, each at its byte offset, in runs of consecutive numbers.
+std::string xref_section(const std::map<int, std::size_t>& offsets);
+
 // A parsed file: cross-reference entries of every revision (newest wins) and the trailers.
 class Document {
  public:

@@ -469,7 +469,7 @@ Object text_string(const std::string& utf8) {
 }
 
 std::string obj(int num, const std::string& body) {
-  return std::to_string(num) + " 0 obj\n" + body + "\nendobj\n";
+  return indirect_object(num, body);
 }
 
 }  // namespace
@@ -644,21 +644,7 @@ SignedRecord RecordWriter::write(const ReleaseDose& dose, const crypto::SigningK
 
   // Cross-reference section for the changed and new objects only.
   const std::size_t xref_at = out.size();
-  out += "xref\n";
-  for (auto it = offsets.begin(); it != offsets.end();) {
-    auto run_end = it;
-    int count = 0;
-    while (run_end != offsets.end() && run_end->first == it->first + count) {
-      ++run_end;
-      ++count;
-    }
-    out += std::to_string(it->first) + " " + std::to_string(count) + "\n";
-    for (; it != run_end; ++it) {
-      char entry[24];
-      std::snprintf(entry, sizeof entry, "%010zu 00000 n \n", it->second);
-      out += entry;
-    }
-  }
+  out += xref_section(offsets);
   Dict trailer{{"Size", Object(static_cast<long long>(next))},
                {"Root", Object(Ref{catalog_num_, 0})},
                {"Prev", Object(static_cast<long long>(prev_xref_))}};
