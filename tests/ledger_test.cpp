@@ -759,7 +759,7 @@ TEST_CASE("ledger init: a new SQLite ledger, then says it is there, and --grant 
   auto r = run_cli({"ledger", "init", ledger});
   INFO(r.out << r.err);
   CHECK(r.code == 0);
-  CHECK(contains(r.out, "a new, empty dosegate ledger (schema 4)"));
+  CHECK(contains(r.out, "a new, empty dosegate ledger (schema 5)"));
   CHECK(fs::exists(ledger));
   REQUIRE(release("samples/coa-pass.xml", dir.file("out"), ledger).code == 0);
   r = run_cli({"ledger", "init", "--ledger", ledger});
