@@ -39,6 +39,7 @@ expect release dosegate help rel
 expect backup dosegate ledger ba
 expect '' dosegate recall A9
 expect $'--tsa\n--tsa-timeout' dosegate complete --ts
+expect --lta dosegate release --lt
 expect '' dosegate verify samples/coa-pass.xml --as-of 2026
 # `complete -p` knows the function once the script is sourced.
 registered=$(bash --norc --noprofile -c 'source "$1"; complete -p dosegate' _ "$script")

@@ -7,8 +7,11 @@
 #include <openssl/ts.h>
 #include <openssl/x509.h>
 
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 
 #include "crypto/cms.hpp"
 #include "crypto/sha256.hpp"
@@ -16,6 +19,7 @@
 #include "crypto/trust_store.hpp"
 #include "dosegate/isbt128.hpp"
 #include "dosegate/ledger/ledger.hpp"
+#include "pdf/dss.hpp"
 #include "pdf/object.hpp"
 #include "pdf/verify_record.hpp"
 #include "test_support.hpp"
@@ -1033,5 +1037,236 @@ TEST_CASE("recall --tsa: the recall entry's signature carries a token that audit
     CHECK(b.code == 1);
     CHECK(contains(b.out, "entry 3"));
     CHECK(contains(b.out, "timestamp"));
+  }
+}
+
+namespace {
+
+// A token from `tsa` over `data`, taken from its answer unchecked (a forger's token).
+std::string token_over(const TestTsa& tsa, const std::string& data) {
+  const auto req = crypto::timestamp_request(data);
+  const auto answer = tsa::post_query(tsa.url(), req.der, std::chrono::seconds(10));
+  const auto* p = reinterpret_cast<const unsigned char*>(answer.data());
+  TS_RESP* resp = d2i_TS_RESP(nullptr, &p, static_cast<long>(answer.size()));
+  REQUIRE(resp);
+  PKCS7* token = TS_RESP_get_token(resp);
+  REQUIRE(token);
+  unsigned char* der = nullptr;
+  const int len = i2d_PKCS7(token, &der);
+  REQUIRE(len > 0);
+  std::string out(reinterpret_cast<char*>(der), static_cast<std::size_t>(len));
+  OPENSSL_free(der);
+  TS_RESP_free(resp);
+  return out;
+}
+
+// The last /ByteRange [a b c d] of `pdf`, and the bytes it covers.
+std::string last_covered(const std::string& pdf) {
+  const auto at = pdf.rfind("/ByteRange [");
+  std::size_t r[4];
+  std::sscanf(pdf.c_str() + at, "/ByteRange [%zu %zu %zu %zu]", &r[0], &r[1], &r[2], &r[3]);
+  return pdf.substr(r[0], r[1]) + pdf.substr(r[2], r[3]);
+}
+
+// The DER token in the last /Contents of `pdf` (its own length says where it ends).
+std::string last_token(const std::string& pdf) {
+  const auto at = pdf.rfind("/Contents <") + 11;
+  const auto end = pdf.find('>', at);
+  std::string out;
+  for (std::size_t i = at; i + 1 < end; i += 2)
+    out += static_cast<char>(std::stoi(pdf.substr(i, 2), nullptr, 16));
+  const auto* p = reinterpret_cast<const unsigned char*>(out.data());
+  PKCS7* t = d2i_PKCS7(nullptr, &p, static_cast<long>(out.size()));
+  REQUIRE(t);
+  PKCS7_free(t);
+  return out.substr(
+      0, static_cast<std::size_t>(p - reinterpret_cast<const unsigned char*>(out.data())));
+}
+
+}  // namespace
+
+TEST_CASE(
+    "release --tsa --lta adds a document timestamp (PAdES B-LTA) that openssl ts, pdfsig "
+    "and qpdf accept",
+    "[timestamp][validation-data][lta][interop]") {
+  TempDir dir;
+  TestTsa tsa;
+  const auto trust = trust_dir(dir, "trust", false);
+  const auto r = release(dir, trust, "releaser", kReleased, {"--tsa", tsa.url(), "--lta"});
+  INFO(r.out << r.err);
+  REQUIRE(r.code == 0);
+  CHECK(contains(r.out, "PAdES B-LTA, with validation data and a document timestamp"));
+  const std::string path = dir.file("out/" + kRecord);
+  const std::string pdf = test::read_file_text(path);
+  CHECK(contains(pdf, "/Type /DSS /Certs ["));
+  CHECK(contains(pdf, "/Type /DocTimeStamp /Filter /Adobe.PPKLite /SubFilter /ETSI.RFC3161"));
+  CHECK(pdf.find("/Type /DSS") < pdf.find("/Type /DocTimeStamp"));
+  const crypto::TrustStore store(trust);
+  const auto v = pdf::verify_record(pdf, store, *parse_utc_instant("2026-11-22T09:00:00Z"));
+  INFO((v.findings.empty() ? "" : v.findings.front().message));
+  CHECK(v.findings.empty());
+  CHECK(v.validation_data);
+  CHECK(v.document_timestamp == std::optional<std::string>("2026-11-21T12:00:00Z"));
+  CHECK(v.release_data);
+  const auto c = confirm(dir, trust, "2026-11-22T09:00:00Z");
+  INFO(c.out << c.err);
+  CHECK(c.code == 0);
+  // openssl ts -verify: the document timestamp is over the bytes its ByteRange covers.
+  std::ofstream(dir.file("doc-ts.der"), std::ios::binary) << last_token(pdf);
+  std::ofstream(dir.file("covered.bin"), std::ios::binary) << last_covered(pdf);
+  const auto o = test::run_process("openssl ts -verify -token_in -in " + dir.file("doc-ts.der") +
+                                   " -data " + dir.file("covered.bin") + " -CAfile " +
+                                   pki("root-ca.cert.pem") + " -untrusted " + pki("tsa.cert.pem"));
+  INFO(o.output);
+  CHECK(o.code == 0);
+  CHECK(contains(o.output, "Verification: OK"));
+  std::ofstream(dir.file("other.bin"), std::ios::binary) << last_covered(pdf) << "x";
+  const auto other =
+      test::run_process("openssl ts -verify -token_in -in " + dir.file("doc-ts.der") + " -data " +
+                        dir.file("other.bin") + " -CAfile " + pki("root-ca.cert.pem") +
+                        " -untrusted " + pki("tsa.cert.pem"));
+  CHECK(contains(other.output, "Verification: FAILED"));
+  const auto q = test::run_process("qpdf --check " + path);
+  INFO(q.output);
+  CHECK(q.code == 0);
+  CHECK(contains(q.output, "No syntax or stream encoding errors"));
+  // pdfsig: the release signature is valid and trusted; the document timestamp is listed as a
+  // second signature that covers the whole file.
+  const auto db = dir.file("nss");
+  fs::create_directories(db);
+  REQUIRE(test::run_process("certutil -N -d sql:" + db + " --empty-password").code == 0);
+  REQUIRE(test::run_process("certutil -A -d sql:" + db + " -n root -t CT,C,C -i " +
+                            pki("root-ca.cert.pem"))
+              .code == 0);
+  const auto sig = test::run_process("pdfsig -nssdir sql:" + db + " -no-ocsp " + path);
+  INFO(sig.output);
+  CHECK(contains(sig.output, "Signature #1"));
+  CHECK(contains(sig.output, "Signature #2"));
+  CHECK(contains(sig.output, "Signature is Valid"));
+  CHECK(contains(sig.output, "Certificate is Trusted"));
+  CHECK(contains(sig.output, "Total document signed"));
+}
+
+TEST_CASE("release --lta without --tsa or with --no-validation-data is a usage error",
+          "[timestamp][lta]") {
+  TempDir dir;
+  const auto trust = trust_dir(dir, "trust", false);
+  const auto a = release(dir, trust, "releaser", kReleased, {"--lta"});
+  CHECK(a.code == 64);
+  CHECK(contains(a.err, "--lta goes with --tsa URL"));
+  const auto b = release(dir, trust, "releaser", kReleased,
+                         {"--tsa", "http://127.0.0.1:1/", "--no-validation-data", "--lta"});
+  CHECK(b.code == 64);
+  CHECK(contains(b.err, "--lta needs the validation data"));
+  require_nothing_released(dir);
+}
+
+TEST_CASE("after the DSS update only dosegate's document timestamp update is accepted",
+          "[timestamp][validation-data][lta][attack]") {
+  TempDir dir;
+  TestTsa tsa;
+  const auto trust = trust_dir(dir, "trust", false);
+  REQUIRE(release(dir, trust, "releaser", kReleased, {"--tsa", tsa.url()}).code == 0);
+  TempDir bt;
+  REQUIRE(release(bt, trust, "releaser", kReleased, {"--tsa", tsa.url(), "--no-validation-data"})
+              .code == 0);
+  TempDir lta_dir;
+  REQUIRE(release(lta_dir, trust, "releaser", kReleased, {"--tsa", tsa.url(), "--lta"}).code == 0);
+  const std::string lt = test::read_file_text(dir.file("out/" + kRecord));
+  const std::string signed_only = test::read_file_text(bt.file("out/" + kRecord));
+  const std::string lta = test::read_file_text(lta_dir.file("out/" + kRecord));
+  const crypto::TrustStore store(trust);
+  const auto at = *parse_utc_instant("2026-11-22T09:00:00Z");
+  const auto check = [&](const std::string& bytes) { return pdf::verify_record(bytes, store, at); };
+  REQUIRE(check(lta).findings.empty());
+  const std::size_t room = 8192;
+  // A document timestamp update as dosegate writes it, with a real token from `from` over
+  // `imprinted` (by default the bytes its ByteRange covers).
+  const auto stamped = [&](const std::string& before, const TestTsa& from,
+                           const std::optional<std::string>& imprinted = std::nullopt) {
+    auto u = pdf::doc_timestamp_update(before, room);
+    const std::string covered = pdf::doc_timestamp_covered(before, u);
+    pdf::fill_doc_timestamp(u, before, token_over(from, imprinted.value_or(covered)));
+    return before + u.bytes;
+  };
+  SECTION("dosegate's own update, rebuilt here, holds") {
+    const auto c = check(stamped(lt, tsa));
+    INFO((c.findings.empty() ? "" : c.findings.front().message));
+    CHECK(c.findings.empty());
+    CHECK(c.document_timestamp);
+  }
+  SECTION("a document timestamp update that also changes a page object") {
+    // The same update with the page's dictionary (rotated) among its objects, its ByteRange
+    // and token correct for the changed bytes: only the rebuild sees it.
+    const pdf::Document doc(lt);
+    const int root = pdf::Object::dict(doc.trailer()).get("Root")->as_ref()->num;
+    const pdf::Object catalog = doc.load(root);
+    const int page = doc.load(catalog.get("Pages")->as_ref()->num)
+                         .get("Kids")
+                         ->as_array()
+                         ->front()
+                         .as_ref()
+                         ->num;
+    std::string page_dict = pdf::serialize(doc.load(page));
+    page_dict.insert(page_dict.size() - 2, " /Rotate 180");
+    auto u = pdf::doc_timestamp_update(lt, room);
+    // Insert the page object before the catalog and rebuild the xref from the objects.
+    const auto xref_at = u.bytes.find("xref\n");
+    std::string body = u.bytes.substr(0, xref_at);
+    const auto cat_at = body.find(std::to_string(root) + " 0 obj\n");
+    body.insert(cat_at, pdf::indirect_object(page, page_dict));
+    std::map<int, std::size_t> offsets;
+    for (std::size_t p = 0; p < body.size();) {
+      const auto e = body.find(" 0 obj\n", p);
+      if (e == std::string::npos) break;
+      const auto s = body.rfind('\n', e);
+      const auto start = s == std::string::npos || s < p ? p : s + 1;
+      offsets[std::stoi(body.substr(start, e - start))] = lt.size() + start;
+      p = body.find("endobj\n", e) + 7;
+    }
+    const std::string trailer = u.bytes.substr(u.bytes.find("trailer\n"));
+    std::string rest = pdf::xref_section(offsets) +
+                       trailer.substr(0, trailer.find("startxref\n") + 10) +
+                       std::to_string(lt.size() + body.size()) + "\n%%EOF\n";
+    std::string tail = body + rest;
+    char range[64];
+    std::snprintf(range, sizeof range, "[0 %010zu %010zu %010zu]", u.contents_at, u.contents_end,
+                  lt.size() + tail.size() - u.contents_end);
+    tail.replace(tail.find("[0 "), std::strlen(range), range);
+    std::string forged = lt + tail;
+    const std::string covered = last_covered(forged);
+    pdf::DocTimestampUpdate f{tail, u.contents_at, u.contents_end};
+    pdf::fill_doc_timestamp(f, lt, token_over(tsa, covered));
+    forged = lt + f.bytes;
+    const auto c = check(forged);
+    CHECK(has_code(c, "record.modified-after-signing"));
+    CHECK_FALSE(c.document_timestamp);
+  }
+  SECTION("an attachment added after the document timestamp") {
+    const pdf::Document doc(lta);
+    const int size = doc.size();
+    const auto forged = append_update(lta, {{size, stream_body("{\"forged\": true}")}}, size + 1);
+    CHECK(has_code(check(forged), "record.modified-after-signing"));
+  }
+  SECTION("a document timestamp whose imprint is not over its ByteRange") {
+    const auto c = check(stamped(lt, tsa, std::string("some other file")));
+    REQUIRE(has_code(c, "record.document-timestamp-invalid"));
+    CHECK(contains(c.findings.front().message, "message imprint"));
+  }
+  SECTION("a document timestamp from a TSA not in tsa/") {
+    TestTsa unlisted("ok", kReleased, "tsa-untrusted");
+    const auto c = check(stamped(lt, unlisted));
+    REQUIRE(has_code(c, "record.document-timestamp-invalid"));
+    CHECK(contains(c.findings.front().message, "/tsa/"));
+  }
+  SECTION("two document timestamps") {
+    CHECK(has_code(check(stamped(lta, tsa)), "record.modified-after-signing"));
+  }
+  SECTION("a document timestamp without the DSS update, or before it") {
+    const auto ts_only = stamped(signed_only, tsa);
+    CHECK(has_code(check(ts_only), "record.modified-after-signing"));
+    const auto m = crypto::validation_material(record_cms(signed_only), store, at);
+    const auto ts_then_dss = ts_only + pdf::dss_update(ts_only, {m.certs, m.crls});
+    CHECK(has_code(check(ts_then_dss), "record.modified-after-signing"));
   }
 }

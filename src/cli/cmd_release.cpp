@@ -70,6 +70,8 @@ int cmd_release(const Args& args, std::ostream& out, std::ostream& err, const En
      "token (PAdES B-T); its certificate must be in the trust directory's tsa/")
     ("no-validation-data", "with --tsa: no /DSS update after the signature (PAdES B-T "
      "instead of B-LT)")
+    ("lta", "with --tsa: after the /DSS update, a document timestamp over the whole file "
+     "(PAdES B-LTA)")
     ("tsa-timeout", po::value<int>()->value_name("SECONDS"),
      "how long to wait for each answer of the TSA; default 30");
   // clang-format on
@@ -89,7 +91,8 @@ int cmd_release(const Args& args, std::ostream& out, std::ostream& err, const En
          "                        [--reason TEXT] [--role TEXT] [--ledger FILE]\n"
          "                        [--again --reason TEXT] [--wait SECONDS]\n"
          "                        [--exceptional --recipient ID --physician NAME --reason TEXT]\n"
-         "                        [--tsa URL [--tsa-timeout SECONDS] [--no-validation-data]]\n"
+         "                        [--tsa URL [--tsa-timeout SECONDS] [--no-validation-data | "
+         "--lta]]\n"
          "                        [--quiet | --json]",
          "Verifies the CoA exactly as `dosegate verify` does. When the lot is releasable\n"
          "(also with pending tests the specification allows), writes one PDF release record\n"
@@ -114,7 +117,8 @@ int cmd_release(const Args& args, std::ostream& out, std::ostream& err, const En
          "the release before the ledger commit: nothing written, the error names the URL and\n"
          "the reason. With --tsa each record also gets its validation data (PAdES B-LT): the\n"
          "releaser's and the TSA's certificates and the CRLs current at the release, in a /DSS\n"
-         "update after the signature (--no-validation-data: B-T only).\n"
+         "update after the signature (--no-validation-data: B-T only); --lta adds a document\n"
+         "timestamp from the same TSA over the whole file after it (PAdES B-LTA).\n"
          "Without --tsa, a releaser certificate that expires before the lot is a\n"
          "warning (release.certificate-expires-before-lot), recorded in the release entry.\n"
          "One release at a time per --out directory (DIR/.dosegate-release.lock);\n"
@@ -170,6 +174,12 @@ int cmd_release(const Args& args, std::ostream& out, std::ostream& err, const En
   if (vm.count("no-validation-data")) {
     if (!o.tsa_url) throw UsageError("--no-validation-data goes with --tsa URL");
     o.validation_data = false;
+  }
+  if (vm.count("lta")) {
+    if (!o.tsa_url) throw UsageError("--lta goes with --tsa URL");
+    if (!o.validation_data)
+      throw UsageError("--lta needs the validation data: leave out --no-validation-data");
+    o.document_timestamp = true;
   }
   if (vm.count("tsa-timeout")) {
     if (!o.tsa_url) throw UsageError("--tsa-timeout needs --tsa URL");
@@ -234,7 +244,10 @@ int cmd_release(const Args& args, std::ostream& out, std::ostream& err, const En
         << r.ledger_entries.front() << '\n';
   }
   if (r.timestamp)
-    out << "Timestamped (PAdES " << (r.validation_data ? "B-LT, with validation data" : "B-T")
+    out << "Timestamped (PAdES "
+        << (r.document_timestamp ? "B-LTA, with validation data and a document timestamp"
+            : r.validation_data  ? "B-LT, with validation data"
+                                 : "B-T")
         << ") by " << r.tsa.value_or("?") << " at " << *r.timestamp << '\n';
   if (r.reissue_of)
     out << "Re-issued records of release entry " << *r.reissue_of << " (--again): " << r.reason

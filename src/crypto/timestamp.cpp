@@ -397,6 +397,47 @@ VerifiedTimestamped verify_detached_timestamped(std::string_view signature,
   return out;
 }
 
+Timestamp verify_document_timestamp(std::string_view token_der, std::string_view covered,
+                                    const TrustStore& trust, Instant now,
+                                    const std::vector<std::string>& embedded_crls,
+                                    std::vector<Finding>& notes) {
+  const auto fail = [](const std::string& m) { throw Error("tsa.bad-token", m); };
+  const auto* tp = reinterpret_cast<const unsigned char*>(token_der.data());
+  Pkcs7Ptr token(d2i_PKCS7(nullptr, &tp, static_cast<long>(token_der.size())));
+  crypto::take_errors();
+  if (!token || tp != reinterpret_cast<const unsigned char*>(token_der.data()) + token_der.size())
+    fail("the document timestamp is not a DER CMS structure");
+  const TokenFacts f = facts_of(token.get(), fail);
+  const Sha256Digest d = digest_of(covered);
+  if (f.imprint_algorithm != "SHA256" ||
+      f.imprint != std::string(reinterpret_cast<const char*>(d.data()), d.size()))
+    fail(
+        "its message imprint is not the SHA-256 of the bytes its /ByteRange covers (a token "
+        "taken from another file)");
+  if (f.time > now)
+    fail("its time " + format_instant(f.time) + " is after the verification time " +
+         format_instant(now));
+  TsVerifyCtxPtr ctx(TS_VERIFY_CTX_new());
+  auto* imprint = static_cast<unsigned char*>(OPENSSL_malloc(d.size()));
+  if (!ctx || !imprint) crypto_fail("cannot set up the timestamp check:");
+  std::memcpy(imprint, d.data(), d.size());
+  TS_VERIFY_CTX_set_imprint(ctx.get(), imprint, static_cast<long>(d.size()));
+  TS_VERIFY_CTX_set_flags(ctx.get(), TS_VFY_VERSION | TS_VFY_SIGNATURE | TS_VFY_IMPRINT);
+  std::vector<X509CrlPtr> owned;
+  std::vector<X509_CRL*> more;
+  for (const auto& der : embedded_crls) {
+    const auto* p = reinterpret_cast<const unsigned char*>(der.data());
+    X509CrlPtr crl(d2i_X509_CRL(nullptr, &p, static_cast<long>(der.size())));
+    crypto::take_errors();
+    if (!crl) continue;
+    more.push_back(crl.get());
+    owned.push_back(std::move(crl));
+  }
+  verify_token_as_of(ctx.get(), token.get(), f, trust, now, more, notes, fail);
+  crypto::take_errors();
+  return Timestamp{to_der(token.get()), f.time, describe(f.tsa)};
+}
+
 bool may_carry_timestamp(std::string_view cms) {
   // 06 0B 2A 86 48 86 F7 0D 01 09 10 02 0E: OBJECT IDENTIFIER 1.2.840.113549.1.9.16.2.14
   static constexpr char kOid[] = "\x06\x0b\x2a\x86\x48\x86\xf7\x0d\x01\x09\x10\x02\x0e";

@@ -86,6 +86,17 @@ VerifiedTimestamped verify_detached_timestamped(std::string_view signature,
                                                 const std::string& what,
                                                 const std::vector<std::string>& embedded_crls = {});
 
+// A document timestamp's token (PAdES B-LTA, DER) over `covered` (its ByteRange bytes): the
+// imprint is the SHA-256 of `covered`, the token's signature holds, its TSA chains to the trust
+// directory at the token's time (critical extendedKeyUsage timeStamping, revocation judged as
+// of that time with `embedded_crls` besides the trust directory's) and is in DIR/tsa/, and its
+// time is not after `now`. Throws dosegate::Error("tsa.bad-token") naming what is wrong, or
+// Error("tsa.no-crl") when no CRL speaks for the token's time.
+Timestamp verify_document_timestamp(std::string_view token, std::string_view covered,
+                                    const TrustStore& trust, Instant now,
+                                    const std::vector<std::string>& embedded_crls,
+                                    std::vector<Finding>& notes);
+
 // Whether the DER `cms` may carry a signature timestamp (it contains the attribute's OID): a
 // cheap test before verify_detached_timestamped, for callers that judge signatures without one
 // at another time than now (the ledger's entries).

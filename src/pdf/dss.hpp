@@ -34,4 +34,26 @@ std::vector<std::string> dss_streams(std::string_view tail);
 std::optional<ValidationData> dss_matches(std::string_view signed_bytes, std::string_view tail,
                                           const std::vector<std::string>& streams);
 
+// PAdES B-LTA: the incremental update after the /DSS update that adds a document timestamp, a
+// signature dictionary << /Type /DocTimeStamp /Filter /Adobe.PPKLite /SubFilter /ETSI.RFC3161
+// /ByteRange [...] /Contents <...> >> whose RFC 3161 token covers every byte but its /Contents,
+// an invisible widget field "Document timestamp" for it, and the catalog again with that field
+// added to /AcroForm /Fields (no page object changes). `room` bytes are reserved for the token.
+struct DocTimestampUpdate {
+  std::string bytes;         // to append; /Contents all zeros until fill_doc_timestamp
+  std::size_t contents_at;   // offset of '<' in the whole file
+  std::size_t contents_end;  // offset just after '>'
+};
+// Throws ParseError (a catalog without an inline /AcroForm /Fields).
+DocTimestampUpdate doc_timestamp_update(std::string_view before, std::size_t room);
+// The ByteRange bytes of `update` appended to `before`: what the token's imprint covers.
+std::string doc_timestamp_covered(std::string_view before, const DocTimestampUpdate& update);
+// Writes `token` (DER, at most `room` bytes, else ParseError) into /Contents in lowercase hex.
+void fill_doc_timestamp(DocTimestampUpdate& update, std::string_view before,
+                        std::string_view token);
+
+// Whether `tail` is exactly the document-timestamp update of `before` carrying the token its
+// /Contents holds; that token when it is. Never throws.
+std::optional<std::string> doc_timestamp_matches(std::string_view before, std::string_view tail);
+
 }  // namespace dosegate::pdf

@@ -678,7 +678,19 @@ SignedRecord RecordWriter::write(const ReleaseDose& dose, const crypto::SigningK
     out[contents_at + 1 + 2 * i] = hex[static_cast<unsigned char>(cms[i]) >> 4];
     out[contents_at + 2 + 2 * i] = hex[static_cast<unsigned char>(cms[i]) & 15];
   }
-  if (stamp && stamp->validation_data) out += dss_update(out, stamp->validation_data(cms));
+  if (stamp && stamp->validation_data) {
+    out += dss_update(out, stamp->validation_data(cms));
+    if (stamp->document_timestamp) {
+      auto u = doc_timestamp_update(out, stamp->document_room);
+      const std::string token = stamp->document_timestamp(doc_timestamp_covered(out, u));
+      if (token.size() > stamp->document_room)
+        throw Error("pdf.failure", "the document timestamp (" + std::to_string(token.size()) +
+                                       " bytes) does not fit the reserved " +
+                                       std::to_string(stamp->document_room) + " bytes");
+      fill_doc_timestamp(u, out, token);
+      out += u.bytes;
+    }
+  }
   to_contents.update(std::string_view(out).substr(contents_at));
   return {std::move(out), crypto::to_hex(to_contents.digest())};
 }

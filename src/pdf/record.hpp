@@ -35,6 +35,11 @@ struct SignatureStamp {
   std::size_t room = 0;
   std::function<std::string(const std::string& cms)> stamp;
   std::function<ValidationData(const std::string& cms)> validation_data;
+  // PAdES B-LTA (with validation_data): a document timestamp update after the /DSS update
+  // (pdf/dss.hpp), `document_room` bytes reserved for the token `document_timestamp` returns
+  // for the bytes its ByteRange covers.
+  std::size_t document_room = 0;
+  std::function<std::string(const std::string& covered)> document_timestamp;
 };
 
 class RecordWriter {

@@ -4,6 +4,7 @@
 
 #include "crypto/cms.hpp"
 #include "crypto/timestamp.hpp"
+#include "dosegate/error.hpp"
 #include "pdf/dss.hpp"
 #include "pdf/record.hpp"
 #include "pdf/record_reader.hpp"
@@ -74,10 +75,27 @@ RecordCheck verify_record(std::string_view bytes, const crypto::TrustStore& trus
       sigs.push_back(std::move(c));
     }
     if (sigs.empty()) return fail("record.unsigned", "the PDF holds no signature");
-    const auto last = std::max_element(sigs.begin(), sigs.end(),
-                                       [](const auto& a, const auto& b) { return a.end < b.end; });
-    const auto* r = last->range;
+    auto last = std::max_element(sigs.begin(), sigs.end(),
+                                 [](const auto& a, const auto& b) { return a.end < b.end; });
     const auto len = static_cast<long long>(bytes.size());
+    // PAdES B-LTA: a document timestamp may be the last of exactly two signatures, covering
+    // the whole file; the record's signature is then the other one.
+    std::optional<Candidate> doc_ts;
+    if (sigs.size() > 2 && last->field.sub_filter == "ETSI.RFC3161")
+      return fail("record.modified-after-signing",
+                  "the file was changed after it was signed: it holds " +
+                      std::to_string(sigs.size()) +
+                      " signatures; a record has one and at most one document timestamp");
+    if (sigs.size() == 2 && last->field.sub_filter == "ETSI.RFC3161") {
+      doc_ts = *last;
+      last = sigs.begin() + (last == sigs.begin() ? 1 : 0);
+      const auto* t = doc_ts->range;
+      if (t[0] != 0 || t[1] <= last->end || t[2] <= t[1] || doc_ts->end != len)
+        return fail("record.modified-after-signing",
+                    "a document timestamp (/ETSI.RFC3161) that does not follow the signature and "
+                    "cover the rest of the file: the file was changed after it was signed");
+    }
+    const auto* r = last->range;
     if (r[0] != 0 || r[1] <= 0 || r[2] <= r[1] || last->end > len)
       return fail("record.byterange",
                   "the signature's /ByteRange does not start at 0 or runs "
@@ -91,8 +109,21 @@ RecordCheck verify_record(std::string_view bytes, const crypto::TrustStore& trus
     // After the signature only a DSS update (PAdES B-LT) may follow: its streams are read here
     // as candidates, and once the signature holds the update must be byte for byte the one
     // dosegate writes for the signed bytes (dss_matches).
+    // With a document timestamp the DSS update ends where its update begins: after the last
+    // "%%EOF" line before its /Contents.
+    std::size_t dss_end = bytes.size();
+    if (doc_ts) {
+      const auto eof = bytes.rfind("%%EOF\n", static_cast<std::size_t>(doc_ts->range[1]));
+      if (eof == std::string_view::npos || eof < static_cast<std::size_t>(last->end))
+        return fail("record.modified-after-signing",
+                    "a document timestamp follows the signature without the /DSS update before "
+                    "it");
+      dss_end = eof + 6;
+    }
     std::vector<std::string> dss;
-    if (last->end != len) dss = dss_streams(bytes.substr(static_cast<std::size_t>(last->end)));
+    if (last->end != len)
+      dss = dss_streams(bytes.substr(static_cast<std::size_t>(last->end),
+                                     dss_end - static_cast<std::size_t>(last->end)));
     if (last->end != len && dss.empty())
       return fail("record.modified-after-signing",
                   "the last signature covers " + std::to_string(last->end) + " of " +
@@ -132,7 +163,7 @@ RecordCheck verify_record(std::string_view bytes, const crypto::TrustStore& trus
     }
     if (last->end != len) {
       const auto end = static_cast<std::size_t>(last->end);
-      if (!dss_matches(bytes.substr(0, end), bytes.substr(end), dss))
+      if (!dss_matches(bytes.substr(0, end), bytes.substr(end, dss_end - end), dss))
         return fail("record.modified-after-signing",
                     "the last signature covers " + std::to_string(last->end) + " of " +
                         std::to_string(len) +
@@ -140,6 +171,27 @@ RecordCheck verify_record(std::string_view bytes, const crypto::TrustStore& trus
                         "it was signed, and what follows is not only validation data (a /DSS "
                         "update)");
       out.validation_data = true;
+    }
+    if (doc_ts) {
+      const auto token = doc_timestamp_matches(bytes.substr(0, dss_end), bytes.substr(dss_end));
+      if (!token)
+        return fail("record.modified-after-signing",
+                    "the file was changed after it was signed: what follows the /DSS update is "
+                    "not only a document timestamp (dosegate's /DocTimeStamp update)");
+      const auto* t = doc_ts->range;
+      const std::string covered =
+          std::string(bytes.substr(0, static_cast<std::size_t>(t[1]))) +
+          std::string(bytes.substr(static_cast<std::size_t>(t[2]), static_cast<std::size_t>(t[3])));
+      try {
+        const auto ts =
+            crypto::verify_document_timestamp(*token, covered, trust, at, dss, out.notes);
+        out.document_timestamp = format_instant(ts.time);
+      } catch (const Error& e) {
+        if (e.code() != "tsa.bad-token" && e.code() != "tsa.no-crl") throw;
+        return fail(
+            "record.document-timestamp-invalid",
+            std::string("the document timestamp (PAdES B-LTA) cannot be trusted: ") + e.what());
+      }
     }
     // The whole file is signed, or followed by exactly dosegate's /DSS update (which changes
     // nothing but the catalog's /DSS), so every object read now belongs to the signed revision.

@@ -27,6 +27,8 @@ struct RecordCheck {
   std::string judged_at;                 // UTC: the time the signer was judged at
   std::vector<Finding> notes;            // warnings: signature.revoked-later
   bool validation_data = false;          // PAdES B-LT: a /DSS update follows the signature
+  // PAdES B-LTA: the document timestamp's time (UTC) when one follows the /DSS update.
+  std::optional<std::string> document_timestamp;
 };
 
 // Reads the record with the strict reader of pdf/record_reader.hpp (no repair of damaged
@@ -37,6 +39,8 @@ struct RecordCheck {
 // signature timestamp (PAdES B-T), the token (crypto::verify_detached_timestamped: a bad one is
 // signature.timestamp-invalid) and the signer as of the token's time. After the signature, only
 // the /DSS update of pdf/dss.hpp may follow (its CRLs then count besides the trust directory's);
+// then, optionally, exactly the document-timestamp update of pdf/dss.hpp (PAdES B-LTA: its
+// token over its ByteRange from a TSA in tsa/, else record.document-timestamp-invalid);
 // anything else is record.modified-after-signing. Every problem, a malformed
 // file included, is a finding ("record.malformed" names `source`); throws only what
 // crypto::verify_detached throws.

@@ -515,6 +515,13 @@ ReleaseResult release(const ReleaseOptions& o, const Prompt& prompt, const Progr
         auto m = crypto::validation_material(cms, trust, now);
         return pdf::ValidationData{std::move(m.certs), std::move(m.crls)};
       };
+    // PAdES B-LTA: a document timestamp over the whole file after the /DSS update.
+    if (o.validation_data && o.document_timestamp) {
+      stamp->document_room = probe.token.size() + 1024;
+      stamp->document_timestamp = [&o, &trust, &tsa_chains](const std::string& covered) {
+        return fetch_timestamp(o, covered, trust, &tsa_chains).token;
+      };
+    }
   }
 
   // One transaction from the lot's history to the commit: the history checked is the one the
@@ -622,13 +629,16 @@ ReleaseResult release(const ReleaseOptions& o, const Prompt& prompt, const Progr
     const auto first = writer.write(doses.front().first, id, now, stamp_ptr);
     const auto self = pdf::verify_record(first.bytes, trust, now);
     if (!self.findings.empty())
-      throw Error(
-          self.findings[0].code == "signature.timestamp-invalid" ? "tsa.failure" : "pdf.failure",
-          "a freshly signed record does not verify: " + self.findings[0].message);
+      throw Error(self.findings[0].code == "signature.timestamp-invalid" ||
+                          self.findings[0].code == "record.document-timestamp-invalid"
+                      ? "tsa.failure"
+                      : "pdf.failure",
+                  "a freshly signed record does not verify: " + self.findings[0].message);
     if (stamp) {
       result.timestamp = self.timestamp;
       result.tsa = self.tsa;
       result.validation_data = self.validation_data;
+      result.document_timestamp = self.document_timestamp;
     }
     std::vector<std::string> digests(doses.size());
     // Records are independent: sign and write them on every core.

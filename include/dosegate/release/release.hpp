@@ -49,6 +49,9 @@ struct ReleaseOptions {
   // PAdES B-LT (with tsa_url): each record also gets a /DSS update holding the certificates of
   // the releaser's and the TSA's chains and the trust directory's CRLs current at the release.
   bool validation_data = true;
+  // PAdES B-LTA (with tsa_url and validation_data): after the /DSS update, a document
+  // timestamp from the same TSA covering the whole file before it.
+  bool document_timestamp = false;
 };
 
 // A release stopped by SIGINT or SIGTERM before its ledger transaction committed: the
@@ -85,6 +88,8 @@ struct ReleaseResult {
   std::optional<std::string> timestamp;
   std::optional<std::string> tsa;
   bool validation_data = false;  // the records carry a /DSS update (PAdES B-LT)
+  // The first record's document timestamp time (PAdES B-LTA), when --lta.
+  std::optional<std::string> document_timestamp;
 };
 
 // Passphrase prompt: returns nullopt when nobody can be asked.
