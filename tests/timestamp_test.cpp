@@ -1152,11 +1152,11 @@ TEST_CASE("release --lta without --tsa or with --no-validation-data is a usage e
   TempDir dir;
   const auto trust = trust_dir(dir, "trust", false);
   const auto a = release(dir, trust, "releaser", kReleased, {"--lta"});
-  CHECK(a.code == 64);
+  CHECK(a.code == 2);
   CHECK(contains(a.err, "--lta goes with --tsa URL"));
   const auto b = release(dir, trust, "releaser", kReleased,
                          {"--tsa", "http://127.0.0.1:1/", "--no-validation-data", "--lta"});
-  CHECK(b.code == 64);
+  CHECK(b.code == 2);
   CHECK(contains(b.err, "--lta needs the validation data"));
   require_nothing_released(dir);
 }
