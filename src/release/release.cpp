@@ -508,6 +508,8 @@ ReleaseResult release(const ReleaseOptions& o, const Prompt& prompt, const Progr
                                       o, crypto::cms_signature_value(cms), trust, &tsa_chains);
                                   return crypto::add_signature_timestamp(cms, ts.token);
                                 },
+                                {},
+                                0,
                                 {}};
     // PAdES B-LT: the chains and the CRLs current now, in a /DSS update after the signature.
     if (o.validation_data)
