@@ -63,6 +63,15 @@ TEST_CASE("json: release --json, a release and a rejection", "[cli][json]") {
   CHECK(j["ledger_entries"] == json::array({1, 2}));
   CHECK(j["reissue_of"].is_null());
   CHECK(j["criteria"].size() > 5);
+  // release --json's criteria are verify's: the printed strings, the name, limit and value.
+  for (const auto& c : j["criteria"]) {
+    CHECK_FALSE(c["name"].get<std::string>().empty());
+    CHECK(c["limit"].is_object());
+    CHECK(c["value"].is_object());
+  }
+  CHECK(j["criteria"][0]["test"] == "cd73");
+  CHECK(j["criteria"][0]["name"] == "CD73 expression");
+  CHECK(j["criteria"][0]["value"]["number"].is_string());
   CHECK(j["findings"].is_array());
   CHECK_FALSE(contains(r.out, "Released 2 doses"));  // no text around the object
 
