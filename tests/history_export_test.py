@@ -96,9 +96,10 @@ with tempfile.TemporaryDirectory(prefix="dosegate-history-") as tmp:
     as_format = run(["history", "--ledger", ledger, "--format", "json"], "2026-11-22T09:00:00Z", 0)
     check(as_json == as_format, "history --json prints what --format json prints")
     check(json.loads(as_json)["chain_head"]["hash"] == head[hash_], "JSON's chain head")
-    as_json = run(["trace", "A999926000147", "--ledger", ledger, "--json"],
+    as_json = run(["trace", "A999926000147", "--trust", "certs/trust", "--ledger", ledger, "--json"],
                   "2026-11-22T09:00:00Z", 0)
-    as_format = run(["trace", "A999926000147", "--ledger", ledger, "--format", "json"],
+    as_format = run(["trace", "A999926000147", "--trust", "certs/trust", "--ledger", ledger,
+                     "--format", "json"],
                     "2026-11-22T09:00:00Z", 0)
     check(as_json == as_format, "trace --json prints what --format json prints")
     check(json.loads(as_json)["command"] == "trace", "trace --json is trace's object")
