@@ -4,7 +4,7 @@
 
 #include <sstream>
 
-#include "dosegate/spec/test_names.hpp"
+#include "dosegate/spec/specification.hpp"
 #include "spec/results_json.hpp"
 #include "util/json_read.hpp"
 #include "xml/values.hpp"

@@ -4,7 +4,7 @@
 
 #include "dosegate/isbt128.hpp"
 #include "dosegate/release/complete.hpp"
-#include "dosegate/spec/test_names.hpp"
+#include "dosegate/spec/specification.hpp"
 #include "spec/results_json.hpp"
 #include "util/findings_json.hpp"
 #include "util/json.hpp"

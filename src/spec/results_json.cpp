@@ -1,6 +1,6 @@
 #include "spec/results_json.hpp"
 
-#include "dosegate/spec/test_names.hpp"
+#include "dosegate/spec/specification.hpp"
 
 namespace dosegate::spec {
 namespace {
