@@ -224,20 +224,20 @@ Service::TrustState Service::trust_state() {
   return {trust_, trust_generation_, trust_instants_};
 }
 
-std::shared_ptr<const pdf::RecordCheck> Service::record_check(const std::string& path,
-                                                              const std::string& name,
-                                                              const std::string& bytes,
-                                                              const std::string& sha256,
-                                                              const TrustState& trust) {
+Service::CachedCheck Service::record_check(const std::string& path, const std::string& name,
+                                           const std::string& bytes, const std::string& sha256,
+                                           const TrustState& trust) {
   const std::string key = path + '\n' + sha256 + '\n' + std::to_string(trust.generation);
   const Instant at = now_();
   // The cached answer as of `at`: the time it was judged at is this request's when it was the
   // verification time (no timestamp), as a check now would say.
   const auto as_of_now = [&](const CachedCheck& c) {
-    if (!c.judged_now) return c.check;
+    if (!c.judged_now) return c;
     auto copy = std::make_shared<pdf::RecordCheck>(*c.check);
     copy->judged_at = format_instant(at);
-    return std::shared_ptr<const pdf::RecordCheck>(std::move(copy));
+    CachedCheck now = c;
+    now.check = std::move(copy);
+    return now;
   };
   {
     std::lock_guard lock(record_cache_mutex_);
@@ -256,7 +256,15 @@ std::shared_ptr<const pdf::RecordCheck> Service::record_check(const std::string&
         std::make_shared<const pdf::RecordCheck>(pdf::verify_record(bytes, *trust.store, at, name));
     ++record_checks_;
   }
-  CachedCheck entry{result, {}, false};
+  CachedCheck entry{result, nullptr, {}, false};
+  if (result->release_data) {
+    try {
+      entry.data =
+          std::make_shared<const ReleaseData>(release_data_from_json(*result->release_data));
+    } catch (const std::runtime_error&) {
+      // confirm_record reads it again and answers its finding.
+    }
+  }
   std::vector<long long> instants = *trust.instants;
   instants.insert(instants.end(), result->instants.begin(), result->instants.end());
   entry.window = crypto::window_around(at, std::move(instants));
@@ -279,8 +287,8 @@ std::shared_ptr<const pdf::RecordCheck> Service::record_check(const std::string&
     record_cache_generation_ = trust.generation;
   }
   if (record_cache_.size() >= kRecordCacheEntries) record_cache_.clear();
-  record_cache_[key] = std::move(entry);
-  return result;
+  record_cache_[key] = entry;
+  return entry;
 }
 
 void Service::refresh_users() {
@@ -542,8 +550,8 @@ Reply Service::confirm(const Principal& who, const std::string& body) {
   try {
     const std::string bytes = text::read_file(path);
     const std::string sha256 = crypto::sha256_hex(bytes);
-    const auto check = record_check(path, name, bytes, sha256, state);
-    job.draft = confirm_record(o, sha256, *check);
+    const auto checked = record_check(path, name, bytes, sha256, state);
+    job.draft = confirm_record(o, sha256, *checked.check, checked.data.get());
   } catch (const std::invalid_argument& e) {
     return error_reply(400, "scan.invalid", e.what(), "dose");
   } catch (const Error& e) {

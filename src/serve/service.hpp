@@ -109,11 +109,15 @@ class Service {
   // (crypto/instants.hpp), so it is kept with the stretch of time in which it holds, keyed by
   // the path, the SHA-256 of the bytes read for this request and the trust generation, and
   // checked again (one check per core at once) when now leaves that stretch.
-  std::shared_ptr<const pdf::RecordCheck> record_check(const std::string& path,
-                                                       const std::string& name,
-                                                       const std::string& bytes,
-                                                       const std::string& sha256,
-                                                       const TrustState& trust);
+  struct CachedCheck {
+    std::shared_ptr<const pdf::RecordCheck> check;
+    std::shared_ptr<const ReleaseData> data;  // its release data, read once (null: unreadable)
+    crypto::Window window;                    // the verification times (seconds) it holds for
+    bool judged_now = false;  // its judged_at is the verification time: set for each answer
+  };
+  CachedCheck record_check(const std::string& path, const std::string& name,
+                           const std::string& bytes, const std::string& sha256,
+                           const TrustState& trust);
   // A confirmation waiting for its turn in the ledger (group commit).
   struct Job {
     ConfirmOptions options;
@@ -139,11 +143,6 @@ class Service {
   unsigned long long trust_generation_ = 1;
   std::shared_ptr<const std::vector<long long>> trust_instants_;
 
-  struct CachedCheck {
-    std::shared_ptr<const pdf::RecordCheck> check;
-    crypto::Window window;    // the verification times (seconds) for which it holds
-    bool judged_now = false;  // its judged_at is the verification time: set for each answer
-  };
   std::mutex record_cache_mutex_;
   std::map<std::string, CachedCheck> record_cache_;
   unsigned long long record_cache_generation_ = 0;
