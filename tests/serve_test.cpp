@@ -28,6 +28,7 @@
 #include "serve/service.hpp"
 #include "test_support.hpp"
 #include "util/json.hpp"
+#include "util/json_read.hpp"
 
 extern char** environ;
 
@@ -631,6 +632,28 @@ LEDGER_TEST_CASE("serve: history, trace, audit and records for the auditor", "[s
   r = a.Get("/api/v1/records/A999926000154-S1234V00-C0.pdf");
   REQUIRE(r);
   CHECK(r->status == 404);
+  // A Range header is not honoured: every answer whole, an error's JSON never cut to ranges.
+  r = a.Get("/api/v1/records/A999926000154-S1234V00-B0.pdf", {{"Range", "bytes=0-99,200-"}});
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  CHECK(r->body == test::read_file_text(s.site.records + "/A999926000154-S1234V00-B0.pdf"));
+  r = s.server.client().Get("/api/v1/records/A999926000154-S1234V00-B0.pdf",
+                            {{"Range", "bytes=0-9,20-"}});
+  REQUIRE(r);
+  CHECK(r->status == 401);
+  CHECK(r->get_header_value("Content-Type") == "application/json");
+  CHECK(code_of(r->body) == "serve.unauthorized");
+  // A parameter name that is not UTF-8: 400 with a finding, the answer still valid JSON.
+  r = a.Get("/api/v1/history?lot=A999926000154&%FF%FEx=1");
+  REQUIRE(r);
+  CHECK(r->status == 400);
+  CHECK(code_of(r->body) == "request.malformed");
+  CHECK_NOTHROW(json::parse(r->body));
+  CHECK(contains(r->body, R"(\\xff\\xfex)"));
+  r = a.Get("/api/v1/no-such-thing", {{"Range", "bytes=5-"}});
+  REQUIRE(r);
+  CHECK(r->status == 404);
+  CHECK(code_of(r->body) == "serve.not-found");
   r = a.Get("/api/v1/no-such-thing");
   REQUIRE(r);
   CHECK(r->status == 404);

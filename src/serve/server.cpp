@@ -108,6 +108,14 @@ bool foreign_origin(const httplib::Request& req, bool tls) {
   return origin != std::string(tls ? "https://" : "http://") + req.get_header_value("Host");
 }
 
+// Every answer is sent whole, whatever Range header came with the request: cpp-httplib would
+// otherwise cut any answer to the ranges asked for, an error's JSON included (a 401 split into
+// multipart/byteranges). The handlers get the request const; cpp-httplib's own object is not
+// (process_request's local), so clearing its parsed ranges here is defined.
+void answer_whole(const httplib::Request& req) {
+  const_cast<httplib::Request&>(req).ranges.clear();
+}
+
 class Server {
  public:
   Server(Service& service, bool tls) : service_(service), tls_(tls) {}
@@ -191,6 +199,7 @@ class Server {
 
   void routes(httplib::Server& svr) {
     svr.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+      answer_whole(req);
       if (t_busy) {
         send(res, error_reply(503, "serve.busy",
                               "the service is serving its most connections at once; try again"));
@@ -330,6 +339,7 @@ const char* status_code_name(int status) {
     case 405: return "serve.method-not-allowed";
     case 413: return "serve.too-large";
     case 414: return "serve.uri-too-long";
+    case 416: return "request.malformed";
     case 431: return "serve.headers-too-large";
     default: return "serve.error";
   }
@@ -342,6 +352,7 @@ std::string status_text(int status) {
     case 405: return "this method is not allowed here";
     case 413: return "the request body is larger than " + std::to_string(kMaxBodyBytes) + " bytes";
     case 414: return "the request line is too long";
+    case 416: return "the Range header cannot be read (answers are sent whole)";
     case 431: return "the request headers are too large";
     default: return "HTTP status " + std::to_string(status);
   }
@@ -363,7 +374,8 @@ void configure(httplib::Server& svr, const ServeOptions& options, std::ostream& 
                            {"Content-Security-Policy",
                             "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; "
                             "form-action 'self'"}});
-  svr.set_error_handler([](const httplib::Request&, httplib::Response& res) {
+  svr.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
+    answer_whole(req);
     if (!res.body.empty()) return;
     send(res, error_reply(res.status, status_code_name(res.status), status_text(res.status)));
   });

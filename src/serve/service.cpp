@@ -174,7 +174,10 @@ Reply error_reply(int status, const std::string& code, const std::string& messag
   w.begin_object();
   w.key("version").value(1LL).key("status").value(static_cast<long long>(status));
   w.field("decision", "error");
-  json::write_findings(w, {Finding{code, Severity::error, message, location}});
+  // What a request sent (a parameter's name, a scan) may be anything: never invalid UTF-8 or
+  // a control character in the answer.
+  json::write_findings(w, {Finding{code, Severity::error, text::escape_controls(message, true),
+                                   text::escape_controls(location)}});
   w.end_object();
   out << '\n';
   return json_reply(status, out.str());
