@@ -32,6 +32,12 @@ for coa in samples/coa-pass.xml "$work/lot-1000.xml"; do
   echo
 done
 
+# What neither tool can avoid: starting the process. dosegate is one executable linked to every
+# room's library (and theirs: ldd counts them); xmlsec1 links libxmlsec and OpenSSL only.
+echo "process start alone (--version), $(ldd "$bin" | grep -c '=>') shared libraries against $(ldd "$(command -v xmlsec1)" | grep -c '=>'):"
+target= compare "dosegate --version" "xmlsec1 --version" -- "$bin" --version -- xmlsec1 --version
+echo
+
 scaling_runs=$((runs / 4 > 5 ? runs / 4 : 5))
 declare -A times
 for ((i = 0; i < scaling_runs; i++)); do
