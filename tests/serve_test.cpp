@@ -1369,12 +1369,12 @@ TEST_CASE("serve cache: a record replaced by another valid record between two re
   const auto original = test::read_file_text(b0);
   CHECK(contains(s.confirm(kDoseB0, "MRN-0001").body, "\"decision\": \"go\""));
   SECTION("another dose of the same lot") {
-    fs::copy_file(site.records + "/A999926000154-S1234V00-A0.pdf", b0,
-                  fs::copy_options::overwrite_existing);
+    REQUIRE(fs::copy_file(site.records + "/A999926000154-S1234V00-A0.pdf", b0,
+                          fs::copy_options::overwrite_existing));
   }
   SECTION("a dose of another lot") {
-    fs::copy_file(site.records + "/A999926000147-S1234V00-A0.pdf", b0,
-                  fs::copy_options::overwrite_existing);
+    REQUIRE(fs::copy_file(site.records + "/A999926000147-S1234V00-A0.pdf", b0,
+                          fs::copy_options::overwrite_existing));
   }
   const auto r = s.confirm(kDoseB0, "MRN-0001");
   INFO(r.body);
