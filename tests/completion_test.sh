@@ -38,6 +38,7 @@ expect certs/trust dosegate verify samples/coa-pass.xml --trust certs/tru
 expect release dosegate help rel
 expect backup dosegate ledger ba
 expect '' dosegate recall A9
+expect $'--tsa\n--tsa-timeout' dosegate complete --ts
 expect '' dosegate verify samples/coa-pass.xml --as-of 2026
 # `complete -p` knows the function once the script is sourced.
 registered=$(bash --norc --noprofile -c 'source "$1"; complete -p dosegate' _ "$script")

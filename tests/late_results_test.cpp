@@ -7,12 +7,14 @@
 #include <filesystem>
 #include <fstream>
 
+#include "crypto/timestamp.hpp"
 #include "crypto/trust_store.hpp"
 #include "dosegate/ledger/ledger.hpp"
 #include "dosegate/release_data.hpp"
 #include "ledger_store.hpp"
 #include "pdf/verify_record.hpp"
 #include "test_support.hpp"
+#include "tsa_support.hpp"
 #include "util/json_read.hpp"
 
 using namespace dosegate;
@@ -259,6 +261,60 @@ LEDGER_TEST_CASE("complete: a late failure writes the results and a recall in on
   CHECK(contains(c.out, "\"decision\": \"no-go\""));
   CHECK(test::error_codes(c.out).count("confirm.recalled") == 1);
   CHECK(contains(c.out, "late result: mycoplasma detected"));
+}
+
+TEST_CASE("complete --tsa: the results and recall entries carry tokens that audit checks",
+          "[complete][timestamp]") {
+  Released lot;
+  TempDir dir;
+  const auto coa = final_coa(dir, {.mycoplasma = "detected", .conclusion = "does-not-conform"});
+  SECTION("a TSA that fails: nothing written") {
+    test::TestTsa broken("http-500", kCompleted);
+    const auto r = complete(lot, coa, {"--tsa", broken.url()});
+    INFO(r.out << r.err);
+    CHECK(r.code == 2);
+    CHECK(contains(
+        r.err, "dosegate complete: error [tsa.failure]: timestamping authority " + broken.url()));
+    CHECK(contains(r.err, "HTTP status 500"));
+    CHECK(lot.entries().size() == 2);
+  }
+  SECTION("a TSA whose clock disagrees with ours: nothing written") {
+    test::TestTsa skewed("ok", kReleased);
+    const auto r = complete(lot, coa, {"--tsa", skewed.url()});
+    INFO(r.out << r.err);
+    CHECK(r.code == 2);
+    CHECK(contains(r.err, "give or take 5 minutes"));
+    CHECK(lot.entries().size() == 2);
+  }
+  SECTION("--tsa-timeout without --tsa, or below a second: usage errors") {
+    CHECK(complete(lot, coa, {"--tsa-timeout", "5"}).code == 2);
+    CHECK(contains(complete(lot, coa, {"--tsa-timeout", "5"}).err, "--tsa-timeout needs --tsa"));
+    CHECK(contains(complete(lot, coa, {"--tsa", "http://127.0.0.1:1/", "--tsa-timeout", "0"}).err,
+                   "1 or more"));
+    CHECK(lot.entries().size() == 2);
+  }
+  SECTION("both entries timestamped; audit INTACT, and TAMPERED where the TSA is not trusted") {
+    test::TestTsa tsa("ok", kCompleted);
+    const auto r = complete(lot, coa, {"--tsa", tsa.url(), "--tsa-timeout", "10"});
+    INFO(r.out << r.err);
+    REQUIRE(r.code == 1);
+    const auto entries = lot.entries();
+    REQUIRE(entries.size() == 4);
+    CHECK_FALSE(crypto::may_carry_timestamp(entries[0].signature));
+    CHECK(crypto::may_carry_timestamp(entries[2].signature));
+    CHECK(crypto::may_carry_timestamp(entries[3].signature));
+    const auto a = audit(lot);
+    INFO(a.out);
+    CHECK(a.code == 0);
+    const fs::path no_tsa = dir.path / "trust-no-tsa";
+    fs::copy(src("certs/trust"), no_tsa, fs::copy_options::recursive);
+    fs::remove_all(no_tsa / "tsa");
+    const auto b = run_cli({"audit", "--trust", no_tsa.string(), "--ledger", lot.ledger});
+    INFO(b.out);
+    CHECK(b.code == 1);
+    CHECK(contains(b.out, "entry 3"));
+    CHECK(contains(b.out, "timestamp"));
+  }
 }
 
 TEST_CASE("complete: --json prints one object with the entries and each late result",

@@ -143,8 +143,8 @@ TEST_CASE("ledger fields: only the chain's own hashes are left out of the payloa
 }
 
 TEST_CASE(
-    "ledger fields: the database's columns are the field list, the payload and the "
-    "signature",
+    "ledger fields: the database's columns are the field list, the payload, the "
+    "signature and the revocation data",
     "[ledger][format]") {
   test::TempDir dir;
   const auto path = dir.file("ledger.sqlite");
@@ -164,9 +164,10 @@ TEST_CASE(
   for (const auto& f : ledger::kEntryFields) fields.emplace_back(f.name);
   std::vector<std::string> stored;
   for (const auto& c : columns)
-    if (c != "payload" && c != "signature") stored.push_back(c);
+    if (c != "payload" && c != "signature" && c != "crls") stored.push_back(c);
   CHECK(stored == fields);
-  CHECK(columns.size() == fields.size() + 2);
+  CHECK(columns.size() == fields.size() + 3);
+  CHECK(columns.back() == "crls");
 }
 
 TEST_CASE("ledger fields: every field of an appended entry reads back", "[ledger][format]") {
@@ -185,4 +186,5 @@ TEST_CASE("ledger fields: every field of an appended entry reads back", "[ledger
   }
   CHECK(back[0].signature == e.signature);
   CHECK(back[0].stored_payload == ledger::payload(e));
+  CHECK(back[0].crls == e.crls);
 }

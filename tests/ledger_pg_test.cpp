@@ -342,7 +342,7 @@ TEST_CASE("PostgreSQL: a database without a ledger is refused until ledger init"
   r = run_cli({"ledger", "init", uri});
   INFO(r.out << r.err);
   CHECK(r.code == 0);
-  CHECK(contains(r.out, "a new, empty dosegate ledger (schema 4)"));
+  CHECK(contains(r.out, "a new, empty dosegate ledger (schema 5)"));
   r = run_cli({"ledger", "init", "--ledger", uri});
   CHECK(r.code == 0);
   CHECK(contains(r.out, "is already there, with 0 entries"));
@@ -355,6 +355,50 @@ TEST_CASE("PostgreSQL: a database without a ledger is refused until ledger init"
   r = run_cli({"ledger", "backup", "--ledger", uri, "--out", dir.file("b.sqlite")});
   CHECK(r.code == 2);
   CHECK(contains(r.err, "pg_dump"));
+}
+
+TEST_CASE("PostgreSQL: a schema 4 ledger gains the revocation data column in place, by its owner",
+          "[pg][schema]") {
+  TempDir dir;
+  const auto uri = test::pg_new_database(false);
+  test::pg_sql(uri, "DROP ROLE IF EXISTS dosegate_site_test; CREATE ROLE dosegate_site_test LOGIN");
+  REQUIRE(run_cli({"ledger", "init", uri, "--grant", "dosegate_site_test"}).code == 0);
+  populate(dir, uri);
+  // What a schema 4 dosegate left: the same table without the crls column.
+  test::pg_sql(uri,
+               "ALTER TABLE entries DROP COLUMN crls; UPDATE meta SET value = '4' WHERE key = "
+               "'schema'");
+  const auto before =
+      test::pg_sql(uri, "SELECT seq, payload, hash, signature FROM entries ORDER BY seq");
+  const auto site = uri.substr(0, uri.find("user=")) + "user=dosegate_site_test";
+  // A site's role may not alter the table: told what to run, nothing changed.
+  auto r = audit(site);
+  INFO(r.out << r.err);
+  CHECK(r.code == 2);
+  CHECK(contains(r.err, "ledger schema version 4"));
+  CHECK(contains(r.err, "dosegate ledger init --ledger " + site));
+  CHECK(test::pg_sql(uri, "SELECT value FROM meta WHERE key = 'schema'") == "4\n");
+  // The owner's ledger init brings it to schema 5, every entry kept as it was.
+  r = run_cli({"ledger", "init", uri});
+  INFO(r.out << r.err);
+  CHECK(r.code == 0);
+  CHECK(test::pg_sql(uri, "SELECT value FROM meta WHERE key = 'schema'") == "5\n");
+  CHECK(test::pg_sql(uri, "SELECT seq, payload, hash, signature FROM entries ORDER BY seq") ==
+        before);
+  CHECK(test::pg_sql(uri, "SELECT count(*) FROM entries WHERE crls IS NULL") == "4\n");
+  const auto after = audit(site);
+  INFO(after.out << after.err);
+  CHECK(after.code == 0);
+  // New entries keep their CRLs.
+  const auto later =
+      test::run_cli_at(release_args("samples/coa-pending-mycoplasma.xml", dir.file("out"), site),
+                       "2026-11-23T12:00:00Z");
+  INFO(later.err);
+  REQUIRE(later.code == 0);
+  CHECK(test::pg_sql(uri, "SELECT count(*) FROM entries WHERE crls IS NOT NULL") == "2\n");
+  const auto last = audit(site);
+  INFO(last.out);
+  CHECK(last.code == 0);
 }
 
 TEST_CASE("PostgreSQL: the sites' role may read and append, nothing more", "[pg][roles]") {
@@ -527,8 +571,8 @@ TEST_CASE("PostgreSQL: a serialisation failure reported by the server is retried
 }
 
 TEST_CASE(
-    "PostgreSQL: the entries table's columns are the field list, the payload and the "
-    "signature, text in the C collation",
+    "PostgreSQL: the entries table's columns are the field list, the payload, the "
+    "signature and the revocation data, text in the C collation",
     "[pg][format]") {
   const auto uri = test::pg_new_database();
   const auto columns = test::pg_sql(uri,
@@ -540,10 +584,10 @@ TEST_CASE(
     const bool integer = std::holds_alternative<long long ledger::Entry::*>(f.member);
     expected += std::string(f.name) + (integer ? "|bigint|\n" : "|text|C\n");
   }
-  expected += "payload|text|C\nsignature|bytea|\n";
+  expected += "payload|text|C\nsignature|bytea|\ncrls|bytea|\n";
   CHECK(columns == expected);
   CHECK(test::pg_sql(uri, "SELECT key, value FROM meta ORDER BY key") ==
-        "format|dosegate ledger\nschema|4\n");
+        "format|dosegate ledger\nschema|5\n");
 }
 
 TEST_CASE(

@@ -572,7 +572,7 @@ TEST_CASE("a file that holds no ledger is refused and left untouched unless a co
   CHECK(fs::file_size(empty) > 0);
 }
 
-TEST_CASE("a schema 2 ledger gains the schema 3 and 4 columns in place and stays intact",
+TEST_CASE("a schema 2 ledger gains the schema 3, 4 and 5 columns in place and stays intact",
           "[ledger][schema]") {
   TempDir dir;
   const auto ledger = dir.file("ledger.sqlite");
@@ -583,13 +583,14 @@ TEST_CASE("a schema 2 ledger gains the schema 3 and 4 columns in place and stays
       "ALTER TABLE entries DROP COLUMN second_staff; ALTER TABLE entries DROP COLUMN thawed_at; "
       "ALTER TABLE entries DROP COLUMN warnings; ALTER TABLE entries DROP COLUMN spec_approver; "
       "ALTER TABLE entries DROP COLUMN spec_approver_sha256; "
-      "ALTER TABLE entries DROP COLUMN spec_approved_at; PRAGMA user_version=2;");
+      "ALTER TABLE entries DROP COLUMN spec_approved_at; ALTER TABLE entries DROP COLUMN crls; "
+      "PRAGMA user_version=2;");
   REQUIRE(sql(ledger, "PRAGMA user_version;") == "2\n");
   const auto before = sql(ledger, "SELECT seq, payload, hash FROM entries ORDER BY seq;");
   auto r = audit(ledger);
   INFO(r.out << r.err);
   CHECK(r.code == 0);
-  CHECK(sql(ledger, "PRAGMA user_version;") == "4\n");
+  CHECK(sql(ledger, "PRAGMA user_version;") == "5\n");
   CHECK(sql(ledger, "SELECT seq, payload, hash FROM entries ORDER BY seq;") == before);
   // An entry with the new fields is appended after them, and the whole chain audits.
   {
@@ -619,7 +620,7 @@ TEST_CASE("a schema 2 ledger gains the schema 3 and 4 columns in place and stays
   CHECK(contains(r.out, "entry 5"));
 }
 
-TEST_CASE("a schema 3 ledger gains the schema 4 columns in place and stays intact",
+TEST_CASE("a schema 3 ledger gains the schema 4 and 5 columns in place and stays intact",
           "[ledger][schema]") {
   TempDir dir;
   const auto ledger = dir.file("ledger.sqlite");
@@ -628,15 +629,45 @@ TEST_CASE("a schema 3 ledger gains the schema 4 columns in place and stays intac
   sql(ledger,
       "ALTER TABLE entries DROP COLUMN spec_approver; "
       "ALTER TABLE entries DROP COLUMN spec_approver_sha256; "
-      "ALTER TABLE entries DROP COLUMN spec_approved_at; PRAGMA user_version=3;");
+      "ALTER TABLE entries DROP COLUMN spec_approved_at; ALTER TABLE entries DROP COLUMN crls; "
+      "PRAGMA user_version=3;");
   const auto before = sql(ledger, "SELECT seq, payload, hash FROM entries ORDER BY seq;");
   auto r = audit(ledger);
   INFO(r.out << r.err);
   CHECK(r.code == 0);
-  CHECK(sql(ledger, "PRAGMA user_version;") == "4\n");
+  CHECK(sql(ledger, "PRAGMA user_version;") == "5\n");
   CHECK(sql(ledger, "SELECT seq, payload, hash FROM entries ORDER BY seq;") == before);
   CHECK(sql(ledger, "SELECT count(*) FROM entries WHERE spec_approver = '';") ==
         sql(ledger, "SELECT count(*) FROM entries;"));
+}
+
+TEST_CASE("a schema 4 ledger gains the revocation data column in place and stays intact",
+          "[ledger][schema]") {
+  TempDir dir;
+  const auto ledger = dir.file("ledger.sqlite");
+  populate(dir, ledger);
+  sql(ledger, "ALTER TABLE entries DROP COLUMN crls; PRAGMA user_version=4;");
+  const auto before =
+      sql(ledger, "SELECT seq, payload, hash, hex(signature) FROM entries ORDER BY seq;");
+  auto r = audit(ledger);
+  INFO(r.out << r.err);
+  CHECK(r.code == 0);
+  CHECK(sql(ledger, "PRAGMA user_version;") == "5\n");
+  CHECK(sql(ledger, "SELECT seq, payload, hash, hex(signature) FROM entries ORDER BY seq;") ==
+        before);
+  CHECK(sql(ledger, "SELECT count(*) FROM entries WHERE crls IS NULL;") == "4\n");
+  // Entries appended now keep the CRLs current when they were signed.
+  std::vector<std::string> args{"release",  src("samples/coa-pending-mycoplasma.xml"),
+                                "--trust",  src("certs/trust"),
+                                "--out",    dir.file("out"),
+                                "--ledger", ledger,
+                                "--quiet"};
+  for (const auto& a : releaser()) args.push_back(a);
+  const auto rel = test::run_cli_at(args, "2026-11-23T12:00:00Z");
+  INFO(rel.err);
+  REQUIRE(rel.code == 0);
+  CHECK(sql(ledger, "SELECT count(*) FROM entries WHERE crls IS NOT NULL;") == "2\n");
+  CHECK(audit(ledger).code == 0);
 }
 
 TEST_CASE("after a command exits, a plain copy of the ledger file alone holds every entry",
@@ -728,7 +759,7 @@ TEST_CASE("ledger init: a new SQLite ledger, then says it is there, and --grant 
   auto r = run_cli({"ledger", "init", ledger});
   INFO(r.out << r.err);
   CHECK(r.code == 0);
-  CHECK(contains(r.out, "a new, empty dosegate ledger (schema 4)"));
+  CHECK(contains(r.out, "a new, empty dosegate ledger (schema 5)"));
   CHECK(fs::exists(ledger));
   REQUIRE(release("samples/coa-pass.xml", dir.file("out"), ledger).code == 0);
   r = run_cli({"ledger", "init", "--ledger", ledger});

@@ -3,7 +3,9 @@
 #include <catch2/catch.hpp>
 
 #include <openssl/cms.h>
+#include <openssl/pem.h>
 #include <openssl/ts.h>
+#include <openssl/x509.h>
 
 #include <filesystem>
 #include <fstream>
@@ -13,6 +15,7 @@
 #include "crypto/timestamp.hpp"
 #include "crypto/trust_store.hpp"
 #include "dosegate/isbt128.hpp"
+#include "dosegate/ledger/ledger.hpp"
 #include "pdf/object.hpp"
 #include "pdf/verify_record.hpp"
 #include "test_support.hpp"
@@ -504,6 +507,93 @@ test::CliResult audit(const TempDir& dir, const std::string& trust) {
   return test::run_cli({"audit", "--trust", trust, "--ledger", dir.file("ledger.sqlite")});
 }
 
+// Runs `statements` on the SQLite ledger as someone with the file but no key would: the
+// append-only trigger dropped for the change and made again, exactly as dosegate makes it.
+std::string sqlite(const std::string& ledger, const std::string& statements) {
+  return test::run_process(
+             "sqlite3 " + test::quote_arg(ledger) + " " +
+             test::quote_arg(
+                 "DROP TRIGGER entries_append_only_update; " + statements +
+                 " CREATE TRIGGER entries_append_only_update BEFORE UPDATE ON entries BEGIN "
+                 "SELECT RAISE(ABORT, 'the dosegate ledger is append-only: entries cannot be "
+                 "changed'); END;"))
+      .output;
+}
+
+// The ledger as a dosegate before schema 5 left it: no entry keeps revocation data.
+void forget_entry_crls(const std::string& ledger) {
+  sqlite(ledger, "UPDATE entries SET crls = NULL;");
+}
+
+std::string hex_of(const std::string& bytes) {
+  static const char* digits = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : bytes) {
+    out += digits[c >> 4];
+    out += digits[c & 15];
+  }
+  return out;
+}
+
+// A CRL (DER) in the name of the CA `ca` (certs/test-pki/CA.cert.pem) that revokes nothing,
+// valid from `this_update` to `next_update`, signed with the key of `signer` (the CA's own, or
+// another one: a forgery).
+std::string make_crl(const std::string& ca, const std::string& signer,
+                     const std::string& this_update,
+                     const std::string& next_update = "20750101000000Z") {
+  BIO* cb = BIO_new_file(pki(ca + ".cert.pem").c_str(), "r");
+  X509* cert = PEM_read_bio_X509(cb, nullptr, nullptr, nullptr);
+  BIO_free(cb);
+  BIO* kb = BIO_new_file(pki(signer + ".key.pem").c_str(), "r");
+  EVP_PKEY* key = PEM_read_bio_PrivateKey(kb, nullptr, nullptr, nullptr);
+  BIO_free(kb);
+  REQUIRE(cert);
+  REQUIRE(key);
+  X509_CRL* crl = X509_CRL_new();
+  ASN1_TIME* from = ASN1_TIME_new();
+  ASN1_TIME* to = ASN1_TIME_new();
+  REQUIRE(ASN1_TIME_set_string_X509(from, this_update.c_str()) == 1);
+  REQUIRE(ASN1_TIME_set_string_X509(to, next_update.c_str()) == 1);
+  REQUIRE(X509_CRL_set_version(crl, 1) == 1);
+  REQUIRE(X509_CRL_set_issuer_name(crl, X509_get_subject_name(cert)) == 1);
+  REQUIRE(X509_CRL_set1_lastUpdate(crl, from) == 1);
+  REQUIRE(X509_CRL_set1_nextUpdate(crl, to) == 1);
+  REQUIRE(X509_CRL_sign(crl, key, EVP_sha256()) > 0);
+  unsigned char* der = nullptr;
+  const int len = i2d_X509_CRL(crl, &der);
+  std::string out(reinterpret_cast<char*>(der), static_cast<std::size_t>(len));
+  OPENSSL_free(der);
+  ASN1_TIME_free(from);
+  ASN1_TIME_free(to);
+  X509_CRL_free(crl);
+  EVP_PKEY_free(key);
+  X509_free(cert);
+  return out;
+}
+
+void write_pem_crl(const std::string& path, const std::string& der) {
+  const auto* p = reinterpret_cast<const unsigned char*>(der.data());
+  X509_CRL* crl = d2i_X509_CRL(nullptr, &p, static_cast<long>(der.size()));
+  REQUIRE(crl);
+  BIO* b = BIO_new_file(path.c_str(), "w");
+  REQUIRE(PEM_write_bio_X509_CRL(b, crl) == 1);
+  BIO_free(b);
+  X509_CRL_free(crl);
+}
+
+// certs/trust after a routine refresh of every CRL the releasers and the TSA need: qa-ca's
+// refreshed CRL of 2026-12-02 and a root CRL issued the same day; the CRLs current at the
+// release are gone. Without `any`, no CRL of qa-ca or the root at all.
+std::string all_refreshed_trust(const TempDir& dir, const std::string& name, bool any = true) {
+  const auto t = trust_dir(dir, name, any);
+  fs::remove(fs::path(t) / "crls" / "qa-ca.crl.pem");
+  fs::remove(fs::path(t) / "crls" / "root-ca.crl.pem");
+  if (any)
+    write_pem_crl((fs::path(t) / "crls" / "root-ca.refreshed.crl.pem").string(),
+                  make_crl("root-ca", "root-ca", "20261202000000Z"));
+  return t;
+}
+
 }  // namespace
 
 TEST_CASE("audit after a CRL refresh is INTACT, a revocation dated before an entry still fails it",
@@ -536,8 +626,18 @@ TEST_CASE("audit after a CRL refresh is INTACT, a revocation dated before an ent
     CHECK(contains(b.out, "ledger.signature-invalid"));
     CHECK(contains(b.out, "keyCompromise"));
   }
-  SECTION("no CRL of the releasers' CA at all: could not check, exit 2, never TAMPERED") {
+  SECTION("no CRL of the releasers' CA at all: the entries' own CRLs speak for them") {
     const auto none = refreshed_trust(dir, "trust-no-qa-crl", false);
+    const auto b = audit(dir, none);
+    INFO(b.out);
+    CHECK(b.code == 0);
+    CHECK(contains(b.out, "INTACT"));
+  }
+  SECTION(
+      "no CRL at all, and entries that keep none (written before schema 5): could not "
+      "check, exit 2, never TAMPERED") {
+    const auto none = refreshed_trust(dir, "trust-no-qa-crl", false);
+    forget_entry_crls(dir.file("ledger.sqlite"));
     const auto b = audit(dir, none);
     INFO(b.out);
     CHECK(b.code == 2);
@@ -547,6 +647,139 @@ TEST_CASE("audit after a CRL refresh is INTACT, a revocation dated before an ent
     const auto j =
         test::run_cli({"audit", "--trust", none, "--ledger", dir.file("ledger.sqlite"), "--json"});
     CHECK(contains(j.out, "\"decision\": \"could-not-check\""));
+  }
+}
+
+TEST_CASE(
+    "signed ledger entries keep their token and the CRLs current at signing: audit needs "
+    "neither the old CRLs nor the trust directory's current ones",
+    "[timestamp][ledger]") {
+  TempDir dir;
+  const auto at_release = trust_dir(dir, "trust", false);
+  REQUIRE(release(dir, at_release, "releaser", kReleased).code == 0);
+  const std::string recalled_at = "2026-11-25T08:00:00Z";
+  {
+    TestTsa tsa("ok", recalled_at);
+    const auto r = test::run_cli_at(
+        {"recall", "A999926000147", "--reason", "sterility retest positive", "--trust", at_release,
+         "--key", pki("releaser.key.pem"), "--cert", pki("releaser.cert.pem"), "--chain",
+         pki("qa-chain.pem"), "--ledger", dir.file("ledger.sqlite"), "--tsa", tsa.url()},
+        recalled_at);
+    INFO(r.out << r.err);
+    REQUIRE(r.code == 0);
+  }
+  const auto ledger_path = dir.file("ledger.sqlite");
+  {
+    const auto entries = ledger::Ledger::open(ledger_path, false).entries();
+    REQUIRE(entries.size() == 3);
+    const auto der_of = [](const std::string& name) {
+      const auto pem = test::read_source("certs/test-pki/" + name);
+      BIO* b = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
+      X509_CRL* crl = PEM_read_bio_X509_CRL(b, nullptr, nullptr, nullptr);
+      BIO_free(b);
+      unsigned char* der = nullptr;
+      const int len = i2d_X509_CRL(crl, &der);
+      std::string out(reinterpret_cast<char*>(der), static_cast<std::size_t>(len));
+      OPENSSL_free(der);
+      X509_CRL_free(crl);
+      return out;
+    };
+    const auto qa = der_of("qa-ca.crl.pem");
+    const auto root = der_of("root-ca.crl.pem");
+    for (const auto& e : entries) {
+      INFO("entry " << e.seq);
+      // The signer's CA's CRL and the root's: the trust directory's, current at signing.
+      CHECK(std::find(e.crls.begin(), e.crls.end(), qa) != e.crls.end());
+      CHECK(std::find(e.crls.begin(), e.crls.end(), root) != e.crls.end());
+    }
+    CHECK(crypto::may_carry_timestamp(entries[2].signature));
+  }
+  SECTION("every CRL refreshed (the old ones gone): INTACT") {
+    const auto a = audit(dir, all_refreshed_trust(dir, "trust-refreshed"));
+    INFO(a.out);
+    CHECK(a.code == 0);
+    CHECK(contains(a.out, "INTACT"));
+  }
+  SECTION("no CRL of the releasers' CA or the root at all: INTACT") {
+    const auto a = audit(dir, all_refreshed_trust(dir, "trust-none", false));
+    INFO(a.out);
+    CHECK(a.code == 0);
+    CHECK(contains(a.out, "INTACT"));
+  }
+  SECTION("the same ledger without its kept CRLs: could not check, exit 2, never TAMPERED") {
+    forget_entry_crls(ledger_path);
+    const auto a = audit(dir, all_refreshed_trust(dir, "trust-none", false));
+    INFO(a.out);
+    CHECK(a.code == 2);
+    CHECK(contains(a.out, "COULD NOT CHECK"));
+    CHECK(contains(a.out, "entry 3: its timestamped signature cannot be checked"));
+    CHECK_FALSE(contains(a.out, "TAMPERED"));
+    // With the refreshed CRLs it is checked again.
+    CHECK(audit(dir, all_refreshed_trust(dir, "trust-refreshed")).code == 0);
+  }
+  SECTION("another signature's token in the entry's place: TAMPERED") {
+    // The recall entry's token swapped for a token over another signature value: a record's.
+    TestTsa tsa("ok", recalled_at);
+    TempDir other;
+    REQUIRE(release(other, trust_dir(other, "trust", false), "releaser", recalled_at,
+                    {"--tsa", tsa.url(), "--no-validation-data"})
+                .code == 0);
+    const auto foreign = token_of(record_cms(test::read_file_text(other.file("out/" + kRecord))));
+    const auto entries = ledger::Ledger::open(ledger_path, false).entries();
+    const auto swapped =
+        crypto::add_signature_timestamp(without_timestamp(entries[2].signature), foreign);
+    sqlite(ledger_path, "UPDATE entries SET signature = X'" + hex_of(swapped) + "' WHERE seq = 3;");
+    const auto a = audit(dir, all_refreshed_trust(dir, "trust-refreshed"));
+    INFO(a.out);
+    CHECK(a.code == 1);
+    CHECK(contains(a.out, "TAMPERED"));
+    CHECK(contains(a.out, "entry 3"));
+    CHECK(contains(a.out, "another signature"));
+  }
+}
+
+TEST_CASE(
+    "a ledger entry's kept CRLs cannot hide a revocation: a forged CRL is ignored, an old "
+    "one loses to a fresher one",
+    "[timestamp][ledger]") {
+  TempDir dir;
+  // Released by a key whose compromise (2026-11-01) was not yet known: the trust directory's
+  // CRL then (qa-ca.crl.pem) does not list it, and that is the CRL the entries keep.
+  const auto at_release = trust_dir(dir, "trust", false);
+  REQUIRE(release(dir, at_release, "releaser-compromised", kReleased).code == 0);
+  const auto ledger_path = dir.file("ledger.sqlite");
+  SECTION("the refreshed CRL lists the revocation: TAMPERED despite the old CRL kept") {
+    const auto a = audit(dir, all_refreshed_trust(dir, "trust-refreshed"));
+    INFO(a.out);
+    CHECK(a.code == 1);
+    CHECK(contains(a.out, "keyCompromise"));
+  }
+  SECTION(
+      "a fresher CRL that omits the revocation, not signed by the CA, put in the entries: "
+      "ignored, TAMPERED") {
+    const auto forged = make_crl("qa-ca", "root-ca", "20261203000000Z");
+    const auto root = make_crl("root-ca", "root-ca", "20261202000000Z");
+    sqlite(ledger_path, "UPDATE entries SET crls = X'" + hex_of(forged + root) + "';");
+    const auto a = audit(dir, all_refreshed_trust(dir, "trust-refreshed"));
+    INFO(a.out);
+    CHECK(a.code == 1);
+    CHECK(contains(a.out, "keyCompromise"));
+    // Alone (no CRL of qa-ca in the trust directory), the forgery speaks for nothing: the
+    // signature cannot be checked, which is never INTACT.
+    const auto b = audit(dir, all_refreshed_trust(dir, "trust-none", false));
+    INFO(b.out);
+    CHECK(b.code == 2);
+    CHECK(contains(b.out, "COULD NOT CHECK"));
+  }
+  SECTION("the CA's own CRL, but one that expired before the entries were signed: not used") {
+    const auto old_qa = make_crl("qa-ca", "qa-ca", "20240101000000Z", "20250101000000Z");
+    const auto root = make_crl("root-ca", "root-ca", "20261202000000Z");
+    sqlite(ledger_path, "UPDATE entries SET crls = X'" + hex_of(old_qa + root) + "';");
+    const auto a = audit(dir, all_refreshed_trust(dir, "trust-none", false));
+    INFO(a.out);
+    CHECK(a.code == 2);
+    CHECK(contains(a.out, "COULD NOT CHECK"));
+    CHECK_FALSE(contains(a.out, "INTACT"));
   }
 }
 

@@ -16,6 +16,12 @@ int cmd_complete(const Args& args, std::ostream& out, std::ostream& /*err*/,
   add_signer(opts, "the QA releaser's");
   add_coa_checks(opts, false);
   add_ledger(opts);
+  opts.add_options()("tsa", po::value<std::string>()->value_name("URL"),
+                     "RFC 3161 timestamping authority: the signatures of the results entry and "
+                     "of a late failure's recall get its tokens (its certificate must be in the "
+                     "trust directory's tsa/)")(
+      "tsa-timeout", po::value<int>()->value_name("SECONDS"),
+      "how long to wait for the TSA's answer; default 30");
   add_json(opts);
   refuse_as_of(args, "complete");
   const auto vm = parse(args, opts);
@@ -25,7 +31,8 @@ int cmd_complete(const Args& args, std::ostream& out, std::ostream& /*err*/,
         {"dosegate complete COA.xml --trust DIR --key KEY.pem|pkcs11:URI [--cert CERT.pem]\n"
          "                         [--chain CHAIN.pem] [--passphrase-file FILE | --pin-file FILE]\n"
          "                         [--spec SPEC.xml [--allow-unapproved-spec]]\n"
-         "                         [--signature COA.xml.p7s] [--ledger FILE] [--json]",
+         "                         [--signature COA.xml.p7s] [--ledger FILE]\n"
+         "                         [--tsa URL [--tsa-timeout SECONDS]] [--json]",
          "Records the late results of a lot released with pending tests. COA.xml is the\n"
          "laboratory's CoA with the final results: its <Supersedes> names the released CoA.\n"
          "It is verified exactly as `dosegate verify` does, against the specification the\n"
@@ -40,7 +47,10 @@ int cmd_complete(const Args& args, std::ostream& out, std::ostream& /*err*/,
          "(complete.unknown-lot), already completed or recalled (complete.already-complete,\n"
          "complete.recalled), released with nothing pending (complete.nothing-pending), another\n"
          "specification (complete.spec-mismatch), a test still pending (complete.still-pending),\n"
-         "a ledger that does not verify for the lot (complete.ledger-tampered).\n",
+         "a ledger that does not verify for the lot (complete.ledger-tampered).\n"
+         "With --tsa URL each entry's signature carries an RFC 3161 timestamp from that TSA,\n"
+         "checked on receipt; a TSA that fails, or whose time is not the clock's give or take\n"
+         "5 minutes, writes nothing (tsa.failure, exit 2).\n",
          "complete: every late result passes; the results entry is written",
          "no: a late result fails (results entry and recall written, the lot is recalled), or\n"
          "     the CoA does not verify (bad signature, malformed, or errors that are no failed\n"
@@ -62,6 +72,13 @@ int cmd_complete(const Args& args, std::ostream& out, std::ostream& /*err*/,
   o.verify = coa_checks(vm, coa, env);
   o.signer = signer_files(vm);
   o.ledger_path = optional_arg(vm, "ledger");
+  if (vm.count("tsa")) o.tsa_url = vm["tsa"].as<std::string>();
+  if (vm.count("tsa-timeout")) {
+    if (!o.tsa_url) throw UsageError("--tsa-timeout needs --tsa URL");
+    const int seconds = vm["tsa-timeout"].as<int>();
+    if (seconds < 1) throw UsageError("--tsa-timeout takes a number of seconds, 1 or more");
+    o.tsa_timeout = std::chrono::seconds(seconds);
+  }
   const auto r = complete(o, crypto::terminal_prompt);
   if (vm.count("json")) {
     print_json(r, out);

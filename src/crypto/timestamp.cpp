@@ -128,6 +128,50 @@ void verify_token(TS_VERIFY_CTX* ctx, PKCS7* token, const TokenFacts& f, const T
          "/tsa/ (the timestamping authorities whose tokens are accepted)");
 }
 
+// verify_token for a token read back later (a record's or a ledger entry's): the signature,
+// imprint and the TSA's chain at the token's time, with revocation judged as a signer's is
+// (Access::tsa_as_of: the freshest CRL of each CA among the trust directory's and `more_crls`
+// that speaks for the token's time), so that a routine CRL refresh does not untrust it; then
+// the tsa/ allow-list. Later revocations of the TSA's chain go into `notes`.
+template <typename Fail>
+void verify_token_as_of(TS_VERIFY_CTX* ctx, PKCS7* token, const TokenFacts& f,
+                        const TrustStore& trust, Instant now,
+                        const std::vector<X509_CRL*>& more_crls, std::vector<Finding>& notes,
+                        Fail fail) {
+  auto store = Access::make_tsa_store(trust, f.time);
+  X509_VERIFY_PARAM_clear_flags(X509_STORE_get0_param(store.get()),
+                                X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL);
+  TS_VERIFY_CTX_set_store(ctx, store.release());
+  if (TS_RESP_verify_token(ctx, token) != 1)
+    fail(
+        "the token's signature or its TSA's certificate chain does not verify under the trust "
+        "directory at the token's time " +
+        format_instant(f.time) + " (" + crypto::take_errors() + ")");
+  std::vector<X509*> extra;
+  if (PKCS7_type_is_signed(token) && token->d.sign->cert)
+    for (int i = 0; i < sk_X509_num(token->d.sign->cert); ++i)
+      extra.push_back(sk_X509_value(token->d.sign->cert, i));
+  auto check = Access::tsa_as_of(trust, f.tsa, extra, f.time, now, more_crls, "timestamp");
+  if (!check.findings.empty()) {
+    const std::string m = "its TSA's certificate '" + crypto::subject_of(f.tsa) +
+                          "' cannot be judged at the token's time " + format_instant(f.time) +
+                          ": " + check.findings.front().message;
+    // No CRL speaks for that time: the token cannot be checked, which is not the same as
+    // a bad one (audit: could not check).
+    if (std::all_of(check.findings.begin(), check.findings.end(),
+                    [](const Finding& x) { return x.code == "signature.crl-missing"; }))
+      throw Error("tsa.no-crl", m);
+    fail(m);
+  }
+  for (auto& n : check.notes) {
+    n.message = "the TSA: " + n.message;
+    notes.push_back(std::move(n));
+  }
+  if (!Access::allowed_tsa(trust, f.tsa))
+    fail("the token's TSA '" + crypto::subject_of(f.tsa) + "' is not in " + trust.dir() +
+         "/tsa/ (the timestamping authorities whose tokens are accepted)");
+}
+
 }  // namespace
 
 struct TsaChainCache::Impl {
@@ -283,6 +327,7 @@ VerifiedTimestamped verify_detached_timestamped(std::string_view signature,
     out.cms = verify_detached(signature, content, trust, role, now, location, what);
     return out;
   }
+  out.carries_token = true;
   auto invalid = [&](const std::string& message) {
     out.cms.findings.push_back(Finding{"signature.timestamp-invalid", Severity::error,
                                        "the signature's timestamp cannot be trusted: " + message,
@@ -321,9 +366,26 @@ VerifiedTimestamped verify_detached_timestamped(std::string_view signature,
     std::memcpy(imprint, d.data(), d.size());
     TS_VERIFY_CTX_set_imprint(ctx.get(), imprint, static_cast<long>(d.size()));
     TS_VERIFY_CTX_set_flags(ctx.get(), TS_VFY_VERSION | TS_VFY_SIGNATURE | TS_VFY_IMPRINT);
-    verify_token(ctx.get(), token.get(), f, trust, fail);
+    std::vector<X509CrlPtr> owned;
+    std::vector<X509_CRL*> more;
+    for (const auto& der : embedded_crls) {
+      const auto* p = reinterpret_cast<const unsigned char*>(der.data());
+      X509CrlPtr crl(d2i_X509_CRL(nullptr, &p, static_cast<long>(der.size())));
+      crypto::take_errors();
+      if (!crl) continue;  // not a CRL: nothing it could prove
+      more.push_back(crl.get());
+      owned.push_back(std::move(crl));
+    }
+    verify_token_as_of(ctx.get(), token.get(), f, trust, now, more, out.notes, fail);
     out.timestamp = Timestamp{to_der(token.get()), f.time, describe(f.tsa)};
   } catch (const Error& e) {
+    if (e.code() == "tsa.no-crl") {
+      crypto::take_errors();
+      out.cms.findings.push_back(Finding{
+          "signature.crl-missing", Severity::error,
+          "the signature's timestamp cannot be checked: " + std::string(e.what()), location});
+      return out;
+    }
     if (e.code() != "tsa.bad-token") throw;
     problem = e.what();
   }

@@ -69,12 +69,15 @@ std::string add_signature_timestamp(std::string_view cms, std::string_view token
 // signature value from a TSA that `trust` accepts at the token's time (else
 // signature.timestamp-invalid, and nothing more is judged); the signature and its signer are
 // then judged as of the token's time (TrustStore::check rules, revocation by
-// Access::check_as_of: a revocation after that time is a note, signature.revoked-later).
+// Access::check_as_of: a revocation after that time is a note, signature.revoked-later). The
+// TSA's chain is judged the same way at the token's time; when no CRL speaks for that time the
+// finding is signature.crl-missing (the token cannot be checked), not timestamp-invalid.
 struct VerifiedTimestamped {
   VerifiedDetached cms;                // findings, signer, algorithm
   std::optional<Timestamp> timestamp;  // when the signature carries a valid token
   std::vector<Finding> notes;          // signature.revoked-later
   Instant judged_at{};                 // the time the signer was judged at
+  bool carries_token = false;          // the signature has a signature-time-stamp attribute
 };
 // `embedded_crls` (DER): a record's validation data, candidates besides the trust directory's.
 VerifiedTimestamped verify_detached_timestamped(std::string_view signature,

@@ -404,6 +404,86 @@ std::string reason_of(X509_REVOKED* rev) {
 
 }  // namespace
 
+void Access::revocation_as_of(const TrustStore& t, STACK_OF(X509) * path, Instant signed_at,
+                              Instant now, const std::vector<X509_CRL*>& more_crls,
+                              const std::string& location, TrustStore::Check& out) {
+  std::vector<X509_CRL*> crls;
+  for (const auto& c : t.impl_->crls) crls.push_back(c.get());
+  crls.insert(crls.end(), more_crls.begin(), more_crls.end());
+  const int n = sk_X509_num(path);
+  for (int i = 0; i < n; ++i) {
+    X509* cert = sk_X509_value(path, i);
+    X509* issuer = i + 1 < n ? sk_X509_value(path, i + 1) : cert;
+    const std::string who = i == 0 ? "the signer's certificate '" + crypto::subject_of(cert) + "'"
+                                   : "CA certificate '" + crypto::subject_of(cert) + "'";
+    // The freshest CRL of the issuer that speaks for the signing time: issued by now, valid
+    // at or after the signing time.
+    X509_CRL* best = nullptr;
+    Instant best_this = Instant::min();
+    for (X509_CRL* crl : crls) {
+      if (X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_subject_name(issuer)) != 0) continue;
+      EVP_PKEY* key = X509_get0_pubkey(issuer);
+      if (!key || X509_CRL_verify(crl, key) != 1) {
+        crypto::take_errors();
+        continue;
+      }
+      const Instant this_update = instant_of(X509_CRL_get0_lastUpdate(crl));
+      const ASN1_TIME* next = X509_CRL_get0_nextUpdate(crl);
+      if (!next || this_update == Instant::min() || this_update > now) continue;
+      if (instant_of(next) < signed_at) continue;
+      if (!best || this_update > best_this) {
+        best = crl;
+        best_this = this_update;
+      }
+    }
+    if (!best) {
+      out.findings.push_back({"signature.crl-missing", Severity::error,
+                              "no CRL for the issuer of " + who +
+                                  " that is valid at or after the signing time " +
+                                  format_instant(signed_at) +
+                                  " (trust directory's crls/ and the signature's validation "
+                                  "data); dosegate fails closed without one",
+                              location});
+      continue;
+    }
+    X509_REVOKED* rev = nullptr;
+    if (X509_CRL_get0_by_cert(best, &rev, cert) == 1 && rev) {
+      const Instant when = instant_of(X509_REVOKED_get0_revocationDate(rev));
+      const std::string reason = reason_of(rev);
+      if (when <= signed_at)
+        out.findings.push_back({"signature.revoked", Severity::error,
+                                who + " was revoked on " + format_instant(when) + " (" + reason +
+                                    "), before the signing time " + format_instant(signed_at),
+                                location});
+      else
+        out.notes.push_back({"signature.revoked-later", Severity::warning,
+                             who + " was revoked on " + format_instant(when) + " (" + reason +
+                                 "), after the timestamped signing time " +
+                                 format_instant(signed_at) +
+                                 ": the signature made before stays valid",
+                             location});
+    }
+    crypto::take_errors();
+  }
+}
+
+TrustStore::Check Access::tsa_as_of(const TrustStore& t, X509* tsa, const std::vector<X509*>& extra,
+                                    Instant signed_at, Instant now,
+                                    const std::vector<X509_CRL*>& more_crls,
+                                    const std::string& location) {
+  TrustStore::Check out;
+  out.signer = describe(tsa);
+  auto store = make_tsa_store(t, signed_at);
+  X509_VERIFY_PARAM_clear_flags(X509_STORE_get0_param(store.get()),
+                                X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL);
+  PathCheck collector =
+      verify_path(store.get(), tsa, t.impl_->intermediates, extra, out.signer.subject);
+  for (const auto& e : collector.errors) out.findings.push_back(chain_finding(e, location));
+  if (out.findings.empty() && collector.path)
+    revocation_as_of(t, collector.path.get(), signed_at, now, more_crls, location, out);
+  return out;
+}
+
 TrustStore::Check Access::check_as_of(const TrustStore& t, X509* leaf,
                                       const std::vector<X509*>& extra, Role role, Instant signed_at,
                                       Instant now, const std::vector<X509_CRL*>& more_crls,
@@ -426,65 +506,9 @@ TrustStore::Check Access::check_as_of(const TrustStore& t, X509* leaf,
     if (!seen) out.findings.push_back(std::move(f));
   }
   if (out.findings.empty() && path) {
-    std::vector<X509_CRL*> crls;
-    for (const auto& c : t.impl_->crls) crls.push_back(c.get());
-    crls.insert(crls.end(), more_crls.begin(), more_crls.end());
     const int n = sk_X509_num(path.get());
-    for (int i = 0; i < n; ++i) {
-      X509* cert = sk_X509_value(path.get(), i);
-      if (i > 0) out.intermediates.push_back(share(cert));
-      X509* issuer = i + 1 < n ? sk_X509_value(path.get(), i + 1) : cert;
-      const std::string who = i == 0 ? "the signer's certificate '" + crypto::subject_of(cert) + "'"
-                                     : "CA certificate '" + crypto::subject_of(cert) + "'";
-      // The freshest CRL of the issuer that speaks for the signing time: issued by now, valid
-      // at or after the signing time.
-      X509_CRL* best = nullptr;
-      Instant best_this = Instant::min();
-      for (X509_CRL* crl : crls) {
-        if (X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_subject_name(issuer)) != 0) continue;
-        EVP_PKEY* key = X509_get0_pubkey(issuer);
-        if (!key || X509_CRL_verify(crl, key) != 1) {
-          crypto::take_errors();
-          continue;
-        }
-        const Instant this_update = instant_of(X509_CRL_get0_lastUpdate(crl));
-        const ASN1_TIME* next = X509_CRL_get0_nextUpdate(crl);
-        if (!next || this_update == Instant::min() || this_update > now) continue;
-        if (instant_of(next) < signed_at) continue;
-        if (!best || this_update > best_this) {
-          best = crl;
-          best_this = this_update;
-        }
-      }
-      if (!best) {
-        out.findings.push_back({"signature.crl-missing", Severity::error,
-                                "no CRL for the issuer of " + who +
-                                    " that is valid at or after the signing time " +
-                                    format_instant(signed_at) +
-                                    " (trust directory's crls/ and the signature's validation "
-                                    "data); dosegate fails closed without one",
-                                location});
-        continue;
-      }
-      X509_REVOKED* rev = nullptr;
-      if (X509_CRL_get0_by_cert(best, &rev, cert) == 1 && rev) {
-        const Instant when = instant_of(X509_REVOKED_get0_revocationDate(rev));
-        const std::string reason = reason_of(rev);
-        if (when <= signed_at)
-          out.findings.push_back({"signature.revoked", Severity::error,
-                                  who + " was revoked on " + format_instant(when) + " (" + reason +
-                                      "), before the signing time " + format_instant(signed_at),
-                                  location});
-        else
-          out.notes.push_back({"signature.revoked-later", Severity::warning,
-                               who + " was revoked on " + format_instant(when) + " (" + reason +
-                                   "), after the timestamped signing time " +
-                                   format_instant(signed_at) +
-                                   ": the signature made before stays valid",
-                               location});
-      }
-      crypto::take_errors();
-    }
+    for (int i = 1; i < n; ++i) out.intermediates.push_back(share(sk_X509_value(path.get(), i)));
+    revocation_as_of(t, path.get(), signed_at, now, more_crls, location, out);
   }
   for (auto& f : policy.findings) out.findings.push_back(std::move(f));
   return out;

@@ -96,7 +96,15 @@ bool check_signature(const Entry& e, const std::string& p, crypto::DetachedVerif
   if (crypto::may_carry_timestamp(e.signature)) {
     const auto ts = crypto::verify_detached_timestamped(
         e.signature, signed_bytes(e.seq, e.prev_hash, p), trust, crypto::Role::releaser,
-        std::max(*at, now_utc()), "entries[seq]", "this ledger entry");
+        std::max(*at, now_utc()), "entries[seq]", "this ledger entry", e.crls);
+    // No CRL, of the trust directory or kept with the entry, speaks for the token's time (for
+    // the signer's chain or the TSA's): it cannot be checked, which is no sign of tampering.
+    if (ts.carries_token && only_revocation_data(ts.cms.findings)) {
+      add("ledger.could-not-check", e.seq,
+          "its timestamped signature cannot be checked: " + ts.cms.findings.front().message +
+              "; install the CA's CRL (an old one that was valid then, or any issued since)");
+      return true;
+    }
     if (ts.timestamp || (!ts.cms.findings.empty() &&
                          ts.cms.findings.front().code == "signature.timestamp-invalid")) {
       if (!ts.cms.findings.empty()) {
@@ -132,7 +140,7 @@ bool check_signature(const Entry& e, const std::string& p, crypto::DetachedVerif
     std::vector<Finding> notes;
     const auto again = crypto::verify_detached_as_of(
         e.signature, signed_bytes(e.seq, e.prev_hash, p), trust, crypto::Role::releaser, *at,
-        std::max(*at, now_utc()), "entries[seq]", "this ledger entry", notes);
+        std::max(*at, now_utc()), "entries[seq]", "this ledger entry", notes, e.crls);
     if (only_revocation_data(again.findings)) {
       add("ledger.could-not-check", e.seq,
           "its signature cannot be checked: " + again.findings.front().message +

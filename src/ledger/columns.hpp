@@ -7,6 +7,7 @@
 
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ledger/fields.hpp"
@@ -17,14 +18,14 @@ namespace dosegate::ledger::columns {
 inline std::string selected() {
   std::string sql;
   for (const auto& field : kEntryFields) sql += std::string(field.name) + ", ";
-  return sql + "signature, payload";
+  return sql + "signature, payload, crls";
 }
 
 // The columns an INSERT names, in kEntryFields' order, then payload and signature.
 inline std::string inserted() {
   std::string sql;
   for (const auto& field : kEntryFields) sql += std::string(field.name) + ", ";
-  return sql + "payload, signature";
+  return sql + "payload, signature, crls";
 }
 
 inline std::string join_divisions(const std::vector<std::string>& d) {
@@ -66,6 +67,36 @@ inline void split_divisions_into(const std::string& s, std::vector<std::string>&
     at = end;
   }
   out.resize(n);
+}
+
+// Entry::crls as stored (schema 5): the DER CRLs one after the other (DER says where each
+// ends); empty for none.
+inline std::string crls_blob(const std::vector<std::string>& crls) {
+  std::string out;
+  for (const auto& c : crls) out += c;
+  return out;
+}
+
+// The DER elements of crls_blob's bytes. Bytes that are not a whole DER SEQUENCE end the list
+// (whatever they were, they prove nothing: a CRL counts only when its CA's key verifies it).
+inline std::vector<std::string> split_crls(std::string_view blob) {
+  std::vector<std::string> out;
+  while (blob.size() >= 2 && static_cast<unsigned char>(blob[0]) == 0x30) {
+    std::size_t len = static_cast<unsigned char>(blob[1]);
+    std::size_t head = 2;
+    if (len & 0x80) {
+      const std::size_t n = len & 0x7f;
+      if (n == 0 || n > 4 || blob.size() < 2 + n) break;
+      len = 0;
+      for (std::size_t i = 0; i < n; ++i)
+        len = (len << 8) | static_cast<unsigned char>(blob[2 + i]);
+      head += n;
+    }
+    if (blob.size() - head < len) break;
+    out.emplace_back(blob.substr(0, head + len));
+    blob.remove_prefix(head + len);
+  }
+  return out;
 }
 
 }  // namespace dosegate::ledger::columns

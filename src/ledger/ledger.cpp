@@ -36,8 +36,8 @@ namespace fs = std::filesystem;
 // (such as a ROLLBACK) replaces the connection's own error code.
 thread_local int t_last_rc = SQLITE_OK;
 
-// The schema 3 and 4 columns come last in `entries`, where ALTER TABLE puts them in a ledger of
-// schema 2 or 3 (kSchema2To3, kSchema3To4), so that all have the same table.
+// The schema 3, 4 and 5 columns come last in `entries`, where ALTER TABLE puts them in a ledger of
+// schema 2 to 4 (kSchema2To3, kSchema3To4, kSchema4To5), so that all have the same table.
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS meta (
   key   TEXT PRIMARY KEY,
@@ -70,7 +70,8 @@ CREATE TABLE IF NOT EXISTS entries (
   warnings     TEXT NOT NULL DEFAULT '',
   spec_approver        TEXT NOT NULL DEFAULT '',
   spec_approver_sha256 TEXT NOT NULL DEFAULT '',
-  spec_approved_at     TEXT NOT NULL DEFAULT ''
+  spec_approved_at     TEXT NOT NULL DEFAULT '',
+  crls         BLOB
 );
 -- Lookups are by lot, often by lot and kind (the recall check before every confirmation, among
 -- all of the lot's confirmations).
@@ -96,6 +97,12 @@ constexpr const char* kSchema3To4 = R"sql(
 ALTER TABLE entries ADD COLUMN spec_approver        TEXT NOT NULL DEFAULT '';
 ALTER TABLE entries ADD COLUMN spec_approver_sha256 TEXT NOT NULL DEFAULT '';
 ALTER TABLE entries ADD COLUMN spec_approved_at     TEXT NOT NULL DEFAULT '';
+)sql";
+
+// Schema 4 to 5: the revocation data of signed entries (Entry::crls), outside the payload;
+// existing entries keep none.
+constexpr const char* kSchema4To5 = R"sql(
+ALTER TABLE entries ADD COLUMN crls BLOB;
 )sql";
 
 }  // namespace
@@ -356,6 +363,11 @@ void read_row(const Stmt& s, Entry& e, std::string& scratch) {
   else
     e.signature.clear();
   s.col_into(i + 1, e.stored_payload);
+  if (const void* b = sqlite3_column_blob(s.s, i + 2))
+    e.crls = columns::split_crls(std::string_view(
+        static_cast<const char*>(b), static_cast<std::size_t>(sqlite3_column_bytes(s.s, i + 2))));
+  else
+    e.crls.clear();
 }
 
 // The WHERE clause of a Filter, its parameters numbered ?1 din, ?2 kind, ?3 since, ?4 until.
@@ -471,7 +483,7 @@ std::unique_ptr<SqliteBackend> SqliteBackend::open(const std::string& path, bool
                         " only. Keep this file as a read-only archive (a dosegate of schema 1 "
                         "still audits it) and start a new ledger with --ledger NEW_FILE "
                         "(or DOSEGATE_LEDGER)");
-      } else if (version == 2 || version == 3) {
+      } else if (version >= 2 && version < kSchemaVersion) {
         impl->exec("BEGIN IMMEDIATE");
         try {
           int now = 0;  // another process may have been first
@@ -481,8 +493,9 @@ std::unique_ptr<SqliteBackend> SqliteBackend::open(const std::string& path, bool
             now = sqlite3_column_int(again.s, 0);
           }
           if (now == 2) impl->exec(kSchema2To3);
-          if (now == 2 || now == 3) {
-            impl->exec(kSchema3To4);
+          if (now == 2 || now == 3) impl->exec(kSchema3To4);
+          if (now >= 2 && now <= 4) {
+            impl->exec(kSchema4To5);
             impl->exec(("PRAGMA user_version=" + std::to_string(kSchemaVersion)).c_str());
           }
           impl->exec("COMMIT");
@@ -573,7 +586,7 @@ void SqliteBackend::insert(const Entry& e, const std::string& p) {
   std::string marks;
   for (std::size_t n = 0; n < kEntryFields.size(); ++n) marks += "?,";
   const std::string sql =
-      "INSERT INTO entries(" + columns::inserted() + ") VALUES(" + marks + "?,?)";
+      "INSERT INTO entries(" + columns::inserted() + ") VALUES(" + marks + "?,?,?)";
   Stmt s(db, sql, path, stmts);
   int i = 1;
   for (const auto& f : kEntryFields) {
@@ -591,6 +604,13 @@ void SqliteBackend::insert(const Entry& e, const std::string& p) {
   else
     sqlite3_bind_blob(s.s, i, e.signature.data(), static_cast<int>(e.signature.size()),
                       SQLITE_TRANSIENT);
+  ++i;
+  if (e.crls.empty()) {
+    sqlite3_bind_null(s.s, i);
+  } else {
+    const std::string blob = columns::crls_blob(e.crls);
+    sqlite3_bind_blob(s.s, i, blob.data(), static_cast<int>(blob.size()), SQLITE_TRANSIENT);
+  }
   if (sqlite3_step(s.s) != SQLITE_DONE) fail("cannot append to the ledger");
 }
 

@@ -100,6 +100,7 @@ CREATE TABLE entries (
 )sql" + columns_sql +
                     R"sql(  payload text COLLATE "C" NOT NULL,
   signature bytea,
+  crls bytea,
   UNIQUE (hash)
 );
 CREATE INDEX entries_din_kind ON entries(din, kind);
@@ -296,10 +297,46 @@ class PgBackend final : public Backend {
                                        target_.uri + "` (as the role that owns the ledger)");
     }
     const auto version = r.value(0, 0);
+    if (version == "4") {
+      migrate_4_to_5();
+      return;
+    }
     if (version != std::to_string(kSchemaVersion))
       throw Error("ledger.schema", target_.described() + ": ledger schema version " + version +
                                        "; this dosegate reads version " +
                                        std::to_string(kSchemaVersion));
+  }
+
+  // Schema 4 to 5 in place: the column of the revocation data signed entries keep (Entry::crls);
+  // existing entries keep none. Needs the rights of the role that owns the ledger (a site's role
+  // may only read and append): refused otherwise, with what to run.
+  void migrate_4_to_5() {
+    try {
+      exec("BEGIN", "cannot start a transaction");
+      in_tx_ = true;
+      exec(("SELECT pg_advisory_xact_lock(" + std::to_string(kAppendLock) + ")").c_str(),
+           "cannot take the ledger's lock");
+      Result again(PQexec(conn_, "SELECT value FROM meta WHERE key = 'schema'"));
+      if (again.status() != PGRES_TUPLES_OK || again.rows() != 1)
+        fail("cannot read the ledger's schema", again);
+      if (again.value(0, 0) == "4") {  // another process may have been first
+        exec("ALTER TABLE entries ADD COLUMN crls bytea", "cannot add the crls column");
+        exec(("UPDATE meta SET value = '" + std::to_string(kSchemaVersion) +
+              "' WHERE key = 'schema'")
+                 .c_str(),
+             "cannot record the schema version");
+      }
+      commit();
+    } catch (const Error& e) {
+      rollback();
+      if (e.code() == "ledger.commit-unknown") throw;
+      throw Error("ledger.schema",
+                  target_.described() + ": ledger schema version 4; this dosegate reads version " +
+                      std::to_string(kSchemaVersion) + " and could not bring it there in place (" +
+                      e.what() + "). Run `dosegate ledger init --ledger " + target_.uri +
+                      "` once as the role that owns the ledger: it adds the column and keeps "
+                      "every entry");
+    }
   }
 
   void set_wait(std::chrono::milliseconds wait) override { wait_ = wait; }
@@ -379,7 +416,8 @@ class PgBackend final : public Backend {
       marks += "$" + std::to_string(++n) + ",";
     }
     params.push_back(payload);
-    marks += "$" + std::to_string(n + 1) + ",$" + std::to_string(n + 2);
+    marks +=
+        "$" + std::to_string(n + 1) + ",$" + std::to_string(n + 2) + ",$" + std::to_string(n + 3);
     const std::string sql =
         "INSERT INTO entries(" + columns::inserted() + ") VALUES(" + marks + ")";
     std::vector<const char*> values;
@@ -392,6 +430,10 @@ class PgBackend final : public Backend {
     }
     values.push_back(e.signature.empty() ? nullptr : e.signature.data());  // bytea, binary
     lengths.push_back(static_cast<int>(e.signature.size()));
+    formats.push_back(1);
+    const std::string crls = columns::crls_blob(e.crls);
+    values.push_back(crls.empty() ? nullptr : crls.data());  // bytea, binary
+    lengths.push_back(static_cast<int>(crls.size()));
     formats.push_back(1);
     Result r(PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr,
                           values.data(), lengths.data(), formats.data(), 0));
@@ -445,17 +487,22 @@ class PgBackend final : public Backend {
                    }});
       ++i;
     }
-    if (PQgetisnull(res, row, i)) {
-      e.signature.clear();
-    } else {
+    const auto bytea = [&](int col, std::string& out) {
+      if (PQgetisnull(res, row, col)) {
+        out.clear();
+        return;
+      }
       std::size_t n = 0;
       unsigned char* bytes =
-          PQunescapeBytea(reinterpret_cast<const unsigned char*>(PQgetvalue(res, row, i)), &n);
+          PQunescapeBytea(reinterpret_cast<const unsigned char*>(PQgetvalue(res, row, col)), &n);
       if (!bytes) throw Error("ledger.unreadable", "out of memory reading a signature");
-      e.signature.assign(reinterpret_cast<const char*>(bytes), n);
+      out.assign(reinterpret_cast<const char*>(bytes), n);
       PQfreemem(bytes);
-    }
+    };
+    bytea(i, e.signature);
     text(i + 1, e.stored_payload);
+    bytea(i + 2, scratch);
+    e.crls = columns::split_crls(scratch);
   }
 
   // The WHERE clause of a Filter, its parameters in the order din, kind, since, until,

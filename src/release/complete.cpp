@@ -8,6 +8,7 @@
 #include "dosegate/error.hpp"
 #include "dosegate/isbt128.hpp"
 #include "ledger/audit.hpp"
+#include "release/timestamping.hpp"
 #include "token/token.hpp"
 #include "util/text.hpp"
 #include "verify/verify_with_trust.hpp"
@@ -183,7 +184,8 @@ CompleteResult complete(const CompleteOptions& o, const Prompt& prompt) {
   }
   const Instant now = o.verify.as_of;
   const auto releaser = token::load_releaser(o.signer, prompt, trust, now);
-  const auto sign = [&](const std::string& p) { return crypto::cades_detached(p, releaser.key); };
+  // Each entry's signature, with a token when --tsa is given, and the CRLs it keeps.
+  const EntrySigning signing{releaser.key, trust, now, o.tsa_url, o.tsa_timeout};
   const auto& c = *r.certificate;
 
   auto ledger = ledger::Ledger::open(result.ledger_path, false);
@@ -254,7 +256,7 @@ CompleteResult complete(const CompleteOptions& o, const Prompt& prompt) {
       e.warnings = warnings;
     }
     ledger.prepare(e);
-    ledger.append(e, sign);
+    ledger.append(e, signing.for_entry(e));
     result.entries.push_back(e);
     if (failed) {
       ledger::Entry recall = e;
@@ -263,8 +265,9 @@ CompleteResult complete(const CompleteOptions& o, const Prompt& prompt) {
       recall.refers_to = e.seq;
       recall.reason = recall_reason(result.results, c);
       recall.signature.clear();
+      recall.crls.clear();
       ledger.prepare(recall);
-      ledger.append(recall, sign);
+      ledger.append(recall, signing.for_entry(recall));
       result.entries.push_back(recall);
     }
     ledger.commit();

@@ -52,21 +52,8 @@ RecallResult recall(const RecallOptions& o, const Prompt& prompt) {
     e.warnings = w->code + ": " + w->message;
     result.warnings.push_back(*w);
   }
-  ledger.append_alone(e, [&](const std::string& p) {
-    const std::string cms = crypto::cades_detached(p, releaser.key);
-    if (!o.tsa_url) return cms;
-    const auto ts =
-        request_timestamp(*o.tsa_url, o.tsa_timeout, crypto::cms_signature_value(cms), trust);
-    // audit holds the entry's time to its timestamp's: a TSA whose clock disagrees with ours
-    // by more than the allowance would make the entry look back-dated.
-    const auto skew = ts.time - o.at;
-    if (skew > ledger::kClockSkewAllowance || skew < -ledger::kClockSkewAllowance)
-      throw Error("tsa.failure", "timestamping authority " + *o.tsa_url + ": its time " +
-                                     format_instant(ts.time) + " is not this clock's " +
-                                     format_instant(o.at) +
-                                     " give or take 5 minutes; nothing was recorded");
-    return crypto::add_signature_timestamp(cms, ts.token);
-  });
+  const EntrySigning signing{releaser.key, trust, o.at, o.tsa_url, o.tsa_timeout};
+  ledger.append_alone(e, signing.for_entry(e));
   result.seq = e.seq;
   result.hash = e.hash;
   // Recorded; now who already received a dose of the lot. Read after the recall, so that its

@@ -445,7 +445,8 @@ ReleaseResult release(const ReleaseOptions& o, const Prompt& prompt, const Progr
   const auto releaser = token::load_releaser(
       o.signer, [&](const std::string& p) { return prompt(p); }, trust, now);
   const auto& id = releaser.key;
-  const auto sign = [&](const std::string& payload) { return crypto::cades_detached(payload, id); };
+  // Ledger entries keep the revocation data current at signing (Entry::crls).
+  const EntrySigning signing{id, trust, now, std::nullopt};
 
   const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(o.wait);
   result.ledger_path = ledger::resolve_path(o.ledger_path);
@@ -543,7 +544,7 @@ ReleaseResult release(const ReleaseOptions& o, const Prompt& prompt, const Progr
         e.warnings = warning_lines(result.warnings);
       }
       ledger.prepare(e);
-      ledger.append(e, sign);
+      ledger.append(e, signing.for_entry(e));
       ledger.commit();
       result.ledger_entries.push_back(e.seq);
       return result;  // rejected: no record is written
@@ -610,7 +611,7 @@ ReleaseResult release(const ReleaseOptions& o, const Prompt& prompt, const Progr
     if (auto w = expires_before_lot(r, releaser.signer, o)) result.warnings.push_back(*w);
     entry.warnings = warning_lines(result.warnings);
     ledger.prepare(entry);
-    ledger.append(entry, sign);
+    ledger.append(entry, signing.for_entry(entry));
     lot.ledger_seq = entry.seq;
     lot.ledger_hash = entry.hash;
     result.ledger_entries.push_back(entry.seq);
@@ -679,7 +680,7 @@ ReleaseResult release(const ReleaseOptions& o, const Prompt& prompt, const Progr
     for (std::size_t i = 0; i < doses.size(); ++i)
       records.records.push_back({fs::path(doses[i].second).filename().string(), digests[i]});
     ledger.prepare(records);
-    ledger.append(records, sign);
+    ledger.append(records, signing.for_entry(records));
     result.ledger_entries.push_back(records.seq);
 
     // The records reach the disk before the ledger says they exist.

@@ -22,8 +22,10 @@ namespace dosegate::ledger {
 // under schema 2 keeps its bytes, hash and signature; open() adds their columns to a schema 2
 // ledger in place (nothing else changes). Schema 4 adds, the same way, the specification's
 // approver (spec_approver, spec_approver_sha256, spec_approved_at); open() adds their columns to
-// a schema 2 or 3 ledger in place.
-inline constexpr int kSchemaVersion = 4;
+// a schema 2 or 3 ledger in place. Schema 5 adds the revocation data a signed entry keeps (crls),
+// outside the payload like the signature; open() adds its column to a ledger of schema 2 to 4 in
+// place (their entries keep none: audit judges them by the trust directory's CRLs alone).
+inline constexpr int kSchemaVersion = 5;
 
 struct RecordRef {
   std::string file;  // file name of the release record
@@ -60,7 +62,13 @@ struct Entry {
   // The chain
   std::string prev_hash;
   std::string hash;
-  std::string signature;       // DER CMS over signed_bytes(); empty for unsigned entries
+  std::string signature;  // DER CMS over signed_bytes(); empty for unsigned entries
+  // Since schema 5: the CRLs (DER) of the trust directory that were current when the entry was
+  // signed, for the signer's and its timestamp's chains, so that audit can judge the signature
+  // as of its time after those CRLs left the trust directory. Like the signature (and its
+  // timestamp token) they are not in the payload: each counts only when its CA's key verifies
+  // it, and only as crypto::verify_detached_as_of's rule allows (the freshest valid one wins).
+  std::vector<std::string> crls;
   std::string stored_payload;  // as read back from the database
 };
 

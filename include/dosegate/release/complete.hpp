@@ -2,6 +2,7 @@
 // laboratory's CoA that supersedes the released one. A late failure recalls the lot.
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -20,6 +21,12 @@ struct CompleteOptions {
   VerifyOptions verify;
   SignerFiles signer;                      // the releaser's key and certificates
   std::optional<std::string> ledger_path;  // ledger::resolve_path rules
+  // An RFC 3161 TSA: the signatures of the results entry (and of the recall a late failure
+  // adds) get its tokens, checked on receipt under the trust directory's tsa/ role, so that
+  // audit judges them as of a trusted time. A TSA that fails, or whose time is not the clock's
+  // give or take 5 minutes, throws Error("tsa.failure") and nothing is written.
+  std::optional<std::string> tsa_url;
+  std::chrono::milliseconds tsa_timeout{30000};
 };
 
 // One test of the superseding CoA that the results entry records.
