@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "crypto/cms.hpp"
+#include "crypto/instants.hpp"
 #include "crypto/timestamp.hpp"
 #include "pdf/dss.hpp"
 #include "pdf/record.hpp"
@@ -112,6 +113,8 @@ RecordCheck verify_record(std::string_view bytes, const crypto::TrustStore& trus
       return fail("record.byterange",
                   "the gap in the signature's /ByteRange is not exactly its "
                   "/Contents hex string");
+    crypto::add_der_instants(*sig.contents, out.instants);
+    for (const auto& d : dss) crypto::add_der_instants(d, out.instants);
     const std::string signed_bytes =
         std::string(bytes.substr(0, static_cast<std::size_t>(r[1]))) +
         std::string(bytes.substr(static_cast<std::size_t>(r[2]), static_cast<std::size_t>(r[3])));

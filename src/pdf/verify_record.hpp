@@ -27,6 +27,10 @@ struct RecordCheck {
   std::string judged_at;                 // UTC: the time the signer was judged at
   std::vector<Finding> notes;            // warnings: signature.revoked-later
   bool validation_data = false;          // PAdES B-LT: a /DSS update follows the signature
+  // Every time written in the signature's DER (its certificates, signed attributes, timestamp
+  // token) and in the validation data after it (crypto::add_der_instants): with the trust
+  // directory's (TrustStore::instants), the instants at which this answer can change with `at`.
+  std::vector<long long> instants;
 };
 
 // Reads the record with the strict reader of pdf/record_reader.hpp (no repair of damaged
