@@ -53,6 +53,10 @@ port=$(sed -n 's|.*http://127.0.0.1:\([0-9]*\).*|\1|p' "$work/serve.out" | head 
 [ -n "$port" ] || { echo "bench-serve: dosegate serve did not start" >&2; cat "$work/serve.err" >&2; exit 1; }
 
 echo "dosegate serve on 127.0.0.1:$port, $(nproc) cores; a lot of $doses doses; $seconds s per level"
+# The service's CPU time (user + system, clock ticks) so far: per confirmation it depends on the
+# work per request, not on how busy the machine is.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$server/stat"; }
+cpu_before=$(cpu_ticks)
 /usr/bin/python3 - "$port" "$seconds" "$doses" "$rate" <<'PY'
 import base64, http.client, json, sys, threading, time
 port, seconds, doses, rate = int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
@@ -123,9 +127,12 @@ print(f"paced: {clients} clients at {rate:.0f}/s together: achieved {len(latenci
 for e in errors[:3]: print("   error:", e)
 print("goal at 32 clients: 500 confirmations/s, p99 under 20 ms")
 PY
+cpu_after=$(cpu_ticks)
 entries=$("$bin" history --ledger "$work/ledger.sqlite" --kind confirm --format csv | grep -c ',confirm,' || true)
 wal=$(stat -c %s "$work/ledger.sqlite-wal" 2>/dev/null || echo 0)
 echo "ledger: $entries confirmations recorded; ledger file $(stat -c %s "$work/ledger.sqlite") bytes, WAL $wal bytes"
+awk -v t=$((cpu_after - cpu_before)) -v hz="$(getconf CLK_TCK)" -v n="$entries" \
+  'BEGIN { printf "service CPU time: %.1f s, %.2f ms per confirmation\n", t / hz, n ? 1000 * t / hz / n : 0 }'
 
 # pdfsig, one whole process per check, on the first dose's record.
 record="$work/records/A999926000147-S1234V99-000001.pdf"

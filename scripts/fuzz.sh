@@ -13,7 +13,7 @@ if [[ $# -gt 0 && $1 =~ ^[0-9]+$ ]]; then
   shift
 fi
 all=(coa_reader spec_reader record_verifier scan_parser json_reader ledger_entry_reader time_parser
-  ledger_signature serve_request)
+  ledger_signature serve_request serve_http)
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=("${all[@]}")
 for t in "${targets[@]}"; do

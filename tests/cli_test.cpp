@@ -260,6 +260,7 @@ TEST_CASE("cli: --json criteria and doses carry limit and value beside the print
   CHECK(cd105->text("specification") == ">= 95 %");
   CHECK(cd105->text("result") == "94.99 %");
   CHECK(cd105->text("verdict") == "fail");
+  CHECK(cd105->text("name") == "CD105 expression");
   CHECK(cd105->get("limit")->text("kind") == "range");
   CHECK(cd105->get("limit")->get("lower")->text("comparator") == "at-least");
   CHECK(cd105->get("limit")->get("lower")->text("value") == "95");
@@ -270,6 +271,7 @@ TEST_CASE("cli: --json criteria and doses carry limit and value beside the print
   CHECK(std::string(cd105->get("value")->get("qualifier")->type_name()) == "null");
   REQUIRE(endotoxin);
   CHECK(endotoxin->text("result") == "< 0.5 EU/mL");
+  CHECK(endotoxin->text("name") == "Bacterial endotoxins");
   CHECK(endotoxin->get("value")->text("qualifier") == "less-than");
   CHECK(endotoxin->get("limit")->get("upper")->text("comparator") == "at-most");
   const auto& dose = doc.get("doses")->array()->at(0);

@@ -32,6 +32,8 @@ expect $'sign-coa\nsign-spec' dosegate sig
 expect --out dosegate release --ou
 expect $'--passphrase-file' dosegate sign-coa --pass
 expect json dosegate history --format j
+expect --json dosegate sign-spec --js
+expect --json dosegate user add x --js
 expect $'auditor\nbedside\nqa' dosegate user add x --role ''
 expect samples/coa-pass.xml dosegate verify samples/coa-pa
 expect certs/trust dosegate verify samples/coa-pass.xml --trust certs/tru

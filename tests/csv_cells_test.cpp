@@ -1,10 +1,12 @@
 // History CSV that spreadsheets take whole: no cell over 32,767 characters, the records of a
-// large lot one per row with --records.
+// large lot one per row with --records; and the table beside it, narrow enough for a terminal.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <sstream>
 
 #include "ledger/export.hpp"
 #include "test_support.hpp"
+#include "util/text.hpp"
 
 namespace dosegate {
 namespace {
@@ -100,6 +102,7 @@ TEST_CASE("csv: history --records lists each record on a row of its own", "[ledg
   ledger::CsvRecordsWriter w(out);
   w.entry(big_lot(2000));
   ledger::Entry head;
+  head.seq = 9;
   head.at = "2026-11-21T12:00:00Z";
   head.hash = std::string(64, 'b');
   w.finish(head);
@@ -109,7 +112,7 @@ TEST_CASE("csv: history --records lists each record on a row of its own", "[ledg
   CHECK(all[1] ==
         "7,2026-11-21T12:00:00Z,records,A999926000147,A999926000147-S1234V00-100000.pdf," +
             std::string(64, 'a'));
-  CHECK(all[2001] == "chain head,2026-11-21T12:00:00Z,,,," + std::string(64, 'b'));
+  CHECK(all[2001] == "9,2026-11-21T12:00:00Z,chain-head,,," + std::string(64, 'b'));
 
   // Through the command line, from a real release.
   test::TempDir dir;
@@ -128,10 +131,82 @@ TEST_CASE("csv: history --records lists each record on a row of its own", "[ledg
   CHECK(cells(rows[1]).size() == 6);
   CHECK(contains(rows[1], ",A999926000147,A999926000147-"));
   CHECK(contains(rows[1], ".pdf,"));
-  CHECK(rows[3].rfind("chain head,", 0) == 0);
+  CHECK(contains(rows[3], ",chain-head,,,"));
   const auto table = test::run_cli({"history", "--ledger", ledger, "--records"});
   CHECK(table.code == 2);
   CHECK(contains(table.err, "--records lists the records as CSV: give --format csv"));
+}
+
+}  // namespace dosegate
+
+namespace dosegate {
+
+TEST_CASE(
+    "history table: fits 120 columns, actors as people read them, values cut with an "
+    "ellipsis",
+    "[ledger][table]") {
+  auto release = big_lot(0);
+  release.seq = 1;
+  release.kind = "release";
+  release.decision = "releasable-pending";
+  release.actor = "CN=Alex Example\\, QA Release,O=Example Clinic QA,C=DE";
+  for (const char* d : {"A0", "B0"}) release.divisions.push_back(d);
+  release.warnings = "key.unprotected: the releaser's key file is not protected by a passphrase";
+  auto big = release;
+  big.seq = 2;
+  big.kind = "records";
+  big.divisions.clear();
+  for (int i = 0; i < 2000; ++i) big.divisions.push_back(std::to_string(100000 + i));
+  auto rejection = release;
+  rejection.seq = 3;
+  rejection.kind = "rejection";
+  rejection.decision = "rejected";
+  rejection.actor = "CN=Dr. Maximiliane Example-Doppelname\\, Head of QA Release,O=Clinic,C=DE";
+  rejection.reason =
+      "criterion.failed: viability-post-thaw: result 90 % does not satisfy > 90 %\n"
+      "signature.crl-expired: the CRL of Example Lab CA expired on 2026-11-01";
+  rejection.warnings.clear();
+  auto confirm = release;
+  confirm.seq = 4;
+  confirm.kind = "confirm";
+  confirm.decision = "go";
+  confirm.actor = "nurse-7";
+  confirm.recipient = "W1234";
+  confirm.warnings.clear();
+
+  std::ostringstream out;
+  ledger::write_table(out, {release, big, rejection, confirm}, confirm);
+  const auto text = out.str();
+  INFO(text);
+  std::istringstream in(text);
+  std::size_t widest = 0;
+  for (std::string line; std::getline(in, line);)
+    widest = std::max(widest, text::display_width(line));
+  CHECK(widest <= 120);
+  CHECK(widest == 120);  // the long reason, on its own line, takes the room there is
+  CHECK(contains(text, "  Alex Example, QA Release\n"));
+  CHECK_FALSE(contains(text, "CN="));
+  CHECK_FALSE(contains(text, "\\,"));
+  CHECK(contains(text, "  Dr. Maximiliane Example-D\u2026\n"));  // 26 columns
+  CHECK(contains(text, "  nurse-7\n"));
+  CHECK(contains(text, "  2000 doses  "));
+  CHECK(contains(text, "  A0 B0  "));
+  // Each reason on the line below its entry, under the time.
+  CHECK(contains(text, "\n     criterion.failed: viability-post-thaw"));
+  CHECK(contains(text, "\n     recipient W1234\n"));
+  CHECK(contains(text, "\u2026\n"));  // the long reason, cut
+  CHECK(contains(text, "Values cut short end in \u2026; --format csv or json holds them whole."));
+
+  // Nothing cut, nothing said.
+  std::ostringstream small;
+  ledger::write_table(small, {confirm}, confirm);
+  CHECK_FALSE(contains(small.str(), "\u2026"));
+  CHECK_FALSE(contains(small.str(), "Values cut short"));
+  // The CSV keeps every value whole.
+  std::ostringstream csv;
+  ledger::write_csv(csv, {rejection}, rejection);
+  CHECK(contains(csv.str(), "\"CN=Dr. Maximiliane Example-Doppelname\\, Head of QA Release,"));
+  CHECK(contains(csv.str(), "expired on 2026-11-01"));
 }
 
 }  // namespace dosegate

@@ -1,7 +1,9 @@
-// --json on every command that answers: release, recall, sign-coa, complete, trace, history;
+// --json on every command that answers: release, recall, sign-coa, sign-spec, complete, trace,
+// history;
 // and one JSON object with "decision": "error" on standard output when a command asked for JSON
 // cannot do its job (exit 2).
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -63,6 +65,15 @@ TEST_CASE("json: release --json, a release and a rejection", "[cli][json]") {
   CHECK(j["ledger_entries"] == json::array({1, 2}));
   CHECK(j["reissue_of"].is_null());
   CHECK(j["criteria"].size() > 5);
+  // release --json's criteria are verify's: the printed strings, the name, limit and value.
+  for (const auto& c : j["criteria"]) {
+    CHECK_FALSE(c["name"].get<std::string>().empty());
+    CHECK(c["limit"].is_object());
+    CHECK(c["value"].is_object());
+  }
+  CHECK(j["criteria"][0]["test"] == "cd73");
+  CHECK(j["criteria"][0]["name"] == "CD73 expression");
+  CHECK(j["criteria"][0]["value"]["number"].is_string());
   CHECK(j["findings"].is_array());
   CHECK_FALSE(contains(r.out, "Released 2 doses"));  // no text around the object
 
@@ -146,6 +157,70 @@ TEST_CASE("json: sign-coa --json, signed and refused", "[cli][json]") {
   CHECK(contains(j["findings"][0]["location"].get<std::string>(), "signed.xml:"));
 }
 
+TEST_CASE("json: sign-spec --json, signed", "[cli][json][spec-approval]") {
+  test::TempDir dir;
+  const auto out = dir.file("spec.signed.xml");
+  const auto r =
+      run_cli_at({"sign-spec", s("samples/specs/wj-msc.xml"), "--key",
+                  test::pki("approver.key.pem"), "--cert", test::pki("approver.cert.pem"),
+                  "--chain", test::pki("qa-chain.pem"), "--out", out, "--json"},
+                 "2026-11-01T09:00:00Z");
+  REQUIRE(r.code == 0);
+  const auto j = parse(r);
+  CHECK(j["version"] == 1);
+  CHECK(j["command"] == "sign-spec");
+  CHECK(j["decision"] == "signed");
+  CHECK(j["out"] == out);
+  CHECK(j["specification"]["id"] == "wj-msc");
+  CHECK(j["specification"]["version"] == "1");
+  CHECK(j["specification"]["sha256"].get<std::string>().size() == 64);
+  CHECK(j["approved_at"] == "2026-11-01T09:00:00Z");
+  CHECK(j["certificates"] == 2);
+  CHECK(contains(j["approver"]["subject"].get<std::string>(), "CN=Sam Example"));
+  CHECK(j["findings"].empty());
+  CHECK_FALSE(contains(r.out, "wrote "));  // no text around the object
+  CHECK(std::filesystem::exists(out));
+}
+
+TEST_CASE("json: ledger init, backup and head --json", "[cli][json][ledger]") {
+  test::TempDir dir;
+  const auto ledger = dir.file("ledger.sqlite");
+  auto r = run_cli({"ledger", "init", ledger, "--json"});
+  REQUIRE(r.code == 0);
+  auto j = parse(r);
+  CHECK(j["version"] == 1);
+  CHECK(j["command"] == "ledger init");
+  CHECK(j["decision"] == "done");
+  CHECK(j["ledger"] == ledger);
+  CHECK(contains(j["message"].get<std::string>(), "a new, empty dosegate ledger"));
+  CHECK(j["findings"].empty());
+  REQUIRE(run_cli_at(with({"release", s("samples/coa-pass.xml"), "--trust", s("certs/trust"),
+                           "--out", dir.file("records"), "--ledger", ledger, "--quiet"},
+                          test::releaser()),
+                     kNow)
+              .code == 0);
+  r = run_cli({"ledger", "backup", "--ledger", ledger, "--out", dir.file("b.sqlite"), "--json"});
+  REQUIRE(r.code == 0);
+  j = parse(r);
+  CHECK(j["command"] == "ledger backup");
+  CHECK(j["decision"] == "done");
+  CHECK(j["ledger"] == ledger);
+  CHECK(j["out"] == dir.file("b.sqlite"));
+  CHECK(j["entries"] == 2);
+  CHECK(j["findings"].empty());
+  CHECK_FALSE(contains(r.out, "Backed up"));
+  // A backup that cannot be written: the error object, exit 2.
+  r = run_cli({"ledger", "backup", "--ledger", ledger, "--out", dir.file("b.sqlite"), "--json"});
+  CHECK(r.code == 2);
+  j = parse(r);
+  CHECK(j["command"] == "ledger");
+  CHECK(j["decision"] == "error");
+  CHECK(contains(j["findings"][0]["message"].get<std::string>(), "never replaces a file"));
+  r = run_cli({"ledger", "head", "--ledger", dir.file("b.sqlite"), "--json"});
+  REQUIRE(r.code == 0);
+  CHECK(parse(r)["seq"] == 2);
+}
+
 TEST_CASE("json: an exit-2 error with --json is one object with decision error", "[cli][json]") {
   test::TempDir dir;
   struct Row {
@@ -182,6 +257,11 @@ TEST_CASE("json: an exit-2 error with --json is one object with decision error",
        "history",
        "",
        "none.sqlite"},
+      {{"sign-spec", s("samples/specs/wj-msc.signed.xml"), "--key", test::pki("approver.key.pem"),
+        "--cert", test::pki("approver.cert.pem"), "--out", dir.file("twice.xml"), "--json"},
+       "sign-spec",
+       "",
+       "wj-msc.signed.xml"},
       {{"audit", "--trust", s("certs/trust"), "--ledger", dir.file("none.sqlite"), "--json"},
        "audit",
        "",

@@ -334,6 +334,7 @@ TEST_CASE("complete: --json prints one object with the entries and each late res
   const auto& tests = *doc.get("tests")->array();
   REQUIRE(tests.size() == 1);
   CHECK(tests[0].text("test") == "mycoplasma");
+  CHECK(tests[0].text("name") == "Mycoplasma");
   CHECK(tests[0].text("verdict") == "pass");
   CHECK(tests[0].text("result") == "not-detected");
   CHECK(tests[0].text("completed") == "2026-11-30");

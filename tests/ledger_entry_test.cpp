@@ -79,7 +79,7 @@ TEST_CASE("ledger export: history's CSV and JSON of a fully populated entry keep
         "coa_id,coa_sha256,spec_id,spec_version,spec_sha256,records,reason,"
         "refers_to,recipient,second_staff,thawed_at_utc,warnings,"
         "spec_approver,spec_approver_sha256,spec_approved_at_utc,"
-        "prev_hash,hash\r\nchain head,,,,,,,,,,,,,,,,,,,,,,,,\r\n");
+        "prev_hash,hash\r\n,,chain-head,,,,,,,,,,,,,,,,,,,,,,\r\n");
 }
 
 namespace {

@@ -496,6 +496,25 @@ TEST_CASE("PostgreSQL: ledger migrate copies a SQLite ledger byte for byte and a
   CHECK(entries_count(uri) == "5\n");
 }
 
+TEST_CASE("PostgreSQL: ledger migrate --json", "[pg][migrate][json]") {
+  TempDir dir;
+  const auto sqlite = dir.file("ledger.sqlite");
+  populate(dir, sqlite);
+  const auto uri = test::pg_new_database();
+  const auto r = run_cli({"ledger", "migrate", "--from", sqlite, "--to", uri, "--trust",
+                          src("certs/trust"), "--json"});
+  INFO(r.out << r.err);
+  CHECK(r.code == 0);
+  const auto head = ledger::Ledger::open(sqlite, false).head();
+  REQUIRE(head);
+  CHECK(r.out.rfind("{", 0) == 0);
+  CHECK(contains(r.out, "\"command\": \"ledger migrate\""));
+  CHECK(contains(r.out, "\"decision\": \"done\""));
+  CHECK(contains(r.out, "\"entries\": 4"));
+  CHECK(contains(r.out, "\"head_hash\": \"" + head->hash + "\""));
+  CHECK_FALSE(contains(r.out, "Copied"));
+}
+
 TEST_CASE("PostgreSQL: ledger migrate refuses a source that does not audit INTACT, all or nothing",
           "[pg][migrate]") {
   TempDir dir;

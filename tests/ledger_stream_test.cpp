@@ -134,39 +134,41 @@ LEDGER_TEST_CASE("history: the streamed exports keep the bytes of the exports he
   const auto ledger = store.location(dir);
   fill(ledger);
   // SHA-256 and size of each export of this ledger as dosegate wrote them before `history`
-  // streamed (each run's ledger path replaced by LEDGER).
+  // streamed (each run's ledger path replaced by LEDGER); the table's and the CSV's since the
+  // table fits a terminal and the CSV's chain head row has the header's shape (the in-memory
+  // forms, write_table and write_csv, write through the same writers).
   struct Export {
     std::vector<std::string> args;
     std::size_t size;
     std::string sha256;
   };
   const std::vector<Export> exports{
-      {{}, 54185, "f2e33acbe2c06dd358f8d8c9e7223096539730fd6b419f2a195ea1ae290fdb33"},
+      {{}, 47325, "6a620580ddf0547da7d01c29f15ae8f0b486059932393dc171767625526f523f"},
       {{"--format", "csv"},
-       122076,
-       "53cbfae77831e787932c024ea0af71db0e54506a7f677a6fc122c96915b8dcda"},
+       122079,
+       "eb124681152c2b10c29f24de6d96339e6667bcb5e314d1ffff81ca69d58371f9"},
       {{"--format", "json"},
        320631,
        "446e1d23e43b23fec81508cb3e97c4a76a10fac8cef093097fda244aa8a7a205"},
-      {{"--lot", din(7)}, 1538, "023ffa7adfbc69688077c38162c22fc82758c5bff1afe248b47ccb88ac61d718"},
+      {{"--lot", din(7)}, 1333, "b016af446aa92a2d07830317de74d5e662c8290c70ac90efc1bc1f35ff7b5c98"},
       {{"--lot", din(7), "--format", "csv"},
-       3354,
-       "c45b5d378a36bd65d0c5d2eefecb4bf04ca26b1d7d4ecfd181e4e9256b24a21e"},
+       3357,
+       "75b2e731cd92e7802be34de42a849e80c299b0c843fdf9717fc4e638a0296221"},
       {{"--lot", din(7), "--format", "json"},
        8191,
        "3803a772562a3812e4ab4c7688f3be981390538bf72c9eed1e70f1d9485d98b3"},
       {{"--kind", "confirm", "--format", "csv"},
-       36941,
-       "7fc51a5b029c22b0373a6406df5b44a51f544e22b789fb209334188611661d8d"},
+       36944,
+       "a7050701110398563066c2b1ee7779ac3f642305c045f768dd995a8da58eadf7"},
       {{"--lot", din(9), "--kind", "recall"},
-       309,
-       "c66306755be2c6d4de8457fc4365610e9553456fc922875df4bca611f1971fcf"},
+       292,
+       "b12e9664daab7ebf7a5a7209e44a3efc1e7b63eb0593ff99d51a064773ff7e88"},
       {{"--since", "2026-11-01T12:00:00Z", "--until", "2026-11-01T20:00:00Z", "--format", "json"},
        69461,
        "b86362fc6c24d3880998466d022611cfeb23a020218d491d3a793a53eeb7f2c0"},
       {{"--lot", din(999)},
-       181,
-       "daf05d08f3e125da4b4dc95a03a2e93588cc0103adac7e356917084fa9c65869"},
+       173,
+       "9e865176f1f697690aa532f29e68f7431526309c8e461a2315138dcd8d2c016d"},
   };
   for (const auto& x : exports) {
     std::vector<std::string> args{"history", "--ledger", ledger};

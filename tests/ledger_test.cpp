@@ -173,7 +173,7 @@ LEDGER_TEST_CASE("history: filters, table, and a CSV a spreadsheet opens", "[led
   CHECK(r.out.rfind("\xEF\xBB\xBFseq,at_utc,kind,", 0) == 0);
   CHECK(contains(r.out, "\r\n1,2026-11-21T12:00:00Z,release,releasable,A999926000147,A0 B0,"));
   CHECK(contains(r.out, "\"CN=Alex Example\\, QA Release,O=Example Clinic QA,C=DE\""));
-  CHECK(contains(r.out, "\r\nchain head,2026-11-22T08:00:00Z,"));
+  CHECK(contains(r.out, "\r\n4,2026-11-22T08:00:00Z,chain-head,,"));
   CHECK(r.out.substr(r.out.size() - 2) == "\r\n");
 }
 

@@ -4,8 +4,10 @@
 
 #include <sstream>
 
+#include "dosegate/spec/specification.hpp"
 #include "spec/results_json.hpp"
 #include "util/json_read.hpp"
+#include "xml/values.hpp"
 
 using namespace dosegate;
 
@@ -90,6 +92,11 @@ TEST_CASE("results json: each row keeps its printed strings", "[results-json]") 
     CHECK(a[i].text("result") == expected[i][2]);
   }
   CHECK(a[3].text("group") == "one of cd14, cd11b");
+  // Each row names its test beside the code.
+  const char* names[] = {"CD73 expression",  "Bacterial endotoxins",   "Mycoplasma",
+                         "CD11b expression", "Identity (STR profile)", "Potency (IDO activity)",
+                         "Karyotype",        "Particle concentration"};
+  for (std::size_t i = 0; i < a.size(); ++i) CHECK(a[i].text("name") == names[i]);
   CHECK(a[2].text("verdict") == "pending");
 }
 
@@ -103,6 +110,7 @@ TEST_CASE("results json: limit and value are values, decimals as canonical strin
     "specification": ">= 95 %",
     "result": "98.70 %",
     "verdict": "pass",
+    "name": "CD73 expression",
     "limit": {
       "kind": "range",
       "lower": {
@@ -207,4 +215,17 @@ TEST_CASE("results json: printed rows carry the five strings and nothing else", 
     CHECK_FALSE(row.get("value"));
   }
   CHECK(doc.array()->at(1).text("result") == "< 0.5 EU/mL");
+}
+
+TEST_CASE("results json: every test code of the CoA format has a name", "[results-json]") {
+  std::size_t named = 0;
+  for (const char* code : xml::kTestCodes) {
+    INFO(code);
+    CHECK_FALSE(spec::test_name(code).empty());
+    named += spec::test_name(code).empty() ? 0 : 1;
+  }
+  CHECK(named == xml::kTestCodes.size());
+  CHECK(spec::test_name("viability-post-thaw") == "Post-thaw viability");
+  CHECK(spec::test_name("cd73 ").empty());  // a code the format does not define has no name
+  CHECK(spec::test_name("").empty());
 }

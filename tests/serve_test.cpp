@@ -25,8 +25,10 @@
 #include <thread>
 
 #include "ledger_store.hpp"
+#include "serve/service.hpp"
 #include "test_support.hpp"
 #include "util/json.hpp"
+#include "util/json_read.hpp"
 
 extern char** environ;
 
@@ -590,7 +592,7 @@ LEDGER_TEST_CASE("serve: history, trace, audit and records for the auditor", "[s
   REQUIRE(r);
   CHECK(r->status == 200);
   CHECK(contains(r->get_header_value("Content-Type"), "text/csv"));
-  CHECK(contains(r->body, "chain head"));
+  CHECK(contains(r->body, ",chain-head,"));
   for (const char* bad : {"/api/v1/history?lot=A999926000", "/api/v1/history?kind=party",
                           "/api/v1/history?since=yesterday", "/api/v1/history?sort=seq",
                           "/api/v1/trace/A999926000154?format=pdf", "/api/v1/trace/A99992600",
@@ -630,6 +632,28 @@ LEDGER_TEST_CASE("serve: history, trace, audit and records for the auditor", "[s
   r = a.Get("/api/v1/records/A999926000154-S1234V00-C0.pdf");
   REQUIRE(r);
   CHECK(r->status == 404);
+  // A Range header is not honoured: every answer whole, an error's JSON never cut to ranges.
+  r = a.Get("/api/v1/records/A999926000154-S1234V00-B0.pdf", {{"Range", "bytes=0-99,200-"}});
+  REQUIRE(r);
+  CHECK(r->status == 200);
+  CHECK(r->body == test::read_file_text(s.site.records + "/A999926000154-S1234V00-B0.pdf"));
+  r = s.server.client().Get("/api/v1/records/A999926000154-S1234V00-B0.pdf",
+                            {{"Range", "bytes=0-9,20-"}});
+  REQUIRE(r);
+  CHECK(r->status == 401);
+  CHECK(r->get_header_value("Content-Type") == "application/json");
+  CHECK(code_of(r->body) == "serve.unauthorized");
+  // A parameter name that is not UTF-8: 400 with a finding, the answer still valid JSON.
+  r = a.Get("/api/v1/history?lot=A999926000154&%FF%FEx=1");
+  REQUIRE(r);
+  CHECK(r->status == 400);
+  CHECK(code_of(r->body) == "request.malformed");
+  CHECK_NOTHROW(json::parse(r->body));
+  CHECK(contains(r->body, R"(\\xff\\xfex)"));
+  r = a.Get("/api/v1/no-such-thing", {{"Range", "bytes=5-"}});
+  REQUIRE(r);
+  CHECK(r->status == 404);
+  CHECK(code_of(r->body) == "serve.not-found");
   r = a.Get("/api/v1/no-such-thing");
   REQUIRE(r);
   CHECK(r->status == 404);
@@ -1274,4 +1298,205 @@ TEST_CASE(
   const auto a = test::run_cli({"audit", "--trust", src("certs/trust"), "--ledger", site.ledger});
   INFO(a.out << a.err);
   CHECK(a.code == 0);
+}
+
+// ---- The record-check cache, in process, with a clock the test moves ----------------------
+
+namespace {
+
+// The service without HTTP, its clock set by the test.
+struct InProcess {
+  std::string trust;
+  std::string ledger;
+  std::string records;
+  Instant clock;
+  serve::Service service;
+  InProcess(const std::string& trust_dir, const Site& site, const std::string& now)
+      : trust(trust_dir),
+        ledger(site.ledger),
+        records(site.records),
+        clock(*parse_utc_instant(now)),
+        service(
+            [&] {
+              serve::ServeOptions o;
+              o.trust_dir = trust_dir;
+              o.ledger_path = site.ledger;
+              o.records_dir = site.records;
+              o.users_path = site.users;
+              return o;
+            }(),
+            [this] { return clock; }) {}
+  serve::Reply confirm(const std::string& scan, const std::string& recipient) {
+    return service.confirm(serve::Principal{"nurse-17", users::Role::bedside, "", ""},
+                           confirm_body({scan}, recipient));
+  }
+  // Full record checks since the start (the others came from the cache).
+  long long record_checks() {
+    const auto body = service.health().body;
+    const auto at = body.find("\"record_checks\": ");
+    REQUIRE(at != std::string::npos);
+    return std::stoll(body.substr(at + 17));
+  }
+};
+
+std::string copy_of_trust(const TempDir& t) {
+  const auto trust = t.file("trust");
+  fs::copy(src("certs/trust"), trust, fs::copy_options::recursive);
+  return trust;
+}
+
+}  // namespace
+
+TEST_CASE("serve cache: the same record under the same trust is checked once, for any time",
+          "[serve][cache]") {
+  Site site;
+  InProcess s(src("certs/trust"), site, kBedside);
+  CHECK(contains(s.confirm(kDoseB0, "MRN-0001").body, "\"decision\": \"go\""));
+  s.clock += std::chrono::hours(5);  // no time limit: nothing it depends on changed
+  const auto r = s.confirm(kDoseB0, "MRN-0001");
+  INFO(r.body);
+  CHECK(contains(r.body, "\"decision\": \"go\""));
+  // The time judged at is this request's, as a check now would say.
+  CHECK(contains(r.body, "2026-11-22T14:00:00Z"));
+  CHECK(s.record_checks() == 1);
+}
+
+TEST_CASE("serve cache: a record replaced by another valid record between two requests",
+          "[serve][cache][attack]") {
+  Site site;
+  InProcess s(src("certs/trust"), site, kBedside);
+  const auto b0 = site.records + "/A999926000154-S1234V00-B0.pdf";
+  const auto original = test::read_file_text(b0);
+  CHECK(contains(s.confirm(kDoseB0, "MRN-0001").body, "\"decision\": \"go\""));
+  SECTION("another dose of the same lot") {
+    REQUIRE(fs::copy_file(site.records + "/A999926000154-S1234V00-A0.pdf", b0,
+                          fs::copy_options::overwrite_existing));
+  }
+  SECTION("a dose of another lot") {
+    REQUIRE(fs::copy_file(site.records + "/A999926000147-S1234V00-A0.pdf", b0,
+                          fs::copy_options::overwrite_existing));
+  }
+  const auto r = s.confirm(kDoseB0, "MRN-0001");
+  INFO(r.body);
+  CHECK(contains(r.body, "\"decision\": \"no-go\""));
+  CHECK(test::error_codes(r.body).count("confirm.wrong-dose") == 1);
+  CHECK(s.record_checks() == 2);
+  std::ofstream(b0, std::ios::binary | std::ios::trunc) << original;
+  CHECK(contains(s.confirm(kDoseB0, "MRN-0001").body, "\"decision\": \"go\""));
+}
+
+TEST_CASE("serve cache: a record replaced by a tampered copy between two requests",
+          "[serve][cache][attack]") {
+  Site site;
+  InProcess s(src("certs/trust"), site, kBedside);
+  const auto b0 = site.records + "/A999926000154-S1234V00-B0.pdf";
+  CHECK(contains(s.confirm(kDoseB0, "MRN-0001").body, "\"decision\": \"go\""));
+  auto changed = test::read_file_text(b0);
+  // A digit of the signed release data's dose count changed, the length kept.
+  const auto at = changed.find("\"division\": \"B0\"");
+  REQUIRE(at != std::string::npos);
+  changed[at + 14] = 'C';
+  std::ofstream(b0, std::ios::binary | std::ios::trunc) << changed;
+  const auto r = s.confirm(kDoseB0, "MRN-0001");
+  INFO(r.body);
+  CHECK(contains(r.body, "\"decision\": \"no-go\""));
+  CHECK(test::error_codes(r.body).count("signature.invalid") == 1);
+}
+
+TEST_CASE("serve cache: a CRL refreshed in the trust directory revoking the releaser",
+          "[serve][cache][attack]") {
+  Site site;
+  TempDir t;
+  const auto trust = copy_of_trust(t);
+  InProcess s(trust, site, kBedside);
+  CHECK(contains(s.confirm(kDoseB0, "MRN-0001").body, "\"decision\": \"go\""));
+  CHECK(contains(s.confirm(kDoseB0, "MRN-0001").body, "\"decision\": \"go\""));
+  CHECK(s.record_checks() == 1);
+  fs::copy_file(crl_revoking_releaser(t), trust + "/crls/qa-ca.crl.pem",
+                fs::copy_options::overwrite_existing);
+  const auto r = s.confirm(kDoseB0, "MRN-0001");
+  INFO(r.body);
+  CHECK(contains(r.body, "\"decision\": \"no-go\""));
+  CHECK(contains(r.body, "revoked"));
+}
+
+TEST_CASE("serve cache: the releaser's certificate expiring between two requests",
+          "[serve][cache][attack]") {
+  // A lot released by a releaser whose certificate ends at 2026-12-01T00:00:00Z.
+  TempDir t;
+  const auto trust = copy_of_trust(t);
+  fs::copy_file(pki("releaser-short.cert.pem"), trust + "/releasers/releaser-short.pem");
+  Site site;
+  const auto records = t.file("records");
+  const auto r0 = test::run_cli_at(
+      {"release", src("samples/coa-pending-mycoplasma.xml"), "--trust", trust, "--key",
+       pki("releaser-short.key.pem"), "--cert", pki("releaser-short.cert.pem"), "--chain",
+       pki("qa-chain.pem"), "--out", records, "--ledger", t.file("ledger.sqlite"), "--quiet"},
+      kReleased);
+  INFO(r0.out << r0.err);
+  REQUIRE(r0.code == 0);
+  site.ledger = t.file("ledger.sqlite");
+  site.records = records;
+  InProcess s(trust, site, "2026-11-30T23:00:00Z");
+  auto r = s.confirm(kDoseB0, "MRN-0001");
+  INFO(r.body);
+  CHECK(contains(r.body, "\"decision\": \"go\""));
+  s.clock = *parse_utc_instant("2026-11-30T23:59:59Z");
+  CHECK(contains(s.confirm(kDoseB0, "MRN-0001").body, "\"decision\": \"go\""));
+  CHECK(s.record_checks() == 1);  // still in its window
+  s.clock = *parse_utc_instant("2026-12-01T00:00:01Z");
+  r = s.confirm(kDoseB0, "MRN-0001");
+  INFO(r.body);
+  CHECK(contains(r.body, "\"decision\": \"no-go\""));
+  CHECK(contains(r.body, "expired"));
+  CHECK(s.record_checks() == 2);
+}
+
+TEST_CASE("serve cache: a CRL of the trust directory going out of date between two requests",
+          "[serve][cache][attack]") {
+  Site site;
+  TempDir t;
+  const auto trust = copy_of_trust(t);
+  // The QA CA's CRL, revoking nobody, valid until 2026-11-22T10:00:00Z.
+  const auto ca = t.file("ca");
+  fs::create_directories(ca);
+  std::ofstream(ca + "/index.txt").flush();
+  std::ofstream(ca + "/crlnumber") << "3000\n";
+  std::ofstream(ca + "/ca.cnf") << "[ca]\ndefault_ca = d\n[d]\ndatabase = " << ca
+                                << "/index.txt\ncrlnumber = " << ca
+                                << "/crlnumber\ndefault_md = sha256\n";
+  const auto r0 =
+      test::run_process("openssl ca -config " + test::quote_arg(ca + "/ca.cnf") +
+                        " -gencrl -cert " + test::quote_arg(pki("qa-ca.cert.pem")) + " -keyfile " +
+                        test::quote_arg(pki("qa-ca.key.pem")) +
+                        " -crl_lastupdate 20261101000000Z -crl_nextupdate 20261122100000Z -out " +
+                        test::quote_arg(trust + "/crls/qa-ca.crl.pem"));
+  INFO(r0.output);
+  REQUIRE(r0.code == 0);
+  InProcess s(trust, site, kBedside);
+  CHECK(contains(s.confirm(kDoseB0, "MRN-0001").body, "\"decision\": \"go\""));
+  s.clock = *parse_utc_instant("2026-11-22T10:00:05Z");
+  const auto r = s.confirm(kDoseB0, "MRN-0001");
+  INFO(r.body);
+  CHECK(contains(r.body, "\"decision\": \"no-go\""));
+  CHECK(contains(r.body, "CRL"));
+}
+
+TEST_CASE("serve cache: a recall recorded between two requests is NO-GO at once",
+          "[serve][cache][attack]") {
+  Site site;
+  InProcess s(src("certs/trust"), site, kBedside);
+  CHECK(contains(s.confirm(kDoseA0, "MRN-0001").body, "\"decision\": \"go\""));
+  std::vector<std::string> args{"recall",  "A999926000154",    "--reason", "Endotoxin retest",
+                                "--trust", src("certs/trust"), "--ledger", site.ledger};
+  for (const auto& a : releaser()) args.push_back(a);
+  const auto rc = test::run_cli_at(args, "2026-11-22T09:00:30Z");
+  INFO(rc.out << rc.err);
+  REQUIRE(rc.code == 0);
+  s.clock += std::chrono::seconds(60);
+  const auto r = s.confirm(kDoseA0, "MRN-0001");
+  INFO(r.body);
+  CHECK(contains(r.body, "\"decision\": \"no-go\""));
+  CHECK(test::error_codes(r.body).count("confirm.recalled") == 1);
+  CHECK(s.record_checks() == 1);  // the record's answer was kept; the ledger's was not
 }

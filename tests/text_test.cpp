@@ -3,6 +3,7 @@
 
 #include <string>
 
+#include "util/dn.hpp"
 #include "util/text.hpp"
 
 using namespace dosegate;
@@ -61,4 +62,30 @@ TEST_CASE("escape_controls: controls, bidi overrides and stray bytes become visi
   CHECK(escape_controls("\xE2\x80\xAF") == "\xE2\x80\xAF");  // U+202F is a space, kept
   CHECK(escape_controls("bad \x9B byte \xFF") == "bad \\x9b byte \\xff");  // not UTF-8
   CHECK(escape_controls("\xE2\x80") == "\\xe2\\x80");                      // truncated
+}
+
+TEST_CASE("abbreviate: whole when it fits, else cut at a character with an ellipsis", "[text]") {
+  CHECK(text::abbreviate("Alex Example", 12) == "Alex Example");
+  CHECK(text::abbreviate("Alex Example", 11) == "Alex Examp\u2026");
+  CHECK(text::abbreviate("Zo\u00eb \u00d8deg\u00e5rd", 5) == "Zo\u00eb \u2026");
+  CHECK(text::display_width(text::abbreviate("Zo\u00eb \u00d8deg\u00e5rd", 5)) == 5);
+  CHECK(text::abbreviate("\U0001F9EC\U0001F9EC\U0001F9EC", 2) == "\U0001F9EC\u2026");
+  CHECK(text::abbreviate("abc", 1) == "\u2026");
+  CHECK(text::abbreviate("abc", 0).empty());
+  CHECK(text::abbreviate("", 0).empty());
+}
+
+TEST_CASE("names: a certificate subject as people read it", "[text]") {
+  const std::string dn = "CN=Alex Example\\, QA Release,O=Example Clinic QA,C=DE";
+  CHECK(readable_name(dn) == "Alex Example, QA Release (Example Clinic QA, DE)");
+  CHECK(person_name(dn) == "Alex Example, QA Release");
+  CHECK(person_name("CN=Zo\\C3\\AB \\\"QA\\\",O=Lab") == "Zo\u00eb \"QA\"");
+  CHECK(person_name("CN=A, O=B") == "A");  // spaces after the separators
+  CHECK(person_name("O=Example Clinic QA,C=DE") == "O=Example Clinic QA,C=DE");  // no CN
+  // Staff ids and other text that is not a subject stay as they are.
+  CHECK(person_name("nurse-7") == "nurse-7");
+  CHECK(person_name("Smith, J") == "Smith, J");
+  CHECK(person_name("a=b c,d") == "a=b c,d");
+  CHECK(person_name("") == "");
+  CHECK(readable_name("nurse-7") == "nurse-7");
 }

@@ -11,12 +11,14 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 
 #include "crypto/cms.hpp"
 #include "crypto/sha256.hpp"
 #include "crypto/timestamp.hpp"
 #include "crypto/trust_store.hpp"
+#include "dosegate/error.hpp"
 #include "dosegate/isbt128.hpp"
 #include "dosegate/ledger/ledger.hpp"
 #include "pdf/dss.hpp"
@@ -1037,6 +1039,172 @@ TEST_CASE("recall --tsa: the recall entry's signature carries a token that audit
     CHECK(b.code == 1);
     CHECK(contains(b.out, "entry 3"));
     CHECK(contains(b.out, "timestamp"));
+  }
+}
+
+namespace {
+
+// `cms` with `token` added as its signature-time-stamp attribute by OpenSSL (decoded, the
+// attribute added, encoded again): what add_signature_timestamp must give byte for byte.
+std::string openssl_with_token(const std::string& cms_der, const std::string& token) {
+  const auto* p = reinterpret_cast<const unsigned char*>(cms_der.data());
+  CMS_ContentInfo* cms = d2i_CMS_ContentInfo(nullptr, &p, static_cast<long>(cms_der.size()));
+  REQUIRE(cms);
+  CMS_SignerInfo* si = sk_CMS_SignerInfo_value(CMS_get0_SignerInfos(cms), 0);
+  REQUIRE(CMS_unsigned_add1_attr_by_NID(si, NID_id_smime_aa_timeStampToken, V_ASN1_SEQUENCE,
+                                        token.data(), static_cast<int>(token.size())) == 1);
+  unsigned char* der = nullptr;
+  const int len = i2d_CMS_ContentInfo(cms, &der);
+  std::string out(reinterpret_cast<char*>(der), static_cast<std::size_t>(len));
+  OPENSSL_free(der);
+  CMS_ContentInfo_free(cms);
+  return out;
+}
+
+// The token of a TimeStampResp, DER.
+std::string token_of_response(const std::string& answer) {
+  const auto* p = reinterpret_cast<const unsigned char*>(answer.data());
+  TS_RESP* resp = d2i_TS_RESP(nullptr, &p, static_cast<long>(answer.size()));
+  REQUIRE(resp);
+  unsigned char* der = nullptr;
+  const int len = i2d_PKCS7(TS_RESP_get_token(resp), &der);
+  std::string token(reinterpret_cast<char*>(der), static_cast<std::size_t>(len));
+  OPENSSL_free(der);
+  TS_RESP_free(resp);
+  return token;
+}
+
+std::string error_code_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.code() + ": " + e.what();
+  }
+  return "";
+}
+
+}  // namespace
+
+TEST_CASE(
+    "a release's own signatures read as DER: the signature value and the added token as "
+    "OpenSSL has them",
+    "[timestamp][cache]") {
+  TempDir dir;
+  TestTsa tsa;
+  const auto trust = trust_dir(dir, "trust", false);
+  REQUIRE(release(dir, trust, "releaser", kReleased, {"--tsa", tsa.url()}).code == 0);
+  const std::string cms = record_cms(test::read_file_text(dir.file("out/" + kRecord)));
+  const std::string bare = without_timestamp(cms);
+  const std::string token = token_of(cms);
+
+  CHECK(crypto::own_signature_value(bare) == crypto::cms_signature_value(bare));
+  CHECK(crypto::own_signature_value(cms) == crypto::cms_signature_value(cms));
+  CHECK(crypto::add_signature_timestamp(bare, token) == openssl_with_token(bare, token));
+  // A signature that already has an unsigned attribute: OpenSSL adds the second one.
+  CHECK(crypto::add_signature_timestamp(cms, token) == openssl_with_token(cms, token));
+  SECTION("what is not one DER SignedData with one signer is refused") {
+    for (const std::string& bad :
+         {std::string("not DER"), bare.substr(0, bare.size() - 1), std::string()}) {
+      INFO(bad.size());
+      CHECK(contains(error_code_of([&] { crypto::own_signature_value(bad); }), "crypto.failure"));
+      CHECK(contains(error_code_of([&] { crypto::add_signature_timestamp(bad, token); }),
+                     "crypto.failure"));
+    }
+    // Bytes after the structure: where would the attribute go?
+    CHECK(contains(error_code_of([&] { crypto::own_signature_value(bare + std::string(1, '\0')); }),
+                   "crypto.failure"));
+    // An indefinite length (BER, not DER) in the outermost header.
+    std::string ber = bare;
+    ber[1] = static_cast<char>(0x80);
+    CHECK(contains(error_code_of([&] { crypto::own_signature_value(ber); }), "crypto.failure"));
+  }
+}
+
+TEST_CASE("validation data computed once per list of certificates, the same as computed alone",
+          "[timestamp][cache]") {
+  TempDir dir;
+  TestTsa tsa;
+  TestTsa rogue("ok", kReleased, "tsa-untrusted");
+  const auto trust_path = trust_dir(dir, "trust", false);
+  REQUIRE(release(dir, trust_path, "releaser", kReleased, {"--tsa", tsa.url()}).code == 0);
+  const std::string a0 = record_cms(test::read_file_text(dir.file("out/" + kRecord)));
+  const std::string b0 =
+      record_cms(test::read_file_text(dir.file("out/A999926000147-S1234V00-B0.pdf")));
+  // The same signature timestamped by another TSA: another certificate in its token.
+  const std::string bare = without_timestamp(a0);
+  const auto req = crypto::timestamp_request(crypto::cms_signature_value(bare));
+  const std::string by_rogue = crypto::add_signature_timestamp(
+      bare, token_of_response(tsa::post_query(rogue.url(), req.der, std::chrono::seconds(10))));
+
+  const crypto::TrustStore trust(trust_path);
+  const Instant at = *parse_utc_instant(kReleased);
+  crypto::ValidationMaterialCache cache(trust, at);
+  const auto same = [](const crypto::ValidationMaterial& x, const crypto::ValidationMaterial& y) {
+    return x.certs == y.certs && x.crls == y.crls;
+  };
+  const auto first = cache.get(a0);
+  CHECK(same(first, crypto::validation_material(a0, trust, at)));
+  CHECK(first.certs.size() >= 4);  // releaser, qa-ca, TSA, root
+  CHECK_FALSE(first.crls.empty());
+  CHECK(cache.computed() == 1);
+  CHECK(same(cache.get(b0), crypto::validation_material(b0, trust, at)));
+  CHECK(cache.computed() == 1);  // the same certificates: from the cache
+  const auto other = cache.get(by_rogue);
+  CHECK(cache.computed() == 2);  // another TSA certificate: computed
+  CHECK(same(other, crypto::validation_material(by_rogue, trust, at)));
+  CHECK_FALSE(same(other, first));
+  CHECK(same(cache.get(bare), crypto::validation_material(bare, trust, at)));  // no token
+  CHECK(cache.computed() == 3);
+  CHECK(contains(error_code_of([&] { cache.get("not DER"); }), "crypto.failure"));
+}
+
+TEST_CASE(
+    "a TSA certificate whose chain passed once: later tokens are still checked in full "
+    "where they differ",
+    "[timestamp][cache]") {
+  TempDir dir;
+  TestTsa tsa;
+  TestTsa rogue("ok", kReleased, "tsa-untrusted");  // the same genTime, a certificate not in tsa/
+  const crypto::TrustStore trust(trust_dir(dir, "trust", false));
+  crypto::TsaChainCache chains;
+  const auto ask = [&](const TestTsa& t, const std::string& data) {
+    auto req = crypto::timestamp_request(data);
+    return std::pair{req, tsa::post_query(t.url(), req.der, std::chrono::seconds(10))};
+  };
+  const auto [req1, answer1] = ask(tsa, "first");
+  const auto ts1 = crypto::accept_timestamp_response(answer1, req1, trust, &chains);
+  CHECK_FALSE(ts1.tsa.sha256.empty());  // the full check describes the certificate
+  const auto [req2, answer2] = ask(tsa, "second");
+  const auto ts2 = crypto::accept_timestamp_response(answer2, req2, trust, &chains);
+  CHECK(ts2.tsa.sha256.empty());  // from the cache: the subject only
+  CHECK(ts2.tsa.subject == ts1.tsa.subject);
+
+  SECTION("a token from a TSA certificate not in tsa/") {
+    const auto [req, answer] = ask(rogue, "third");
+    const auto e =
+        error_code_of([&] { crypto::accept_timestamp_response(answer, req, trust, &chains); });
+    CHECK(contains(e, "tsa.bad-response"));
+    CHECK(contains(e, "is not in"));
+  }
+  SECTION("a token of the cached certificate whose signature is broken") {
+    auto [req, answer] = ask(tsa, "third");
+    answer.back() = static_cast<char>(answer.back() ^ 0x01);  // the last byte of ECDSA's s
+    const auto e =
+        error_code_of([&] { crypto::accept_timestamp_response(answer, req, trust, &chains); });
+    CHECK(contains(e, "tsa.bad-response"));
+    CHECK(contains(e, "does not verify"));
+  }
+  SECTION("a token of the cached certificate for another request (imprint, nonce)") {
+    const auto [req, answer] = ask(tsa, "third");
+    const auto other = crypto::timestamp_request("third");  // same data, another nonce
+    CHECK(contains(
+        error_code_of([&] { crypto::accept_timestamp_response(answer, other, trust, &chains); }),
+        "nonce"));
+    const auto elsewhere = crypto::timestamp_request("fourth");
+    CHECK(contains(error_code_of([&] {
+                     crypto::accept_timestamp_response(answer, elsewhere, trust, &chains);
+                   }),
+                   "message imprint"));
   }
 }
 

@@ -56,6 +56,33 @@ TEST_CASE("users: user add keeps an Argon2id hash in a file of mode 0600", "[use
   CHECK(r.code == 2);
 }
 
+TEST_CASE("users: user add, passwd and remove --json", "[users][json]") {
+  TempDir dir;
+  const auto users = dir.file("users");
+  auto r =
+      test::run_cli_at({"user", "add", "nurse-17", "--role", "bedside", "--users", users, "--json"},
+                       kReleased, kNursePassword + "\n");
+  INFO(r.out << r.err);
+  REQUIRE(r.code == 0);
+  CHECK(r.out ==
+        "{\n  \"version\": 1,\n  \"command\": \"user add\",\n  \"decision\": \"done\",\n"
+        "  \"user\": \"nurse-17\",\n  \"role\": \"bedside\",\n  \"users\": \"" +
+            users + "\",\n  \"findings\": []\n}\n");
+  r = test::run_cli_at({"user", "passwd", "nurse-17", "--users", users, "--json"}, kReleased,
+                       "a new password, long\n");
+  REQUIRE(r.code == 0);
+  CHECK(contains(r.out, "\"command\": \"user passwd\""));
+  CHECK_FALSE(contains(r.out, "\"role\""));
+  r = test::run_cli_at({"user", "remove", "nurse-17", "--users", users, "--json"}, kReleased, "");
+  REQUIRE(r.code == 0);
+  CHECK(contains(r.out, "\"command\": \"user remove\""));
+  // Cannot: the exit-2 error object.
+  r = test::run_cli_at({"user", "remove", "nurse-17", "--users", users, "--json"}, kReleased, "");
+  CHECK(r.code == 2);
+  CHECK(contains(r.out, "\"decision\": \"error\""));
+  CHECK(contains(r.out, "no user nurse-17 in "));
+}
+
 TEST_CASE("users: a password matches only its own hash, and a broken users file is named",
           "[users]") {
   const auto hash = users::hash_password("correct horse battery");

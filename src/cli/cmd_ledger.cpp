@@ -1,6 +1,8 @@
 // `dosegate ledger`: the ledger itself: its creation (a SQLite file or a shared PostgreSQL
 // database), a copy of a SQLite ledger into PostgreSQL, a consistent backup while others write,
 // and the chain head to keep for `audit --expect-head`.
+#include <functional>
+
 #include "cli/commands.hpp"
 #include "cli/common.hpp"
 #include "crypto/trust_store.hpp"
@@ -13,10 +15,23 @@ namespace dosegate::cli::detail {
 namespace {
 
 constexpr const char* kUsage =
-    "dosegate ledger init [--ledger FILE|URI] [--grant ROLE]\n"
-    "       dosegate ledger migrate --from FILE --to URI --trust DIR\n"
-    "       dosegate ledger backup --out FILE [--ledger FILE]\n"
+    "dosegate ledger init [--ledger FILE|URI] [--grant ROLE] [--json]\n"
+    "       dosegate ledger migrate --from FILE --to URI --trust DIR [--json]\n"
+    "       dosegate ledger backup --out FILE [--ledger FILE] [--json]\n"
     "       dosegate ledger head [--ledger FILE|URI] [--json]";
+
+// --json for init, migrate and backup: {"version": 1, "command": "ledger SUBCOMMAND",
+// "decision": "done", what was done, "findings": []}; a failure is the exit-2 error object.
+void json_done(std::ostream& out, const char* subcommand,
+               const std::function<void(json::Writer&)>& members) {
+  json::Writer w(out);
+  w.begin_object();
+  w.key("version").value(1LL).field("command", std::string("ledger ") + subcommand);
+  w.field("decision", "done");
+  members(w);
+  w.key("findings").begin_array().end_array();
+  w.end_object();
+}
 
 int init(const po::variables_map& vm, const std::vector<std::string>& words, std::ostream& out) {
   if (words.size() > 2)
@@ -25,7 +40,13 @@ int init(const po::variables_map& vm, const std::vector<std::string>& words, std
     throw UsageError("ledger init: give the ledger once, as --ledger or as a word, not both");
   const auto location =
       words.size() == 2 ? words[1] : ledger::resolve_path(optional_arg(vm, "ledger"));
-  out << ledger::Ledger::init(location, optional_arg(vm, "grant")) << "\n";
+  const auto said = ledger::Ledger::init(location, optional_arg(vm, "grant"));
+  if (vm.count("json")) {
+    json_done(out, "init",
+              [&](json::Writer& w) { w.field("ledger", location).field("message", said); });
+    return kYes;
+  }
+  out << said << "\n";
   return kYes;
 }
 
@@ -35,6 +56,14 @@ int migrate(const po::variables_map& vm, std::ostream& out) {
   const auto from = vm["from"].as<std::string>();
   const auto to = vm["to"].as<std::string>();
   const auto r = ledger::migrate(from, to, trust);
+  if (vm.count("json")) {
+    json_done(out, "migrate", [&](json::Writer& w) {
+      w.field("from", from).field("to", to);
+      w.key("entries").value(static_cast<long long>(r.entries));
+      w.field("head_hash", r.head_hash);
+    });
+    return kYes;
+  }
   out << "Copied " << r.entries << " entr" << (r.entries == 1 ? "y" : "ies") << " of " << from
       << " to " << to << "; the copy audits INTACT"
       << (r.head_hash.empty() ? std::string(" (both are empty)")
@@ -49,6 +78,13 @@ int backup(const po::variables_map& vm, std::ostream& out) {
   const auto l = ledger::Ledger::open(path, false);
   const auto target = vm["out"].as<std::string>();
   const auto entries = l.backup(target);
+  if (vm.count("json")) {
+    json_done(out, "backup", [&](json::Writer& w) {
+      w.field("ledger", path).field("out", target);
+      w.key("entries").value(static_cast<long long>(entries));
+    });
+    return kYes;
+  }
   out << "Backed up " << entries << " entr" << (entries == 1 ? "y" : "ies") << " of " << path
       << " to " << target << " (one self-contained file)\n";
   return kYes;

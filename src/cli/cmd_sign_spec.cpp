@@ -5,6 +5,7 @@
 #include "dosegate/error.hpp"
 #include "sign/sign_spec.hpp"
 #include "token/token.hpp"
+#include "util/json.hpp"
 
 namespace dosegate::cli::detail {
 
@@ -15,6 +16,7 @@ int cmd_sign_spec(const Args& args, std::ostream& out, std::ostream& /*err*/,
   add_signer(opts, "the approver's");
   opts.add_options()("out", po::value<std::string>()->value_name("SIGNED.xml"),
                      "where to write the approved specification (written atomically); required");
+  add_json(opts);
   const auto vm = parse(args, opts);
   if (vm.count("help")) {
     print_help(
@@ -22,7 +24,7 @@ int cmd_sign_spec(const Args& args, std::ostream& out, std::ostream& /*err*/,
         {"dosegate sign-spec SPEC.xml --key KEY.pem|pkcs11:URI [--cert CERT.pem]\n"
          "                          [--chain CHAIN.pem] [--passphrase-file FILE | --pin-file "
          "FILE]\n"
-         "                          --out SIGNED.xml",
+         "                          --out SIGNED.xml [--json]",
          "Approves a release specification: sets its approval time (attribute approved-at,\n"
          "UTC, now) and signs it with an enveloped XML-DSig as sign-coa does (exclusive c14n,\n"
          "SHA-256, ECDSA-SHA256 or RSA-SHA256, the certificate and chain in X509Data).\n"
@@ -54,6 +56,23 @@ int cmd_sign_spec(const Args& args, std::ostream& out, std::ostream& /*err*/,
   o.approved_at = env.now();
   const auto r = sign::sign_spec(o, crypto::terminal_prompt);
   const auto& s = r.specification;
+  if (vm.count("json")) {
+    json::Writer w(out);
+    w.begin_object();
+    w.key("version").value(1LL).field("command", "sign-spec").field("decision", "signed");
+    w.field("spec", spec_path).field("out", o.out_path);
+    w.key("specification").begin_object();
+    w.field("id", s.id).field("version", s.version).field("sha256", s.sha256);
+    w.end_object();
+    w.field("approved_at", format_instant(o.approved_at)).field("algorithm", r.algorithm);
+    w.key("certificates").value(static_cast<long long>(r.certificates));
+    w.key("approver").begin_object();
+    w.field("subject", r.signer.subject).field("sha256", r.signer.sha256);
+    w.end_object();
+    w.key("findings").begin_array().end_array();
+    w.end_object();
+    return kYes;
+  }
   out << "approved specification " << s.id << " version " << s.version << " at "
       << format_instant(o.approved_at) << " (" << r.algorithm << ", " << r.certificates
       << " certificate" << (r.certificates == 1 ? "" : "s") << " in X509Data)\n"

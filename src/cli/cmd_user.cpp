@@ -8,6 +8,7 @@
 #include "cli/common.hpp"
 #include "dosegate/error.hpp"
 #include "users/users.hpp"
+#include "util/json.hpp"
 
 namespace dosegate::cli::detail {
 
@@ -23,12 +24,13 @@ int cmd_user(const Args& args, std::ostream& out, std::ostream& /*err*/, const E
      "the users file; default $DOSEGATE_USERS, else $XDG_STATE_HOME/dosegate/users or "
      "~/.local/state/dosegate/users");
   // clang-format on
+  add_json(opts);
   const auto vm = parse(args, opts);
   if (vm.count("help")) {
     print_help(out,
-               {"dosegate user add NAME --role bedside|qa|auditor [--users FILE]\n"
-                "       dosegate user passwd NAME [--users FILE]\n"
-                "       dosegate user remove NAME [--users FILE]",
+               {"dosegate user add NAME --role bedside|qa|auditor [--users FILE] [--json]\n"
+                "       dosegate user passwd NAME [--users FILE] [--json]\n"
+                "       dosegate user remove NAME [--users FILE] [--json]",
                 "add: adds an account of dosegate serve. The password is read from standard\n"
                 "input (one line, at least 12 characters) and stored as an Argon2id hash (3\n"
                 "passes, 64 MiB); the users file is written whole, atomically, with mode 0600.\n"
@@ -64,6 +66,23 @@ int cmd_user(const Args& args, std::ostream& out, std::ostream& /*err*/, const E
     throw UsageError("--role goes with user add only (a role is changed by remove, then add)");
   }
   const auto path = users::resolve_path(optional_arg(vm, "users"));
+  // What was done, as a sentence or (--json) as one object: {"version": 1, "command": "user
+  // ACTION", "decision": "done", "user", "role" (add), "users", "findings": []}.
+  const auto done = [&](const std::string& sentence) {
+    if (!vm.count("json")) {
+      out << sentence << '\n';
+      return kYes;
+    }
+    json::Writer w(out);
+    w.begin_object();
+    w.key("version").value(1LL).field("command", "user " + action).field("decision", "done");
+    w.field("user", name);
+    if (action == "add") w.field("role", users::to_string(role));
+    w.field("users", path);
+    w.key("findings").begin_array().end_array();
+    w.end_object();
+    return kYes;
+  };
   std::vector<users::User> all;
   std::error_code ec;
   if (std::filesystem::exists(path, ec)) all = users::read_users(path);
@@ -76,8 +95,7 @@ int cmd_user(const Args& args, std::ostream& out, std::ostream& /*err*/, const E
   if (action == "remove") {
     all.erase(it);
     users::write_users(path, all);
-    out << "removed user " << name << " from " << path << '\n';
-    return kYes;
+    return done("removed user " + name + " from " + path);
   }
   std::string password;
   std::getline(env.in ? *env.in : std::cin, password);
@@ -88,13 +106,12 @@ int cmd_user(const Args& args, std::ostream& out, std::ostream& /*err*/, const E
   if (action == "passwd") {
     it->hash = users::hash_password(password);
     users::write_users(path, all);
-    out << "changed the password of user " << name << " in " << path << '\n';
-    return kYes;
+    return done("changed the password of user " + name + " in " + path);
   }
   all.push_back({name, role, users::hash_password(password)});
   users::write_users(path, all);
-  out << "added user " << name << " (role " << users::to_string(role) << ") to " << path << '\n';
-  return kYes;
+  return done("added user " + name + " (role " + std::string(users::to_string(role)) + ") to " +
+              path);
 }
 
 }  // namespace dosegate::cli::detail

@@ -145,7 +145,7 @@ void check_ids(const ConfirmOptions& o) {
 }  // namespace
 
 ConfirmDraft confirm_record(const ConfirmOptions& o, const std::string& record_sha256,
-                            const pdf::RecordCheck& check) {
+                            const pdf::RecordCheck& check, const ReleaseData* parsed) {
   check_ids(o);
   ConfirmDraft d;
   d.scanned = isbt128::parse_scans(o.scans);  // bad input: cannot check
@@ -163,7 +163,7 @@ ConfirmDraft confirm_record(const ConfirmOptions& o, const std::string& record_s
   if (check.signer) r.signer = check.signer->subject;
   if (check.release_data) {
     try {
-      data = release_data_from_json(*check.release_data);
+      data = parsed ? *parsed : release_data_from_json(*check.release_data);
       r.din = data->din;
       r.product_code = data->product_code;
       r.product_name = data->product_name;

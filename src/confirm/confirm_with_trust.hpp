@@ -39,8 +39,10 @@ struct ConfirmDraft {
 // 1. The record and the scans: `check` is pdf::verify_record's answer for the record's bytes
 // (SHA-256 `record_sha256`) at options.at; then lot, product, dose, expiry and thaw window.
 // Throws std::invalid_argument for a malformed scan, UsageError for a bad id.
+// `parsed`: check.release_data as release_data_from_json reads it, when the caller keeps it
+// (nullptr: read here).
 ConfirmDraft confirm_record(const ConfirmOptions& options, const std::string& record_sha256,
-                            const pdf::RecordCheck& check);
+                            const pdf::RecordCheck& check, const ReleaseData* parsed = nullptr);
 // 2. What the ledger says about the lot: recalls, its findings, the release, late results and
 // earlier administrations. Or why it could not be read, or that the ledger stayed busy.
 void confirm_ledger(ConfirmDraft& draft, const ConfirmOptions& options,

@@ -8,7 +8,9 @@
 #include <algorithm>
 #include <cstring>
 #include <ctime>
+#include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 
 #include "crypto/detail/openssl.hpp"
@@ -172,6 +174,128 @@ void verify_token_as_of(TS_VERIFY_CTX* ctx, PKCS7* token, const TokenFacts& f,
          "/tsa/ (the timestamping authorities whose tokens are accepted)");
 }
 
+// Reading dosegate's own CMS signatures as DER, without OpenSSL's decoder: d2i of a CMS
+// structure decodes the public key of every certificate it carries, and with OpenSSL 3.0 each of
+// those costs a provider decoder look-up (about 1 ms of CPU, and lock traffic between threads).
+// A release handles each record's signature three times (its value for the request, the token
+// added, the certificates for the validation data): reading the structure is enough for that.
+struct Tlv {
+  std::size_t start = 0;  // the tag's offset
+  std::size_t body = 0;   // the contents' offset
+  std::size_t end = 0;    // one past the contents
+  unsigned char tag = 0;
+};
+
+// The DER TLV at `pos`, which must end by `limit`: one tag byte, definite length in minimal
+// form (at most 4 length bytes).
+std::optional<Tlv> tlv_at(std::string_view d, std::size_t pos, std::size_t limit) {
+  if (pos + 2 > limit) return std::nullopt;
+  Tlv t;
+  t.start = pos;
+  t.tag = static_cast<unsigned char>(d[pos]);
+  if ((t.tag & 0x1f) == 0x1f) return std::nullopt;  // multi-byte tags: none in these structures
+  std::size_t len = static_cast<unsigned char>(d[pos + 1]);
+  std::size_t p = pos + 2;
+  if (len & 0x80) {
+    const std::size_t n = len & 0x7f;
+    if (n == 0 || n > 4 || p + n > limit || d[p] == 0) return std::nullopt;
+    len = 0;
+    for (std::size_t i = 0; i < n; ++i) len = (len << 8) | static_cast<unsigned char>(d[p + i]);
+    if (len < 0x80) return std::nullopt;  // not minimal
+    p += n;
+  }
+  if (len > limit - p) return std::nullopt;
+  t.body = p;
+  t.end = p + len;
+  return t;
+}
+
+// A DER SignedData ContentInfo with exactly one SignerInfo, as offsets into its bytes.
+struct SignedDataLayout {
+  Tlv content_info, explicit0, signed_data, signer_infos, signer_info;
+  std::optional<Tlv> certificates;  // [0] IMPLICIT SET OF CertificateChoices
+  Tlv signature;                    // the SignerInfo's OCTET STRING
+  std::optional<Tlv> unsigned_attrs;
+};
+
+std::optional<SignedDataLayout> signed_data_layout(std::string_view d) {
+  // 1.2.840.113549.1.7.2 (id-signedData)
+  static constexpr std::string_view kSignedData("\x2a\x86\x48\x86\xf7\x0d\x01\x07\x02", 9);
+  SignedDataLayout l;
+  auto ci = tlv_at(d, 0, d.size());
+  if (!ci || ci->tag != 0x30 || ci->end != d.size()) return std::nullopt;
+  l.content_info = *ci;
+  auto oid = tlv_at(d, ci->body, ci->end);
+  if (!oid || oid->tag != 0x06 || d.substr(oid->body, oid->end - oid->body) != kSignedData)
+    return std::nullopt;
+  auto e0 = tlv_at(d, oid->end, ci->end);
+  if (!e0 || e0->tag != 0xa0 || e0->end != ci->end) return std::nullopt;
+  l.explicit0 = *e0;
+  auto sd = tlv_at(d, e0->body, e0->end);
+  if (!sd || sd->tag != 0x30 || sd->end != e0->end) return std::nullopt;
+  l.signed_data = *sd;
+  // version, digestAlgorithms, encapContentInfo, [0] certificates, [1] crls, signerInfos
+  auto t = tlv_at(d, sd->body, sd->end);
+  if (!t || t->tag != 0x02) return std::nullopt;
+  t = tlv_at(d, t->end, sd->end);
+  if (!t || t->tag != 0x31) return std::nullopt;
+  t = tlv_at(d, t->end, sd->end);
+  if (!t || t->tag != 0x30) return std::nullopt;
+  t = tlv_at(d, t->end, sd->end);
+  if (t && t->tag == 0xa0) {
+    l.certificates = *t;
+    t = tlv_at(d, t->end, sd->end);
+  }
+  if (t && t->tag == 0xa1) t = tlv_at(d, t->end, sd->end);
+  if (!t || t->tag != 0x31 || t->end != sd->end) return std::nullopt;
+  l.signer_infos = *t;
+  auto si = tlv_at(d, t->body, t->end);
+  if (!si || si->tag != 0x30 || si->end != t->end) return std::nullopt;  // exactly one
+  l.signer_info = *si;
+  // version, sid, digestAlgorithm, [0] signedAttrs, signatureAlgorithm, signature, [1] unsigned
+  t = tlv_at(d, si->body, si->end);
+  if (!t || t->tag != 0x02) return std::nullopt;
+  t = tlv_at(d, t->end, si->end);
+  if (!t || (t->tag != 0x30 && t->tag != 0x80)) return std::nullopt;
+  t = tlv_at(d, t->end, si->end);
+  if (!t || t->tag != 0x30) return std::nullopt;
+  t = tlv_at(d, t->end, si->end);
+  if (t && t->tag == 0xa0) t = tlv_at(d, t->end, si->end);
+  if (!t || t->tag != 0x30) return std::nullopt;
+  t = tlv_at(d, t->end, si->end);
+  if (!t || t->tag != 0x04) return std::nullopt;
+  l.signature = *t;
+  if (t->end != si->end) {
+    t = tlv_at(d, t->end, si->end);
+    if (!t || t->tag != 0xa1 || t->end != si->end) return std::nullopt;
+    l.unsigned_attrs = *t;
+  }
+  return l;
+}
+
+std::string der_length(std::size_t n) {
+  if (n < 0x80) return std::string(1, static_cast<char>(n));
+  std::string bytes;
+  for (; n; n >>= 8) bytes.insert(bytes.begin(), static_cast<char>(n & 0xff));
+  return static_cast<char>(0x80 | bytes.size()) + bytes;
+}
+
+std::string der_tlv(unsigned char tag, std::string_view body) {
+  return static_cast<char>(tag) + der_length(body.size()) + std::string(body);
+}
+
+// The certificates a SignedData carries, each as its DER.
+void carried_certificates(std::string_view d, const SignedDataLayout& l,
+                          std::vector<std::string>& out) {
+  if (!l.certificates) return;
+  for (std::size_t p = l.certificates->body; p < l.certificates->end;) {
+    const auto c = tlv_at(d, p, l.certificates->end);
+    if (!c) return;
+    out.emplace_back(d.substr(c->start, c->end - c->start));
+    p = c->end;
+  }
+}
+
 }  // namespace
 
 struct TsaChainCache::Impl {
@@ -297,7 +421,35 @@ std::string cms_signature_value(std::string_view cms_der) {
                      static_cast<std::size_t>(ASN1_STRING_length(sig)));
 }
 
+std::string own_signature_value(std::string_view cms) {
+  const auto l = signed_data_layout(cms);
+  if (!l)
+    throw Error("crypto.failure",
+                "not a DER CMS SignedData with one signer (reading its signature value)");
+  return std::string(cms.substr(l->signature.body, l->signature.end - l->signature.body));
+}
+
 std::string add_signature_timestamp(std::string_view cms_der, std::string_view token) {
+  // The signature dosegate has just made has no unsigned attribute yet: the attribute goes at
+  // the very end of the DER (SignerInfo is the last element of everything that encloses it), and
+  // only the lengths of the five enclosing structures change. Byte for byte what OpenSSL's
+  // re-encoding gives (a test holds them equal), without decoding the certificates.
+  const auto l = signed_data_layout(cms_der);
+  const auto t = tlv_at(token, 0, token.size());
+  if (l && !l->unsigned_attrs && t && t->tag == 0x30 && t->end == token.size()) {
+    static constexpr std::string_view kTimeStampTokenOid(
+        "\x06\x0b\x2a\x86\x48\x86\xf7\x0d\x01\x09\x10\x02\x0e", 13);
+    const std::string_view d = cms_der;
+    const std::string attr =
+        der_tlv(0xa1, der_tlv(0x30, std::string(kTimeStampTokenOid) + der_tlv(0x31, token)));
+    const auto part = [&](std::size_t from, std::size_t to) { return d.substr(from, to - from); };
+    const std::string si =
+        der_tlv(0x30, std::string(part(l->signer_info.body, l->signer_info.end)) + attr);
+    const std::string sd = der_tlv(
+        0x30, std::string(part(l->signed_data.body, l->signer_infos.start)) + der_tlv(0x31, si));
+    return der_tlv(0x30,
+                   std::string(part(l->content_info.body, l->explicit0.start)) + der_tlv(0xa0, sd));
+  }
   CmsPtr cms = parse_cms(cms_der);
   CMS_SignerInfo* si = cms ? only_signer(cms.get()) : nullptr;
   if (!si) crypto_fail("not a CMS signature with one signer:");
@@ -511,6 +663,66 @@ ValidationMaterial validation_material(std::string_view cms_der, const TrustStor
   }
   crypto::take_errors();
   return out;
+}
+
+}  // namespace dosegate::crypto
+
+namespace dosegate::crypto {
+
+struct ValidationMaterialCache::Impl {
+  Impl(const TrustStore& t, Instant a) : trust(t), at(a) {}
+  const TrustStore& trust;
+  Instant at;
+  mutable std::mutex mutex;
+  std::map<std::vector<std::string>, ValidationMaterial> known;
+  std::size_t computed = 0;
+};
+
+ValidationMaterialCache::ValidationMaterialCache(const TrustStore& trust, Instant at)
+    : impl_(std::make_unique<Impl>(trust, at)) {}
+ValidationMaterialCache::~ValidationMaterialCache() = default;
+
+ValidationMaterial ValidationMaterialCache::get(std::string_view cms) {
+  // The key: the certificates the signature carries, an empty separator, those its first
+  // signature-time-stamp token carries; validation_material depends on nothing else.
+  std::vector<std::string> key;
+  const auto l = signed_data_layout(cms);
+  if (!l) return validation_material(cms, impl_->trust, impl_->at);
+  carried_certificates(cms, *l, key);
+  key.emplace_back();
+  static constexpr std::string_view kTimeStampTokenOid(
+      "\x2a\x86\x48\x86\xf7\x0d\x01\x09\x10\x02\x0e", 11);
+  const auto& u = l->unsigned_attrs;
+  for (std::size_t p = u ? u->body : 0; u && p < u->end;) {
+    const auto attr = tlv_at(cms, p, u->end);
+    if (!attr || attr->tag != 0x30) return validation_material(cms, impl_->trust, impl_->at);
+    p = attr->end;
+    const auto oid = tlv_at(cms, attr->body, attr->end);
+    if (!oid || oid->tag != 0x06 ||
+        cms.substr(oid->body, oid->end - oid->body) != kTimeStampTokenOid)
+      continue;
+    const auto values = tlv_at(cms, oid->end, attr->end);
+    const auto token = values ? tlv_at(cms, values->body, values->end) : std::nullopt;
+    const auto token_layout =
+        token ? signed_data_layout(cms.substr(token->start, token->end - token->start))
+              : std::nullopt;
+    if (!token_layout) return validation_material(cms, impl_->trust, impl_->at);
+    carried_certificates(cms.substr(token->start, token->end - token->start), *token_layout, key);
+    break;
+  }
+  {
+    const std::lock_guard lock(impl_->mutex);
+    if (const auto it = impl_->known.find(key); it != impl_->known.end()) return it->second;
+  }
+  auto material = validation_material(cms, impl_->trust, impl_->at);
+  const std::lock_guard lock(impl_->mutex);
+  if (impl_->known.emplace(std::move(key), material).second) ++impl_->computed;
+  return material;
+}
+
+std::size_t ValidationMaterialCache::computed() const {
+  const std::lock_guard lock(impl_->mutex);
+  return impl_->computed;
 }
 
 }  // namespace dosegate::crypto

@@ -60,6 +60,12 @@ Timestamp accept_timestamp_response(std::string_view response, const TimestampRe
 // timestamp's imprint covers. Throws dosegate::Error("crypto.failure").
 std::string cms_signature_value(std::string_view cms);
 
+// The same for a signature dosegate has just made (cades_detached): found by reading the DER
+// structure, without decoding the certificates it carries (a release asks for a token per
+// record). Throws dosegate::Error("crypto.failure") when `cms` is not a DER SignedData
+// ContentInfo with one SignerInfo.
+std::string own_signature_value(std::string_view cms);
+
 // `cms` with `token` added as the unsigned attribute id-aa-signatureTimeStampToken
 // (1.2.840.113549.1.9.16.2.14) of its one SignerInfo. Throws dosegate::Error("crypto.failure").
 std::string add_signature_timestamp(std::string_view cms, std::string_view token);
@@ -111,5 +117,25 @@ struct ValidationMaterial {
   std::vector<std::string> crls;
 };
 ValidationMaterial validation_material(std::string_view cms, const TrustStore& trust, Instant at);
+
+// validation_material(cms, trust, at) for the many signatures of one release: computed once per
+// distinct list of certificates carried by the signature and by its token (all it depends on
+// besides `trust` and `at`), found by reading the DER without decoding them. A signature whose
+// structure cannot be read that way is computed in full, uncached. Thread-safe; `trust` must
+// outlive the cache.
+class ValidationMaterialCache {
+ public:
+  ValidationMaterialCache(const TrustStore& trust, Instant at);
+  ~ValidationMaterialCache();
+  ValidationMaterialCache(const ValidationMaterialCache&) = delete;
+  ValidationMaterialCache& operator=(const ValidationMaterialCache&) = delete;
+
+  ValidationMaterial get(std::string_view cms);
+  std::size_t computed() const;  // distinct certificate lists computed so far
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 }  // namespace dosegate::crypto

@@ -1,4 +1,6 @@
 #include "crypto/trust_store.hpp"
+
+#include "crypto/instants.hpp"
 #include "util/text.hpp"
 
 #include <openssl/err.h>
@@ -561,6 +563,23 @@ TrustStore::Check TrustStore::check(const Certificate& leaf, const std::vector<C
                                     Role role, Instant at, const std::string& location) const {
   return detail::Access::check(*this, detail::Access::x509(leaf), detail::Access::x509s(extra),
                                role, at, location);
+}
+
+std::vector<long long> TrustStore::instants() const {
+  std::vector<long long> out;
+  for (const auto* certs : {&impl_->anchors, &impl_->intermediates})
+    for (const auto& c : *certs) add_der_instants(crypto::der(c.get()), out);
+  for (const auto& crl : impl_->crls) {
+    unsigned char* buf = nullptr;
+    const int n = i2d_X509_CRL(crl.get(), &buf);
+    if (n > 0)
+      add_der_instants(std::string_view(reinterpret_cast<char*>(buf), static_cast<std::size_t>(n)),
+                       out);
+    OPENSSL_free(buf);
+  }
+  for (const auto* list : {&impl_->labs, &impl_->releasers, &impl_->tsas, &impl_->approvers})
+    for (const auto& [d, file] : *list) add_der_instants(d, out);
+  return out;
 }
 
 }  // namespace dosegate::crypto

@@ -47,6 +47,11 @@ class TrustStore {
 
   const std::string& dir() const;
 
+  // Every time written in the directory's certificates (every role's) and CRLs, as
+  // crypto::add_der_instants reads them: the trust's share of the instants at which a check's
+  // answer can change (crypto/instants.hpp).
+  std::vector<long long> instants() const;
+
  private:
   friend struct detail::Access;
   struct Impl;

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "ledger/fields.hpp"
+#include "util/dn.hpp"
 #include "util/json.hpp"
 #include "util/text.hpp"
 
@@ -80,16 +81,29 @@ void write_row(std::ostream& out, const std::vector<std::size_t>& widths,
 }
 
 const std::vector<std::string>& table_header() {
-  static const std::vector<std::string> header{"SEQ",       "AT (UTC)",  "KIND",  "DECISION",
-                                               "LOT (DIN)", "DIVISIONS", "ACTOR", "REASON"};
+  static const std::vector<std::string> header{"SEQ",       "AT (UTC)",  "KIND", "DECISION",
+                                               "LOT (DIN)", "DIVISIONS", "ACTOR"};
   return header;
 }
 
-std::vector<std::string> table_cells(const Entry& e) {
+// The table fits a terminal: a typical entry's line is about 110 columns, and its reason (with
+// the details and warnings) goes on a line of its own below it, at most kTableWidth columns.
+// Long values are abbreviated ("…"); the CSV and JSON exports hold them whole.
+constexpr std::size_t kTableWidth = 120;
+constexpr std::size_t kDivisionsWidth = 11;  // "A0 B0 C0 D0"; more: "2000 doses"
+constexpr std::size_t kActorWidth = 26;
+
+// One entry's line; `cut` tells whether the actor had to be abbreviated.
+std::vector<std::string> table_cells(const Entry& e, bool* cut = nullptr) {
   std::string divisions = text::join(e.divisions, " ");
-  if (divisions.size() > 24) divisions = std::to_string(e.divisions.size()) + " doses";
-  return escaped(
-      {std::to_string(e.seq), e.at, e.kind, e.decision, e.din, divisions, e.actor, reason_cell(e)});
+  if (text::display_width(divisions) > kDivisionsWidth)
+    divisions = std::to_string(e.divisions.size()) + " doses";
+  // The actor as people read it: the signer's common name, not the subject's escapes.
+  auto cells = escaped(
+      {std::to_string(e.seq), e.at, e.kind, e.decision, e.din, divisions, person_name(e.actor)});
+  if (cut) *cut = text::display_width(cells.back()) > kActorWidth;
+  cells.back() = text::abbreviate(cells.back(), kActorWidth);
+  return cells;
 }
 
 }  // namespace
@@ -118,7 +132,17 @@ void TableWriter::entry(const Entry& e) {
     write_row(out_, widths_, escaped(table_header()), "");
     header_written_ = true;
   }
-  write_row(out_, widths_, table_cells(e), "");
+  bool actor_cut = false;
+  write_row(out_, widths_, table_cells(e, &actor_cut), "");
+  // The reason below, under the time: as much of it as kTableWidth leaves.
+  const auto reason = text::escape_controls(reason_cell(e));
+  if (!reason.empty()) {
+    const std::string indent(widths_[0] + 2, ' ');
+    const auto shown = text::abbreviate(reason, kTableWidth - indent.size());
+    out_ << indent << shown << '\n';
+    cut_ = cut_ || shown != reason;
+  }
+  cut_ = cut_ || actor_cut;
   ++shown_;
 }
 
@@ -126,6 +150,7 @@ void TableWriter::finish(const std::optional<Entry>& head) {
   if (!header_written_) write_row(out_, widths_, escaped(table_header()), "");
   header_written_ = true;
   out_ << '\n' << shown_ << " entr" << (shown_ == 1 ? "y" : "ies") << " shown.\n";
+  if (cut_) out_ << "Values cut short end in \u2026; --format csv or json holds them whole.\n";
   if (head)
     out_ << "Chain head: entry " << head->seq << ", SHA-256 " << head->hash << '\n';
   else
@@ -191,18 +216,23 @@ void CsvRecordsWriter::entry(const Entry& e) {
          << csv_cell(fit_cell(r.sha256, nullptr)) << kCrLf;
 }
 
+// The chain head in the header's shape, marked by its kind: seq stays a column of entry numbers.
 void CsvRecordsWriter::finish(const std::optional<Entry>& head) {
-  out_ << "chain head," << (head ? head->at : "") << ",,,," << (head ? head->hash : "") << kCrLf;
+  out_ << (head ? std::to_string(head->seq) : "") << ',' << (head ? head->at : "") << ','
+       << kChainHeadKind << ",,," << (head ? head->hash : "") << kCrLf;
 }
 
 void CsvWriter::finish(const std::optional<Entry>& head) {
   constexpr auto fields = entry_fields_for_export();
-  // The chain head's time and hash under the at and hash columns.
+  // The chain head in the header's shape, marked by its kind (no entry has it): its seq, time
+  // and hash under the seq, at and hash columns, every other cell empty.
   std::vector<std::string> last(fields.size());
-  last[0] = "chain head";
   for (std::size_t i = 0; i < fields.size(); ++i) {
-    if (fields[i]->name == "at") last[i] = head ? head->at : "";
-    if (fields[i]->name == "hash") last[i] = head ? head->hash : "";
+    if (fields[i]->name == "kind") last[i] = kChainHeadKind;
+    if (!head) continue;
+    if (fields[i]->name == "seq") last[i] = std::to_string(head->seq);
+    if (fields[i]->name == "at") last[i] = head->at;
+    if (fields[i]->name == "hash") last[i] = head->hash;
   }
   out_ << text::join(last, ",") << kCrLf;
 }

@@ -13,6 +13,10 @@
 
 namespace dosegate::ledger {
 
+// The CSV exports' last row: the chain head, in the header's shape, with this kind (no ledger
+// entry has it), its seq, time and hash; without a head (an empty ledger) only the kind is set.
+inline constexpr const char* kChainHeadKind = "chain-head";
+
 // The exports, written as the entries come (from Ledger::for_each): memory stays flat whatever
 // the ledger's size. Each writer takes the entries in ledger order, then finish() with the chain
 // head; its bytes are those of the vector forms below.
@@ -28,7 +32,8 @@ class CsvWriter {
 };
 
 // `history --records --format csv`: one row per release record (seq, at, kind, din, record,
-// sha256) of the entries that list records, then the chain head row as CsvWriter writes it.
+// sha256) of the entries that list records, then the chain head row (seq, at, kind chain-head,
+// the head's hash under sha256).
 class CsvRecordsWriter {
  public:
   explicit CsvRecordsWriter(std::ostream& out);  // the byte order mark and the header
@@ -52,6 +57,11 @@ class JsonWriter {
   json::Writer w_;
 };
 
+// The table fits a terminal (120 columns for typical entries): one line per entry (seq, time,
+// kind, decision, DIN, divisions, actor), its reason, details and warnings on the next line,
+// indented; the actor is the signer's common name (person_name); long actors and reasons are
+// abbreviated with "…" (the footer then says so; CSV and JSON hold every value whole); a lot
+// of many doses shows their number.
 // The table's columns are as wide as their widest cell, so it reads the entries twice: every
 // entry to measure() first, then the same entries, in the same order, to entry() (read both
 // passes under one Ledger::Snapshot).
@@ -67,6 +77,7 @@ class TableWriter {
   std::vector<std::size_t> widths_;
   std::size_t shown_ = 0;
   bool header_written_ = false;
+  bool cut_ = false;  // a value was abbreviated: the footer says where to find it whole
 };
 
 // The same exports of entries held in memory.

@@ -12,9 +12,11 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <map>
 #include <sstream>
 #include <thread>
 #include <type_traits>
+#include <vector>
 
 #include "crypto/sha256.hpp"
 #include "dosegate/error.hpp"
@@ -195,11 +197,27 @@ int millis(std::chrono::milliseconds ms) {
 }
 
 namespace {
+// Prepared statements a connection keeps for what it runs again and again (the service's
+// appends and its chain follower's reads): preparing a statement costs more than running it.
+struct StmtCache {
+  std::map<std::string, std::vector<sqlite3_stmt*>> idle;  // reset and unbound, by SQL text
+  StmtCache() = default;
+  StmtCache(const StmtCache&) = delete;
+  StmtCache& operator=(const StmtCache&) = delete;
+  void clear() {
+    for (auto& [sql, v] : idle)
+      for (auto* st : v) sqlite3_finalize(st);
+    idle.clear();
+  }
+  ~StmtCache() { clear(); }
+};
+
 // The embedded ledger: one SQLite file.
 class SqliteBackend final : public Backend {
  public:
   std::string path;
   sqlite3* db = nullptr;
+  StmtCache stmts;
   bool in_tx = false;
   int wal_pages = 0;  // pages in the WAL after the last commit
   int busy_ms = 60000;
@@ -208,6 +226,7 @@ class SqliteBackend final : public Backend {
   SqliteBackend(const SqliteBackend&) = delete;
   SqliteBackend& operator=(const SqliteBackend&) = delete;
   ~SqliteBackend() override {
+    stmts.clear();
     if (!db) return;
     // The ledger file alone holds every entry this connection committed once it closes: a
     // plain copy of ledger.sqlite (a backup, the copy for an offline tablet) must not miss
@@ -267,13 +286,46 @@ class SqliteBackend final : public Backend {
 namespace {
 struct Stmt {
   sqlite3_stmt* s = nullptr;
-  Stmt(sqlite3* db, const char* sql, const std::string& path) {
-    if (const int rc = sqlite3_prepare_v2(db, sql, -1, &s, nullptr); rc != SQLITE_OK) {
+  StmtCache* cache = nullptr;
+  std::string sql;
+  Stmt(sqlite3* db, const char* text, const std::string& path) {
+    if (const int rc = sqlite3_prepare_v2(db, text, -1, &s, nullptr); rc != SQLITE_OK) {
       t_last_rc = rc;
       throw Error(code_for(rc), path + ": " + sqlite3_errmsg(db));
     }
   }
-  ~Stmt() { sqlite3_finalize(s); }
+  // One of `c`'s idle statements for `text`, or a new one it keeps afterwards. A statement in
+  // use is never handed out twice (a reader nested in another's visit prepares its own).
+  Stmt(sqlite3* db, const std::string& text, const std::string& path, StmtCache& c)
+      : cache(&c), sql(text) {
+    if (auto it = c.idle.find(sql); it != c.idle.end() && !it->second.empty()) {
+      s = it->second.back();
+      it->second.pop_back();
+      return;
+    }
+    if (const int rc =
+            sqlite3_prepare_v3(db, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &s, nullptr);
+        rc != SQLITE_OK) {
+      t_last_rc = rc;
+      throw Error(code_for(rc), path + ": " + sqlite3_errmsg(db));
+    }
+  }
+  Stmt(const Stmt&) = delete;
+  Stmt& operator=(const Stmt&) = delete;
+  ~Stmt() {
+    if (!cache) {
+      sqlite3_finalize(s);
+      return;
+    }
+    // Reset: it holds no read snapshot while idle.
+    sqlite3_reset(s);
+    sqlite3_clear_bindings(s);
+    auto& v = cache->idle[sql];
+    if (v.size() < 4)
+      v.push_back(s);
+    else
+      sqlite3_finalize(s);
+  }
   void text(int i, const std::string& v) {
     sqlite3_bind_text(s, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
   }
@@ -520,7 +572,7 @@ void SqliteBackend::begin(std::chrono::milliseconds wait, std::chrono::milliseco
 }
 
 void SqliteBackend::last_link(long long& seq, std::string& hash) {
-  Stmt s(db, "SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1", path);
+  Stmt s(db, "SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1", path, stmts);
   if (sqlite3_step(s.s) == SQLITE_ROW) {
     seq = sqlite3_column_int64(s.s, 0);
     hash = s.col(1);
@@ -535,7 +587,7 @@ void SqliteBackend::insert(const Entry& e, const std::string& p) {
   for (std::size_t n = 0; n < kEntryFields.size(); ++n) marks += "?,";
   const std::string sql =
       "INSERT INTO entries(" + columns::inserted() + ") VALUES(" + marks + "?,?,?)";
-  Stmt s(db, sql.c_str(), path);
+  Stmt s(db, sql, path, stmts);
   int i = 1;
   for (const auto& f : kEntryFields) {
     visit_field(
@@ -588,7 +640,7 @@ void SqliteBackend::rollback() noexcept {
 
 void SqliteBackend::for_each(const Filter& f, const Visit& visit) {
   const std::string sql = entries_query(f);
-  Stmt s(db, sql.c_str(), path);
+  Stmt s(db, sql, path, stmts);
   bind(s, f);
   Entry e;
   std::string scratch;
@@ -611,7 +663,7 @@ std::size_t SqliteBackend::count(const Filter& f) {
 std::optional<Entry> SqliteBackend::head() {
   const std::string sql =
       "SELECT " + columns::selected() + " FROM entries ORDER BY seq DESC LIMIT 1";
-  Stmt s(db, sql.c_str(), path);
+  Stmt s(db, sql, path, stmts);
   const int rc = sqlite3_step(s.s);
   if (rc == SQLITE_DONE) return std::nullopt;
   if (rc != SQLITE_ROW) fail("cannot read the ledger");

@@ -17,6 +17,7 @@
 #include "pdf/barcode.hpp"
 #include "pdf/flate.hpp"
 #include "pdf/used_glyphs.hpp"
+#include "util/dn.hpp"
 #include "util/text.hpp"
 
 namespace dosegate::pdf {
@@ -62,49 +63,6 @@ void on_hpdf_error(HPDF_STATUS status, HPDF_STATUS detail, void* user) {
 struct DocFree {
   void operator()(HPDF_Doc d) const { HPDF_Free(d); }
 };
-
-// A certificate's subject (RFC 2253: "CN=Alex Example\\, QA Release,O=Example Clinic QA,C=DE")
-// as people read it: "Alex Example, QA Release (Example Clinic QA, DE)": the common name, then
-// the other values, escapes resolved. The exact subject stays in the release data.
-std::string readable_name(const std::string& dn) {
-  std::vector<std::pair<std::string, std::string>> parts;  // type, value
-  std::string type, value;
-  bool in_value = false;
-  const auto flush = [&] {
-    if (!type.empty() || !value.empty()) parts.emplace_back(type, value);
-    type.clear();
-    value.clear();
-    in_value = false;
-  };
-  const auto hex = [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; };
-  for (std::size_t i = 0; i < dn.size(); ++i) {
-    const char c = dn[i];
-    if (c == '\\' && i + 1 < dn.size()) {
-      if (i + 2 < dn.size() && hex(dn[i + 1]) && hex(dn[i + 2])) {
-        (in_value ? value : type) += static_cast<char>(std::stoi(dn.substr(i + 1, 2), nullptr, 16));
-        i += 2;
-      } else {
-        (in_value ? value : type) += dn[++i];
-      }
-    } else if (c == ',' || c == '+') {
-      flush();
-    } else if (c == '=' && !in_value) {
-      in_value = true;
-    } else {
-      (in_value ? value : type) += c;
-    }
-  }
-  flush();
-  std::string name, rest;
-  for (const auto& [t, v] : parts) {
-    if (t == "CN" && name.empty())
-      name = v;
-    else
-      rest += (rest.empty() ? "" : ", ") + v;
-  }
-  if (name.empty()) return rest.empty() ? dn : rest;
-  return rest.empty() ? name : name + " (" + rest + ")";
-}
 
 std::string pdf_date(Instant t) {
   const auto s = format_instant(t);  // 2026-11-21T12:00:00Z

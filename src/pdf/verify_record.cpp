@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "crypto/cms.hpp"
+#include "crypto/instants.hpp"
 #include "crypto/timestamp.hpp"
 #include "dosegate/error.hpp"
 #include "pdf/dss.hpp"
@@ -143,6 +144,8 @@ RecordCheck verify_record(std::string_view bytes, const crypto::TrustStore& trus
       return fail("record.byterange",
                   "the gap in the signature's /ByteRange is not exactly its "
                   "/Contents hex string");
+    crypto::add_der_instants(*sig.contents, out.instants);
+    for (const auto& d : dss) crypto::add_der_instants(d, out.instants);
     const std::string signed_bytes =
         std::string(bytes.substr(0, static_cast<std::size_t>(r[1]))) +
         std::string(bytes.substr(static_cast<std::size_t>(r[2]), static_cast<std::size_t>(r[3])));
@@ -178,6 +181,7 @@ RecordCheck verify_record(std::string_view bytes, const crypto::TrustStore& trus
         return fail("record.modified-after-signing",
                     "the file was changed after it was signed: what follows the /DSS update is "
                     "not only a document timestamp (dosegate's /DocTimeStamp update)");
+      crypto::add_der_instants(*token, out.instants);  // its time and its TSA's certificates
       const auto* t = doc_ts->range;
       const std::string covered =
           std::string(bytes.substr(0, static_cast<std::size_t>(t[1]))) +

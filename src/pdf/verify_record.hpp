@@ -29,6 +29,10 @@ struct RecordCheck {
   bool validation_data = false;          // PAdES B-LT: a /DSS update follows the signature
   // PAdES B-LTA: the document timestamp's time (UTC) when one follows the /DSS update.
   std::optional<std::string> document_timestamp;
+  // Every time written in the signature's DER (its certificates, signed attributes, timestamp
+  // token) and in the validation data after it (crypto::add_der_instants): with the trust
+  // directory's (TrustStore::instants), the instants at which this answer can change with `at`.
+  std::vector<long long> instants;
 };
 
 // Reads the record with the strict reader of pdf/record_reader.hpp (no repair of damaged

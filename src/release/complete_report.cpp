@@ -4,6 +4,7 @@
 
 #include "dosegate/isbt128.hpp"
 #include "dosegate/release/complete.hpp"
+#include "dosegate/spec/specification.hpp"
 #include "spec/results_json.hpp"
 #include "util/findings_json.hpp"
 #include "util/json.hpp"
@@ -129,7 +130,7 @@ void print_json(const CompleteResult& r, std::ostream& out) {
   w.key("tests").begin_array();
   for (const auto& l : r.results) {
     w.begin_object();
-    w.field("test", l.test);
+    w.field("test", l.test).field("name", spec::test_name(l.test));
     w.key("late").value(l.late);
     w.field("specification", l.specification).field("result", l.result);
     w.field("verdict", to_string(l.verdict));

@@ -500,21 +500,23 @@ ReleaseResult release(const ReleaseOptions& o, const Prompt& prompt, const Progr
   // answers wrongly stops the release here; the token's size sizes the room in every record.
   std::optional<pdf::SignatureStamp> stamp;
   crypto::TsaChainCache tsa_chains;  // a TSA's chain checked once per second of genTime
+  crypto::ValidationMaterialCache material(trust, now);
   if (o.tsa_url && releasable()) {
     const auto probe = fetch_timestamp(o, "dosegate: is the timestamping authority there?", trust);
     stamp = pdf::SignatureStamp{probe.token.size() + 1024,
                                 [&o, &trust, &tsa_chains](const std::string& cms) {
                                   const auto ts = fetch_timestamp(
-                                      o, crypto::cms_signature_value(cms), trust, &tsa_chains);
+                                      o, crypto::own_signature_value(cms), trust, &tsa_chains);
                                   return crypto::add_signature_timestamp(cms, ts.token);
                                 },
                                 {},
                                 0,
                                 {}};
     // PAdES B-LT: the chains and the CRLs current now, in a /DSS update after the signature.
+    // The same for every record with the same certificates: computed once.
     if (o.validation_data)
-      stamp->validation_data = [&trust, now](const std::string& cms) {
-        auto m = crypto::validation_material(cms, trust, now);
+      stamp->validation_data = [&material](const std::string& cms) {
+        auto m = material.get(cms);
         return pdf::ValidationData{std::move(m.certs), std::move(m.crls)};
       };
     // PAdES B-LTA: a document timestamp over the whole file after the /DSS update.

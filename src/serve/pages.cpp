@@ -64,16 +64,21 @@ std::string forbidden_page(const std::string& user, const std::string& role,
          "</main>\n</body>\n</html>\n";
 }
 
-std::string bedside_page(const std::string& user, const std::string& csrf) {
+std::string bedside_page(const std::string& user, const std::string& csrf,
+                         const std::vector<std::string>& staff) {
+  // User names hold no white space (the users file separates its fields with spaces).
+  std::string names;
+  for (const auto& n : staff) names += (names.empty() ? "" : " ") + n;
   return head("Bedside", csrf) + "<body class=\"bedside\" data-user=\"" + html_escape(user) +
-         "\">\n" + bar(user, csrf, "Bedside") +
+         "\" data-staff=\"" + html_escape(names) + "\">\n" + bar(user, csrf, "Bedside") +
          "<main>\n"
          "<form id=\"scan-form\" autocomplete=\"off\">\n"
          "<label for=\"scan\">Scan the bag label, the wristband and your badge</label>\n"
          "<input id=\"scan\" name=\"scan\" autofocus aria-describedby=\"scan-help\">\n"
          "<p id=\"scan-help\" class=\"help\">Each scan fills its own field: the bag's DIN and "
-         "product code (or its DataMatrix), the recipient's wristband, your badge. The answer "
-         "comes when the bag and the wristband are scanned.</p>\n"
+         "product code (or its DataMatrix), the recipient's wristband, your badge or the badge "
+         "of the colleague who gives the dose. The answer comes when the bag and the wristband are "
+         "scanned.</p>\n"
          "</form>\n"
          "<section id=\"answer\" class=\"answer idle\" role=\"status\" aria-live=\"assertive\" "
          "tabindex=\"-1\"><p class=\"line\">Scan a dose</p></section>\n"
@@ -171,12 +176,22 @@ function bedside() {
   const scan = document.getElementById('scan');
   const answer = document.getElementById('answer');
   const user = document.body.dataset.user;
-  let bag = [], hasDin = false, hasProduct = false, recipient = '';
+  const staffIds = (document.body.dataset.staff || '').split(' ').filter((s) => s);
+  // staff: another person's badge, scanned for this dose ('' is the logged-in user).
+  let bag = [], hasDin = false, hasProduct = false, recipient = '', staff = '';
   const show = () => {
     document.getElementById('field-bag').textContent = bag.length ? bag.join('  ') : '-';
     document.getElementById('field-recipient').textContent = recipient || '-';
+    document.getElementById('field-staff').textContent = staff ? staff + ' (badge, through ' + user + ')' : user + ' (logged in)';
   };
-  const clear = () => { bag = []; hasDin = false; hasProduct = false; recipient = ''; show(); };
+  const clear = () => { bag = []; hasDin = false; hasProduct = false; recipient = ''; staff = ''; show(); };
+  const refuse = (why) => {
+    // Two different ids for one field: never guess which one is meant.
+    clear();
+    answer.className = 'answer error';
+    answer.replaceChildren(el('p', 'NOT CHECKED', 'line'));
+    answer.appendChild(el('ul')).appendChild(el('li', why, 'reason'));
+  };
   const keepFocus = () => setTimeout(() => { if (document.activeElement !== document.getElementById('thawed')) scan.focus(); }, 0);
   document.addEventListener('click', keepFocus);
   scan.addEventListener('blur', keepFocus);
@@ -187,7 +202,7 @@ function bedside() {
     if (/^=[A-NP-Z1-9]/.test(s)) return ['bag', true, s.includes('=<')];
     if (/^=</.test(s)) return ['bag', false, true];
     if (/^[=&]/.test(s)) return ['bag', false, false];
-    if (s === user) return ['badge'];
+    if (s === user || staffIds.includes(s)) return ['badge', s];
     return ['wristband'];
   };
   const render = (status, data) => {
@@ -216,6 +231,7 @@ function bedside() {
     if (!bag.length) return;
     const body = { dose: bag, thawed_at: document.getElementById('thawed').value || 'now' };
     if (recipient) body.recipient = recipient;
+    if (staff) body.staff = staff;
     answer.className = 'answer idle';
     answer.replaceChildren(el('p', 'Checking...', 'line'));
     let status = 0, data = null;
@@ -240,15 +256,14 @@ function bedside() {
       bag.push(value.replace(/[\r\n]+$/, '')); hasDin = hasDin || din; hasProduct = hasProduct || product;
     } else if (field === 'wristband') {
       const id = value.trim();
-      if (recipient && recipient !== id) {
-        // Two different ids: never guess which is the recipient's wristband.
-        clear();
-        answer.className = 'answer error';
-        answer.replaceChildren(el('p', 'NOT CHECKED', 'line'));
-        answer.appendChild(el('ul')).appendChild(el('li', 'two different ids were scanned (' + recipient + ', ' + id + '): scan the bag and the wristband again', 'reason'));
-        return;
-      }
+      if (recipient && recipient !== id)
+        return refuse('two different ids were scanned (' + recipient + ', ' + id + '): scan the bag and the wristband again');
       recipient = id;
+    } else if (field === 'badge') {
+      const id = din === user ? '' : din;
+      if (staff && staff !== id)
+        return refuse('two different badges were scanned (' + (staff || user) + ', ' + din + '): scan the bag, the wristband and one badge again');
+      staff = id;
     }
     show();
     if (hasDin && hasProduct && recipient) send();

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace dosegate::serve {
 
@@ -12,7 +13,10 @@ std::string html_escape(const std::string& text);
 std::string login_page(const std::string& error, const std::string& next);
 std::string forbidden_page(const std::string& user, const std::string& role,
                            const std::string& needed);
-std::string bedside_page(const std::string& user, const std::string& csrf);
+// `staff`: the service's user names, whose badges the page takes as a staff scan (another
+// person's badge names the staff of the confirmation, as the API's `staff`).
+std::string bedside_page(const std::string& user, const std::string& csrf,
+                         const std::vector<std::string>& staff);
 std::string qa_page(const std::string& user, const std::string& csrf);
 std::string audit_page(const std::string& user, const std::string& csrf);
 std::string stylesheet();

@@ -14,6 +14,7 @@
 #include "dosegate/error.hpp"
 #include "dosegate/serve/serve.hpp"
 #include "serve/pages.hpp"
+#include "serve/server.hpp"
 #include "serve/service.hpp"
 #include "util/text.hpp"
 
@@ -107,9 +108,19 @@ bool foreign_origin(const httplib::Request& req, bool tls) {
   return origin != std::string(tls ? "https://" : "http://") + req.get_header_value("Host");
 }
 
+// Every answer is sent whole, whatever Range header came with the request: cpp-httplib would
+// otherwise cut any answer to the ranges asked for, an error's JSON included (a 401 split into
+// multipart/byteranges). The handlers get the request const; cpp-httplib's own object is not
+// (process_request's local), so clearing its parsed ranges here is defined.
+void answer_whole(const httplib::Request& req) {
+  const_cast<httplib::Request&>(req).ranges.clear();
+}
+
 class Server {
  public:
   Server(Service& service, bool tls) : service_(service), tls_(tls) {}
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
 
   // The principal of an API call, or nullopt with the 401/403 already in `res`. A session
   // (cookie) call that changes state needs the session's CSRF token in X-CSRF-Token (or the
@@ -135,7 +146,7 @@ class Server {
     if (!p && req.has_header("Authorization")) {
       p = service_.basic(req.get_header_value("Authorization"));
       if (!p) {
-        std::this_thread::sleep_for(kFailedLoginDelay);
+        std::this_thread::sleep_for(service_.options().failed_login_delay);
         unauthorized(res);
         return std::nullopt;
       }
@@ -188,6 +199,7 @@ class Server {
 
   void routes(httplib::Server& svr) {
     svr.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+      answer_whole(req);
       if (t_busy) {
         send(res, error_reply(503, "serve.busy",
                               "the service is serving its most connections at once; try again"));
@@ -216,7 +228,7 @@ class Server {
       const auto next = req.get_param_value("next");
       const auto p = service_.login(user, password);
       if (!p) {
-        std::this_thread::sleep_for(kFailedLoginDelay);
+        std::this_thread::sleep_for(service_.options().failed_login_delay);
         res.status = 401;
         res.set_content(login_page("Wrong user name or password.", next),
                         "text/html; charset=utf-8");
@@ -246,7 +258,8 @@ class Server {
     });
     svr.Get("/bedside", [this](const httplib::Request& req, httplib::Response& res) {
       if (const auto p = page_user(req, res, {Role::bedside}))
-        res.set_content(bedside_page(p->user, p->csrf), "text/html; charset=utf-8");
+        res.set_content(bedside_page(p->user, p->csrf, service_.user_names()),
+                        "text/html; charset=utf-8");
     });
     svr.Get("/qa", [this](const httplib::Request& req, httplib::Response& res) {
       if (const auto p = page_user(req, res, {Role::qa}))
@@ -326,6 +339,7 @@ const char* status_code_name(int status) {
     case 405: return "serve.method-not-allowed";
     case 413: return "serve.too-large";
     case 414: return "serve.uri-too-long";
+    case 416: return "request.malformed";
     case 431: return "serve.headers-too-large";
     default: return "serve.error";
   }
@@ -338,9 +352,49 @@ std::string status_text(int status) {
     case 405: return "this method is not allowed here";
     case 413: return "the request body is larger than " + std::to_string(kMaxBodyBytes) + " bytes";
     case 414: return "the request line is too long";
+    case 416: return "the Range header cannot be read (answers are sent whole)";
     case 431: return "the request headers are too large";
     default: return "HTTP status " + std::to_string(status);
   }
+}
+
+// The server's limits, headers and error handlers, as `run` and ByteServer set them.
+void configure(httplib::Server& svr, const ServeOptions& options, std::ostream& err) {
+  svr.new_task_queue = [max = options.max_connections] { return new LimitedPool(max); };
+  svr.set_payload_max_length(kMaxBodyBytes);
+  svr.set_read_timeout(10, 0);
+  svr.set_write_timeout(10, 0);
+  svr.set_keep_alive_timeout(5);
+  svr.set_keep_alive_max_count(1000);
+  svr.set_tcp_nodelay(true);
+  svr.set_default_headers({{"X-Content-Type-Options", "nosniff"},
+                           {"Cache-Control", "no-store"},
+                           {"Referrer-Policy", "same-origin"},
+                           {"X-Frame-Options", "DENY"},
+                           {"Content-Security-Policy",
+                            "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; "
+                            "form-action 'self'"}});
+  svr.set_error_handler([](const httplib::Request& req, httplib::Response& res) {
+    answer_whole(req);
+    if (!res.body.empty()) return;
+    send(res, error_reply(res.status, status_code_name(res.status), status_text(res.status)));
+  });
+  svr.set_exception_handler(
+      [&err](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+        std::string what = "unknown";
+        try {
+          std::rethrow_exception(ep);
+        } catch (const std::exception& e) {
+          what = e.what();
+        } catch (...) {
+        }
+        static std::mutex m;
+        {
+          std::lock_guard lock(m);
+          err << "dosegate serve: error: " << what << '\n';
+        }
+        send(res, error_reply(500, "serve.error", "the service failed on this request"));
+      });
 }
 
 }  // namespace
@@ -408,40 +462,7 @@ int run(const ServeOptions& options, std::ostream& out, std::ostream& err,
   } else {
     svr = std::make_unique<httplib::Server>();
   }
-  svr->new_task_queue = [&options] { return new LimitedPool(options.max_connections); };
-  svr->set_payload_max_length(kMaxBodyBytes);
-  svr->set_read_timeout(10, 0);
-  svr->set_write_timeout(10, 0);
-  svr->set_keep_alive_timeout(5);
-  svr->set_keep_alive_max_count(1000);
-  svr->set_tcp_nodelay(true);
-  svr->set_default_headers({{"X-Content-Type-Options", "nosniff"},
-                            {"Cache-Control", "no-store"},
-                            {"Referrer-Policy", "same-origin"},
-                            {"X-Frame-Options", "DENY"},
-                            {"Content-Security-Policy",
-                             "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; "
-                             "form-action 'self'"}});
-  svr->set_error_handler([](const httplib::Request&, httplib::Response& res) {
-    if (!res.body.empty()) return;
-    send(res, error_reply(res.status, status_code_name(res.status), status_text(res.status)));
-  });
-  svr->set_exception_handler(
-      [&err](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
-        std::string what = "unknown";
-        try {
-          std::rethrow_exception(ep);
-        } catch (const std::exception& e) {
-          what = e.what();
-        } catch (...) {
-        }
-        static std::mutex m;
-        {
-          std::lock_guard lock(m);
-          err << "dosegate serve: error: " << what << '\n';
-        }
-        send(res, error_reply(500, "serve.error", "the service failed on this request"));
-      });
+  configure(*svr, options, err);
   Server routes(service, tls);
   routes.routes(*svr);
 
@@ -487,6 +508,81 @@ int run(const ServeOptions& options, std::ostream& out, std::ostream& err,
   out << "dosegate serve: stopped; every request in flight was answered\n";
   out.flush();
   return ok ? 0 : 2;
+}
+
+// ---- ByteServer ---------------------------------------------------------------------------
+
+namespace {
+
+// One connection's bytes as cpp-httplib's Stream: reads from `input`, writes to `output`.
+class BytesStream : public httplib::Stream {
+ public:
+  explicit BytesStream(std::string_view input) : input_(input) {}
+  bool is_readable() const override { return at_ < input_.size(); }
+  bool is_writable() const override { return true; }
+  ssize_t read(char* ptr, size_t size) override {
+    const auto n = std::min(size, input_.size() - at_);
+    std::memcpy(ptr, input_.data() + at_, n);
+    at_ += n;
+    return static_cast<ssize_t>(n);
+  }
+  ssize_t write(const char* ptr, size_t size) override {
+    output_.append(ptr, size);
+    return static_cast<ssize_t>(size);
+  }
+  void get_remote_ip_and_port(std::string& ip, int& port) const override {
+    ip = "127.0.0.1";
+    port = 40000;
+  }
+  void get_local_ip_and_port(std::string& ip, int& port) const override {
+    ip = "127.0.0.1";
+    port = 8443;
+  }
+  socket_t socket() const override { return INVALID_SOCKET; }
+  std::size_t at() const { return at_; }
+  std::string& output() { return output_; }
+
+ private:
+  std::string_view input_;
+  std::size_t at_ = 0;
+  std::string output_;
+};
+
+// cpp-httplib's per-connection request processing (parse, route, answer), reached from a
+// subclass: the socket loop around it is replaced by BytesStream.
+class FedServer : public httplib::Server {
+ public:
+  using httplib::Server::process_request;
+  std::size_t keep_alive_max_count() const { return keep_alive_max_count_; }
+};
+
+}  // namespace
+
+struct ByteServer::Impl {
+  FedServer svr;
+  Server routes;
+  Impl(Service& service, const ServeOptions& options, std::ostream& err)
+      : routes(service, options.tls_cert.has_value()) {
+    configure(svr, options, err);
+    routes.routes(svr);
+  }
+};
+
+ByteServer::ByteServer(Service& service, const ServeOptions& options, std::ostream& err)
+    : impl_(std::make_unique<Impl>(service, options, err)) {}
+ByteServer::~ByteServer() = default;
+
+std::string ByteServer::serve(std::string_view input) {
+  BytesStream stream(input);
+  // As cpp-httplib's socket loop: requests one after another while the connection is kept
+  // alive (here: while bytes are left), the last one allowed closing it.
+  for (auto count = impl_->svr.keep_alive_max_count(); count > 0 && stream.is_readable(); --count) {
+    const auto before = stream.at();
+    bool closed = false;
+    if (!impl_->svr.process_request(stream, count == 1, closed, nullptr) || closed) break;
+    if (stream.at() == before) break;
+  }
+  return std::move(stream.output());
 }
 
 }  // namespace dosegate::serve

@@ -1,8 +1,6 @@
 // The bedside service's work, one function per endpoint (no HTTP types here).
 #include "serve/service.hpp"
 
-#include <pthread.h>
-#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -176,7 +174,10 @@ Reply error_reply(int status, const std::string& code, const std::string& messag
   w.begin_object();
   w.key("version").value(1LL).key("status").value(static_cast<long long>(status));
   w.field("decision", "error");
-  json::write_findings(w, {Finding{code, Severity::error, message, location}});
+  // What a request sent (a parameter's name, a scan) may be anything: never invalid UTF-8 or
+  // a control character in the answer.
+  json::write_findings(w, {Finding{code, Severity::error, text::escape_controls(message, true),
+                                   text::escape_controls(location)}});
   w.end_object();
   out << '\n';
   return json_reply(status, out.str());
@@ -189,6 +190,7 @@ Service::Service(ServeOptions options, std::function<Instant()> now)
       confirm_slots_(std::max(1u, std::thread::hardware_concurrency())) {
   trust_stamp_ = directory_stamp(options_.trust_dir);
   trust_ = std::make_shared<const crypto::TrustStore>(options_.trust_dir);
+  trust_instants_ = std::make_shared<const std::vector<long long>>(trust_->instants());
   if (!fs::is_directory(options_.records_dir))
     throw IoError(options_.records_dir + ": the records directory cannot be read");
   {
@@ -196,23 +198,15 @@ Service::Service(ServeOptions options, std::function<Instant()> now)
     users_stamp_ = file_stamp(options_.users_path);
     if (users_stamp_ != "absent") users_ = users::read_users(options_.users_path);
   }
-  refresher_ = std::thread([this] { refresh_records(); });
 }
 
-Service::~Service() {
-  {
-    std::lock_guard lock(record_cache_mutex_);
-    stopping_ = true;
-  }
-  refresher_wake_.notify_all();
-  refresher_.join();
-}
+Service::~Service() = default;
 
 std::shared_ptr<const crypto::TrustStore> Service::trust() {
-  return trust_state().first;
+  return trust_state().store;
 }
 
-std::pair<std::shared_ptr<const crypto::TrustStore>, unsigned long long> Service::trust_state() {
+Service::TrustState Service::trust_state() {
   // Looked at on every call (a few dozen stat calls): a new CRL counts from the next request.
   const auto stamp = directory_stamp(options_.trust_dir);
   std::lock_guard lock(trust_mutex_);
@@ -221,34 +215,38 @@ std::pair<std::shared_ptr<const crypto::TrustStore>, unsigned long long> Service
     ++trust_generation_;
     try {
       trust_ = std::make_shared<const crypto::TrustStore>(options_.trust_dir);
+      trust_instants_ = std::make_shared<const std::vector<long long>>(trust_->instants());
       trust_error_.clear();
     } catch (const Error& e) {
       // Fail closed: never keep answering with the trust (the CRLs) that was replaced.
       trust_.reset();
+      trust_instants_.reset();
       trust_error_ = e.what();
     }
   }
-  return {trust_, trust_generation_};
+  return {trust_, trust_generation_, trust_instants_};
 }
 
-std::shared_ptr<const pdf::RecordCheck> Service::record_check(
-    const std::string& path, const std::string& name, const std::string& bytes,
-    const std::string& sha256, const std::shared_ptr<const crypto::TrustStore>& store,
-    unsigned long long generation) {
-  const std::string key = path + '\n' + sha256 + '\n' + std::to_string(generation);
+Service::CachedCheck Service::record_check(const std::string& path, const std::string& name,
+                                           const std::string& bytes, const std::string& sha256,
+                                           const TrustState& trust) {
+  const std::string key = path + '\n' + sha256 + '\n' + std::to_string(trust.generation);
+  const Instant at = now_();
+  // The cached answer as of `at`: the time it was judged at is this request's when it was the
+  // verification time (no timestamp), as a check now would say.
+  const auto as_of_now = [&](const CachedCheck& c) {
+    if (!c.judged_now) return c;
+    auto copy = std::make_shared<pdf::RecordCheck>(*c.check);
+    copy->judged_at = format_instant(at);
+    CachedCheck now = c;
+    now.check = std::move(copy);
+    return now;
+  };
   {
     std::lock_guard lock(record_cache_mutex_);
     const auto it = record_cache_.find(key);
-    if (it != record_cache_.end()) {
-      const auto t = Clock::now();
-      if (t - it->second.at < kRecordCacheLifetime) {
-        it->second.used = t;
-        return it->second.check;
-      }
-      record_cache_.erase(it);
-    }
+    if (it != record_cache_.end() && it->second.window.contains(at)) return as_of_now(it->second);
   }
-  const auto t = Clock::now();
   std::shared_ptr<const pdf::RecordCheck> result;
   {
     // Checks that are not in the cache run one per core, first come, first served.
@@ -258,59 +256,42 @@ std::shared_ptr<const pdf::RecordCheck> Service::record_check(
       ~Release() { s.release(); }
     } slot{confirm_slots_};
     result =
-        std::make_shared<const pdf::RecordCheck>(pdf::verify_record(bytes, *store, now_(), name));
+        std::make_shared<const pdf::RecordCheck>(pdf::verify_record(bytes, *trust.store, at, name));
+    ++record_checks_;
   }
-  std::lock_guard lock(record_cache_mutex_);
-  if (record_cache_.size() >= kRecordCacheEntries) {
-    const auto now = Clock::now();
-    std::erase_if(record_cache_,
-                  [&](const auto& c) { return now - c.second.at >= kRecordCacheLifetime; });
-    if (record_cache_.size() >= kRecordCacheEntries) record_cache_.clear();
-  }
-  // Its lifetime counts from before the check: never reused past the bound.
-  record_cache_[key] = CachedCheck{result, t, t, name, bytes, store};
-  return result;
-}
-
-void Service::refresh_records() {
-  // SIGTERM and SIGINT are for the thread that stops the service (server.cpp), never this one.
-  sigset_t all;
-  sigfillset(&all);
-  pthread_sigmask(SIG_BLOCK, &all, nullptr);
-  std::unique_lock lock(record_cache_mutex_);
-  while (!stopping_) {
-    refresher_wake_.wait_for(lock, kRecordCacheLifetime / 10);
-    if (stopping_) break;
-    const auto t = Clock::now();
-    // Forgotten: what nobody asked for within a lifetime, or what expired.
-    std::erase_if(record_cache_, [&](const auto& c) {
-      return t - c.second.used >= kRecordCacheLifetime || t - c.second.at >= kRecordCacheLifetime;
-    });
-    std::vector<std::string> due;
-    for (const auto& [key, c] : record_cache_)
-      if (t - c.at >= kRecordCacheLifetime * 7 / 10) due.push_back(key);
-    for (const auto& key : due) {
-      auto it = record_cache_.find(key);
-      if (it == record_cache_.end()) continue;
-      auto entry = it->second;  // the bytes, name and store, checked outside the lock
-      lock.unlock();
-      const auto started = Clock::now();
-      std::shared_ptr<const pdf::RecordCheck> fresh;
-      try {
-        fresh = std::make_shared<const pdf::RecordCheck>(
-            pdf::verify_record(entry.bytes, *entry.store, now_(), entry.name));
-      } catch (...) {
-        // The request that asks next checks it itself, and answers what it finds.
-      }
-      lock.lock();
-      if (stopping_) break;
-      it = record_cache_.find(key);
-      if (fresh && it != record_cache_.end()) {
-        it->second.check = std::move(fresh);
-        it->second.at = started;
-      }
+  CachedCheck entry{result, nullptr, {}, false};
+  if (result->release_data) {
+    try {
+      entry.data =
+          std::make_shared<const ReleaseData>(release_data_from_json(*result->release_data));
+    } catch (const std::runtime_error&) {
+      // confirm_record reads it again and answers its finding.
     }
   }
+  std::vector<long long> instants = *trust.instants;
+  instants.insert(instants.end(), result->instants.begin(), result->instants.end());
+  entry.window = crypto::window_around(at, std::move(instants));
+  const auto at_text = format_instant(at);
+  entry.judged_now = !result->timestamp && result->judged_at == at_text;
+  // A finding that names the verification time itself (a timestamp "after the verification
+  // time ...") is true as written for this second only.
+  for (const auto* list : {&result->findings, &result->notes})
+    for (const auto& f : *list)
+      if (f.message.find(at_text) != std::string::npos) {
+        const auto s = static_cast<long long>(at.time_since_epoch().count());
+        entry.window = {s, s};
+      }
+  std::lock_guard lock(record_cache_mutex_);
+  // Checks made under an older state of the trust directory are never asked for again.
+  if (trust.generation > record_cache_generation_) {
+    std::erase_if(record_cache_, [&](const auto& c) {
+      return !c.first.ends_with('\n' + std::to_string(trust.generation));
+    });
+    record_cache_generation_ = trust.generation;
+  }
+  if (record_cache_.size() >= kRecordCacheEntries) record_cache_.clear();
+  record_cache_[key] = entry;
+  return entry;
 }
 
 void Service::refresh_users() {
@@ -392,6 +373,14 @@ std::optional<Principal> Service::session(const std::string& session_id) {
     return std::nullopt;
   }
   return Principal{it->second.user, it->second.role, it->first, it->second.csrf};
+}
+
+std::vector<std::string> Service::user_names() {
+  std::lock_guard lock(users_mutex_);
+  refresh_users();
+  std::vector<std::string> out;
+  for (const auto& u : users_) out.push_back(u.name);
+  return out;
 }
 
 void Service::logout(const std::string& session_id) {
@@ -549,7 +538,8 @@ Reply Service::confirm(const Principal& who, const std::string& body) {
                     "dose");
     return r;
   }
-  const auto [store, generation] = trust_state();
+  const auto state = trust_state();
+  const auto& store = state.store;
   if (!store)
     return error_reply(503, "serve.trust-unusable",
                        "the trust directory changed and cannot be used: " + trust_error_, "trust");
@@ -563,8 +553,8 @@ Reply Service::confirm(const Principal& who, const std::string& body) {
   try {
     const std::string bytes = text::read_file(path);
     const std::string sha256 = crypto::sha256_hex(bytes);
-    const auto check = record_check(path, name, bytes, sha256, store, generation);
-    job.draft = confirm_record(o, sha256, *check);
+    const auto checked = record_check(path, name, bytes, sha256, state);
+    job.draft = confirm_record(o, sha256, *checked.check, checked.data.get());
   } catch (const std::invalid_argument& e) {
     return error_reply(400, "scan.invalid", e.what(), "dose");
   } catch (const Error& e) {
@@ -574,7 +564,7 @@ Reply Service::confirm(const Principal& who, const std::string& body) {
   job.draft.result.ledger_path = options_.ledger_path;
   job.options = o;
   job.trust = store;
-  job.generation = generation;
+  job.generation = state.generation;
   ledger_step(job);
   const ConfirmResult& result = job.draft.result;
   int status = 200;
@@ -1023,6 +1013,8 @@ Reply Service::health() {
   // Group commit at work: confirmations recorded since the start, and the commits they took.
   w.key("confirmations_recorded").value(static_cast<long long>(recorded_.load()));
   w.key("ledger_commits").value(static_cast<long long>(commits_.load()));
+  // Record signature checks made since the start; every other confirmation's came from the cache.
+  w.key("record_checks").value(static_cast<long long>(record_checks_.load()));
   w.field("at", format_instant(now_()));
   w.end_object();
   out << '\n';

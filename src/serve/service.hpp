@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "confirm/confirm_with_trust.hpp"
+#include "crypto/instants.hpp"
 #include "crypto/trust_store.hpp"
 #include "dosegate/ledger/ledger.hpp"
 #include "dosegate/serve/serve.hpp"
@@ -75,6 +76,8 @@ class Service {
   std::optional<Principal> basic(const std::string& header_value);
   std::optional<Principal> session(const std::string& session_id);
   void logout(const std::string& session_id);
+  // The names of the users file's accounts (read again when it changed).
+  std::vector<std::string> user_names();
 
   // The API v1. Each returns JSON with the CLI's --json objects, or an error_reply.
   Reply confirm(const Principal& who, const std::string& body);
@@ -92,20 +95,29 @@ class Service {
 
  private:
   std::shared_ptr<const crypto::TrustStore> trust();  // reloaded when the files change
-  // The same, with the generation of the trust directory's state (one more at each reload).
-  std::pair<std::shared_ptr<const crypto::TrustStore>, unsigned long long> trust_state();
-  // pdf::verify_record's answer for a record's bytes (`name` in its findings) under `store`,
-  // from the cache when the same file with the same SHA-256 was checked under the same trust
-  // generation less than kRecordCacheLifetime ago; else checked now (one check per core at
-  // once) and kept.
-  std::shared_ptr<const pdf::RecordCheck> record_check(
-      const std::string& path, const std::string& name, const std::string& bytes,
-      const std::string& sha256, const std::shared_ptr<const crypto::TrustStore>& store,
-      unsigned long long generation);
-  // The refresher thread: checks again, before they expire, the records asked for within the
-  // last lifetime, so that a busy bedside finds them in the cache (each answer still at most
-  // kRecordCacheLifetime old).
-  void refresh_records();
+  // The same, with the generation of the trust directory's state (one more at each reload) and
+  // the instants written in its certificates and CRLs (TrustStore::instants).
+  struct TrustState {
+    std::shared_ptr<const crypto::TrustStore> store;
+    unsigned long long generation = 0;
+    std::shared_ptr<const std::vector<long long>> instants;
+  };
+  TrustState trust_state();
+  // pdf::verify_record's answer for a record's bytes (`name` in its findings) under `trust` at
+  // now_(). A check depends on the bytes, the trust directory and the time only through the
+  // instants written in the record's signature and the trust directory's certificates and CRLs
+  // (crypto/instants.hpp), so it is kept with the stretch of time in which it holds, keyed by
+  // the path, the SHA-256 of the bytes read for this request and the trust generation, and
+  // checked again (one check per core at once) when now leaves that stretch.
+  struct CachedCheck {
+    std::shared_ptr<const pdf::RecordCheck> check;
+    std::shared_ptr<const ReleaseData> data;  // its release data, read once (null: unreadable)
+    crypto::Window window;                    // the verification times (seconds) it holds for
+    bool judged_now = false;  // its judged_at is the verification time: set for each answer
+  };
+  CachedCheck record_check(const std::string& path, const std::string& name,
+                           const std::string& bytes, const std::string& sha256,
+                           const TrustState& trust);
   // A confirmation waiting for its turn in the ledger (group commit).
   struct Job {
     ConfirmOptions options;
@@ -129,20 +141,12 @@ class Service {
   std::string trust_stamp_;
   std::string trust_error_;
   unsigned long long trust_generation_ = 1;
+  std::shared_ptr<const std::vector<long long>> trust_instants_;
 
-  struct CachedCheck {
-    std::shared_ptr<const pdf::RecordCheck> check;
-    std::chrono::steady_clock::time_point at;    // when its check started
-    std::chrono::steady_clock::time_point used;  // last asked for
-    std::string name;
-    std::string bytes;
-    std::shared_ptr<const crypto::TrustStore> store;
-  };
   std::mutex record_cache_mutex_;
   std::map<std::string, CachedCheck> record_cache_;
-  std::condition_variable refresher_wake_;
-  bool stopping_ = false;
-  std::thread refresher_;
+  unsigned long long record_cache_generation_ = 0;
+  std::atomic<unsigned long long> record_checks_{0};  // full checks (the rest: the cache)
 
   // Group commit: confirmations queue here; the first to find no batch running appends every
   // queued one in one transaction (one sync), then the next batch, while the others wait for

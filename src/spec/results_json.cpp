@@ -1,5 +1,7 @@
 #include "spec/results_json.hpp"
 
+#include "dosegate/spec/specification.hpp"
+
 namespace dosegate::spec {
 namespace {
 
@@ -68,6 +70,7 @@ void write_criteria(json::Writer& w, const std::vector<CriterionRow>& rows) {
   for (const auto& r : rows) {
     w.begin_object();
     write_printed_fields(w, printed(r));
+    w.field("name", test_name(r.test));
     write_limit(w.key("limit"), r.specification);
     write_result(w.key("value"), r.result);
     w.end_object();

@@ -15,8 +15,9 @@ namespace dosegate::spec {
 void write_criteria(json::Writer& w, const std::vector<PrintedCriterion>& rows);
 
 // verify --json: each row's five printed fields exactly as write_criteria(PrintedCriterion)
-// writes them, then the same row as values: "limit" (write_limit) and "value"
-// (write_result). Decimals are JSON strings in Decimal::canonical() form, never numbers.
+// writes them, then the test's "name" (test_name), then the same row as values: "limit"
+// (write_limit) and "value" (write_result). Decimals are JSON strings in Decimal::canonical() form,
+// never numbers.
 void write_criteria(json::Writer& w, const std::vector<CriterionRow>& rows);
 
 // {"kind": "range", "lower": BOUND|null, "upper": BOUND|null, "unit", "report_only",

@@ -110,6 +110,15 @@ std::size_t display_width(std::string_view utf8) {
   return n;
 }
 
+std::string abbreviate(std::string_view utf8, std::size_t width) {
+  if (display_width(utf8) <= width) return std::string(utf8);
+  if (width == 0) return "";
+  std::size_t kept = 0, end = 0;
+  for (; end < utf8.size(); ++end)
+    if ((static_cast<unsigned char>(utf8[end]) & 0xC0) != 0x80 && kept++ == width - 1) break;
+  return std::string(utf8.substr(0, end)) + "\u2026";
+}
+
 std::string quoted(std::string_view s, std::size_t max) {
   if (s.size() <= max) return "'" + std::string(s) + "'";
   std::size_t cut = max;

@@ -27,6 +27,10 @@ std::string utf16be(std::string_view utf8);
 // Number of code points (for column alignment in tables).
 std::size_t display_width(std::string_view utf8);
 
+// `utf8` in at most `width` code points: whole when it fits, else its start (cut at a character
+// boundary) and "…" (U+2026) as the last one. A width of 0 gives "".
+std::string abbreviate(std::string_view utf8, std::size_t width);
+
 // `s` in single quotes for a message; beyond `max` bytes, its start (cut at a character
 // boundary), "...", and its length: 'AAAA...' (100000 characters). Messages stay short
 // whatever a document or command line holds.

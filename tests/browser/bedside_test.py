@@ -4,7 +4,8 @@
 Releases two lots (one then recalled) into a scratch ledger, adds a bedside user, starts the
 built `dosegate serve` on 127.0.0.1 (a free port it names), logs in through /login and scans:
 the right dose (GO, green), a division not released here (NO-GO, red), a recalled lot (NO-GO,
-red) and a bag label with a wrong check character (the error). Saves a screenshot of each answer
+red), a bag label with a wrong check character (the error), and a colleague's badge (GO, the
+colleague recorded as the staff). Saves a screenshot of each answer
 in OUT_DIR. Never skips: a missing browser, driver or module is a failure.
 
 usage: bedside_test.py DOSEGATE_BINARY SOURCE_DIR OUT_DIR
@@ -60,6 +61,8 @@ def main():
         PASSWORD + "\n")
     run(binary, ["user", "add", "qa-lead", "--role", "qa", "--users", users], RELEASED,
         QA_PASSWORD + "\n")
+    run(binary, ["user", "add", "nurse-23", "--role", "bedside", "--users", users], RELEASED,
+        "nurse-23 password\n")
 
     server = subprocess.Popen(
         [binary, "serve", "--trust", trust, "--ledger", ledger, "--records", records, "--users",
@@ -129,6 +132,20 @@ def main():
         # Two different ids for one dose: refused, never guessed between.
         check("two-ids", ["MRN-0005", "MRN-0006"], "error", ["NOT CHECKED", "two different ids"],
               None)
+        # A colleague's badge (another user of the service) names the staff who gives the dose;
+        # the answer says through whose account, and the ledger entry names the colleague.
+        check("badge-of-another-user", ["nurse-23", "=A99992600015400=<S1234VA0", "MRN-0007"],
+              "go", ["GO", "staff nurse-23 by badge scan", "account of nurse-17"], GREEN)
+        if driver.find_element(By.ID, "field-staff").text != "nurse-17 (logged in)":
+            failures.append("badge: the staff field was not cleared for the next dose: "
+                            + driver.find_element(By.ID, "field-staff").text)
+        history = subprocess.run([binary, "history", "--ledger", ledger, "--kind", "confirm",
+                                  "--format", "csv"], capture_output=True, text=True).stdout
+        if not any("nurse-23" in l and "MRN-0007" in l for l in history.splitlines()):
+            failures.append("badge: no confirmation entry naming nurse-23:\n" + history)
+        # Two different badges for one dose: refused like two wristbands.
+        check("two-badges", ["nurse-23", "qa-lead"], "error",
+              ["NOT CHECKED", "two different badges"], None)
 
         # QA: the pending tests of the released lot, then an uploaded CoA verified; the audit.
         driver.find_element(By.CSS_SELECTOR, "form.logout button").click()
