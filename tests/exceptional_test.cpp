@@ -100,7 +100,7 @@ TEST_CASE("exceptional release: a waivable failed criterion is released to one n
   CHECK(contains(txt.output, "MRN-0042 only"));
   CHECK(contains(txt.output, "Dr. Ada Example"));
   CHECK(contains(txt.output, "no other treatment option"));
-  CHECK(contains(txt.output, "cd105: 94.99 %"));
+  CHECK(contains(txt.output, "CD105 expression (cd105): 94.99 %"));
   const auto sig = run_process("pdfsig " + quote_arg(record));
   CHECK(contains(sig.output, "Signature is Valid."));
   CHECK(contains(sig.output, "Total document signed"));

@@ -3,6 +3,7 @@
 #include "dosegate/error.hpp"
 #include "dosegate/spec/specification.hpp"
 #include "test_support.hpp"
+#include "xml/values.hpp"
 
 using namespace dosegate;
 using dosegate::test::read_source;
@@ -235,4 +236,15 @@ TEST_CASE("a file with a shipped specification's id and version but other bytes 
                            "v2.xml"));
   CHECK_NOTHROW(spec::read(
       edited("samples/specs/wj-msc.xml", "id=\"wj-msc\"", "id=\"wj-msc-local\""), "local.xml"));
+}
+
+TEST_CASE("every test code of the vocabulary has a name people read", "[spec]") {
+  for (const char* code : xml::kTestCodes) {
+    INFO(code);
+    CHECK_FALSE(spec::test_name(code).empty());
+  }
+  CHECK(spec::test_name("viability-post-thaw") == "Post-thaw viability");
+  CHECK(spec::test_name("cd73") == "CD73 expression");
+  CHECK(spec::test_name("no-such-test").empty());
+  CHECK(spec::test_name("").empty());
 }

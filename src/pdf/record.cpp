@@ -13,6 +13,7 @@
 #include "crypto/cades.hpp"
 #include "dosegate/error.hpp"
 #include "dosegate/isbt128.hpp"
+#include "dosegate/spec/specification.hpp"
 #include "pdf/barcode.hpp"
 #include "pdf/flate.hpp"
 #include "pdf/used_glyphs.hpp"
@@ -26,11 +27,22 @@ constexpr float kPageWidth = 595.276f;  // A4
 constexpr float kPageHeight = 841.89f;
 constexpr float kLeft = 40;
 constexpr float kRight = kPageWidth - 40;
-constexpr float kBottom = 60;
+// The lowest baseline of the body; the footer sits below it, at 30.
+constexpr float kBottom = 44;
+// Line pitches: a label/value row, a criteria row, and a heading's space above and below.
+constexpr float kRowPitch = 9.5f;
+constexpr float kCellPitch = 9;
+constexpr float kHeadingAbove = 4;
+constexpr float kHeadingBelow = 10.5f;
 // The dose block: drawn per dose in the record's own revision, inside this band of page 1.
 constexpr float kDoseTop = 752;
 constexpr float kDoseBottom = 652;
-constexpr float kQuietModules = 10;  // Code 128's quiet zone (ISO/IEC 15417)
+// Quiet zones, in modules of each symbol: Code 128 needs 10 (ISO/IEC 15417), DataMatrix 1
+// (ISO/IEC 16022); both get 10 on every side, and the gap between them is 10 modules of the
+// larger of the two.
+constexpr float kQuietModules = 10;
+constexpr float kMatrixSide = 50;  // the DataMatrix square, in points
+constexpr float kClearance = 1;    // points beyond a quiet zone: the frame's line, rounding
 
 // libharu reports errors through a C callback; remember the first and throw once control is
 // back in C++.
@@ -107,6 +119,12 @@ std::string pretty(std::string s) {
     for (std::size_t p = s.find(from); p != std::string::npos; p = s.find(from, p))
       s.replace(p, 2, to);
   return s;
+}
+
+// A test as people read it, with its code: "Post-thaw viability (viability-post-thaw)".
+std::string labelled(const std::string& code) {
+  const auto name = spec::test_name(code);
+  return name.empty() ? code : std::string(name) + " (" + code + ")";
 }
 
 class Layout {
@@ -190,7 +208,8 @@ class Layout {
       row("Reason", d_.exceptional_reason);
       for (const auto& r : d_.criteria)
         if (r.verdict == Verdict::fail)
-          row("Failed", r.test + ": " + r.result + ", specification " + pretty(r.specification));
+          row("Failed",
+              labelled(r.test) + ": " + r.result + ", specification " + pretty(r.specification));
     }
 
     heading("Criteria (" + d_.spec_id + " version " + d_.spec_version + ")");
@@ -198,17 +217,12 @@ class Layout {
     for (const auto& r : d_.criteria) {
       std::string spec = pretty(r.specification);
       if (!r.group.empty()) spec += " (" + r.group + ")";
-      columns({r.test, spec, r.result, to_string(r.verdict)}, false);
+      columns({labelled(r.test), spec, r.result, to_string(r.verdict)}, false);
     }
-
-    heading("Pending tests");
-    if (d_.pending.empty()) {
-      row("", "none: every required test is complete");
-    } else {
-      for (const auto& p : d_.pending)
-        row(p.test, p.method + "; result expected " + p.expected +
-                        "; allowed pending by the specification");
-    }
+    if (d_.pending.empty())
+      row("Pending tests", "none: every required test is complete");
+    else
+      pending_box();
 
     heading("Source certificate of analysis");
     row("CoA", d_.coa_id);
@@ -222,7 +236,7 @@ class Layout {
     row("Specification", d_.spec_id + " version " + d_.spec_version + ": " + d_.spec_title);
     row("SHA-256", d_.spec_sha256);
     if (d_.spec_approval == "approved") {
-      row("Approved by", d_.spec_approver_subject);
+      row("Approved by", readable_name(d_.spec_approver_subject));
       row("Approver SHA-256", d_.spec_approver_sha256);
       row("Approved at", d_.spec_approved_at + " (UTC)");
     } else if (d_.spec_approval == "built-in") {
@@ -232,7 +246,8 @@ class Layout {
       row("Approval", "none: used under --allow-unapproved-spec");
     }
 
-    need(165);  // the manifestation stays on one page
+    // The manifestation stays on one page: its heading, rows and closing sentence.
+    need(kHeadingAbove + kHeadingBelow + (d_.reason.empty() ? 8 : 9) * kRowPitch + 9.5f);
     heading("Release signature");
     row("Printed name", d_.released_by);
     row("Role", d_.role);
@@ -242,7 +257,7 @@ class Layout {
     row("Ledger entry", std::to_string(d_.ledger_seq) + ", SHA-256 " + d_.ledger_hash);
     row("Certificate", readable_name(d_.releaser_subject));
     row("Cert. SHA-256", d_.releaser_sha256);
-    wrap(regular_, 7.5f,
+    wrap(regular_, 7,
          "Signed electronically (PAdES, ETSI.CAdES.detached). The signature covers this whole "
          "file, including the attached release data (release-data.json).");
 
@@ -302,10 +317,34 @@ class Layout {
     return HPDF_Page_TextWidth(page_, s.c_str());
   }
 
+  // Text whose words are all one character ("≤ 2 %") gets wider word gaps: poppler reads a
+  // line of one-character words as letter-spaced text (CJK) and keeps a space only where the gap
+  // is at least 0.4 em, more than a DejaVu space (0.318 em); so pdftotext gave "≤2%".
+  static bool single_character_words(const std::string& s) {
+    std::size_t words = 0, chars = 0;
+    for (std::size_t i = 0; i <= s.size(); ++i) {
+      if (i == s.size() || s[i] == ' ') {
+        if (chars > 1) return false;
+        if (chars == 1) ++words;
+        chars = 0;
+      } else if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80) {
+        ++chars;
+      }
+    }
+    return words > 1;
+  }
+
+  void show_text(float size, float x, float y, const std::string& s) {
+    const bool spaced = single_character_words(s);
+    if (spaced) HPDF_Page_SetCharSpace(page_, 0.12f * size);
+    HPDF_Page_TextOut(page_, x, y, s.c_str());
+    if (spaced) HPDF_Page_SetCharSpace(page_, 0);
+  }
+
   void text(HPDF_Font f, float size, float x, float y, const std::string& s) {
     HPDF_Page_BeginText(page_);
     HPDF_Page_SetFontAndSize(page_, f, size);
-    HPDF_Page_TextOut(page_, x, y, s.c_str());
+    show_text(size, x, y, s);
     HPDF_Page_EndText(page_);
   }
 
@@ -316,7 +355,7 @@ class Layout {
     HPDF_Page_BeginText(page_);
     HPDF_Page_SetTextRenderingMode(page_, HPDF_FILL_THEN_STROKE);
     HPDF_Page_SetFontAndSize(page_, regular_, size);
-    HPDF_Page_TextOut(page_, x, y, s.c_str());
+    show_text(size, x, y, s);
     HPDF_Page_SetTextRenderingMode(page_, HPDF_FILL);
     HPDF_Page_EndText(page_);
   }
@@ -332,72 +371,129 @@ class Layout {
     return s + "\u2026";
   }
 
+  // `s` in lines of at most `max` points, broken at spaces (inside a word only when one word is
+  // wider than `max`); never cut short.
+  std::vector<std::string> lines_of(float size, const std::string& s, float max) {
+    std::vector<std::string> lines;
+    std::string rest = s;
+    while (!rest.empty()) {
+      std::size_t cut = rest.size();
+      while (cut > 0 && width(regular_, size, rest.substr(0, cut)) > max) {
+        const auto sp = rest.rfind(' ', cut - 1);
+        cut = (sp == std::string::npos || sp == 0) ? cut - 1 : sp;
+        while (cut > 0 && (static_cast<unsigned char>(rest[cut]) & 0xC0) == 0x80) --cut;
+      }
+      if (cut == 0) {  // not even one character fits: take one anyway
+        cut = 1;
+        while (cut < rest.size() && (static_cast<unsigned char>(rest[cut]) & 0xC0) == 0x80) ++cut;
+      }
+      lines.push_back(rest.substr(0, cut));
+      rest.erase(0, cut);
+      while (!rest.empty() && rest.front() == ' ') rest.erase(0, 1);
+    }
+    if (lines.empty()) lines.emplace_back();
+    return lines;
+  }
+
   void need(float height) {
     if (y_ - height < kBottom) new_page();
   }
 
   void heading(const std::string& s) {
-    need(34);
-    y_ -= 8;
+    need(kHeadingAbove + kHeadingBelow + 2 * kRowPitch);  // never alone at a page's foot
+    y_ -= kHeadingAbove;
     bold_text(10, kLeft, y_, s);
-    y_ -= 14;
+    y_ -= kHeadingBelow;
   }
 
   void row(const std::string& label, const std::string& value) {
-    const float size = 8.5f;
-    need(12);
+    const float size = 8;
+    const float x = kLeft + 95;
+    need(kRowPitch);
     text(regular_, size, kLeft, y_, label);
     // Long values wrap onto more lines under the value column.
-    std::string rest = value;
-    const float x = kLeft + 95, max = kRight - x;
-    while (true) {
-      std::string line = rest;
-      if (width(regular_, size, line) > max) {
-        std::size_t cut = line.size();
-        while (cut > 0 && width(regular_, size, line.substr(0, cut)) > max) {
-          const auto sp = line.rfind(' ', cut - 1);
-          cut = (sp == std::string::npos || sp == 0) ? cut - 1 : sp;
-          while (cut > 0 && (static_cast<unsigned char>(line[cut]) & 0xC0) == 0x80) --cut;
-        }
-        line = line.substr(0, cut);
-      }
-      text(regular_, size, x, y_, line);
-      y_ -= 12;
-      rest = rest.substr(line.size());
-      while (!rest.empty() && rest.front() == ' ') rest.erase(0, 1);
-      if (rest.empty() || line.empty()) break;
-      need(12);
+    const auto lines = lines_of(size, value, kRight - x);
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+      if (i > 0) need(kRowPitch);
+      text(regular_, size, x, y_, lines[i]);
+      y_ -= kRowPitch;
     }
   }
 
+  // A row of the criteria table; a cell too wide for its column wraps within it.
   void columns(const std::vector<std::string>& cells, bool header) {
-    const float xs[] = {kLeft, kLeft + 110, kLeft + 270, kLeft + 455};
-    const float size = 8;
-    need(11);
+    const float xs[] = {kLeft, kLeft + 182, kLeft + 302, kLeft + 462};
+    const float size = 7.5f;
+    std::vector<std::vector<std::string>> wrapped;
+    std::size_t height = 1;
     for (std::size_t i = 0; i < cells.size(); ++i) {
       const float max = (i + 1 < cells.size() ? xs[i + 1] : kRight) - xs[i] - 6;
-      const auto cell = fit(regular_, size, cells[i], max);
-      if (header)
-        bold_text(size, xs[i], y_, cell);
-      else
-        text(regular_, size, xs[i], y_, cell);
+      wrapped.push_back(lines_of(size, cells[i], max));
+      height = std::max(height, wrapped.back().size());
     }
-    y_ -= 11;
+    need(kCellPitch * static_cast<float>(height));
+    for (std::size_t i = 0; i < cells.size(); ++i)
+      for (std::size_t k = 0; k < wrapped[i].size(); ++k) {
+        const float y = y_ - kCellPitch * static_cast<float>(k);
+        if (header)
+          bold_text(size, xs[i], y, wrapped[i][k]);
+        else
+          text(regular_, size, xs[i], y, wrapped[i][k]);
+      }
+    y_ -= kCellPitch * static_cast<float>(height);
+  }
+
+  // Tests the specification allows to be pending stand out: in a shaded box with a heavy frame,
+  // each with its name, the date its result is expected, its method and what the bedside answers
+  // once that date has passed without the result.
+  void pending_box() {
+    const float x = kLeft + 6, max = kRight - kLeft - 12;
+    const float first = 10.5f, second = 9, above = 9, below = 4, between = 3;
+    std::vector<std::pair<std::vector<std::string>, std::vector<std::string>>> items;
+    float height = above + below - between;
+    for (const auto& p : d_.pending) {
+      items.emplace_back(
+          lines_of(8.5f,
+                   labelled(p.test) + ": result expected " + p.expected +
+                       "; allowed pending by the specification",
+                   max),
+          lines_of(7.5f,
+                   p.method + "; after " + p.expected + " without the result the bedside answers " +
+                       (p.when_overdue == "warn" ? "GO with a warning" : "NO-GO"),
+                   max));
+      height += static_cast<float>(items.back().first.size()) * first +
+                static_cast<float>(items.back().second.size()) * second + between;
+    }
+    height -= second;  // the last line's baseline is `below` above the frame
+    need(kHeadingAbove + kHeadingBelow + 2 + height + kRowPitch);
+    heading("Pending tests: released before these results");
+    y_ -= 2;  // the frame clear of the heading's descenders
+    const float top = y_ + above;
+    const float bottom = top - height;
+    HPDF_Page_SetGrayFill(page_, 0.92f);
+    HPDF_Page_SetLineWidth(page_, 1.5f);
+    HPDF_Page_Rectangle(page_, kLeft, bottom, kRight - kLeft, top - bottom);
+    HPDF_Page_FillStroke(page_);
+    HPDF_Page_SetGrayFill(page_, 0);
+    for (const auto& [title, detail] : items) {
+      for (const auto& line : title) {
+        bold_text(8.5f, x, y_, line);
+        y_ -= first;
+      }
+      for (const auto& line : detail) {
+        text(regular_, 7.5f, x, y_, line);
+        y_ -= second;
+      }
+      y_ -= between;
+    }
+    y_ = bottom - 12;
   }
 
   void wrap(HPDF_Font f, float size, const std::string& s) {
-    std::string rest = s;
-    while (!rest.empty()) {
-      std::size_t cut = rest.size();
-      while (width(f, size, rest.substr(0, cut)) > kRight - kLeft) {
-        const auto sp = rest.rfind(' ', cut - 1);
-        if (sp == std::string::npos || sp == 0) break;
-        cut = sp;
-      }
-      need(11);
-      text(f, size, kLeft, y_, rest.substr(0, cut));
-      y_ -= 11;
-      rest = cut < rest.size() ? rest.substr(cut + 1) : "";
+    for (const auto& line : lines_of(size, s, kRight - kLeft)) {
+      need(size + 2.5f);
+      text(f, size, kLeft, y_, line);
+      y_ -= size + 2.5f;
     }
   }
 
@@ -531,16 +627,20 @@ std::string RecordWriter::dose_overlay(const ReleaseData& data) const {
   // The bar codes name this record, not the bag: a scan of the paper never reads as the dose.
   const std::string code = isbt128::record_barcode_data(id);
   const auto linear = code128(code, 28);
+  const auto matrix = datamatrix(code);
+  // The DataMatrix at the band's right, its quiet zone inside the frame on every side.
+  const float cell = kMatrixSide / static_cast<float>(matrix.width);
+  const float matrix_quiet = kQuietModules * cell;
+  const float matrix_x = kRight - kClearance - matrix_quiet - kMatrixSide;
+  s += bars(matrix, matrix_x, (kDoseTop + kDoseBottom + kMatrixSide) / 2, cell);
+  // The Code 128 fills the room before it but for the gap: 10 of its own modules and 10 of the
+  // DataMatrix's, whichever is wider.
   const float bx = kLeft + 175;
-  const float matrix_x = kRight - 84;
-  // The Code 128 fills the room before the DataMatrix but for its quiet zone of 10 modules.
-  const float module =
-      std::min(0.95f, (matrix_x - bx) / (static_cast<float>(linear.width) + kQuietModules));
+  const float w = static_cast<float>(linear.width);
+  const float room = matrix_x - kClearance - bx;
+  const float module = std::min({0.95f, room / (w + kQuietModules), (room - matrix_quiet) / w});
   s += bars(linear, bx, kDoseTop - 12, module);
   s += show(font_, 7, bx, kDoseTop - 12 - static_cast<float>(linear.height) * module - 10, code);
-  const auto matrix = datamatrix(code);
-  const float cell = 72.0f / static_cast<float>(matrix.width);
-  s += bars(matrix, matrix_x, kDoseTop - 12, cell);
   // The dose's identity, eye-readable: the DIN with its check character, the product code with
   // the division (or with its Product Divisions value).
   const std::string product = dose.division.size() == 2

@@ -109,4 +109,11 @@ std::string_view default_specification_text();
 // built-in's ("built-in").
 const std::vector<Specification>& shipped_specifications();
 
+// A test code of coa-format.md as people read it: "Post-thaw viability" for
+// "viability-post-thaw", "CD73 expression" for "cd73". Neither a CoA nor a specification
+// names its tests (the codes are one closed vocabulary), so the names live beside that
+// vocabulary here; every code of xml::kTestCodes has one. Returns an empty string for a code
+// outside the vocabulary.
+std::string_view test_name(std::string_view code);
+
 }  // namespace dosegate::spec
