@@ -331,13 +331,20 @@ TEST_CASE("a releaser revoked for keyCompromise before the timestamp is NO-GO, a
   CHECK(contains(c.out, "keyCompromise"));
 
   TempDir after;
-  TestTsa early("ok", "2026-10-20T12:00:00Z");  // its clock: before the compromise
+  // The records' tokens (requests 3 and 4, after the probe and the release entry's) say
+  // 2026-10-20, before the compromise; the ledger entries' say the release's time.
+  TestTsa early("ok", kReleased, "tsa",
+                {"--other-time", "2026-10-20T12:00:00Z", "--other-requests", "3-4"});
   const auto at_early = trust_dir(after, "trust", false);
-  REQUIRE(
-      release(after, at_early, "releaser-compromised", kReleased, {"--tsa", early.url()}).code ==
-      0);
+  const auto e =
+      release(after, at_early, "releaser-compromised", kReleased, {"--tsa", early.url()});
+  INFO(e.out << e.err);
+  REQUIRE(e.code == 0);
   const auto later2 = trust_dir(after, "trust-later", true);
-  const auto d = confirm(after, later2, "2027-01-15T09:00:00Z");
+  // The record alone: the ledger entries, timestamped after the compromise, do not hold.
+  const auto d = test::run_cli_at({"confirm", after.file("out/" + kRecord), "--trust", later2,
+                                   "--dose", dose_a0(), "--record-only", "--json"},
+                                  "2027-01-15T09:00:00Z");
   INFO(d.out);
   CHECK(d.code == 0);
   CHECK(contains(d.out, "signature.revoked-later"));
