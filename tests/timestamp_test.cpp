@@ -171,6 +171,25 @@ std::string decision(const test::CliResult& r) {
   return r.out.substr(at + 13, r.out.find('"', at + 13) - at - 13);
 }
 
+// The "source" of the CRL of the CA named `ca_cn` for `chain` ("signer" or "timestamp") in a
+// --json answer's "crls" list; "" when the list names no such CRL.
+std::string crl_source(const std::string& json, const std::string& chain,
+                       const std::string& ca_cn) {
+  const std::string start = "\"chain\": \"" + chain + "\"";
+  for (auto at = json.find(start); at != std::string::npos; at = json.find(start, at + 1)) {
+    const auto end = json.find('}', at);
+    const auto object = json.substr(at, end - at);
+    if (!contains(object, "\"issuer\": \"CN=" + ca_cn + ",")) continue;
+    const auto src = object.find("\"source\": \"");
+    if (src == std::string::npos) return "";
+    return object.substr(src + 11, object.find('"', src + 11) - src - 11);
+  }
+  return "";
+}
+
+const std::string kQaCa = "dosegate Test QA Issuing CA";
+const std::string kRootCa = "dosegate Test Root CA";
+
 }  // namespace
 
 TEST_CASE("release --tsa: every record carries a timestamp that openssl ts, pdfsig and qpdf accept",
@@ -318,13 +337,20 @@ TEST_CASE("a releaser revoked for keyCompromise before the timestamp is NO-GO, a
   CHECK(contains(c.out, "keyCompromise"));
 
   TempDir after;
-  TestTsa early("ok", "2026-10-20T12:00:00Z");  // its clock: before the compromise
+  // The records' tokens (requests 3 and 4, after the probe and the release entry's) say
+  // 2026-10-20, before the compromise; the ledger entries' say the release's time.
+  TestTsa early("ok", kReleased, "tsa",
+                {"--other-time", "2026-10-20T12:00:00Z", "--other-requests", "3-4"});
   const auto at_early = trust_dir(after, "trust", false);
-  REQUIRE(
-      release(after, at_early, "releaser-compromised", kReleased, {"--tsa", early.url()}).code ==
-      0);
+  const auto e =
+      release(after, at_early, "releaser-compromised", kReleased, {"--tsa", early.url()});
+  INFO(e.out << e.err);
+  REQUIRE(e.code == 0);
   const auto later2 = trust_dir(after, "trust-later", true);
-  const auto d = confirm(after, later2, "2027-01-15T09:00:00Z");
+  // The record alone: the ledger entries, timestamped after the compromise, do not hold.
+  const auto d = test::run_cli_at({"confirm", after.file("out/" + kRecord), "--trust", later2,
+                                   "--dose", dose_a0(), "--record-only", "--json"},
+                                  "2027-01-15T09:00:00Z");
   INFO(d.out);
   CHECK(d.code == 0);
   CHECK(contains(d.out, "signature.revoked-later"));
@@ -447,7 +473,8 @@ TEST_CASE(
 TEST_CASE("a TSA that fails in the middle of a release: rolled back, no record left",
           "[timestamp][tsa]") {
   TempDir dir;
-  TestTsa tsa("fail-after", kReleased, "tsa", {"--ok", "2"});  // the probe and one record
+  // The probe, the release entry and one record get tokens; the second record does not.
+  TestTsa tsa("fail-after", kReleased, "tsa", {"--ok", "3"});
   const auto trust = trust_dir(dir, "trust", false);
   const auto r = release(dir, trust, "releaser", kReleased, {"--tsa", tsa.url()});
   INFO(r.out << r.err);
@@ -489,7 +516,8 @@ TEST_CASE("tokens are requested concurrently, at most 8 at once", "[timestamp][t
   INFO(r.out << r.err);
   REQUIRE(r.code == 0);
   CHECK(files_in(dir.file("out")).size() == 41);  // 40 records and the lock file
-  // One at a time, 41 requests of 150 ms would take 6 s.
+  // One at a time, 43 requests of 150 ms (the probe, the 40 records and the two ledger entries)
+  // would take 6.5 s.
   CHECK(took < std::chrono::seconds(4));
   const auto most = test::run_process("curl -s http://127.0.0.1:" + std::to_string(tsa.port()) +
                                       "/max-in-flight");
@@ -1441,5 +1469,138 @@ TEST_CASE("after the DSS update only dosegate's document timestamp update is acc
     const auto m = crypto::validation_material(record_cms(signed_only), store, at);
     const auto ts_then_dss = ts_only + pdf::dss_update(ts_only, {m.certs, m.crls});
     CHECK(has_code(check(ts_then_dss), "record.modified-after-signing"));
+  }
+}
+
+TEST_CASE(
+    "release --tsa timestamps the release's own ledger entries: audit judges them as of their "
+    "tokens, INTACT after every CRL of the trust directory is refreshed",
+    "[timestamp][ledger]") {
+  TempDir dir;
+  TestTsa tsa;
+  const auto trust = trust_dir(dir, "trust", false);
+  const auto r = release(dir, trust, "releaser", kReleased, {"--tsa", tsa.url()});
+  INFO(r.out << r.err);
+  REQUIRE(r.code == 0);
+  const auto ledger_path = dir.file("ledger.sqlite");
+  {
+    const auto entries = ledger::Ledger::open(ledger_path, false).entries();
+    REQUIRE(entries.size() == 2);  // the release and its records
+    for (const auto& e : entries) {
+      INFO("entry " << e.seq);
+      CHECK(crypto::may_carry_timestamp(e.signature));
+      CHECK_FALSE(token_of(e.signature).empty());
+    }
+  }
+  const auto audit_json = [&](const std::string& t) {
+    return test::run_cli({"audit", "--trust", t, "--ledger", ledger_path, "--json"});
+  };
+  SECTION("every CRL refreshed: INTACT, judged by the refreshed CRLs") {
+    const auto a = audit_json(all_refreshed_trust(dir, "trust-refreshed"));
+    INFO(a.out);
+    CHECK(a.code == 0);
+    CHECK(contains(a.out, "\"decision\": \"intact\""));
+    CHECK(crl_source(a.out, "signer", kQaCa) == "trust-directory");
+    CHECK(crl_source(a.out, "timestamp", kRootCa) == "trust-directory");
+    CHECK(contains(a.out, "\"this_update\": \"2026-12-02T00:00:00Z\""));
+    CHECK(contains(a.out, "\"first_entry\": 1"));
+    CHECK(contains(a.out, "\"last_entry\": 2"));
+  }
+  SECTION("no CRL of the releasers' CA or the root in the trust directory: the entries' own") {
+    const auto a = audit_json(all_refreshed_trust(dir, "trust-none", false));
+    INFO(a.out);
+    CHECK(a.code == 0);
+    CHECK(crl_source(a.out, "signer", kQaCa) == "ledger");
+    CHECK(crl_source(a.out, "signer", kRootCa) == "ledger");
+    CHECK(crl_source(a.out, "timestamp", kRootCa) == "ledger");
+  }
+  SECTION("the token not trusted (no tsa/): TAMPERED at the release entry") {
+    const auto a = audit(dir, trust_dir(dir, "trust-no-tsa", false, false));
+    INFO(a.out);
+    CHECK(a.code == 1);
+    CHECK(contains(a.out, "entry 1"));
+    CHECK(contains(a.out, "timestamp"));
+  }
+}
+
+TEST_CASE("a TSA that fails for the release's ledger entry: nothing written",
+          "[timestamp][tsa][ledger]") {
+  TempDir dir;
+  SECTION("its answer fails after the probe") {
+    TestTsa tsa("fail-after", kReleased, "tsa", {"--ok", "1"});  // the probe only
+    const auto r =
+        release(dir, trust_dir(dir, "trust", false), "releaser", kReleased, {"--tsa", tsa.url()});
+    INFO(r.out << r.err);
+    CHECK(r.code == 2);
+    CHECK(contains(r.err, tsa.url()));
+    CHECK(contains(r.err, "HTTP status 500"));
+    require_nothing_released(dir);
+  }
+  SECTION("its clock is not this one's: the entry would look back-dated") {
+    TestTsa tsa("ok", "2026-11-21T11:00:00Z");
+    const auto r =
+        release(dir, trust_dir(dir, "trust", false), "releaser", kReleased, {"--tsa", tsa.url()});
+    INFO(r.out << r.err);
+    CHECK(r.code == 2);
+    CHECK(contains(r.err, "give or take 5 minutes"));
+    require_nothing_released(dir);
+  }
+  SECTION("a rejected lot: the rejection entry is timestamped too") {
+    TestTsa tsa;
+    const auto r = release(dir, trust_dir(dir, "trust", false), "releaser", kReleased,
+                           {"--tsa", tsa.url()}, "samples/coa-marker-failed.xml");
+    INFO(r.out << r.err);
+    CHECK(r.code == 1);
+    const auto entries = ledger::Ledger::open(dir.file("ledger.sqlite"), false).entries();
+    REQUIRE(entries.size() == 1);
+    CHECK(entries[0].kind == "rejection");
+    CHECK(crypto::may_carry_timestamp(entries[0].signature));
+  }
+}
+
+TEST_CASE("confirm --json names the CRL each CA was judged by and where it came from",
+          "[timestamp][validation-data][json]") {
+  TempDir dir;
+  TestTsa tsa;
+  const auto trust = trust_dir(dir, "trust", false);
+  REQUIRE(release(dir, trust, "releaser", kReleased, {"--tsa", tsa.url()}).code == 0);
+  const std::string at = "2027-01-15T09:00:00Z";
+  const auto confirm_json = [&](const TempDir& d, const std::string& t) {
+    return test::run_cli_at({"confirm", d.file("out/" + kRecord), "--trust", t, "--dose", dose_a0(),
+                             "--record-only", "--json"},
+                            at);
+  };
+  SECTION("the trust directory's CRLs current: trust-directory, for both chains") {
+    const auto c = confirm_json(dir, trust);
+    INFO(c.out);
+    CHECK(c.code == 0);
+    CHECK(contains(c.out, "\"judged_at\": \"" + kReleased + "\""));
+    CHECK(crl_source(c.out, "signer", kQaCa) == "trust-directory");
+    CHECK(crl_source(c.out, "signer", kRootCa) == "trust-directory");
+    CHECK(crl_source(c.out, "timestamp", kRootCa) == "trust-directory");
+    CHECK(contains(c.out, "\"this_update\": \"2025-01-01T00:00:00Z\""));
+    CHECK(contains(c.out, "\"next_update\": \"2075-01-01T00:00:00Z\""));
+  }
+  SECTION("the trust directory's qa-ca CRL stale, the record's fresh: record") {
+    const auto stale = refreshed_trust(dir, "trust-stale", false);
+    write_pem_crl((fs::path(stale) / "crls" / "qa-ca.old.crl.pem").string(),
+                  make_crl("qa-ca", "qa-ca", "20240101000000Z", "20250101000000Z"));
+    const auto c = confirm_json(dir, stale);
+    INFO(c.out);
+    CHECK(c.code == 0);
+    CHECK(crl_source(c.out, "signer", kQaCa) == "record");
+    // The root's CRL is in both; the trust directory's copy is named.
+    CHECK(crl_source(c.out, "signer", kRootCa) == "trust-directory");
+  }
+  SECTION("a B-B record: judged now, by the trust directory's CRLs") {
+    TempDir bb;
+    REQUIRE(release(bb, trust_dir(bb, "trust", false), "releaser", kReleased).code == 0);
+    const auto c = confirm_json(bb, trust);
+    INFO(c.out);
+    CHECK(c.code == 0);
+    CHECK(contains(c.out, "\"profile\": \"B-B\""));
+    CHECK(crl_source(c.out, "signer", kQaCa) == "trust-directory");
+    CHECK(crl_source(c.out, "signer", kRootCa) == "trust-directory");
+    CHECK(crl_source(c.out, "timestamp", kRootCa).empty());
   }
 }

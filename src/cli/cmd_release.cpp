@@ -66,8 +66,9 @@ int cmd_release(const Args& args, std::ostream& out, std::ostream& err, const En
     ("physician", po::value<std::string>()->value_name("NAME"),
      "--exceptional: the treating physician who requested it")
     ("tsa", po::value<std::string>()->value_name("URL"),
-     "RFC 3161 timestamping authority (http:// or https://): every record's signature gets its "
-     "token (PAdES B-T); its certificate must be in the trust directory's tsa/")
+     "RFC 3161 timestamping authority (http:// or https://): every record's signature and "
+     "the release's ledger entries get its token (PAdES B-T); its certificate must be in the "
+     "trust directory's tsa/")
     ("no-validation-data", "with --tsa: no /DSS update after the signature (PAdES B-T "
      "instead of B-LT)")
     ("lta", "with --tsa: after the /DSS update, a document timestamp over the whole file "
@@ -109,8 +110,9 @@ int cmd_release(const Args& args, std::ostream& out, std::ostream& err, const En
          "is refused (release.already-released) unless --again --reason TEXT re-issues lost\n"
          "records. A pending test whose expected date is before the day of the release (UTC)\n"
          "does not stop it: a warning (release.pending-overdue), recorded in the release entry.\n"
-         "With --tsa URL every record's signature carries an RFC 3161 timestamp (PAdES B-T)\n"
-         "from that TSA, checked on receipt (imprint, nonce, the TSA's certificate in tsa/ of\n"
+         "With --tsa URL every record's signature, and the signature of each ledger entry\n"
+         "the release appends, carries an RFC 3161 timestamp (PAdES B-T) from that TSA,\n"
+         "checked on receipt (imprint, nonce, the TSA's certificate in tsa/ of\n"
          "the trust directory); a timestamped record is judged as of its timestamp, so it\n"
          "stays valid after the releaser's certificate expires or is revoked for a reason\n"
          "other than a compromise before that time. A TSA that fails or answers wrongly stops\n"

@@ -160,6 +160,7 @@ ConfirmDraft confirm_record(const ConfirmOptions& o, const std::string& record_s
   r.signature_judged_at = check.judged_at;
   r.timestamp = check.timestamp;
   r.tsa = check.tsa;
+  r.signature_crls = check.crls;
   if (check.signer) r.signer = check.signer->subject;
   if (check.release_data) {
     try {

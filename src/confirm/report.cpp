@@ -79,6 +79,14 @@ void print_json(const ConfirmResult& r, const ConfirmOptions& o, std::ostream& o
   w.key("signature").begin_object();
   w.field("profile", r.timestamp ? "B-T" : "B-B").field("judged_at", r.signature_judged_at);
   w.field("timestamp", r.timestamp.value_or("")).field("tsa", r.tsa.value_or(""));
+  w.key("crls").begin_array();
+  for (const auto& c : r.signature_crls) {
+    w.begin_object();
+    w.field("chain", c.chain).field("issuer", c.issuer).field("this_update", c.this_update);
+    w.field("next_update", c.next_update).field("source", c.source);
+    w.end_object();
+  }
+  w.end_array();
   w.end_object();
   w.key("pending").begin_array();
   for (const auto& p : r.pending) {

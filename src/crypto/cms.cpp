@@ -18,6 +18,7 @@ struct AsOf {
   Instant signed_at;
   std::vector<Finding>* notes;
   std::vector<X509_CRL*> crls;
+  std::string crls_source;  // "record" or "ledger"
 };
 
 VerifiedDetached verify(std::string_view signature, std::string_view content,
@@ -94,8 +95,10 @@ VerifiedDetached verify(std::string_view signature, std::string_view content,
     const unsigned long e = verified ? 0 : ERR_peek_error();
     const std::string detail = crypto::take_errors();
     auto check = detail::Access::check_as_of(trust, leaf, extra, role, as_of->signed_at, at,
-                                             as_of->crls, location);
+                                             as_of->crls, location, as_of->crls_source);
     v.signer = check.signer;
+    v.crls = std::move(check.crls);
+    for (auto& c : v.crls) c.chain = "signer";
     *as_of->notes = std::move(check.notes);
     if (!check.ok()) {
       v.findings = std::move(check.findings);
@@ -143,9 +146,10 @@ VerifiedDetached verify_detached_as_of(std::string_view signature, std::string_v
                                        const TrustStore& trust, Role role, Instant signed_at,
                                        Instant now, const std::string& location,
                                        const std::string& what, std::vector<Finding>& notes,
-                                       const std::vector<std::string>& extra_crls) {
+                                       const std::vector<std::string>& extra_crls,
+                                       const std::string& extra_source) {
   std::vector<X509CrlPtr> owned;
-  AsOf as_of{signed_at, &notes, {}};
+  AsOf as_of{signed_at, &notes, {}, extra_source};
   for (const auto& der : extra_crls) {
     const auto* p = reinterpret_cast<const unsigned char*>(der.data());
     X509CrlPtr crl(d2i_X509_CRL(nullptr, &p, static_cast<long>(der.size())));
@@ -155,6 +159,34 @@ VerifiedDetached verify_detached_as_of(std::string_view signature, std::string_v
     owned.push_back(std::move(crl));
   }
   return verify(signature, content, trust, role, now, location, what, &as_of);
+}
+
+std::vector<CrlUsed> crls_in_force(std::string_view signature, const TrustStore& trust,
+                                   Instant at) {
+  crypto::BioPtr in(BIO_new_mem_buf(signature.data(), static_cast<int>(signature.size())));
+  crypto::CmsPtr cms(d2i_CMS_bio(in.get(), nullptr));
+  if (!cms) {
+    crypto::BioPtr pem(BIO_new_mem_buf(signature.data(), static_cast<int>(signature.size())));
+    cms.reset(PEM_read_bio_CMS(pem.get(), nullptr, nullptr, nullptr));
+  }
+  crypto::take_errors();
+  STACK_OF(CMS_SignerInfo)* infos = cms ? CMS_get0_SignerInfos(cms.get()) : nullptr;
+  if (!infos || sk_CMS_SignerInfo_num(infos) != 1) return {};
+  CMS_SignerInfo* si = sk_CMS_SignerInfo_value(infos, 0);
+  crypto::X509StackPtr certs(CMS_get1_certs(cms.get()));
+  X509* leaf = nullptr;
+  std::vector<X509*> extra;
+  for (int i = 0; certs && i < sk_X509_num(certs.get()); ++i) {
+    X509* c = sk_X509_value(certs.get(), i);
+    if (!leaf && CMS_SignerInfo_cert_cmp(si, c) == 0)
+      leaf = c;
+    else
+      extra.push_back(c);
+  }
+  if (!leaf) return {};
+  auto out = detail::Access::crls_at(trust, leaf, extra, at);
+  for (auto& c : out) c.chain = "signer";
+  return out;
 }
 
 }  // namespace dosegate::crypto

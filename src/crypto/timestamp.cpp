@@ -138,8 +138,8 @@ void verify_token(TS_VERIFY_CTX* ctx, PKCS7* token, const TokenFacts& f, const T
 template <typename Fail>
 void verify_token_as_of(TS_VERIFY_CTX* ctx, PKCS7* token, const TokenFacts& f,
                         const TrustStore& trust, Instant now,
-                        const std::vector<X509_CRL*>& more_crls, std::vector<Finding>& notes,
-                        Fail fail) {
+                        const std::vector<X509_CRL*>& more_crls, const std::string& more_source,
+                        std::vector<Finding>& notes, std::vector<CrlUsed>& crls, Fail fail) {
   auto store = Access::make_tsa_store(trust, f.time);
   X509_VERIFY_PARAM_clear_flags(X509_STORE_get0_param(store.get()),
                                 X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL);
@@ -153,7 +153,12 @@ void verify_token_as_of(TS_VERIFY_CTX* ctx, PKCS7* token, const TokenFacts& f,
   if (PKCS7_type_is_signed(token) && token->d.sign->cert)
     for (int i = 0; i < sk_X509_num(token->d.sign->cert); ++i)
       extra.push_back(sk_X509_value(token->d.sign->cert, i));
-  auto check = Access::tsa_as_of(trust, f.tsa, extra, f.time, now, more_crls, "timestamp");
+  auto check =
+      Access::tsa_as_of(trust, f.tsa, extra, f.time, now, more_crls, "timestamp", more_source);
+  for (auto& c : check.crls) {
+    c.chain = "timestamp";
+    crls.push_back(std::move(c));
+  }
   if (!check.findings.empty()) {
     const std::string m = "its TSA's certificate '" + crypto::subject_of(f.tsa) +
                           "' cannot be judged at the token's time " + format_instant(f.time) +
@@ -468,7 +473,8 @@ VerifiedTimestamped verify_detached_timestamped(std::string_view signature,
                                                 std::string_view content, const TrustStore& trust,
                                                 Role role, Instant now, const std::string& location,
                                                 const std::string& what,
-                                                const std::vector<std::string>& embedded_crls) {
+                                                const std::vector<std::string>& embedded_crls,
+                                                const std::string& embedded_source) {
   VerifiedTimestamped out;
   out.judged_at = now;
   CmsPtr cms = parse_cms(signature);
@@ -477,6 +483,7 @@ VerifiedTimestamped verify_detached_timestamped(std::string_view signature,
   const int at = si ? CMS_unsigned_get_attr_by_NID(si, NID_id_smime_aa_timeStampToken, -1) : -1;
   if (at < 0) {  // no timestamp (or a structure verify_detached refuses with its own finding)
     out.cms = verify_detached(signature, content, trust, role, now, location, what);
+    if (out.cms.findings.empty()) out.crls = crls_in_force(signature, trust, now);
     return out;
   }
   out.carries_token = true;
@@ -528,7 +535,8 @@ VerifiedTimestamped verify_detached_timestamped(std::string_view signature,
       more.push_back(crl.get());
       owned.push_back(std::move(crl));
     }
-    verify_token_as_of(ctx.get(), token.get(), f, trust, now, more, out.notes, fail);
+    verify_token_as_of(ctx.get(), token.get(), f, trust, now, more, embedded_source, out.notes,
+                       out.crls, fail);
     out.timestamp = Timestamp{to_der(token.get()), f.time, describe(f.tsa)};
   } catch (const Error& e) {
     if (e.code() == "tsa.no-crl") {
@@ -545,7 +553,9 @@ VerifiedTimestamped verify_detached_timestamped(std::string_view signature,
   if (!out.timestamp) return invalid(problem);
   out.judged_at = out.timestamp->time;
   out.cms = verify_detached_as_of(signature, content, trust, role, out.timestamp->time, now,
-                                  location, what, out.notes, embedded_crls);
+                                  location, what, out.notes, embedded_crls, embedded_source);
+  // The signer's chain first, then the TSA's.
+  out.crls.insert(out.crls.begin(), out.cms.crls.begin(), out.cms.crls.end());
   return out;
 }
 

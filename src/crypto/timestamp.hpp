@@ -84,13 +84,18 @@ struct VerifiedTimestamped {
   std::vector<Finding> notes;          // signature.revoked-later
   Instant judged_at{};                 // the time the signer was judged at
   bool carries_token = false;          // the signature has a signature-time-stamp attribute
+  // The CRL each CA was judged by: the signer's chain ("signer") and, for a timestamped
+  // signature, its TSA's ("timestamp"); each with its source (CrlUsed).
+  std::vector<CrlUsed> crls;
 };
-// `embedded_crls` (DER): a record's validation data, candidates besides the trust directory's.
+// `embedded_crls` (DER): candidates besides the trust directory's, from `embedded_source`: a
+// record's validation data ("record") or those a ledger entry keeps ("ledger").
 VerifiedTimestamped verify_detached_timestamped(std::string_view signature,
                                                 std::string_view content, const TrustStore& trust,
                                                 Role role, Instant now, const std::string& location,
                                                 const std::string& what,
-                                                const std::vector<std::string>& embedded_crls = {});
+                                                const std::vector<std::string>& embedded_crls = {},
+                                                const std::string& embedded_source = "record");
 
 // A document timestamp's token (PAdES B-LTA, DER) over `covered` (its ByteRange bytes): the
 // imprint is the SHA-256 of `covered`, the token's signature holds, its TSA chains to the trust

@@ -406,9 +406,11 @@ std::string reason_of(X509_REVOKED* rev) {
 
 void Access::revocation_as_of(const TrustStore& t, STACK_OF(X509) * path, Instant signed_at,
                               Instant now, const std::vector<X509_CRL*>& more_crls,
-                              const std::string& location, TrustStore::Check& out) {
+                              const std::string& location, TrustStore::Check& out,
+                              const std::string& more_source) {
   std::vector<X509_CRL*> crls;
   for (const auto& c : t.impl_->crls) crls.push_back(c.get());
+  const std::size_t from_trust_dir = crls.size();
   crls.insert(crls.end(), more_crls.begin(), more_crls.end());
   const int n = sk_X509_num(path);
   for (int i = 0; i < n; ++i) {
@@ -420,7 +422,9 @@ void Access::revocation_as_of(const TrustStore& t, STACK_OF(X509) * path, Instan
     // at or after the signing time.
     X509_CRL* best = nullptr;
     Instant best_this = Instant::min();
-    for (X509_CRL* crl : crls) {
+    std::size_t best_index = 0;
+    for (std::size_t k = 0; k < crls.size(); ++k) {
+      X509_CRL* crl = crls[k];
       if (X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_subject_name(issuer)) != 0) continue;
       EVP_PKEY* key = X509_get0_pubkey(issuer);
       if (!key || X509_CRL_verify(crl, key) != 1) {
@@ -434,6 +438,7 @@ void Access::revocation_as_of(const TrustStore& t, STACK_OF(X509) * path, Instan
       if (!best || this_update > best_this) {
         best = crl;
         best_this = this_update;
+        best_index = k;
       }
     }
     if (!best) {
@@ -446,6 +451,12 @@ void Access::revocation_as_of(const TrustStore& t, STACK_OF(X509) * path, Instan
                               location});
       continue;
     }
+    CrlUsed used{"", crypto::subject_of(issuer), format_instant(best_this),
+                 format_instant(instant_of(X509_CRL_get0_nextUpdate(best))),
+                 best_index < from_trust_dir ? "trust-directory" : more_source};
+    // A root that issued both the CRL over an intermediate and its own: one CRL, listed once.
+    if (out.crls.empty() || out.crls.back().issuer != used.issuer)
+      out.crls.push_back(std::move(used));
     X509_REVOKED* rev = nullptr;
     if (X509_CRL_get0_by_cert(best, &rev, cert) == 1 && rev) {
       const Instant when = instant_of(X509_REVOKED_get0_revocationDate(rev));
@@ -470,7 +481,7 @@ void Access::revocation_as_of(const TrustStore& t, STACK_OF(X509) * path, Instan
 TrustStore::Check Access::tsa_as_of(const TrustStore& t, X509* tsa, const std::vector<X509*>& extra,
                                     Instant signed_at, Instant now,
                                     const std::vector<X509_CRL*>& more_crls,
-                                    const std::string& location) {
+                                    const std::string& location, const std::string& more_source) {
   TrustStore::Check out;
   out.signer = describe(tsa);
   auto store = make_tsa_store(t, signed_at);
@@ -480,14 +491,15 @@ TrustStore::Check Access::tsa_as_of(const TrustStore& t, X509* tsa, const std::v
       verify_path(store.get(), tsa, t.impl_->intermediates, extra, out.signer.subject);
   for (const auto& e : collector.errors) out.findings.push_back(chain_finding(e, location));
   if (out.findings.empty() && collector.path)
-    revocation_as_of(t, collector.path.get(), signed_at, now, more_crls, location, out);
+    revocation_as_of(t, collector.path.get(), signed_at, now, more_crls, location, out,
+                     more_source);
   return out;
 }
 
 TrustStore::Check Access::check_as_of(const TrustStore& t, X509* leaf,
                                       const std::vector<X509*>& extra, Role role, Instant signed_at,
                                       Instant now, const std::vector<X509_CRL*>& more_crls,
-                                      const std::string& location) {
+                                      const std::string& location, const std::string& more_source) {
   TrustStore::Check policy = check_signer(t, leaf, role, location);
   TrustStore::Check out;
   out.signer = std::move(policy.signer);
@@ -508,9 +520,52 @@ TrustStore::Check Access::check_as_of(const TrustStore& t, X509* leaf,
   if (out.findings.empty() && path) {
     const int n = sk_X509_num(path.get());
     for (int i = 1; i < n; ++i) out.intermediates.push_back(share(sk_X509_value(path.get(), i)));
-    revocation_as_of(t, path.get(), signed_at, now, more_crls, location, out);
+    revocation_as_of(t, path.get(), signed_at, now, more_crls, location, out, more_source);
   }
   for (auto& f : policy.findings) out.findings.push_back(std::move(f));
+  return out;
+}
+
+std::vector<CrlUsed> Access::crls_at(const TrustStore& t, X509* leaf,
+                                     const std::vector<X509*>& extra, Instant at) {
+  std::vector<CrlUsed> out;
+  auto store = make_store(t, at, false);
+  X509_VERIFY_PARAM_clear_flags(X509_STORE_get0_param(store.get()),
+                                X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL);
+  const PathCheck collector =
+      verify_path(store.get(), leaf, t.impl_->intermediates, extra, crypto::subject_of(leaf));
+  if (!collector.path) return out;
+  STACK_OF(X509)* path = collector.path.get();
+  const int n = sk_X509_num(path);
+  // OpenSSL's choice among CRLs of the same issuer: one valid at `at` (thisUpdate no later,
+  // nextUpdate not before), the latest thisUpdate among those.
+  for (int i = 0; i < n; ++i) {
+    X509* issuer = i + 1 < n ? sk_X509_value(path, i + 1) : sk_X509_value(path, i);
+    X509_CRL* best = nullptr;
+    Instant best_this = Instant::min();
+    for (const auto& c : t.impl_->crls) {
+      X509_CRL* crl = c.get();
+      if (X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_subject_name(issuer)) != 0) continue;
+      EVP_PKEY* key = X509_get0_pubkey(issuer);
+      if (!key || X509_CRL_verify(crl, key) != 1) {
+        crypto::take_errors();
+        continue;
+      }
+      const Instant this_update = instant_of(X509_CRL_get0_lastUpdate(crl));
+      const ASN1_TIME* next = X509_CRL_get0_nextUpdate(crl);
+      if (!next || this_update == Instant::min() || this_update > at || instant_of(next) < at)
+        continue;
+      if (!best || this_update > best_this) {
+        best = crl;
+        best_this = this_update;
+      }
+    }
+    if (best && (out.empty() || out.back().issuer != crypto::subject_of(issuer)))
+      out.push_back(CrlUsed{"", crypto::subject_of(issuer), format_instant(best_this),
+                            format_instant(instant_of(X509_CRL_get0_nextUpdate(best))),
+                            "trust-directory"});
+  }
+  crypto::take_errors();
   return out;
 }
 

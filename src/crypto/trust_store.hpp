@@ -37,6 +37,9 @@ class TrustStore {
     // What the check shows without refusing the signer: a revocation dated after the trusted
     // time of a timestamped signature (signature.revoked-later), the time judged at.
     std::vector<Finding> notes;
+    // The CRL each CA of the chain was judged by (revocation as of a trusted time only; `chain`
+    // left empty for the caller to name).
+    std::vector<CrlUsed> crls;
     bool ok() const { return findings.empty(); }
   };
 

@@ -82,8 +82,24 @@ bool revocation_data_unavailable(const std::vector<Finding>& findings) {
          });
 }
 
+// Adds `used` to `into` for entry `seq` (each CRL once).
+void rely_on(std::vector<CrlReliedOn>* into, const std::vector<CrlUsed>& used, long long seq) {
+  if (!into) return;
+  for (const auto& c : used) {
+    auto it = std::find_if(into->begin(), into->end(), [&](const CrlReliedOn& r) {
+      return r.crl.chain == c.chain && r.crl.issuer == c.issuer &&
+             r.crl.this_update == c.this_update && r.crl.next_update == c.next_update &&
+             r.crl.source == c.source;
+    });
+    if (it == into->end()) it = into->insert(into->end(), CrlReliedOn{c, 0, seq, seq});
+    ++it->entries;
+    it->last_entry = seq;
+  }
+}
+
 bool check_signature(const Entry& e, const std::string& p, crypto::DetachedVerifier& verifier,
-                     const crypto::TrustStore& trust, const Add& add) {
+                     const crypto::TrustStore& trust, const Add& add,
+                     std::vector<CrlReliedOn>* crls = nullptr) {
   if (e.signature.empty()) return true;  // allowed unsigned: check_unkeyed decided
   const auto at = parse_utc_instant(e.at);
   if (!at) {
@@ -96,7 +112,7 @@ bool check_signature(const Entry& e, const std::string& p, crypto::DetachedVerif
   if (crypto::may_carry_timestamp(e.signature)) {
     const auto ts = crypto::verify_detached_timestamped(
         e.signature, signed_bytes(e.seq, e.prev_hash, p), trust, crypto::Role::releaser,
-        std::max(*at, now_utc()), "entries[seq]", "this ledger entry", e.crls);
+        std::max(*at, now_utc()), "entries[seq]", "this ledger entry", e.crls, "ledger");
     // No CRL, of the trust directory or kept with the entry, speaks for the token's time (for
     // the signer's chain or the TSA's): it cannot be checked, which is no sign of tampering.
     if (ts.carries_token && only_revocation_data(ts.cms.findings)) {
@@ -124,6 +140,7 @@ bool check_signature(const Entry& e, const std::string& p, crypto::DetachedVerif
         add("ledger.signature-invalid", e.seq, "signed by a certificate other than its actor's");
         return false;
       }
+      rely_on(crls, ts.crls, e.seq);
       return true;
     }
   }
@@ -140,7 +157,7 @@ bool check_signature(const Entry& e, const std::string& p, crypto::DetachedVerif
     std::vector<Finding> notes;
     const auto again = crypto::verify_detached_as_of(
         e.signature, signed_bytes(e.seq, e.prev_hash, p), trust, crypto::Role::releaser, *at,
-        std::max(*at, now_utc()), "entries[seq]", "this ledger entry", notes, e.crls);
+        std::max(*at, now_utc()), "entries[seq]", "this ledger entry", notes, e.crls, "ledger");
     if (only_revocation_data(again.findings)) {
       add("ledger.could-not-check", e.seq,
           "its signature cannot be checked: " + again.findings.front().message +
@@ -148,6 +165,7 @@ bool check_signature(const Entry& e, const std::string& p, crypto::DetachedVerif
       return true;
     }
     check = again;
+    if (check.findings.empty()) rely_on(crls, check.crls, e.seq);
   }
   if (!check.findings.empty()) {
     add("ledger.signature-invalid", e.seq,
@@ -193,7 +211,8 @@ AuditResult audit(const Ledger& ledger, const crypto::TrustStore& trust,
   std::string p;
   ledger.for_each({}, [&](const Entry& e) {
     payload_into(e, p);
-    if (!check_unkeyed(e, expected, prev, p, add) || !check_signature(e, p, verifier, trust, add)) {
+    if (!check_unkeyed(e, expected, prev, p, add) ||
+        !check_signature(e, p, verifier, trust, add, &r.crls)) {
       ok = false;
       return false;
     }

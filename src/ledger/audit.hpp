@@ -22,10 +22,23 @@ class DetachedVerifier;
 
 namespace dosegate::ledger {
 
+// A CRL that signatures judged as of their own time relied on, and the entries it spoke for.
+struct CrlReliedOn {
+  CrlUsed crl;  // source "trust-directory" or "ledger" (kept with the entry at signing)
+  std::size_t entries = 0;
+  long long first_entry = 0;
+  long long last_entry = 0;
+};
+
 struct AuditResult {
   std::size_t entries = 0;
   std::optional<Entry> head;
   std::vector<Finding> findings;  // empty when intact; the first names the first wrong entry
+  // Each CRL once, in the order first used: the CRLs of the signatures judged as of their own
+  // time from the freshest CRL (timestamped entries, and entries no trust-directory CRL valid at
+  // their time speaks for any more), per CA of the signer's and the TSA's chains. Signatures
+  // judged by a trust-directory CRL valid at the entry's time are not listed.
+  std::vector<CrlReliedOn> crls;
   bool intact() const { return findings.empty(); }
   // Every finding is ledger.could-not-check: nothing was found wrong, but some signature could
   // not be checked (no CRL speaks for its time). Exit 2, "could not check", never "tampered".

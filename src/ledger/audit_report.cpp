@@ -32,6 +32,18 @@ void print_json(const AuditResult& r, const std::string& path, std::ostream& out
   } else {
     w.null();
   }
+  // Which CRLs the signatures judged as of their own time relied on, and where each came from.
+  w.key("crls").begin_array();
+  for (const auto& c : r.crls) {
+    w.begin_object();
+    w.field("chain", c.crl.chain).field("issuer", c.crl.issuer);
+    w.field("this_update", c.crl.this_update).field("next_update", c.crl.next_update);
+    w.field("source", c.crl.source);
+    w.key("entries").value(static_cast<long long>(c.entries));
+    w.key("first_entry").value(c.first_entry).key("last_entry").value(c.last_entry);
+    w.end_object();
+  }
+  w.end_array();
   json::write_findings(w, r.findings);
   w.end_object();
 }

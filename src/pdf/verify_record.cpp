@@ -155,6 +155,7 @@ RecordCheck verify_record(std::string_view bytes, const crypto::TrustStore& trus
     auto& cms = checked.cms;
     out.judged_at = format_instant(checked.judged_at);
     out.notes = std::move(checked.notes);
+    out.crls = std::move(checked.crls);
     if (checked.timestamp) {
       out.timestamp = format_instant(checked.timestamp->time);
       out.tsa = checked.timestamp->tsa.subject;

@@ -26,6 +26,7 @@ struct RecordCheck {
   std::optional<std::string> tsa;        // the TSA's certificate subject
   std::string judged_at;                 // UTC: the time the signer was judged at
   std::vector<Finding> notes;            // warnings: signature.revoked-later
+  std::vector<CrlUsed> crls;             // the CRL each CA was judged by, and its source
   bool validation_data = false;          // PAdES B-LT: a /DSS update follows the signature
   // PAdES B-LTA: the document timestamp's time (UTC) when one follows the /DSS update.
   std::optional<std::string> document_timestamp;

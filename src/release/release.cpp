@@ -446,7 +446,7 @@ ReleaseResult release(const ReleaseOptions& o, const Prompt& prompt, const Progr
       o.signer, [&](const std::string& p) { return prompt(p); }, trust, now);
   const auto& id = releaser.key;
   // Ledger entries keep the revocation data current at signing (Entry::crls).
-  const EntrySigning signing{id, trust, now, std::nullopt};
+  const EntrySigning signing{id, trust, now, o.tsa_url, o.tsa_timeout};
 
   const auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(o.wait);
   result.ledger_path = ledger::resolve_path(o.ledger_path);

@@ -37,6 +37,11 @@ std::string g_mode = "ok";
 long g_time = 0;
 int g_delay_ms = 2000;
 long g_ok = 1;
+// --other-time TIME --other-requests N-M: requests N to M (counted from 1) answered at TIME.
+long g_other_time = 0;
+long g_other_from = 0;
+long g_other_to = -1;
+thread_local long t_time = 0;  // the time of the request this thread answers
 std::atomic<long> g_requests{0};
 std::atomic<long> g_serial{1};
 std::atomic<int> g_in_flight{0};
@@ -46,7 +51,7 @@ X509* g_cert = nullptr;
 EVP_PKEY* g_key = nullptr;
 
 int fixed_time(TS_RESP_CTX*, void*, long* sec, long* usec) {
-  *sec = g_time;
+  *sec = t_time;
   *usec = 0;
   return 1;
 }
@@ -148,7 +153,12 @@ int main(int argc, char** argv) {
       g_delay_ms = std::stoi(v);
     else if (a == "--ok")
       g_ok = std::stol(v);
-    else {
+    else if (a == "--other-time")
+      g_other_time = parse_time(v);
+    else if (a == "--other-requests") {
+      g_other_from = std::stol(v);
+      g_other_to = std::stol(v.substr(v.find('-') + 1));
+    } else {
       std::cerr << "dosegate-test-tsa: unknown option " << a << '\n';
       return 2;
     }
@@ -176,6 +186,7 @@ int main(int argc, char** argv) {
     }
     if (g_mode == "slow") std::this_thread::sleep_for(std::chrono::milliseconds(g_delay_ms));
     const long number = ++g_requests;
+    t_time = number >= g_other_from && number <= g_other_to ? g_other_time : g_time;
     if (g_mode == "http-500" || (g_mode == "fail-after" && number > g_ok)) {
       res.status = 500;
       res.set_content("the test TSA fails on purpose", "text/plain");

@@ -9,6 +9,7 @@
 
 #include "dosegate/finding.hpp"
 #include "dosegate/time.hpp"
+#include "dosegate/trust/signer.hpp"
 
 namespace dosegate {
 
@@ -70,6 +71,9 @@ struct ConfirmResult {
   std::string signature_judged_at;
   std::optional<std::string> timestamp;
   std::optional<std::string> tsa;
+  // The CRL each CA of the record's chains was judged by, and where it came from (the trust
+  // directory, the record's /DSS).
+  std::vector<CrlUsed> signature_crls;
   // The ledger
   std::string ledger_path;
   bool ledger_consulted = false;  // false with --record-only

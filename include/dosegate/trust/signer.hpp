@@ -27,4 +27,16 @@ struct Signer {
   std::string common_name;  // CN of the subject, for printed names
 };
 
+// A CRL a signature's revocation check relied on: for each CA in a chain, the freshest CRL of
+// that CA valid for the time the signature was judged at, and where it came from.
+struct CrlUsed {
+  std::string chain;        // "signer", or "timestamp" (the chain of the signature's TSA)
+  std::string issuer;       // the CRL's issuer (the CA), RFC 2253 one line
+  std::string this_update;  // UTC, YYYY-MM-DDThh:mm:ssZ
+  std::string next_update;  // UTC, YYYY-MM-DDThh:mm:ssZ
+  // "trust-directory" (DIR/crls/), "record" (the record's /DSS validation data) or "ledger"
+  // (kept with the ledger entry when it was signed)
+  std::string source;
+};
+
 }  // namespace dosegate

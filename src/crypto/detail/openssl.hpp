@@ -101,19 +101,29 @@ struct Access {
                                        const std::vector<X509*>& extra, Role role,
                                        Instant signed_at, Instant now,
                                        const std::vector<X509_CRL*>& more_crls,
-                                       const std::string& location);
+                                       const std::string& location,
+                                       const std::string& more_source = "record");
   // check_as_of's revocation rule for each certificate of a verified `path` (leaf first, the
-  // anchor last): findings (signature.revoked, signature.crl-missing) and notes into `out`.
+  // anchor last): findings (signature.revoked, signature.crl-missing) and notes into `out`, and
+  // the CRL chosen for each CA into out.crls (source "trust-directory", or `more_source` for
+  // one of `more_crls`).
   static void revocation_as_of(const TrustStore& t, STACK_OF(X509) * path, Instant signed_at,
                                Instant now, const std::vector<X509_CRL*>& more_crls,
-                               const std::string& location, TrustStore::Check& out);
+                               const std::string& location, TrustStore::Check& out,
+                               const std::string& more_source = "record");
+  // The CRL OpenSSL's own check at `at` (make_store) chooses for each CA of `leaf`'s chain: the
+  // freshest of the trust directory's CRLs of that CA valid at `at` (none listed for a CA
+  // without one: the check itself refuses that chain).
+  static std::vector<CrlUsed> crls_at(const TrustStore& t, X509* leaf,
+                                      const std::vector<X509*>& extra, Instant at);
   // A TSA's certificate checked as of `signed_at` (its token's time) the way check_as_of checks
   // a signer: the chain under make_tsa_store's rules at `signed_at`, revocation from the
   // freshest CRLs (the trust directory's and `more_crls`). Not the tsa/ allow-list.
   static TrustStore::Check tsa_as_of(const TrustStore& t, X509* tsa,
                                      const std::vector<X509*>& extra, Instant signed_at,
                                      Instant now, const std::vector<X509_CRL*>& more_crls,
-                                     const std::string& location);
+                                     const std::string& location,
+                                     const std::string& more_source = "record");
   // A store for timestamp tokens at `at`: anchors, intermediates, CRLs, CRL checks for every
   // CA, purpose timeStampSigning, security level 2.
   static X509StorePtr make_tsa_store(const TrustStore& t, Instant at);
