@@ -595,7 +595,8 @@ Timestamp verify_document_timestamp(std::string_view token_der, std::string_view
     more.push_back(crl.get());
     owned.push_back(std::move(crl));
   }
-  verify_token_as_of(ctx.get(), token.get(), f, trust, now, more, notes, fail);
+  std::vector<CrlUsed> crls_used;  // a document timestamp's CRLs are not reported (yet)
+  verify_token_as_of(ctx.get(), token.get(), f, trust, now, more, "record", notes, crls_used, fail);
   crypto::take_errors();
   return Timestamp{to_der(token.get()), f.time, describe(f.tsa)};
 }
