@@ -13,6 +13,20 @@ namespace dosegate::crypto {
 
 namespace {
 
+// The certificates a CMS carries: the signer's (`si`'s; null when none is) and the others.
+std::pair<X509*, std::vector<X509*>> signer_and_others(CMS_SignerInfo* si, STACK_OF(X509) * certs) {
+  X509* leaf = nullptr;
+  std::vector<X509*> extra;
+  for (int i = 0; certs && i < sk_X509_num(certs); ++i) {
+    X509* c = sk_X509_value(certs, i);
+    if (!leaf && CMS_SignerInfo_cert_cmp(si, c) == 0)
+      leaf = c;
+    else
+      extra.push_back(c);
+  }
+  return {leaf, std::move(extra)};
+}
+
 // `as_of`: judge the signer as of that trusted time (Access::check_as_of) instead of at `at`.
 struct AsOf {
   Instant signed_at;
@@ -66,15 +80,7 @@ VerifiedDetached verify(std::string_view signature, std::string_view content,
                                              : std::string(OBJ_nid2sn(sig_nid));
 
   crypto::X509StackPtr certs(CMS_get1_certs(cms.get()));
-  X509* leaf = nullptr;
-  std::vector<X509*> extra;
-  for (int i = 0; certs && i < sk_X509_num(certs.get()); ++i) {
-    X509* c = sk_X509_value(certs.get(), i);
-    if (!leaf && CMS_SignerInfo_cert_cmp(si, c) == 0)
-      leaf = c;
-    else
-      extra.push_back(c);
-  }
+  auto [leaf, extra] = signer_and_others(si, certs.get());
   if (!leaf)
     return fail("signature.key-info",
                 "the CMS signature does not include the signer's certificate (sign without "
@@ -174,15 +180,7 @@ std::vector<CrlUsed> crls_in_force(std::string_view signature, const TrustStore&
   if (!infos || sk_CMS_SignerInfo_num(infos) != 1) return {};
   CMS_SignerInfo* si = sk_CMS_SignerInfo_value(infos, 0);
   crypto::X509StackPtr certs(CMS_get1_certs(cms.get()));
-  X509* leaf = nullptr;
-  std::vector<X509*> extra;
-  for (int i = 0; certs && i < sk_X509_num(certs.get()); ++i) {
-    X509* c = sk_X509_value(certs.get(), i);
-    if (!leaf && CMS_SignerInfo_cert_cmp(si, c) == 0)
-      leaf = c;
-    else
-      extra.push_back(c);
-  }
+  auto [leaf, extra] = signer_and_others(si, certs.get());
   if (!leaf) return {};
   auto out = detail::Access::crls_at(trust, leaf, extra, at);
   for (auto& c : out) c.chain = "signer";

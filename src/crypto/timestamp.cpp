@@ -179,6 +179,33 @@ void verify_token_as_of(TS_VERIFY_CTX* ctx, PKCS7* token, const TokenFacts& f,
          "/tsa/ (the timestamping authorities whose tokens are accepted)");
 }
 
+// A token read back later, its imprint `d` known: its signature and imprint (OpenSSL's TS check)
+// and its TSA's chain as of its time (verify_token_as_of), with the embedded CRLs (DER; what is
+// not a CRL can prove nothing and is skipped) as candidates from `source`.
+template <typename Fail>
+void verify_read_token(PKCS7* token, const TokenFacts& f, const Sha256Digest& d,
+                       const TrustStore& trust, Instant now,
+                       const std::vector<std::string>& embedded_crls, const std::string& source,
+                       std::vector<Finding>& notes, std::vector<CrlUsed>& crls, Fail fail) {
+  TsVerifyCtxPtr ctx(TS_VERIFY_CTX_new());
+  auto* imprint = static_cast<unsigned char*>(OPENSSL_malloc(d.size()));
+  if (!ctx || !imprint) crypto_fail("cannot set up the timestamp check:");
+  std::memcpy(imprint, d.data(), d.size());
+  TS_VERIFY_CTX_set_imprint(ctx.get(), imprint, static_cast<long>(d.size()));
+  TS_VERIFY_CTX_set_flags(ctx.get(), TS_VFY_VERSION | TS_VFY_SIGNATURE | TS_VFY_IMPRINT);
+  std::vector<X509CrlPtr> owned;
+  std::vector<X509_CRL*> more;
+  for (const auto& der : embedded_crls) {
+    const auto* p = reinterpret_cast<const unsigned char*>(der.data());
+    X509CrlPtr crl(d2i_X509_CRL(nullptr, &p, static_cast<long>(der.size())));
+    crypto::take_errors();
+    if (!crl) continue;
+    more.push_back(crl.get());
+    owned.push_back(std::move(crl));
+  }
+  verify_token_as_of(ctx.get(), token, f, trust, now, more, source, notes, crls, fail);
+}
+
 // Reading dosegate's own CMS signatures as DER, without OpenSSL's decoder: d2i of a CMS
 // structure decodes the public key of every certificate it carries, and with OpenSSL 3.0 each of
 // those costs a provider decoder look-up (about 1 ms of CPU, and lock traffic between threads).
@@ -519,24 +546,8 @@ VerifiedTimestamped verify_detached_timestamped(std::string_view signature,
     if (f.time > now)
       fail("its time " + format_instant(f.time) + " is after the verification time " +
            format_instant(now));
-    TsVerifyCtxPtr ctx(TS_VERIFY_CTX_new());
-    auto* imprint = static_cast<unsigned char*>(OPENSSL_malloc(d.size()));
-    if (!ctx || !imprint) crypto_fail("cannot set up the timestamp check:");
-    std::memcpy(imprint, d.data(), d.size());
-    TS_VERIFY_CTX_set_imprint(ctx.get(), imprint, static_cast<long>(d.size()));
-    TS_VERIFY_CTX_set_flags(ctx.get(), TS_VFY_VERSION | TS_VFY_SIGNATURE | TS_VFY_IMPRINT);
-    std::vector<X509CrlPtr> owned;
-    std::vector<X509_CRL*> more;
-    for (const auto& der : embedded_crls) {
-      const auto* p = reinterpret_cast<const unsigned char*>(der.data());
-      X509CrlPtr crl(d2i_X509_CRL(nullptr, &p, static_cast<long>(der.size())));
-      crypto::take_errors();
-      if (!crl) continue;  // not a CRL: nothing it could prove
-      more.push_back(crl.get());
-      owned.push_back(std::move(crl));
-    }
-    verify_token_as_of(ctx.get(), token.get(), f, trust, now, more, embedded_source, out.notes,
-                       out.crls, fail);
+    verify_read_token(token.get(), f, d, trust, now, embedded_crls, embedded_source, out.notes,
+                      out.crls, fail);
     out.timestamp = Timestamp{to_der(token.get()), f.time, describe(f.tsa)};
   } catch (const Error& e) {
     if (e.code() == "tsa.no-crl") {
@@ -579,24 +590,8 @@ Timestamp verify_document_timestamp(std::string_view token_der, std::string_view
   if (f.time > now)
     fail("its time " + format_instant(f.time) + " is after the verification time " +
          format_instant(now));
-  TsVerifyCtxPtr ctx(TS_VERIFY_CTX_new());
-  auto* imprint = static_cast<unsigned char*>(OPENSSL_malloc(d.size()));
-  if (!ctx || !imprint) crypto_fail("cannot set up the timestamp check:");
-  std::memcpy(imprint, d.data(), d.size());
-  TS_VERIFY_CTX_set_imprint(ctx.get(), imprint, static_cast<long>(d.size()));
-  TS_VERIFY_CTX_set_flags(ctx.get(), TS_VFY_VERSION | TS_VFY_SIGNATURE | TS_VFY_IMPRINT);
-  std::vector<X509CrlPtr> owned;
-  std::vector<X509_CRL*> more;
-  for (const auto& der : embedded_crls) {
-    const auto* p = reinterpret_cast<const unsigned char*>(der.data());
-    X509CrlPtr crl(d2i_X509_CRL(nullptr, &p, static_cast<long>(der.size())));
-    crypto::take_errors();
-    if (!crl) continue;
-    more.push_back(crl.get());
-    owned.push_back(std::move(crl));
-  }
   std::vector<CrlUsed> crls_used;  // a document timestamp's CRLs are not reported (yet)
-  verify_token_as_of(ctx.get(), token.get(), f, trust, now, more, "record", notes, crls_used, fail);
+  verify_read_token(token.get(), f, d, trust, now, embedded_crls, "record", notes, crls_used, fail);
   crypto::take_errors();
   return Timestamp{to_der(token.get()), f.time, describe(f.tsa)};
 }

@@ -31,10 +31,14 @@ bool literal(std::string_view s, std::size_t& pos, std::string_view what) {
   return true;
 }
 
-}  // namespace
-
-std::string dss_update(std::string_view signed_record, const ValidationData& data) {
-  const Document doc(signed_record);
+// The last revision's catalog (its object number and object) and the trailer's /Info, which an
+// update's trailer carries on.
+struct Catalog {
+  int num;
+  Object object;
+  const Object* info;
+};
+Catalog catalog_of(const Document& doc) {
   const Object* root_ref = nullptr;
   const Object* info = nullptr;
   for (const auto& [k, v] : doc.trailer()) {
@@ -42,8 +46,15 @@ std::string dss_update(std::string_view signed_record, const ValidationData& dat
     if (k == "Info") info = &v;
   }
   if (!root_ref || !root_ref->as_ref()) throw ParseError{"the trailer has no /Root", 0};
-  const int catalog_num = root_ref->as_ref()->num;
-  const Object catalog = doc.load(catalog_num);
+  const int num = root_ref->as_ref()->num;
+  return Catalog{num, doc.load(num), info};
+}
+
+}  // namespace
+
+std::string dss_update(std::string_view signed_record, const ValidationData& data) {
+  const Document doc(signed_record);
+  const auto [catalog_num, catalog, info] = catalog_of(doc);
   if (!catalog.as_dict() || catalog.get("DSS"))
     throw ParseError{"the catalog is not a dictionary without /DSS", doc.offset_of(catalog_num)};
 
@@ -117,15 +128,7 @@ std::optional<ValidationData> dss_matches(std::string_view signed_bytes, std::st
 
 DocTimestampUpdate doc_timestamp_update(std::string_view before, std::size_t room) {
   const Document doc(before);
-  const Object* root_ref = nullptr;
-  const Object* info = nullptr;
-  for (const auto& [k, v] : doc.trailer()) {
-    if (k == "Root") root_ref = &v;
-    if (k == "Info") info = &v;
-  }
-  if (!root_ref || !root_ref->as_ref()) throw ParseError{"the trailer has no /Root", 0};
-  const int catalog_num = root_ref->as_ref()->num;
-  const Object catalog = doc.load(catalog_num);
+  const auto [catalog_num, catalog, info] = catalog_of(doc);
   const Object* form = catalog.get("AcroForm");
   if (!catalog.as_dict() || !form || !form->as_dict())
     throw ParseError{"the catalog has no inline /AcroForm", doc.offset_of(catalog_num)};
