@@ -108,12 +108,17 @@ bool foreign_origin(const httplib::Request& req, bool tls) {
   return origin != std::string(tls ? "https://" : "http://") + req.get_header_value("Host");
 }
 
-// Every answer is sent whole, whatever Range header came with the request: cpp-httplib would
-// otherwise cut any answer to the ranges asked for, an error's JSON included (a 401 split into
-// multipart/byteranges). The handlers get the request const; cpp-httplib's own object is not
-// (process_request's local), so clearing its parsed ranges here is defined.
+// Every answer is sent whole and uncompressed, whatever Range and Accept-Encoding headers came
+// with the request. cpp-httplib would otherwise cut any answer to the ranges asked for, an
+// error's JSON included (a 401 split into multipart/byteranges), and gzip every text answer:
+// a compressed page that holds a secret (the session's CSRF token) beside what the request sent
+// tells the secret through its length (BREACH), and the answers are small on a site's network.
+// The handlers get the request const; cpp-httplib's own object is not (process_request's
+// local), so changing it here is defined.
 void answer_whole(const httplib::Request& req) {
-  const_cast<httplib::Request&>(req).ranges.clear();
+  auto& request = const_cast<httplib::Request&>(req);
+  request.ranges.clear();
+  request.headers.erase("Accept-Encoding");  // cpp-httplib compares header names ignoring case
 }
 
 class Server {
@@ -561,10 +566,13 @@ class FedServer : public httplib::Server {
 struct ByteServer::Impl {
   FedServer svr;
   Server routes;
+  std::string method;  // of the request last answered (cpp-httplib logs each answer written)
   Impl(Service& service, const ServeOptions& options, std::ostream& err)
       : routes(service, options.tls_cert.has_value()) {
     configure(svr, options, err);
     routes.routes(svr);
+    svr.set_logger(
+        [this](const httplib::Request& req, const httplib::Response&) { method = req.method; });
   }
 };
 
@@ -572,17 +580,22 @@ ByteServer::ByteServer(Service& service, const ServeOptions& options, std::ostre
     : impl_(std::make_unique<Impl>(service, options, err)) {}
 ByteServer::~ByteServer() = default;
 
-std::string ByteServer::serve(std::string_view input) {
+std::vector<ByteServer::Answer> ByteServer::serve(std::string_view input) {
   BytesStream stream(input);
+  std::vector<Answer> answers;
   // As cpp-httplib's socket loop: requests one after another while the connection is kept
   // alive (here: while bytes are left), the last one allowed closing it.
   for (auto count = impl_->svr.keep_alive_max_count(); count > 0 && stream.is_readable(); --count) {
     const auto before = stream.at();
     bool closed = false;
-    if (!impl_->svr.process_request(stream, count == 1, closed, nullptr) || closed) break;
-    if (stream.at() == before) break;
+    impl_->method.clear();
+    const bool kept = impl_->svr.process_request(stream, count == 1, closed, nullptr);
+    if (!stream.output().empty())
+      answers.push_back({std::move(impl_->method), std::move(stream.output())});
+    stream.output().clear();
+    if (!kept || closed || stream.at() == before) break;
   }
-  return std::move(stream.output());
+  return answers;
 }
 
 }  // namespace dosegate::serve

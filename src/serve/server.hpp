@@ -7,6 +7,7 @@
 #include <ostream>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "dosegate/serve/serve.hpp"
 #include "serve/service.hpp"
@@ -22,9 +23,16 @@ class ByteServer {
   ByteServer(const ByteServer&) = delete;
   ByteServer& operator=(const ByteServer&) = delete;
 
+  // What the server wrote for one request: its method as cpp-httplib read it ("" when the
+  // request could not be read) and every byte of the answer (an interim 100 Continue included).
+  // An answer to HEAD has headers only: its Content-Length is the GET answer's.
+  struct Answer {
+    std::string method;
+    std::string bytes;
+  };
   // `input` as one kept-alive connection's bytes: requests read and answered one after another
-  // until the input ends or the server closes the connection. Returns every byte answered.
-  std::string serve(std::string_view input);
+  // until the input ends or the server closes the connection. Returns each request's answer.
+  std::vector<Answer> serve(std::string_view input);
 
  private:
   struct Impl;

@@ -2,9 +2,9 @@
 // request parser and the service's routes, limits and error handlers, configured as the running
 // service configures them (serve::ByteServer). A released lot, three users (bedside, qa,
 // auditor) and a ledger, so that authenticated requests reach every endpoint. Invariants: no
-// crash; every answer is a well-formed HTTP response; nothing answers 500 (a handler that
-// failed); every 4xx and 5xx carries a JSON finding, except the login page's 401 and the
-// forbidden page's 403, which are HTML.
+// crash; every answer is a well-formed HTTP response (headers only for HEAD); nothing answers
+// 500 (a handler that failed); every 4xx and 5xx carries a JSON finding, except the login
+// page's 401 and the forbidden page's 403, which are HTML.
 #include <unistd.h>
 
 #include <chrono>
@@ -84,8 +84,9 @@ std::string lower(std::string s) {
   return s;
 }
 
-// Every response in `out`: status line, headers, a body of Content-Length bytes.
-void check_responses(std::string_view out) {
+// Every response in `out`, one request's answer: status line, headers, a body of
+// Content-Length bytes; for HEAD, headers only (the Content-Length is the GET answer's).
+void check_responses(std::string_view out, bool head_request) {
   while (!out.empty()) {
     fuzz::require(out.substr(0, 9) == "HTTP/1.1 ", "an answer that is no HTTP/1.1 response");
     const auto head_end = out.find("\r\n\r\n");
@@ -114,10 +115,14 @@ void check_responses(std::string_view out) {
     // An interim 100 Continue (Expect: 100-continue) has no body.
     fuzz::require(has_length || status < 200 || status == 303 || status == 204,
                   "a response without its length");
+    fuzz::require(status != 500, "a request made a handler fail (500)");
+    if (head_request && status >= 200) {
+      fuzz::require(out.size() == head_end + 4, "an answer to HEAD with a body");
+      return;
+    }
     fuzz::require(head_end + 4 + length <= out.size(), "a response shorter than its length");
     const auto body = out.substr(head_end + 4, length);
     out.remove_prefix(head_end + 4 + length);
-    fuzz::require(status != 500, "a request made a handler fail (500)");
     if (status < 400) continue;
     if (type.rfind("text/html", 0) == 0) {
       // The login form after a wrong password; the forbidden page of a logged-in user.
@@ -144,7 +149,7 @@ void check_responses(std::string_view out) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   auto& s = site();
-  const auto out = s.server->serve(fuzz::bytes(data, size));
-  check_responses(out);
+  for (const auto& answer : s.server->serve(fuzz::bytes(data, size)))
+    check_responses(answer.bytes, answer.method == "HEAD");
   return 0;
 }
