@@ -199,3 +199,41 @@ TEST_CASE("chain follower: a ledger replaced with an older copy is ledger.head-m
   ok.follow(real);
   CHECK(ok.trusted());
 }
+
+TEST_CASE("lot reading: each dose's first GO and the first GO after it for another recipient",
+          "[ledger][follower]") {
+  ledger::LotReading lot;
+  const auto confirmation = [](long long seq, const std::string& decision,
+                               std::vector<std::string> divisions, const std::string& recipient) {
+    ledger::Entry e;
+    e.seq = seq;
+    e.kind = "confirm";
+    e.din = "A999926000154";
+    e.decision = decision;
+    e.divisions = std::move(divisions);
+    e.recipient = recipient;
+    return e;
+  };
+  CHECK(lot.keep(confirmation(5, "no-go", {"B0"}, "MRN-1")));  // a NO-GO gave nothing
+  CHECK(lot.keep(confirmation(6, "go", {"B0"}, "MRN-1")));
+  CHECK(lot.keep(confirmation(7, "go", {"B0"}, "MRN-1")));
+  CHECK(lot.keep(confirmation(8, "no-go", {"B0"}, "MRN-2")));
+  CHECK(lot.keep(confirmation(9, "go", {"A0", "B0"}, "MRN-2")));
+  CHECK(lot.keep(confirmation(10, "go", {"B0"}, "MRN-3")));
+  ledger::Entry release;
+  release.kind = "exceptional-release";
+  CHECK(lot.keep(std::move(release)));
+  ledger::Entry rejection;
+  rejection.kind = "rejection";
+  CHECK_FALSE(lot.keep(std::move(rejection)));
+  CHECK(lot.confirmations.size() == 6);
+  CHECK(lot.releases.size() == 1);
+  REQUIRE(lot.given.size() == 2);
+  const auto& b0 = lot.given.at("B0");
+  CHECK(lot.confirmations[b0.first].seq == 6);
+  REQUIRE(b0.other);
+  CHECK(lot.confirmations[*b0.other].seq == 9);
+  const auto& a0 = lot.given.at("A0");
+  CHECK(lot.confirmations[a0.first].seq == 9);
+  CHECK_FALSE(a0.other);
+}

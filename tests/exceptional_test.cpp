@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "dosegate/ledger/ledger.hpp"
+#include "serve/service.hpp"
 #include "test_support.hpp"
 
 using namespace dosegate;
@@ -153,6 +154,37 @@ TEST_CASE("exceptional release: a waivable failed criterion is released to one n
                  kBedside);
   INFO(r.out << r.err);
   CHECK(r.code == 0);
+}
+
+TEST_CASE("exceptional release: the bedside service says GO for the named recipient alone",
+          "[exceptional][serve]") {
+  Setup s;
+  REQUIRE(s.release("samples/coa-marker-failed.xml", kExceptional).code == 0);
+  const auto users = s.dir.file("users");
+  const auto r = run_cli_at({"user", "add", "nurse-17", "--role", "bedside", "--users", users},
+                            kReleased, "nurse password 1\n");
+  REQUIRE(r.code == 0);
+  serve::ServeOptions o;
+  o.trust_dir = src("certs/trust");
+  o.ledger_path = s.ledger;
+  o.records_dir = s.out;
+  o.users_path = users;
+  serve::Service service(o, [] { return *parse_utc_instant(kBedside); });
+  const auto confirm = [&](const std::string& division, const std::string& recipient) {
+    return service
+        .confirm(serve::Principal{"nurse-17", users::Role::bedside, "", ""},
+                 R"({"dose": ["=A99992600017000=<S1234V)" + division + R"("], "recipient": ")" +
+                     recipient + "\"}")
+        .body;
+  };
+  auto body = confirm("A0", "MRN-0042");
+  INFO(body);
+  CHECK(contains(body, "\"decision\": \"go\""));
+  CHECK(contains(body, "EXCEPTIONAL RELEASE"));
+  body = confirm("B0", "MRN-0043");
+  CHECK(contains(body, "\"decision\": \"no-go\""));
+  CHECK(contains(body, "\"code\": \"confirm.exceptional-other-recipient\""));
+  CHECK_FALSE(contains(body, "confirm.release-unknown"));
 }
 
 TEST_CASE("exceptional release: never for what the specification never waives, or anything else",

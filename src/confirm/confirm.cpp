@@ -86,24 +86,24 @@ void check_overdue(ConfirmResult& r, const ReleaseData& data, Instant at) {
 void check_earlier_administrations(ConfirmResult& r, const ConfirmOptions& o,
                                    const isbt128::ScannedDose& scanned,
                                    const ledger::LotReading& reading) {
-  for (const auto& e : reading.confirmations) {
-    if (e.decision != "go" || e.din != scanned.din ||
-        std::find(e.divisions.begin(), e.divisions.end(), scanned.division) == e.divisions.end())
-      continue;
-    if (e.recipient == o.recipient) {
-      if (r.confirmed_before.empty())
-        r.confirmed_before =
-            "at " + e.at + " by " + e.actor + " (entry " + std::to_string(e.seq) + ")";
-      continue;
-    }
-    no_go(r, "confirm.dose-already-given",
-          "this dose was already confirmed for " +
-              std::string(e.recipient.empty() ? "administration without a recipient id"
-                                              : "another recipient") +
-              " at " + e.at + " by " + e.actor + " (ledger entry " + std::to_string(e.seq) +
-              "); do not give it twice");
-    return;
+  // In ledger order, the GO confirmations of this dose: the first ones for this recipient are
+  // "confirmed before"; the first one for anybody else is NO-GO.
+  const auto it = reading.given.find(scanned.division);
+  if (it == reading.given.end()) return;
+  const auto& first = reading.confirmations[it->second.first];
+  const ledger::Entry* other = &first;
+  if (first.recipient == o.recipient) {
+    r.confirmed_before =
+        "at " + first.at + " by " + first.actor + " (entry " + std::to_string(first.seq) + ")";
+    other = it->second.other ? &reading.confirmations[*it->second.other] : nullptr;
   }
+  if (!other) return;
+  no_go(r, "confirm.dose-already-given",
+        "this dose was already confirmed for " +
+            std::string(other->recipient.empty() ? "administration without a recipient id"
+                                                 : "another recipient") +
+            " at " + other->at + " by " + other->actor + " (ledger entry " +
+            std::to_string(other->seq) + "); do not give it twice");
 }
 
 }  // namespace

@@ -252,6 +252,33 @@ AuditResult audit(const Ledger& ledger, const crypto::TrustStore& trust,
   return r;
 }
 
+bool LotReading::kept(const std::string& kind) {
+  return kind == "recall" || kind == "release" || kind == "exceptional-release" ||
+         kind == "records" || kind == "results" || kind == "confirm";
+}
+
+bool LotReading::keep(Entry&& e) {
+  if (e.kind == "confirm") {
+    const auto at = confirmations.size();
+    if (e.decision == "go")
+      for (const auto& division : e.divisions) {
+        const auto [it, first] = given.try_emplace(division, Given{at, std::nullopt});
+        if (!first && !it->second.other && confirmations[it->second.first].recipient != e.recipient)
+          it->second.other = at;
+      }
+    confirmations.push_back(std::move(e));
+    return true;
+  }
+  auto* into = e.kind == "recall" ? &recalls  // counts, verified or not
+               : e.kind == "release" || e.kind == "exceptional-release" ? &releases
+               : e.kind == "records"                                    ? &records
+               : e.kind == "results"                                    ? &results
+                                                                        : nullptr;
+  if (!into) return false;
+  into->push_back(std::move(e));
+  return true;
+}
+
 LotReading read_lot(const Ledger& ledger, const crypto::TrustStore& trust, const std::string& din) {
   LotReading r;
   const auto add = adder(r.findings);
@@ -276,23 +303,12 @@ LotReading read_lot(const Ledger& ledger, const crypto::TrustStore& trust, const
     prev = e.hash;
     ++expected;
     // What is kept is moved out of the row (the next row overwrites every field).
-    if (lot) {
-      auto* into = e.kind == "recall" ? &r.recalls  // counts, verified or not
-                   : e.kind == "release" || e.kind == "exceptional-release" ? &r.releases
-                   : e.kind == "records"                                    ? &r.records
-                   : e.kind == "results"                                    ? &r.results
-                   : e.kind == "confirm"                                    ? &r.confirmations
-                                                                            : nullptr;
-      if (into) {
-        if (r.findings.empty() && !e.signature.empty()) {
-          newest_signed = e;
-          have_newest = true;
-          newest_checked = true;
-        }
-        into->push_back(std::move(e));
-        return true;
-      }
+    if (lot && r.findings.empty() && !e.signature.empty() && LotReading::kept(e.kind)) {
+      newest_signed = e;
+      have_newest = true;
+      newest_checked = true;
     }
+    if (lot && r.keep(std::move(e))) return true;
     if (r.findings.empty() && !e.signature.empty()) {
       std::swap(newest_signed, e);
       have_newest = true;
@@ -340,14 +356,7 @@ void ChainFollower::check(Entry& e, bool from_caller) {
   }
   head_ = Head{e.seq, e.hash};
   if (e.kind == "rejection") return;
-  auto& lot = lots_[e.din];
-  auto* into = e.kind == "recall"    ? &lot.recalls
-               : e.kind == "release" ? &lot.releases
-               : e.kind == "records" ? &lot.records
-               : e.kind == "results" ? &lot.results
-               : e.kind == "confirm" ? &lot.confirmations
-                                     : nullptr;
-  if (!into) return;
+  if (!LotReading::kept(e.kind)) return;
   if (e.kind == "confirm") {
     // What an earlier administration is judged by: kept small, the lot may hold many.
     e.stored_payload.clear();
@@ -357,7 +366,8 @@ void ChainFollower::check(Entry& e, bool from_caller) {
     e.warnings.clear();
     e.reason.clear();
   }
-  into->push_back(std::move(e));
+  const auto din = e.din;
+  lots_[din].keep(std::move(e));
 }
 
 void ChainFollower::follow(const Ledger& ledger) {

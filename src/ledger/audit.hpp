@@ -73,7 +73,22 @@ struct LotReading {
   std::vector<Entry> results;        // kind results (late results, dosegate complete)
   std::vector<Entry> confirmations;  // kind confirm
   std::vector<Finding> findings;     // ledger.* codes; empty when the ledger can be believed
+  // Per dose (division): the lot's first GO confirmation and the first GO after it for another
+  // recipient, as indices into `confirmations`. That is all a confirmation needs to know of the
+  // earlier ones (given before to the same recipient, or already given to another), found
+  // without a pass over every confirmation of the lot.
+  struct Given {
+    std::size_t first = 0;
+    std::optional<std::size_t> other;
+  };
+  std::map<std::string, Given> given;
   bool trusted() const { return findings.empty(); }
+  // Keeps `e` in the list for its kind (recalls, releases with exceptional releases, records,
+  // results, confirmations), and a GO confirmation in `given`. False for a kind a lot does not
+  // keep (e is left as it was).
+  bool keep(Entry&& e);
+  // Whether keep() keeps an entry of this kind.
+  static bool kept(const std::string& kind);
 };
 
 // Throws dosegate::Error("ledger.unreadable") when the ledger cannot be read.
