@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <sstream>
 
 #include "dosegate/cli/cli.hpp"
@@ -54,9 +55,18 @@ struct Site {
          fuzz::source("certs/trust"), "--key", pki + "releaser.key.pem", "--cert",
          pki + "releaser.cert.pem", "--chain", pki + "qa-chain.pem", "--out", dir + "/records",
          "--ledger", dir + "/ledger.sqlite", "--quiet"});
-    for (const char* role : {"bedside", "qa", "auditor"})
-      cli({"user", "add", role, "--role", role, "--users", dir + "/users"},
-          std::string(role) + " password 1\n");
+    // Users named after their roles, password "ROLE password 1". Argon2id at its least cost
+    // (8 KiB, one pass), so that a login costs the fuzzer microseconds, not `user add`'s
+    // 64 MiB and 3 passes; the service reads the cost from each hash.
+    std::ofstream(dir + "/users")
+        << "bedside bedside $argon2id$v=19$m=8,t=1,p=1$ZnV6ei1zYWx0LWJlZHNpZGUtMTY$"
+           "KtLmD8VXxI3qAVf8f8LD3H/Q/uUil5a1111ohGNgBqo\n"
+           "qa qa $argon2id$v=19$m=8,t=1,p=1$ZnV6ei1zYWx0LXFhLTE2$"
+           "Ep360Ceds+4pUXjWYhnaEmrRnKJvSaxH1Nkykrz7+Pc\n"
+           "auditor auditor $argon2id$v=19$m=8,t=1,p=1$ZnV6ei1zYWx0LWF1ZGl0b3ItMTY$"
+           "H0xnWX0wH0XuHS7l2OKT6QUGhzt0FwWFqqo+O4lCTuo\n";
+    std::filesystem::permissions(
+        dir + "/users", std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
     options.trust_dir = fuzz::source("certs/trust");
     options.ledger_path = dir + "/ledger.sqlite";
     options.records_dir = dir + "/records";
