@@ -6,6 +6,7 @@
 #include <openssl/pem.h>
 #include <openssl/ts.h>
 #include <openssl/x509.h>
+#include <openssl/x509v3.h>
 
 #include <cstdio>
 #include <cstring>
@@ -569,12 +570,23 @@ std::string hex_of(const std::string& bytes) {
   return out;
 }
 
-// A CRL (DER) in the name of the CA `ca` (certs/test-pki/CA.cert.pem) that revokes nothing,
-// valid from `this_update` to `next_update`, signed with the key of `signer` (the CA's own, or
-// another one: a forgery).
+// A certificate a CRL revokes: certs/test-pki/NAME.cert.pem, on `date`, for `reason` (an RFC
+// 5280 CRLReason code: 1 keyCompromise, 5 cessationOfOperation, ...), and with an invalidity
+// date when `invalid_since` is not empty (times as YYYYMMDDHHMMSSZ).
+struct Revoked {
+  std::string name;
+  std::string date;
+  long reason = 0;
+  std::string invalid_since;
+};
+
+// A CRL (DER) in the name of the CA `ca` (certs/test-pki/CA.cert.pem) that revokes `revoked`
+// (nothing by default), valid from `this_update` to `next_update`, signed with the key of
+// `signer` (the CA's own, or another one: a forgery).
 std::string make_crl(const std::string& ca, const std::string& signer,
                      const std::string& this_update,
-                     const std::string& next_update = "20750101000000Z") {
+                     const std::string& next_update = "20750101000000Z",
+                     const std::vector<Revoked>& revoked = {}) {
   BIO* cb = BIO_new_file(pki(ca + ".cert.pem").c_str(), "r");
   X509* cert = PEM_read_bio_X509(cb, nullptr, nullptr, nullptr);
   BIO_free(cb);
@@ -592,6 +604,31 @@ std::string make_crl(const std::string& ca, const std::string& signer,
   REQUIRE(X509_CRL_set_issuer_name(crl, X509_get_subject_name(cert)) == 1);
   REQUIRE(X509_CRL_set1_lastUpdate(crl, from) == 1);
   REQUIRE(X509_CRL_set1_nextUpdate(crl, to) == 1);
+  for (const auto& r : revoked) {
+    BIO* b = BIO_new_file(pki(r.name + ".cert.pem").c_str(), "r");
+    X509* c = PEM_read_bio_X509(b, nullptr, nullptr, nullptr);
+    BIO_free(b);
+    REQUIRE(c);
+    X509_REVOKED* rev = X509_REVOKED_new();
+    REQUIRE(X509_REVOKED_set_serialNumber(rev, X509_get_serialNumber(c)) == 1);
+    ASN1_TIME* when = ASN1_TIME_new();
+    REQUIRE(ASN1_TIME_set_string_X509(when, r.date.c_str()) == 1);
+    REQUIRE(X509_REVOKED_set_revocationDate(rev, when) == 1);
+    ASN1_ENUMERATED* reason = ASN1_ENUMERATED_new();
+    REQUIRE(ASN1_ENUMERATED_set(reason, r.reason) == 1);
+    REQUIRE(X509_REVOKED_add1_ext_i2d(rev, NID_crl_reason, reason, 0, 0) == 1);
+    if (!r.invalid_since.empty()) {
+      ASN1_GENERALIZEDTIME* since = ASN1_GENERALIZEDTIME_new();
+      REQUIRE(ASN1_GENERALIZEDTIME_set_string(since, r.invalid_since.c_str()) == 1);
+      REQUIRE(X509_REVOKED_add1_ext_i2d(rev, NID_invalidity_date, since, 0, 0) == 1);
+      ASN1_GENERALIZEDTIME_free(since);
+    }
+    REQUIRE(X509_CRL_add0_revoked(crl, rev) == 1);
+    ASN1_ENUMERATED_free(reason);
+    ASN1_TIME_free(when);
+    X509_free(c);
+  }
+  REQUIRE(X509_CRL_sort(crl) == 1);
   REQUIRE(X509_CRL_sign(crl, key, EVP_sha256()) > 0);
   unsigned char* der = nullptr;
   const int len = i2d_X509_CRL(crl, &der);
@@ -1603,4 +1640,125 @@ TEST_CASE("confirm --json names the CRL each CA was judged by and where it came 
     CHECK(crl_source(c.out, "signer", kRootCa) == "trust-directory");
     CHECK(crl_source(c.out, "timestamp", kRootCa).empty());
   }
+}
+
+namespace {
+
+// certs/trust with the long-term releasers, its CRL of `ca` (qa-ca or root-ca) replaced by
+// `crl` (DER), as a refresh after the release would bring it.
+std::string trust_with_crl(const TempDir& dir, const std::string& name, const std::string& ca,
+                           const std::string& crl) {
+  const auto t = trust_dir(dir, name, false);
+  fs::remove(fs::path(t) / "crls" / (ca + ".crl.pem"));
+  write_pem_crl((fs::path(t) / "crls" / (ca + ".refreshed.crl.pem")).string(), crl);
+  return t;
+}
+
+}  // namespace
+
+TEST_CASE(
+    "a releaser revoked after the timestamp but invalid since before it (invalidity date) is "
+    "NO-GO",
+    "[timestamp][revocation][attack]") {
+  // Revoked on 2026-12-01 for keyCompromise; the key is known compromised since the date in
+  // the CRL entry. The timestamp says 2026-11-21.
+  TempDir dir;
+  TestTsa tsa;
+  REQUIRE(release(dir, trust_dir(dir, "trust", false), "releaser", kReleased, {"--tsa", tsa.url()})
+              .code == 0);
+  const auto revoked_since = [&](const std::string& name, const std::string& since) {
+    return trust_with_crl(dir, name, "qa-ca",
+                          make_crl("qa-ca", "qa-ca", "20261202000000Z", "20750101000000Z",
+                                   {Revoked{"releaser", "20261201000000Z", 1, since}}));
+  };
+  // Compromised since 2026-11-01, before the timestamp: the signature may be the thief's.
+  auto c = confirm(dir, revoked_since("trust-before", "20261101000000Z"), "2027-01-15T09:00:00Z");
+  INFO(c.out);
+  CHECK(c.code == 1);
+  CHECK(decision(c) == "no-go");
+  CHECK(test::error_codes(c.out).count("signature.revoked") == 1);
+  CHECK(contains(c.out, "as invalid since 2026-11-01T00:00:00Z"));
+  // Compromised since 2026-11-25, after the timestamp: the signature made before stays valid.
+  c = confirm(dir, revoked_since("trust-after", "20261125000000Z"), "2027-01-15T09:00:00Z");
+  INFO(c.out);
+  CHECK(c.code == 0);
+  CHECK(contains(c.out, "signature.revoked-later"));
+  CHECK(contains(c.out, "as invalid since 2026-11-25T00:00:00Z"));
+  // No invalidity date: the revocation date counts.
+  c = confirm(dir, revoked_since("trust-no-date", ""), "2027-01-15T09:00:00Z");
+  INFO(c.out);
+  CHECK(c.code == 0);
+  CHECK(contains(c.out, "signature.revoked-later"));
+}
+
+TEST_CASE(
+    "a TSA revoked for keyCompromise after its token's time proves no time, retired "
+    "(cessationOfOperation) it still does",
+    "[timestamp][revocation][attack]") {
+  // Records of a releaser revoked on 2026-12-01 (cessationOfOperation, qa-ca.lt.crl.pem) and of
+  // one never revoked, timestamped 2026-11-21 by the test TSA, which is revoked on 2026-12-01.
+  TempDir left;
+  TempDir kept;
+  TestTsa tsa;
+  REQUIRE(release(left, trust_dir(left, "trust", false), "releaser-left", kReleased,
+                  {"--tsa", tsa.url()})
+              .code == 0);
+  REQUIRE(
+      release(kept, trust_dir(kept, "trust", false), "releaser", kReleased, {"--tsa", tsa.url()})
+          .code == 0);
+  const auto tsa_revoked = [&](const TempDir& dir, const std::string& name, long reason) {
+    const auto t =
+        trust_with_crl(dir, name, "root-ca",
+                       make_crl("root-ca", "root-ca", "20261202000000Z", "20750101000000Z",
+                                {Revoked{"tsa", "20261201000000Z", reason, ""}}));
+    fs::copy_file(pki("qa-ca.lt.crl.pem"), fs::path(t) / "crls" / "qa-ca.lt.crl.pem");
+    return t;
+  };
+  const std::string later = "2027-01-15T09:00:00Z";
+  // Compromised (1), or no reason given (0): the key may be in other hands, so the token proves
+  // no time and each signature is judged now, as one without a timestamp.
+  for (const long reason : {1L, 0L}) {
+    CAPTURE(reason);
+    const auto name = "trust-" + std::to_string(reason);
+    auto c = confirm(left, tsa_revoked(left, name, reason), later);
+    INFO(c.out);
+    CHECK(c.code == 1);
+    CHECK(decision(c) == "no-go");
+    CHECK(test::error_codes(c.out).count("signature.revoked") == 1);
+    CHECK(contains(c.out, "signature.timestamp-unproven"));
+    CHECK(contains(c.out, "proves no time"));
+    CHECK_FALSE(contains(c.out, "signature.revoked-later"));
+    const auto trust_kept = tsa_revoked(kept, name, reason);
+    c = confirm(kept, trust_kept, later);
+    INFO(c.out);
+    CHECK(c.code == 0);
+    CHECK(decision(c) == "go");
+    CHECK(contains(c.out, "signature.timestamp-unproven"));
+    CHECK(contains(c.out, "\"judged_at\": \"2027-01-15T09:00:00Z\""));
+    // The ledger's timestamped entries are judged as unstamped ones are: at their own time.
+    const auto a = test::run_cli_at(
+        {"audit", "--trust", trust_kept, "--ledger", kept.file("ledger.sqlite")}, later);
+    INFO(a.out << a.err);
+    CHECK(a.code == 0);
+    CHECK(contains(a.out, "INTACT"));
+  }
+  // A document timestamp (B-LTA) of the compromised TSA is not believed: NO-GO.
+  {
+    TempDir lta;
+    REQUIRE(release(lta, trust_dir(lta, "trust", false), "releaser", kReleased,
+                    {"--tsa", tsa.url(), "--lta"})
+                .code == 0);
+    const auto c = confirm(lta, tsa_revoked(lta, "trust-compromised", 1), later);
+    INFO(c.out);
+    CHECK(c.code == 1);
+    CHECK(test::error_codes(c.out).count("record.document-timestamp-invalid") == 1);
+    CHECK(contains(c.out, "proves no time"));
+  }
+  // Retired: the tokens it gave before stay proof of their time.
+  const auto c = confirm(left, tsa_revoked(left, "trust-retired", 5), later);
+  INFO(c.out);
+  CHECK(c.code == 0);
+  CHECK(decision(c) == "go");
+  CHECK(contains(c.out, "the TSA: "));
+  CHECK(contains(c.out, "cessationOfOperation"));
 }

@@ -7,6 +7,8 @@
 #include <openssl/err.h>
 #include <openssl/objects.h>
 
+#include <iterator>
+
 #include "crypto/detail/openssl.hpp"
 
 namespace dosegate::crypto {
@@ -105,7 +107,9 @@ VerifiedDetached verify(std::string_view signature, std::string_view content,
     v.signer = check.signer;
     v.crls = std::move(check.crls);
     for (auto& c : v.crls) c.chain = "signer";
-    *as_of->notes = std::move(check.notes);
+    // After what the caller noted already (the TSA's later revocations).
+    as_of->notes->insert(as_of->notes->end(), std::make_move_iterator(check.notes.begin()),
+                         std::make_move_iterator(check.notes.end()));
     if (!check.ok()) {
       v.findings = std::move(check.findings);
       return v;

@@ -165,9 +165,14 @@ void verify_token_as_of(TS_VERIFY_CTX* ctx, PKCS7* token, const TokenFacts& f,
                           ": " + check.findings.front().message;
     // No CRL speaks for that time: the token cannot be checked, which is not the same as
     // a bad one (audit: could not check).
-    if (std::all_of(check.findings.begin(), check.findings.end(),
-                    [](const Finding& x) { return x.code == "signature.crl-missing"; }))
-      throw Error("tsa.no-crl", m);
+    const auto all = [&](const char* code) {
+      return std::all_of(check.findings.begin(), check.findings.end(),
+                         [&](const Finding& x) { return x.code == code; });
+    };
+    if (all("signature.crl-missing")) throw Error("tsa.no-crl", m);
+    // The TSA's key may be in other hands since: the token may be genuine or not, and proves
+    // no time either way.
+    if (all("signature.tsa-compromised")) throw Error("tsa.compromised", m);
     fail(m);
   }
   for (auto& n : check.notes) {
@@ -555,6 +560,19 @@ VerifiedTimestamped verify_detached_timestamped(std::string_view signature,
       out.cms.findings.push_back(Finding{
           "signature.crl-missing", Severity::error,
           "the signature's timestamp cannot be checked: " + std::string(e.what()), location});
+      return out;
+    }
+    if (e.code() == "tsa.compromised") {
+      // As a signature without a timestamp: judged at the time of the check.
+      crypto::take_errors();
+      out.notes.push_back(
+          Finding{"signature.timestamp-unproven", Severity::warning,
+                  "the signature's timestamp proves no time: " + std::string(e.what()) +
+                      "; the signature is judged at the time of the check, as "
+                      "one without a timestamp",
+                  location});
+      out.cms = verify_detached(signature, content, trust, role, now, location, what);
+      if (out.cms.findings.empty()) out.crls = crls_in_force(signature, trust, now);
       return out;
     }
     if (e.code() != "tsa.bad-token") throw;

@@ -81,9 +81,12 @@ std::string add_signature_timestamp(std::string_view cms, std::string_view token
 struct VerifiedTimestamped {
   VerifiedDetached cms;                // findings, signer, algorithm
   std::optional<Timestamp> timestamp;  // when the signature carries a valid token
-  std::vector<Finding> notes;          // signature.revoked-later
-  Instant judged_at{};                 // the time the signer was judged at
-  bool carries_token = false;          // the signature has a signature-time-stamp attribute
+  // signature.revoked-later; signature.timestamp-unproven (the token's TSA was revoked since
+  // for a reason that does not say its key stayed safe: the signature is judged at `now`, as
+  // one without a timestamp, and `timestamp` is empty)
+  std::vector<Finding> notes;
+  Instant judged_at{};         // the time the signer was judged at
+  bool carries_token = false;  // the signature has a signature-time-stamp attribute
   // The CRL each CA was judged by: the signer's chain ("signer") and, for a timestamped
   // signature, its TSA's ("timestamp"); each with its source (CrlUsed).
   std::vector<CrlUsed> crls;
@@ -101,8 +104,9 @@ VerifiedTimestamped verify_detached_timestamped(std::string_view signature,
 // imprint is the SHA-256 of `covered`, the token's signature holds, its TSA chains to the trust
 // directory at the token's time (critical extendedKeyUsage timeStamping, revocation judged as
 // of that time with `embedded_crls` besides the trust directory's) and is in DIR/tsa/, and its
-// time is not after `now`. Throws dosegate::Error("tsa.bad-token") naming what is wrong, or
-// Error("tsa.no-crl") when no CRL speaks for the token's time.
+// time is not after `now`. Throws dosegate::Error("tsa.bad-token") naming what is wrong,
+// Error("tsa.no-crl") when no CRL speaks for the token's time, or Error("tsa.compromised") when
+// its TSA was revoked since for a reason that does not say its key stayed safe.
 Timestamp verify_document_timestamp(std::string_view token, std::string_view covered,
                                     const TrustStore& trust, Instant now,
                                     const std::vector<std::string>& embedded_crls,

@@ -404,10 +404,28 @@ std::string reason_of(X509_REVOKED* rev) {
 
 }  // namespace
 
+// The CRL entry's invalidity date (RFC 5280 5.3.2), if it carries one.
+std::optional<Instant> invalidity_of(X509_REVOKED* rev) {
+  int crit = 0;
+  auto* t = static_cast<ASN1_GENERALIZEDTIME*>(
+      X509_REVOKED_get_ext_d2i(rev, NID_invalidity_date, &crit, nullptr));
+  if (!t) return std::nullopt;
+  const Instant at = instant_of(t);
+  ASN1_GENERALIZEDTIME_free(t);
+  if (at == Instant::min()) return std::nullopt;
+  return at;
+}
+
+// Reasons that say the certificate's key stayed in its holder's hands.
+bool key_stayed_safe(const std::string& reason) {
+  return reason == "affiliationChanged" || reason == "superseded" ||
+         reason == "cessationOfOperation" || reason == "privilegeWithdrawn";
+}
+
 void Access::revocation_as_of(const TrustStore& t, STACK_OF(X509) * path, Instant signed_at,
                               Instant now, const std::vector<X509_CRL*>& more_crls,
                               const std::string& location, TrustStore::Check& out,
-                              const std::string& more_source) {
+                              const std::string& more_source, bool time_source) {
   std::vector<X509_CRL*> crls;
   for (const auto& c : t.impl_->crls) crls.push_back(c.get());
   const std::size_t from_trust_dir = crls.size();
@@ -459,17 +477,29 @@ void Access::revocation_as_of(const TrustStore& t, STACK_OF(X509) * path, Instan
       out.crls.push_back(std::move(used));
     X509_REVOKED* rev = nullptr;
     if (X509_CRL_get0_by_cert(best, &rev, cert) == 1 && rev) {
-      const Instant when = instant_of(X509_REVOKED_get0_revocationDate(rev));
+      const Instant revoked = instant_of(X509_REVOKED_get0_revocationDate(rev));
+      const auto invalid = invalidity_of(rev);
+      const Instant when = invalid && *invalid < revoked ? *invalid : revoked;
       const std::string reason = reason_of(rev);
+      const std::string dated =
+          when < revoked ? "was revoked on " + format_instant(revoked) + " (" + reason +
+                               ") as invalid since " + format_instant(when)
+                         : "was revoked on " + format_instant(revoked) + " (" + reason + ")";
       if (when <= signed_at)
-        out.findings.push_back({"signature.revoked", Severity::error,
-                                who + " was revoked on " + format_instant(when) + " (" + reason +
-                                    "), before the signing time " + format_instant(signed_at),
-                                location});
+        out.findings.push_back(
+            {"signature.revoked", Severity::error,
+             who + " " + dated + ", before the signing time " + format_instant(signed_at),
+             location});
+      else if (time_source && !key_stayed_safe(reason))
+        out.findings.push_back(
+            {"signature.tsa-compromised", Severity::error,
+             who + " " + dated + ", after the stated time " + format_instant(signed_at) +
+                 ", for a reason that does not say its key stayed safe: a timestamping "
+                 "authority whose key may be in other hands proves no time",
+             location});
       else
         out.notes.push_back({"signature.revoked-later", Severity::warning,
-                             who + " was revoked on " + format_instant(when) + " (" + reason +
-                                 "), after the timestamped signing time " +
+                             who + " " + dated + ", after the timestamped signing time " +
                                  format_instant(signed_at) +
                                  ": the signature made before stays valid",
                              location});
@@ -491,8 +521,8 @@ TrustStore::Check Access::tsa_as_of(const TrustStore& t, X509* tsa, const std::v
       verify_path(store.get(), tsa, t.impl_->intermediates, extra, out.signer.subject);
   for (const auto& e : collector.errors) out.findings.push_back(chain_finding(e, location));
   if (out.findings.empty() && collector.path)
-    revocation_as_of(t, collector.path.get(), signed_at, now, more_crls, location, out,
-                     more_source);
+    revocation_as_of(t, collector.path.get(), signed_at, now, more_crls, location, out, more_source,
+                     true);
   return out;
 }
 

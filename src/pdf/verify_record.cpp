@@ -192,7 +192,9 @@ RecordCheck verify_record(std::string_view bytes, const crypto::TrustStore& trus
             crypto::verify_document_timestamp(*token, covered, trust, at, dss, out.notes);
         out.document_timestamp = format_instant(ts.time);
       } catch (const Error& e) {
-        if (e.code() != "tsa.bad-token" && e.code() != "tsa.no-crl") throw;
+        if (e.code() != "tsa.bad-token" && e.code() != "tsa.no-crl" &&
+            e.code() != "tsa.compromised")
+          throw;
         return fail(
             "record.document-timestamp-invalid",
             std::string("the document timestamp (PAdES B-LTA) cannot be trusted: ") + e.what());

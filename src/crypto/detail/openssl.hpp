@@ -106,11 +106,17 @@ struct Access {
   // check_as_of's revocation rule for each certificate of a verified `path` (leaf first, the
   // anchor last): findings (signature.revoked, signature.crl-missing) and notes into `out`, and
   // the CRL chosen for each CA into out.crls (source "trust-directory", or `more_source` for
-  // one of `more_crls`).
+  // one of `more_crls`). A revocation counts from its CRL entry's invalidity date when that is
+  // earlier than the revocation date (RFC 5280 5.3.2: since when the key is known or suspected
+  // to be compromised). For a `time_source` (a TSA's chain) a revocation whose reason does not
+  // say the key stayed safe (anything but affiliationChanged, superseded,
+  // cessationOfOperation, privilegeWithdrawn) refuses it whenever it is dated
+  // (signature.tsa-compromised): a TSA whose key may be in other hands proves no time, whatever
+  // time its tokens state.
   static void revocation_as_of(const TrustStore& t, STACK_OF(X509) * path, Instant signed_at,
                                Instant now, const std::vector<X509_CRL*>& more_crls,
                                const std::string& location, TrustStore::Check& out,
-                               const std::string& more_source = "record");
+                               const std::string& more_source = "record", bool time_source = false);
   // The CRL OpenSSL's own check at `at` (make_store) chooses for each CA of `leaf`'s chain: the
   // freshest of the trust directory's CRLs of that CA valid at `at` (none listed for a CA
   // without one: the check itself refuses that chain).
