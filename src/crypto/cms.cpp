@@ -158,16 +158,8 @@ VerifiedDetached verify_detached_as_of(std::string_view signature, std::string_v
                                        const std::string& what, std::vector<Finding>& notes,
                                        const std::vector<std::string>& extra_crls,
                                        const std::string& extra_source) {
-  std::vector<X509CrlPtr> owned;
-  AsOf as_of{signed_at, &notes, {}, extra_source};
-  for (const auto& der : extra_crls) {
-    const auto* p = reinterpret_cast<const unsigned char*>(der.data());
-    X509CrlPtr crl(d2i_X509_CRL(nullptr, &p, static_cast<long>(der.size())));
-    crypto::take_errors();
-    if (!crl) continue;  // not a CRL: nothing it could prove
-    as_of.crls.push_back(crl.get());
-    owned.push_back(std::move(crl));
-  }
+  const auto decoded = decode_crls(extra_crls);
+  AsOf as_of{signed_at, &notes, decoded.crls, extra_source};
   return verify(signature, content, trust, role, now, location, what, &as_of);
 }
 

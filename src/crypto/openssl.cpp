@@ -79,6 +79,19 @@ std::string key_description(X509* cert) {
          std::to_string(bits);
 }
 
+DecodedCrls decode_crls(const std::vector<std::string>& der) {
+  DecodedCrls out;
+  for (const auto& d : der) {
+    const auto* p = reinterpret_cast<const unsigned char*>(d.data());
+    X509CrlPtr crl(d2i_X509_CRL(nullptr, &p, static_cast<long>(d.size())));
+    take_errors();
+    if (!crl) continue;
+    out.crls.push_back(crl.get());
+    out.owned.push_back(std::move(crl));
+  }
+  return out;
+}
+
 std::vector<X509Ptr> read_pem_certificates(const std::string& path) {
   const std::string pem = text::read_file(path);
   BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));

@@ -198,17 +198,8 @@ void verify_read_token(PKCS7* token, const TokenFacts& f, const Sha256Digest& d,
   std::memcpy(imprint, d.data(), d.size());
   TS_VERIFY_CTX_set_imprint(ctx.get(), imprint, static_cast<long>(d.size()));
   TS_VERIFY_CTX_set_flags(ctx.get(), TS_VFY_VERSION | TS_VFY_SIGNATURE | TS_VFY_IMPRINT);
-  std::vector<X509CrlPtr> owned;
-  std::vector<X509_CRL*> more;
-  for (const auto& der : embedded_crls) {
-    const auto* p = reinterpret_cast<const unsigned char*>(der.data());
-    X509CrlPtr crl(d2i_X509_CRL(nullptr, &p, static_cast<long>(der.size())));
-    crypto::take_errors();
-    if (!crl) continue;
-    more.push_back(crl.get());
-    owned.push_back(std::move(crl));
-  }
-  verify_token_as_of(ctx.get(), token, f, trust, now, more, source, notes, crls, fail);
+  const auto decoded = decode_crls(embedded_crls);
+  verify_token_as_of(ctx.get(), token, f, trust, now, decoded.crls, source, notes, crls, fail);
 }
 
 // Reading dosegate's own CMS signatures as DER, without OpenSSL's decoder: d2i of a CMS

@@ -50,6 +50,14 @@ using X509StackPtr = std::unique_ptr<STACK_OF(X509), X509StackDeleter>;
 // Drains OpenSSL's error queue into one line ("" when empty).
 std::string take_errors();
 
+// CRLs given as DER (a record's validation data, a ledger entry's kept CRLs), decoded: `crls`
+// points into `owned`. What is not a CRL can prove nothing and is skipped.
+struct DecodedCrls {
+  std::vector<X509CrlPtr> owned;
+  std::vector<X509_CRL*> crls;
+};
+DecodedCrls decode_crls(const std::vector<std::string>& der);
+
 // DER bytes, SHA-256 fingerprint (lowercase hex, colon-free), one-line names.
 std::string der(X509* cert);
 std::string fingerprint_sha256(X509* cert);
