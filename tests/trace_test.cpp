@@ -4,6 +4,8 @@
 // id as actor), with the bedside fields of ledger schema 3.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 #include <optional>
 
 #include "crypto/cades.hpp"
@@ -257,18 +259,29 @@ TEST_CASE("trace --format csv: one row per confirmation and per unconfirmed dose
                     "din,division,dose_status,release_entry,released_at_utc,released_by,",
                     0) == 0);
   CHECK(r.out.substr(r.out.size() - 2) == "\r\n");
-  // Two confirmations of A0 and one row for B0, between the header and the chain head.
+  // Two confirmations of A0 and one row for B0, between the header and the chain head (which
+  // starts with the DIN too).
   std::size_t rows = 0;
   for (std::size_t p = 0; (p = r.out.find("\r\n" + kLot + ",", p)) != std::string::npos; ++p)
     ++rows;
-  CHECK(rows == 3);
+  CHECK(rows == 4);
   CHECK(contains(r.out, "\r\n" + kLot + ",A0,given,1,2026-11-21T12:00:00Z,"));
   CHECK(contains(r.out, "\r\n" + kLot + ",B0,not-confirmed,1,2026-11-21T12:00:00Z,"));
   // The recipient a spreadsheet would run as a formula is neutralised and quoted.
   CHECK(contains(r.out, ",go,\"'=HYPERLINK(\"\"http://x.example/\"\",\"\"P-0001\"\")\",nurse-17,"));
   CHECK_FALSE(contains(r.out, ",=HYPERLINK"));
   CHECK_FALSE(contains(r.out, ",\"=HYPERLINK"));
-  CHECK(contains(r.out, "\r\nchain head,entry 6,SHA-256 "));
+  // The chain head: a row of the header's shape, marked in dose_status, entry and hash last.
+  std::vector<std::string> lines;
+  for (std::size_t p = 0, q = 0; (q = r.out.find("\r\n", p)) != std::string::npos; p = q + 2)
+    lines.push_back(r.out.substr(p, q - p));
+  REQUIRE(lines.size() == 5);  // header, three rows, chain head
+  const auto commas = [](const std::string& l) { return std::count(l.begin(), l.end(), ','); };
+  CHECK(contains(lines[0], ",lot_recalls,chain_head_entry,chain_head_sha256"));
+  CHECK(lines[4].rfind(kLot + ",,chain-head,", 0) == 0);
+  CHECK(commas(lines[4]) == commas(lines[0]));
+  CHECK(lines[4].substr(lines[4].size() - 67, 3) == ",6,");
+  CHECK(lines[4].find_first_not_of("0123456789abcdef", lines[4].size() - 64) == std::string::npos);
 }
 
 TEST_CASE("trace and history show a hostile recipient id escaped, never obeyed",

@@ -205,7 +205,9 @@ void write_trace_csv(std::ostream& out, const LotTrace& t) {
                                         "reasons",
                                         "warnings",
                                         "lot_late_results",
-                                        "lot_recalls"};
+                                        "lot_recalls",
+                                        "chain_head_entry",
+                                        "chain_head_sha256"};
   out << text::join(header, ",") << eol;
   std::vector<std::string> results, recalls;
   for (const auto& r : t.results)
@@ -235,7 +237,9 @@ void write_trace_csv(std::ostream& out, const LotTrace& t) {
                                          c ? c->reason : "",
                                          c ? c->warnings : "",
                                          text::join(results, "; "),
-                                         text::join(recalls, "; ")};
+                                         text::join(recalls, "; "),
+                                         "",
+                                         ""};
     std::string line;
     for (std::size_t i = 0; i < cells.size(); ++i) line += (i ? "," : "") + csv_cell(cells[i]);
     out << line << eol;
@@ -244,12 +248,14 @@ void write_trace_csv(std::ostream& out, const LotTrace& t) {
     if (d.confirmations.empty()) row(d, nullptr);
     for (const auto& c : d.confirmations) row(d, &c);
   }
-  // The chain head, so that `audit --expect-head` can later prove nothing was dropped.
+  // The chain head, so that `audit --expect-head` can later prove nothing was dropped: a row
+  // of the header's shape, its dose_status chain-head, its entry and hash in the last columns.
   std::vector<std::string> last(header.size());
-  last[0] = "chain head";
+  last[0] = t.din;
+  last[2] = "chain-head";
   if (t.head) {
-    last[1] = "entry " + std::to_string(t.head->seq);
-    last[2] = "SHA-256 " + t.head->hash;
+    last[last.size() - 2] = std::to_string(t.head->seq);
+    last[last.size() - 1] = t.head->hash;
   }
   out << text::join(last, ",") << eol;
 }
