@@ -167,6 +167,14 @@ TEST_CASE("cli: a signed CoA that meets the specification is releasable (exit 0)
   const auto r = verify("samples/coa-pass.xml");
   CHECK(r.code == 0);
   CHECK(contains(r.out, "Signature      VERIFIED, enveloped XML-DSig, ECDSA-SHA256"));
+  // Signer and issuer as people read them, not as RFC 2253 subjects with escapes.
+  CHECK(contains(r.out,
+                 "Signer         QC Signer EC, Example QC Laboratory GmbH (Example QC "
+                 "Laboratory GmbH, DE)\n"));
+  CHECK(contains(r.out,
+                 "Signer issuer  dosegate Test Laboratory Issuing CA (dosegate test PKI, "
+                 "DE)\n"));
+  CHECK_FALSE(contains(r.out, "CN="));
   CHECK(
       contains(r.out, "Decision: RELEASABLE: the lot conforms to specification wj-msc version 1"));
   CHECK(contains(r.out, "not a regulatory approval"));

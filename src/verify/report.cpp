@@ -4,6 +4,7 @@
 #include "dosegate/isbt128.hpp"
 #include "dosegate/verify/verify.hpp"
 #include "spec/results_json.hpp"
+#include "util/dn.hpp"
 #include "util/findings_json.hpp"
 #include "util/json.hpp"
 #include "util/text.hpp"
@@ -117,8 +118,10 @@ void print_text(const VerifyReport& r, std::ostream& out) {
                         r.signature.detail});
   if (r.signature.signer) {
     const auto& g = *r.signature.signer;
-    head.push_back({"Signer", g.subject});
-    head.push_back({"Signer issuer", g.issuer});
+    // As people read them; --json keeps the exact subjects, and the fingerprint below names
+    // the certificate exactly.
+    head.push_back({"Signer", readable_name(g.subject)});
+    head.push_back({"Signer issuer", readable_name(g.issuer)});
     head.push_back({"Signer SHA-256", g.sha256 + " (" + g.key + ", valid " + g.not_before + " to " +
                                           g.not_after + ")"});
   }
