@@ -2,6 +2,8 @@
 // codes, as a real process.
 #include <catch2/catch.hpp>
 
+#include <filesystem>
+
 #include <algorithm>
 #include <fstream>
 #include <set>
@@ -453,4 +455,32 @@ TEST_CASE("cli: control and bidi characters from a signed CoA are printed escape
       run_cli({"verify", coa, "--trust", s("certs/trust"), "--as-of", kAsOf, "--json"});
   CHECK(json.code == 0);
   CHECK_NOTHROW(json::parse(json.out));
+}
+
+TEST_CASE("cli: --tsa-timeout needs --tsa and 1 s or more, for every command that takes them",
+          "[cli][tsa]") {
+  test::TempDir dir;
+  const auto key = test::pki("releaser.key.pem");
+  const auto trust = test::source("certs/trust");
+  const auto coa = test::source("samples/coa-pass.xml");
+  const std::vector<std::vector<std::string>> commands{
+      {"release", coa, "--trust", trust, "--key", key, "--out", dir.file("out")},
+      {"recall", "A999926000147", "--reason", "test", "--trust", trust, "--key", key, "--ledger",
+       dir.file("ledger.sqlite")},
+      {"complete", coa, "--trust", trust, "--key", key, "--ledger", dir.file("ledger.sqlite")}};
+  for (const auto& command : commands) {
+    CAPTURE(command.front());
+    auto args = command;
+    args.insert(args.end(), {"--tsa-timeout", "5"});
+    auto r = run_cli(args);
+    CHECK(r.code == 2);
+    CHECK(contains(r.err, "--tsa-timeout needs --tsa URL"));
+    args = command;
+    args.insert(args.end(), {"--tsa", "http://127.0.0.1:1/", "--tsa-timeout", "0"});
+    r = run_cli(args);
+    CHECK(r.code == 2);
+    CHECK(contains(r.err, "--tsa-timeout takes a number of seconds, 1 or more"));
+  }
+  CHECK_FALSE(std::filesystem::exists(dir.file("out")));
+  CHECK_FALSE(std::filesystem::exists(dir.file("ledger.sqlite")));
 }

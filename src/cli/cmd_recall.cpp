@@ -66,11 +66,7 @@ int cmd_recall(const Args& args, std::ostream& out, std::ostream& /*err*/, const
   add_trust(opts, "the signer must be in releasers/");
   add_signer(opts, "the releaser's");
   add_ledger(opts);
-  opts.add_options()("tsa", po::value<std::string>()->value_name("URL"),
-                     "RFC 3161 timestamping authority: the recall entry's signature gets its "
-                     "token (its certificate must be in the trust directory's tsa/)")(
-      "tsa-timeout", po::value<int>()->value_name("SECONDS"),
-      "how long to wait for the TSA's answer; default 30");
+  add_tsa(opts, "the recall entry's signature gets");
   add_json(opts);
   refuse_as_of(args, "recall");
   const auto vm = parse(args, opts);
@@ -110,13 +106,9 @@ int cmd_recall(const Args& args, std::ostream& out, std::ostream& /*err*/, const
   o.signer = signer_files(vm);
   o.ledger_path = optional_arg(vm, "ledger");
   o.at = env.now();
-  if (vm.count("tsa")) o.tsa_url = vm["tsa"].as<std::string>();
-  if (vm.count("tsa-timeout")) {
-    if (!o.tsa_url) throw UsageError("--tsa-timeout needs --tsa URL");
-    const int seconds = vm["tsa-timeout"].as<int>();
-    if (seconds < 1) throw UsageError("--tsa-timeout takes a number of seconds, 1 or more");
-    o.tsa_timeout = std::chrono::seconds(seconds);
-  }
+  const auto tsa = tsa_choice(vm);
+  o.tsa_url = tsa.url;
+  o.tsa_timeout = tsa.timeout;
   const auto r = recall(o, crypto::terminal_prompt);
   if (vm.count("json")) {
     print_json(r, o.din, out);

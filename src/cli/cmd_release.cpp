@@ -64,18 +64,14 @@ int cmd_release(const Args& args, std::ostream& out, std::ostream& err, const En
     ("recipient", po::value<std::string>()->value_name("ID"),
      "--exceptional: the one recipient (wristband id) the lot may be given to")
     ("physician", po::value<std::string>()->value_name("NAME"),
-     "--exceptional: the treating physician who requested it")
-    ("tsa", po::value<std::string>()->value_name("URL"),
-     "RFC 3161 timestamping authority (http:// or https://): every record's signature and "
-     "the release's ledger entries get its token (PAdES B-T); its certificate must be in the "
-     "trust directory's tsa/")
-    ("no-validation-data", "with --tsa: no /DSS update after the signature (PAdES B-T "
-     "instead of B-LT)")
-    ("lta", "with --tsa: after the /DSS update, a document timestamp over the whole file "
-     "(PAdES B-LTA)")
-    ("tsa-timeout", po::value<int>()->value_name("SECONDS"),
-     "how long to wait for each answer of the TSA; default 30");
+     "--exceptional: the treating physician who requested it");
   // clang-format on
+  add_tsa(opts, "every record's signature (PAdES B-T) and the release's ledger entries get");
+  opts.add_options()("no-validation-data",
+                     "with --tsa: no /DSS update after the signature (PAdES B-T instead of B-LT)")(
+      "lta",
+      "with --tsa: after the /DSS update, a document timestamp over the whole file "
+      "(PAdES B-LTA)");
   add_coa_checks(opts, false);
   add_ledger(opts);
   opts.add_options()("quiet", "no verification report and no list of records: one summary line");
@@ -172,7 +168,9 @@ int cmd_release(const Args& args, std::ostream& out, std::ostream& err, const En
     if (seconds < 0) throw UsageError("--wait takes a number of seconds, 0 or more");
     o.wait = std::chrono::seconds(seconds);
   }
-  if (vm.count("tsa")) o.tsa_url = vm["tsa"].as<std::string>();
+  const auto tsa = tsa_choice(vm);
+  o.tsa_url = tsa.url;
+  o.tsa_timeout = tsa.timeout;
   if (vm.count("no-validation-data")) {
     if (!o.tsa_url) throw UsageError("--no-validation-data goes with --tsa URL");
     o.validation_data = false;
@@ -182,12 +180,6 @@ int cmd_release(const Args& args, std::ostream& out, std::ostream& err, const En
     if (!o.validation_data)
       throw UsageError("--lta needs the validation data: leave out --no-validation-data");
     o.document_timestamp = true;
-  }
-  if (vm.count("tsa-timeout")) {
-    if (!o.tsa_url) throw UsageError("--tsa-timeout needs --tsa URL");
-    const int seconds = vm["tsa-timeout"].as<int>();
-    if (seconds < 1) throw UsageError("--tsa-timeout takes a number of seconds, 1 or more");
-    o.tsa_timeout = std::chrono::seconds(seconds);
   }
   o.on_recovered = [&](const std::string& note) {
     err << "dosegate release: earlier interrupted release: " << note << '\n';

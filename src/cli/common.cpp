@@ -64,6 +64,26 @@ void add_json(po::options_description& opts) {
   opts.add_options()("json", "print one JSON object (\"version\": 1) instead of the text");
 }
 
+void add_tsa(po::options_description& opts, const char* what) {
+  opts.add_options()("tsa", po::value<std::string>()->value_name("URL"),
+                     (std::string("RFC 3161 timestamping authority (http:// or https://): ") +
+                      what + " its token; its certificate must be in the trust directory's tsa/")
+                         .c_str())("tsa-timeout", po::value<int>()->value_name("SECONDS"),
+                                   "how long to wait for each answer of the TSA; default 30");
+}
+
+TsaChoice tsa_choice(const po::variables_map& vm) {
+  TsaChoice c;
+  if (vm.count("tsa")) c.url = vm["tsa"].as<std::string>();
+  if (vm.count("tsa-timeout")) {
+    if (!c.url) throw UsageError("--tsa-timeout needs --tsa URL");
+    const int seconds = vm["tsa-timeout"].as<int>();
+    if (seconds < 1) throw UsageError("--tsa-timeout takes a number of seconds, 1 or more");
+    c.timeout = std::chrono::seconds(seconds);
+  }
+  return c;
+}
+
 SignerFiles signer_files(const po::variables_map& vm) {
   require(vm, {"key"});
   return {vm["key"].as<std::string>(), optional_arg(vm, "cert"), optional_arg(vm, "chain"),

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <boost/program_options.hpp>
+#include <chrono>
 #include <functional>
 #include <initializer_list>
 #include <optional>
@@ -28,6 +29,16 @@ void add_signer(po::options_description& opts, const char* whose);  // --key --c
 void add_ledger(po::options_description& opts);
 void add_time(po::options_description& opts, const char* name, const char* help);
 void add_json(po::options_description& opts);
+// --tsa URL (`what` says what gets its tokens) and --tsa-timeout SECONDS.
+void add_tsa(po::options_description& opts, const char* what);
+
+// The TSA of --tsa and --tsa-timeout: the timeout needs --tsa and is 1 s or more (UsageError).
+// `url` is unset without --tsa; `timeout` is 30 s unless given.
+struct TsaChoice {
+  std::optional<std::string> url;
+  std::chrono::milliseconds timeout{30000};
+};
+TsaChoice tsa_choice(const po::variables_map& vm);
 
 // The files of --key, --cert, --chain and --passphrase-file.
 SignerFiles signer_files(const po::variables_map& vm);
