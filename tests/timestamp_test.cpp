@@ -172,8 +172,8 @@ std::string decision(const test::CliResult& r) {
   return r.out.substr(at + 13, r.out.find('"', at + 13) - at - 13);
 }
 
-// The "source" of the CRL of the CA named `ca_cn` for `chain` ("signer" or "timestamp") in a
-// --json answer's "crls" list; "" when the list names no such CRL.
+// The "source" of the CRL of the CA named `ca_cn` for `chain` ("signer", "timestamp" or
+// "document-timestamp") in a --json answer's "crls" list; "" when the list names no such CRL.
 std::string crl_source(const std::string& json, const std::string& chain,
                        const std::string& ca_cn) {
   const std::string start = "\"chain\": \"" + chain + "\"";
@@ -1344,6 +1344,10 @@ TEST_CASE(
   const auto c = confirm(dir, trust, "2026-11-22T09:00:00Z");
   INFO(c.out << c.err);
   CHECK(c.code == 0);
+  // The CRLs each chain was judged by: the document timestamp's TSA chain too.
+  CHECK(crl_source(c.out, "signer", kQaCa) != "");
+  CHECK(crl_source(c.out, "timestamp", kRootCa) != "");
+  CHECK(crl_source(c.out, "document-timestamp", kRootCa) != "");
   // openssl ts -verify: the document timestamp is over the bytes its ByteRange covers.
   std::ofstream(dir.file("doc-ts.der"), std::ios::binary) << last_token(pdf);
   std::ofstream(dir.file("covered.bin"), std::ios::binary) << last_covered(pdf);

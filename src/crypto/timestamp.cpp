@@ -582,7 +582,7 @@ VerifiedTimestamped verify_detached_timestamped(std::string_view signature,
 Timestamp verify_document_timestamp(std::string_view token_der, std::string_view covered,
                                     const TrustStore& trust, Instant now,
                                     const std::vector<std::string>& embedded_crls,
-                                    std::vector<Finding>& notes) {
+                                    std::vector<Finding>& notes, std::vector<CrlUsed>& crls) {
   const auto fail = [](const std::string& m) { throw Error("tsa.bad-token", m); };
   const auto* tp = reinterpret_cast<const unsigned char*>(token_der.data());
   Pkcs7Ptr token(d2i_PKCS7(nullptr, &tp, static_cast<long>(token_der.size())));
@@ -599,8 +599,12 @@ Timestamp verify_document_timestamp(std::string_view token_der, std::string_view
   if (f.time > now)
     fail("its time " + format_instant(f.time) + " is after the verification time " +
          format_instant(now));
-  std::vector<CrlUsed> crls_used;  // a document timestamp's CRLs are not reported (yet)
-  verify_read_token(token.get(), f, d, trust, now, embedded_crls, "record", notes, crls_used, fail);
+  std::vector<CrlUsed> used;
+  verify_read_token(token.get(), f, d, trust, now, embedded_crls, "record", notes, used, fail);
+  for (auto& c : used) {
+    c.chain = "document-timestamp";
+    crls.push_back(std::move(c));
+  }
   crypto::take_errors();
   return Timestamp{to_der(token.get()), f.time, describe(f.tsa)};
 }

@@ -106,11 +106,12 @@ VerifiedTimestamped verify_detached_timestamped(std::string_view signature,
 // of that time with `embedded_crls` besides the trust directory's) and is in DIR/tsa/, and its
 // time is not after `now`. Throws dosegate::Error("tsa.bad-token") naming what is wrong,
 // Error("tsa.no-crl") when no CRL speaks for the token's time, or Error("tsa.compromised") when
-// its TSA was revoked since for a reason that does not say its key stayed safe.
+// its TSA was revoked since for a reason that does not say its key stayed safe. The CRL each CA
+// of the TSA's chain was judged by is added to `crls` ("chain": "document-timestamp").
 Timestamp verify_document_timestamp(std::string_view token, std::string_view covered,
                                     const TrustStore& trust, Instant now,
                                     const std::vector<std::string>& embedded_crls,
-                                    std::vector<Finding>& notes);
+                                    std::vector<Finding>& notes, std::vector<CrlUsed>& crls);
 
 // Whether the DER `cms` may carry a signature timestamp (it contains the attribute's OID): a
 // cheap test before verify_detached_timestamped, for callers that judge signatures without one

@@ -189,7 +189,7 @@ RecordCheck verify_record(std::string_view bytes, const crypto::TrustStore& trus
           std::string(bytes.substr(static_cast<std::size_t>(t[2]), static_cast<std::size_t>(t[3])));
       try {
         const auto ts =
-            crypto::verify_document_timestamp(*token, covered, trust, at, dss, out.notes);
+            crypto::verify_document_timestamp(*token, covered, trust, at, dss, out.notes, out.crls);
         out.document_timestamp = format_instant(ts.time);
       } catch (const Error& e) {
         if (e.code() != "tsa.bad-token" && e.code() != "tsa.no-crl" &&
