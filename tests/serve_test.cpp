@@ -1509,3 +1509,133 @@ TEST_CASE("serve cache: a recall recorded between two requests is NO-GO at once"
   CHECK(test::error_codes(r.body).count("confirm.recalled") == 1);
   CHECK(s.record_checks() == 1);  // the record's answer was kept; the ledger's was not
 }
+
+namespace {
+
+// The service holding the test releaser's key for recalls.
+std::vector<std::string> recall_key() {
+  return {"--key",   pki("releaser.key.pem"), "--cert", pki("releaser.cert.pem"),
+          "--chain", pki("qa-chain.pem")};
+}
+
+}  // namespace
+
+LEDGER_TEST_CASE(
+    "serve: a qa user recalls a lot with the service's key, and the bedside is NO-GO from then on",
+    "[serve][api][recall]") {
+  Site site(store.postgresql() ? test::pg_new_database() : "");
+  Server server(src("certs/trust"), site.ledger, site.records, site.users, kBedside, recall_key());
+  server.read_line();  // trust, ledger, records, users
+  const auto recalls = server.read_line();
+  CHECK(contains(recalls, "recalls signed by CN=Alex Example"));
+  auto nurse = server.client("nurse-17", kNursePassword);
+  auto qa = server.client("qa-lead", kQaPassword);
+  auto r = nurse.Post("/api/v1/confirm", confirm_body({kDoseB0}, "MRN-0001"), "application/json");
+  REQUIRE(r);
+  CHECK(contains(r->body, "\"decision\": \"go\""));
+  r = qa.Post("/api/v1/recall", R"({"lot": "A999926000154", "reason": "Mycoplasma positive"})",
+              "application/json");
+  REQUIRE(r);
+  INFO(r->body);
+  CHECK(r->status == 200);
+  CHECK(contains(r->body, "\"command\": \"recall\""));
+  CHECK(contains(r->body, "\"decision\": \"recalled\""));
+  CHECK(contains(r->body, "\"doses_given\": 1"));
+  // The next confirmation, of either dose, reads the recall.
+  r = nurse.Post("/api/v1/confirm", confirm_body({kDoseA0}, "MRN-0002"), "application/json");
+  REQUIRE(r);
+  INFO(r->body);
+  CHECK(contains(r->body, "\"decision\": \"no-go\""));
+  CHECK(contains(r->body, "confirm.recalled"));
+  CHECK(contains(r->body, "Mycoplasma positive (recalled by qa-lead through dosegate serve)"));
+  // The ledger: signed by the releaser's key, the reason naming the user; intact.
+  const auto h = server.client("inspector", kAuditorPassword).Get("/api/v1/history?kind=recall");
+  REQUIRE(h);
+  CHECK(count_of(h->body, "recalled by qa-lead through dosegate serve") == 1);
+  CHECK(contains(h->body, "\"actor\": \"CN=Alex Example"));
+  const auto a = server.client("inspector", kAuditorPassword).Get("/api/v1/audit");
+  REQUIRE(a);
+  CHECK(contains(a->body, "\"decision\": \"intact\""));
+  // Only qa recalls; bad requests are 400 and recall nothing; an unknown lot is 404.
+  r = nurse.Post("/api/v1/recall", R"({"lot": "A999926000147", "reason": "x"})",
+                 "application/json");
+  REQUIRE(r);
+  CHECK(r->status == 403);
+  r = server.client("inspector", kAuditorPassword)
+          .Post("/api/v1/recall", R"({"lot": "A999926000147", "reason": "x"})", "application/json");
+  REQUIRE(r);
+  CHECK(r->status == 403);
+  for (const char* body :
+       {R"({"lot": "A9999260001", "reason": "x"})", R"({"lot": "A999926000147"})",
+        R"({"lot": "A999926000147", "reason": "   "})", R"({"lot": "A999926000147", "reason": 5})",
+        R"({"lot": "A999926000147", "reason": "x", "by": "y"})", "[]", "{"}) {
+    CAPTURE(body);
+    r = qa.Post("/api/v1/recall", body, "application/json");
+    REQUIRE(r);
+    CHECK(r->status == 400);
+    CHECK(code_of(r->body) == "request.malformed");
+  }
+  r = qa.Post("/api/v1/recall", R"({"lot": "A999926000999", "reason": "x"})", "application/json");
+  REQUIRE(r);
+  CHECK(r->status == 404);
+  CHECK(code_of(r->body) == "recall.unknown-lot");
+  const auto after =
+      server.client("inspector", kAuditorPassword).Get("/api/v1/history?kind=recall");
+  REQUIRE(after);
+  CHECK(count_of(after->body, "\"kind\": \"recall\"") == 2);  // the site's own, and this one
+  // The QA page offers the recall form; a session's recall needs its CSRF token.
+  const auto l = login(server, "qa-lead", kQaPassword);
+  const auto page = server.client().Get("/qa", {{"Cookie", l.cookie}});
+  REQUIRE(page);
+  CHECK(contains(page->body, "id=\"recall-form\""));
+  r = server.client().Post("/api/v1/recall", {{"Cookie", l.cookie}},
+                           R"({"lot": "A999926000147", "reason": "x"})", "application/json");
+  REQUIRE(r);
+  CHECK(r->status == 403);
+  CHECK(code_of(r->body) == "serve.csrf");
+}
+
+TEST_CASE("serve: without --key a recall is 501 serve.recall-unavailable and the page offers none",
+          "[serve][api][recall]") {
+  Running s;
+  const auto r = s.qa().Post("/api/v1/recall", R"({"lot": "A999926000154", "reason": "x"})",
+                             "application/json");
+  REQUIRE(r);
+  CHECK(r->status == 501);
+  CHECK(code_of(r->body) == "serve.recall-unavailable");
+  const auto l = login(s.server, "qa-lead", kQaPassword);
+  const auto page = s.server.client().Get("/qa", {{"Cookie", l.cookie}});
+  REQUIRE(page);
+  CHECK(page->status == 200);
+  CHECK_FALSE(contains(page->body, "recall-form"));
+}
+
+TEST_CASE("serve: a recall key that is no releaser's or needs a typed passphrase stops start-up",
+          "[serve][recall]") {
+  Site site;
+  const std::vector<std::string> base{"serve",     "--trust",   src("certs/trust"), "--ledger",
+                                      site.ledger, "--records", site.records,       "--users",
+                                      site.users,  "--listen",  "127.0.0.1:0"};
+  // A laboratory's key: its certificate is not in releasers/.
+  auto args = base;
+  args.insert(args.end(), {"--key", pki("lab-ec.key.pem"), "--cert", pki("lab-ec.cert.pem")});
+  auto r = test::run_cli_at(args, kBedside);
+  INFO(r.out << r.err);
+  CHECK(r.code == 2);
+  CHECK(contains(r.err, "signature.wrong-role"));
+  CHECK_FALSE(contains(r.out, "listening"));
+  // An encrypted key without --passphrase-file: nobody to type it, so no start.
+  args = base;
+  args.insert(args.end(), {"--key", pki("releaser.p12")});
+  r = test::run_cli_at(args, kBedside);
+  INFO(r.out << r.err);
+  CHECK(r.code == 2);
+  CHECK(contains(r.err, "key.passphrase-required"));
+  CHECK_FALSE(contains(r.out, "listening"));
+  // --cert without --key.
+  args = base;
+  args.insert(args.end(), {"--cert", pki("releaser.cert.pem")});
+  r = test::run_cli_at(args, kBedside);
+  CHECK(r.code == 2);
+  CHECK(contains(r.err, "go with --key"));
+}

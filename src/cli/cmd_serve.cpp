@@ -14,6 +14,9 @@ int cmd_serve(const Args& args, std::ostream& out, std::ostream& err, const Envi
   add_help(opts);
   add_trust(opts, "records' signers must be in releasers/, CoAs' in labs/");
   add_ledger(opts);
+  // A passphrase or PIN only from --passphrase-file or --pin-file: nobody types it.
+  add_signer(opts,
+             "the releaser's key to sign recalls from /qa with (POST /api/v1/recall):", false);
   // clang-format off
   opts.add_options()
     ("records", po::value<std::string>()->value_name("DIR"),
@@ -37,14 +40,18 @@ int cmd_serve(const Args& args, std::ostream& out, std::ostream& err, const Envi
         out,
         {"dosegate serve --trust DIR --ledger FILE --records DIR [--listen ADDR:PORT]\n"
          "                      [--tls-cert FILE --tls-key FILE] [--users FILE]\n"
-         "                      [--max-connections N]",
+         "                      [--max-connections N]\n"
+         "                      [--key KEY.pem|pkcs11:URI [--cert CERT.pem] [--chain CHAIN.pem]\n"
+         "                       [--passphrase-file FILE | --pin-file FILE]]",
          "Serves the bedside (/bedside), QA (/qa) and audit (/audit) pages and the JSON API\n"
          "v1 (/api/v1/confirm, verify, history, trace/DIN, audit, records/NAME.pdf, health)\n"
          "until SIGTERM or SIGINT; then answers the requests in flight and exits 0. Every\n"
          "request but /login and /api/v1/health needs a user (dosegate user add) with the\n"
          "role for it: bedside confirms, qa verifies and reads, auditor reads. The trust\n"
          "directory is read once and again when its files change (a new CRL). Without TLS\n"
-         "it listens on a loopback address only.\n",
+         "it listens on a loopback address only. With --key the service holds a releaser's\n"
+         "key: a qa user may recall a lot (/qa, POST /api/v1/recall); the recall entry is\n"
+         "signed with that key and its reason names the user.\n",
          "stopped after SIGTERM or SIGINT", nullptr,
          "usage error (a non-loopback --listen without TLS), unreadable trust directory,\n"
          "users file, records directory or TLS files, address in use",
@@ -73,6 +80,11 @@ int cmd_serve(const Args& args, std::ostream& out, std::ostream& err, const Envi
     throw UsageError("--max-connections takes a whole number from 1 to 1024, got '" +
                      text::escape_controls(max) + "'");
   o.max_connections = static_cast<std::size_t>(std::stoi(max));
+  if (vm.count("key"))
+    o.recall_signer = signer_files(vm);
+  else if (vm.count("cert") || vm.count("chain") || vm.count("passphrase-file") ||
+           vm.count("pin-file"))
+    throw UsageError("--cert, --chain, --passphrase-file and --pin-file go with --key");
   return serve::run(o, out, err, env.now);
 }
 

@@ -21,14 +21,14 @@ void add_trust(po::options_description& opts, const char* role_help) {
           .c_str());
 }
 
-void add_signer(po::options_description& opts, const char* whose) {
+void add_signer(po::options_description& opts, const char* whose, bool required) {
   const std::string w = whose;
   // clang-format off
   opts.add_options()
     ("key", po::value<std::string>()->value_name("KEY.pem|KEY.p12|pkcs11:URI"),
      (w + " private key: PEM (with --cert), PKCS#12 (*.p12, *.pfx), or a key on a token as an "
           "RFC 7512 URI ('pkcs11:token=QA;object=releaser'; the module from its module-path, "
-          "else $DOSEGATE_PKCS11_MODULE, else p11-kit's proxy); required").c_str())
+          "else $DOSEGATE_PKCS11_MODULE, else p11-kit's proxy)" + (required ? "; required" : "")).c_str())
     ("cert", po::value<std::string>()->value_name("CERT.pem"),
      (w + " certificate (PEM); further certificates in the file count as chain; for a token "
           "key, default: the token's certificate with the key's id or label").c_str())

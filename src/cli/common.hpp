@@ -24,8 +24,8 @@ namespace po = boost::program_options;
 // Option groups. `role_help` says which role of the trust directory the command checks.
 void add_help(po::options_description& opts);
 void add_trust(po::options_description& opts, const char* role_help);
-void add_signer(po::options_description& opts, const char* whose);  // --key --cert --chain
-                                                                    // --passphrase-file
+// --key --cert --chain --passphrase-file --pin-file; --key said to be required unless not.
+void add_signer(po::options_description& opts, const char* whose, bool required = true);
 void add_ledger(po::options_description& opts);
 void add_time(po::options_description& opts, const char* name, const char* help);
 void add_json(po::options_description& opts);

@@ -15,6 +15,12 @@
 
 namespace dosegate {
 
+std::string check_recall_signer(const SignerFiles& signer, const std::string& trust_dir, Instant at,
+                                const Prompt& prompt) {
+  const crypto::TrustStore trust(trust_dir);
+  return token::load_releaser(signer, prompt, trust, at).signer.subject;
+}
+
 RecallResult recall(const RecallOptions& o, const Prompt& prompt) {
   if (!isbt128::is_valid_din(o.din))
     throw UsageError("'" + o.din + "' is not a 13-character DIN (e.g. A999926000147)");

@@ -96,7 +96,19 @@ std::string bedside_page(const std::string& user, const std::string& csrf,
          "</main>\n</body>\n</html>\n";
 }
 
-std::string qa_page(const std::string& user, const std::string& csrf) {
+std::string qa_page(const std::string& user, const std::string& csrf, bool recalls) {
+  const std::string recall =
+      recalls ? "<h1>Recall a lot</h1>\n<p>Withdraws every dose of the lot: the bedside answers "
+                "NO-GO from now on. Signed with the service's releaser key; the reason "
+                "recorded names you.</p>\n"
+                "<form id=\"recall-form\">\n"
+                "<label for=\"recall-lot\">Lot (DIN, 13 characters)</label> <input "
+                "id=\"recall-lot\" name=\"lot\" required pattern=\"[A-Za-z0-9]{13}\">\n"
+                "<label for=\"recall-reason\">Reason</label> <input id=\"recall-reason\" "
+                "name=\"reason\" required>\n"
+                "<button type=\"submit\" id=\"recall\">Recall</button>\n</form>\n"
+                "<section id=\"recall-result\" aria-live=\"polite\"></section>\n"
+              : "";
   return head("QA", csrf) + "<body class=\"qa\">\n" + bar(user, csrf, "QA") +
          "<main>\n<h1>Verify a Certificate of Analysis</h1>\n"
          "<form id=\"verify-form\" enctype=\"multipart/form-data\">\n"
@@ -110,8 +122,8 @@ std::string qa_page(const std::string& user, const std::string& csrf) {
          "<section id=\"report\" aria-live=\"polite\"></section>\n"
          "<h1>Pending tests</h1>\n<p>Every pending test of a released lot without its late "
          "result, overdue first. <a href=\"/audit\">History and look-back</a></p>\n"
-         "<section id=\"pending\" aria-live=\"polite\"></section>\n"
-         "</main>\n</body>\n</html>\n";
+         "<section id=\"pending\" aria-live=\"polite\"></section>\n" +
+         recall + "</main>\n</body>\n</html>\n";
 }
 
 std::string audit_page(const std::string& user, const std::string& csrf) {
@@ -303,6 +315,19 @@ function qa() {
     report.appendChild(table(data.findings || [], ['severity', 'code', 'message', 'location']));
   });
   pendingTests();
+  const recall = document.getElementById('recall-form');
+  if (recall) recall.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const lot = document.getElementById('recall-lot').value.trim();
+    if (!window.confirm('Recall every dose of lot ' + lot + '?')) return;
+    const out = document.getElementById('recall-result');
+    const r = await fetch('/api/v1/recall', { method: 'POST', credentials: 'same-origin', headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf() }, body: JSON.stringify({ lot: lot, reason: document.getElementById('recall-reason').value }) });
+    const data = await r.json();
+    if (r.status !== 200) { out.replaceChildren(el('p', data.findings ? data.findings[0].message : 'HTTP ' + r.status, 'error')); return; }
+    const b = data.look_back;
+    out.replaceChildren(el('p', 'RECALLED: lot ' + data.eye_readable + ', ledger entry ' + data.seq, 'decision rejected'));
+    out.appendChild(el('p', b.doses_given + ' of ' + b.doses + ' doses already given (' + b.recipients + ' recipients): see the look-back on the audit page.'));
+  });
 }
 
 async function pendingTests() {

@@ -17,7 +17,8 @@ std::string forbidden_page(const std::string& user, const std::string& role,
 // person's badge names the staff of the confirmation, as the API's `staff`).
 std::string bedside_page(const std::string& user, const std::string& csrf,
                          const std::vector<std::string>& staff);
-std::string qa_page(const std::string& user, const std::string& csrf);
+// `recalls`: the service holds a releaser key, so the page offers the recall form.
+std::string qa_page(const std::string& user, const std::string& csrf, bool recalls);
 std::string audit_page(const std::string& user, const std::string& csrf);
 std::string stylesheet();
 std::string script();

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "dosegate/error.hpp"
+#include "dosegate/release/recall.hpp"
 #include "dosegate/serve/serve.hpp"
 #include "serve/pages.hpp"
 #include "serve/server.hpp"
@@ -268,7 +269,8 @@ class Server {
     });
     svr.Get("/qa", [this](const httplib::Request& req, httplib::Response& res) {
       if (const auto p = page_user(req, res, {Role::qa}))
-        res.set_content(qa_page(p->user, p->csrf), "text/html; charset=utf-8");
+        res.set_content(qa_page(p->user, p->csrf, service_.options().recall_signer.has_value()),
+                        "text/html; charset=utf-8");
     });
     svr.Get("/audit", [this](const httplib::Request& req, httplib::Response& res) {
       if (const auto p = page_user(req, res, {Role::auditor, Role::qa}))
@@ -321,6 +323,10 @@ class Server {
             });
     svr.Get("/api/v1/audit", [this, params](const httplib::Request& req, httplib::Response& res) {
       if (authenticate(req, res, {Role::auditor, Role::qa})) send(res, service_.audit(params(req)));
+    });
+    svr.Post("/api/v1/recall", [this](const httplib::Request& req, httplib::Response& res) {
+      if (const auto p = authenticate(req, res, {Role::qa}))
+        send(res, service_.recall(*p, req.body));
     });
     svr.Get("/api/v1/pending", [this](const httplib::Request& req, httplib::Response& res) {
       if (authenticate(req, res, {Role::qa, Role::auditor})) send(res, service_.pending());
@@ -455,6 +461,13 @@ int run(const ServeOptions& options, std::ostream& out, std::ostream& err,
                      " is not a loopback address: without TLS (--tls-cert, --tls-key) the "
                      "service listens on 127.0.0.1 or ::1 only");
   Service service(options, now);
+  // The recall key is checked now, not at the first recall: it loads without a prompt, and its
+  // certificate is a releaser's.
+  std::string recalls = "recalls: none (no --key)";
+  if (options.recall_signer)
+    recalls =
+        "recalls signed by " + check_recall_signer(*options.recall_signer, options.trust_dir, now(),
+                                                   [](const std::string&) { return std::nullopt; });
 
   std::unique_ptr<httplib::Server> svr;
   if (tls) {
@@ -493,7 +506,8 @@ int run(const ServeOptions& options, std::ostream& out, std::ostream& err,
   out << "dosegate serve: listening on " << (tls ? "https://" : "http://") << shown << ':' << port
       << (tls ? " (TLS)" : " (loopback only: no TLS, so no other machine can connect)") << '\n'
       << "dosegate serve: trust " << options.trust_dir << ", ledger " << options.ledger_path
-      << ", records " << options.records_dir << ", users " << options.users_path << '\n';
+      << ", records " << options.records_dir << ", users " << options.users_path << '\n'
+      << "dosegate serve: " << recalls << '\n';
   out.flush();
 
   std::atomic<bool> signalled{false};

@@ -17,6 +17,7 @@
 #include "dosegate/error.hpp"
 #include "dosegate/isbt128.hpp"
 #include "dosegate/ledger/ledger.hpp"
+#include "dosegate/release/recall.hpp"
 #include "dosegate/release_data.hpp"
 #include "dosegate/verify/verify.hpp"
 #include "ledger/audit.hpp"
@@ -894,6 +895,62 @@ Reply Service::record(const std::string& name) {
   r.content_type = "application/pdf";
   r.headers.push_back({"Content-Disposition", "attachment; filename=\"" + name + "\""});
   return r;
+}
+
+Reply Service::recall(const Principal& who, const std::string& body) {
+  if (!options_.recall_signer)
+    return error_reply(501, "serve.recall-unavailable",
+                       "this service holds no releaser key to sign a recall with (dosegate "
+                       "serve --key ...); recall with dosegate recall");
+  if (body.size() > kMaxJsonBytes)
+    return error_reply(
+        413, "serve.too-large",
+        "the request body is larger than " + std::to_string(kMaxJsonBytes) + " bytes");
+  json::Value v;
+  try {
+    v = json::parse(body);
+  } catch (const json::ParseError& e) {
+    return error_reply(400, "request.malformed", e.what(), "body");
+  }
+  const auto* object = v.object();
+  if (!object) return error_reply(400, "request.malformed", "the body is not a JSON object");
+  RecallOptions o;
+  for (const auto& [key, value] : *object) {
+    const auto s = value.string();
+    if (key != "lot" && key != "reason")
+      return error_reply(400, "request.malformed",
+                         "unknown key '" + text::escape_controls(key) + "' (lot, reason)", key);
+    if (!s) return error_reply(400, "request.malformed", key + ": a string", key);
+    (key == "lot" ? o.din : o.reason) = *s;
+  }
+  if (!isbt128::is_valid_din(o.din))
+    return error_reply(400, "request.malformed",
+                       "lot: a 13-character DIN (e.g. A999926000147), got " + text::quoted(o.din),
+                       "lot");
+  if (text::trim(o.reason).empty())
+    return error_reply(400, "request.malformed", "reason: say why the lot is withdrawn", "reason");
+  // The key signs; the reason recorded (and signed with the entry) names who asked.
+  o.reason += " (recalled by " + who.user + " through dosegate serve)";
+  o.trust_dir = options_.trust_dir;
+  o.signer = *options_.recall_signer;
+  o.ledger_path = options_.ledger_path;
+  o.at = now_();
+  try {
+    // No confirmation reads or appends meanwhile; the next one reads the recall.
+    std::unique_lock lock(ledger_lock_);
+    const auto r = dosegate::recall(o, [](const std::string&) { return std::nullopt; });
+    std::ostringstream out;
+    print_json(r, o.din, out);
+    out << '\n';
+    return json_reply(200, out.str());
+  } catch (const UsageError& e) {
+    return error_reply(400, "request.malformed", e.what());
+  } catch (const Error& e) {
+    if (e.code() == "recall.unknown-lot") return error_reply(404, e.code(), e.what(), "lot");
+    if (e.code() == "ledger.busy" || e.code() == "ledger.unreadable")
+      return error_reply(503, "serve.ledger-unavailable", e.what());
+    return error_reply(503, e.code(), e.what());
+  }
 }
 
 Reply Service::pending() {

@@ -92,6 +92,10 @@ class Service {
   // overdue first, read from the signed records (their release data) of lots whose ledger
   // entries verify (read_lot); a lot that does not verify is listed with its finding.
   Reply pending();
+  // A recall by a QA user ({"lot": DIN, "reason": TEXT}), signed with the service's releaser key
+  // (ServeOptions::recall_signer); the reason recorded names the user. 501
+  // serve.recall-unavailable when the service holds no key.
+  Reply recall(const Principal& who, const std::string& body);
 
  private:
   std::shared_ptr<const crypto::TrustStore> trust();  // reloaded when the files change

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -48,5 +49,15 @@ struct RecallResult {
 // never released in this ledger ("recall.unknown-lot"), the ledger cannot be written, or the key
 // cannot be used; nothing is written then.
 RecallResult recall(const RecallOptions& options, const Prompt& prompt);
+
+// The releaser `signer` names, checked as recall() checks it: the key loads and its certificate
+// is a releaser's under the trust directory's policy at `at`. Returns its certificate's
+// subject; throws as recall() does (a service checks its recall key once, at start-up).
+std::string check_recall_signer(const SignerFiles& signer, const std::string& trust_dir, Instant at,
+                                const Prompt& prompt);
+
+// `recall --json` (and the service's POST /api/v1/recall): "version": 1, "command": "recall",
+// "decision": "recalled", the lot, the entry and the look-back.
+void print_json(const RecallResult& result, const std::string& din, std::ostream& out);
 
 }  // namespace dosegate

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "dosegate/time.hpp"
+#include "dosegate/trust/signer.hpp"
 
 namespace dosegate::serve {
 
@@ -37,6 +38,9 @@ struct ServeOptions {
   std::optional<std::string> tls_key;
   std::string users_path;
   std::size_t max_connections = kMaxConnections;
+  // A releaser's key the service signs recalls with (POST /api/v1/recall, the QA page), with
+  // its passphrase or PIN in a file (nobody is at a terminal to type it). None: no recalls.
+  std::optional<SignerFiles> recall_signer;
   // Before every 401; only the fuzz target sets less (no option sets it).
   std::chrono::milliseconds failed_login_delay = kFailedLoginDelay;
 };
