@@ -5,7 +5,8 @@ Releases two lots (one then recalled) into a scratch ledger, adds a bedside user
 built `dosegate serve` on 127.0.0.1 (a free port it names), logs in through /login and scans:
 the right dose (GO, green), a division not released here (NO-GO, red), a recalled lot (NO-GO,
 red), a bag label with a wrong check character (the error), and a colleague's badge (GO, the
-colleague recorded as the staff). Saves a screenshot of each answer
+colleague recorded as the staff); then, as a qa user, the pending tests, a verified CoA and a
+recall from the QA page (the service holds the releaser's key). Saves a screenshot of each answer
 in OUT_DIR. Never skips: a missing browser, driver or module is a failure.
 
 usage: bedside_test.py DOSEGATE_BINARY SOURCE_DIR OUT_DIR
@@ -66,7 +67,7 @@ def main():
 
     server = subprocess.Popen(
         [binary, "serve", "--trust", trust, "--ledger", ledger, "--records", records, "--users",
-         users, "--listen", "127.0.0.1:0"],
+         users, "--listen", "127.0.0.1:0"] + signer,
         env=dict(os.environ, DOSEGATE_TEST_NOW=BEDSIDE), stdout=subprocess.PIPE, text=True)
     driver = None
     failures = []
@@ -165,6 +166,21 @@ def main():
         except Exception:
             failures.append("qa: no verify report: " + driver.find_element(By.ID, "report").text)
         driver.save_screenshot(os.path.join(out_dir, "qa.png"))
+        # A recall from the QA page (the service holds the releaser's key): asked to confirm,
+        # then the answer; the bedside is NO-GO for the lot from then on.
+        driver.find_element(By.ID, "recall-lot").send_keys("A999926000154")
+        driver.find_element(By.ID, "recall-reason").send_keys("Mycoplasma positive")
+        driver.find_element(By.ID, "recall").click()
+        wait.until(ec.alert_is_present())
+        driver.switch_to.alert.accept()
+        try:
+            wait.until(lambda d: "RECALLED: lot A9999 26 000154"
+                       in d.find_element(By.ID, "recall-result").text)
+        except Exception:
+            failures.append("qa: no recall answer: "
+                            + driver.find_element(By.ID, "recall-result").text)
+        driver.save_screenshot(os.path.join(out_dir, "qa-recall.png"))
+        print("qa page: recall checked")
         driver.get(base + "/audit")
         driver.find_element(By.ID, "run-audit").click()
         try:
