@@ -212,6 +212,8 @@ TEST_CASE("complete: the approved built-in and an unprotected key are named in t
   INFO(r.out << r.err);
   REQUIRE(r.code == 0);
   CHECK(contains(r.out, "Warning: key.unprotected: the signing key "));
+  // The signer as people read it, not as an RFC 2253 subject.
+  CHECK(contains(r.out, "can sign as Alex Example, QA Release (Example Clinic QA, DE), and"));
   const auto e = lot.entries().back();
   CHECK(e.kind == "results");
   CHECK(contains(e.warnings, "key.unprotected: "));

@@ -1,4 +1,5 @@
 #include "crypto/keys.hpp"
+#include "util/dn.hpp"
 #include "util/text.hpp"
 
 #include <openssl/crypto.h>
@@ -266,9 +267,9 @@ std::optional<Finding> unprotected_key_warning(const SigningKey& key) {
   if (key.protection() != KeyProtection::unprotected) return std::nullopt;
   return Finding{"key.unprotected", Severity::warning,
                  "the signing key " + key.source() +
-                     " is a file without a passphrase: anyone who copies it can sign as '" +
-                     key.certificate().describe().subject +
-                     "', and re-authentication at signing (21 CFR 11.200) cannot be shown; keep "
+                     " is a file without a passphrase: anyone who copies it can sign as " +
+                     readable_name(key.certificate().describe().subject) +
+                     ", and re-authentication at signing (21 CFR 11.200) cannot be shown; keep "
                      "the key on a token (--key 'pkcs11:...') or encrypt it",
                  "--key"};
 }
