@@ -1,9 +1,10 @@
 // What the bedside service makes of a request's contents once cpp-httplib has parsed the HTTP
 // (cpp-httplib's own parser is fuzzed upstream): the confirm body (JSON, scans, ids, times), the
 // query parameters of history and trace, a trace's DIN and a record name (not the Authorization
-// header: each wrong password costs an Argon2id hash, 64 MiB and a fraction of a second). The first
-// byte picks the endpoint, the rest is its input. Every answer is a status the API documents with a
-// JSON body; a confirmation is never GO (this service has no ledger and no records).
+// header: each wrong password costs an Argon2id hash, 64 MiB and a fraction of a second), and the
+// recall body (the service holds the test releaser's key). The first byte picks the endpoint, the
+// rest is its input. Every answer is a status the API documents with a JSON body; a confirmation
+// is never GO and a recall never succeeds (this service has no ledger and no records).
 #include <stdlib.h>
 
 #include <filesystem>
@@ -32,6 +33,10 @@ serve::Service& service() {
         o.ledger_path = dir + "/no-ledger.sqlite";
         o.records_dir = dir + "/records";
         o.users_path = dir + "/no-users";
+        o.recall_signer =
+            SignerFiles{fuzz::source("certs/test-pki/releaser.key.pem"),
+                        fuzz::source("certs/test-pki/releaser.cert.pem"),
+                        fuzz::source("certs/test-pki/qa-chain.pem"), std::nullopt, std::nullopt};
         return o;
       }(),
       [] { return Instant{std::chrono::sys_days{std::chrono::year{2026} / 11 / 22}}; });
@@ -55,7 +60,7 @@ serve::Params params(std::string_view text) {
 void check(const serve::Reply& r) {
   const int s = r.status;
   fuzz::require(s == 200 || s == 400 || s == 401 || s == 403 || s == 404 || s == 409 || s == 413 ||
-                    s == 500 || s == 503,
+                    s == 500 || s == 501 || s == 503,
                 "an undocumented status");
   if (r.content_type == "application/json")
     fuzz::require(!r.body.empty() && r.body.front() == '{', "a JSON answer that is no object");
@@ -68,7 +73,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   auto& svc = service();
   const auto text = fuzz::bytes(data + 1, size - 1);
   const std::string input(text);
-  switch (data[0] % 4) {
+  switch (data[0] % 5) {
     case 0: {
       const auto r = svc.confirm(serve::Principal{"nurse-17", users::Role::bedside, "", ""}, input);
       check(r);
@@ -84,6 +89,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       break;
     }
     case 3: check(svc.record(input)); break;
+    case 4: {
+      const auto r = svc.recall(serve::Principal{"qa-lead", users::Role::qa, "", ""}, input);
+      check(r);
+      fuzz::require(r.status != 200, "a recall without a ledger");
+      break;
+    }
   }
   return 0;
 }
