@@ -327,6 +327,7 @@ function qa() {
     const b = data.look_back;
     out.replaceChildren(el('p', 'RECALLED: lot ' + data.eye_readable + ', ledger entry ' + data.seq, 'decision rejected'));
     out.appendChild(el('p', b.doses_given + ' of ' + b.doses + ' doses already given (' + b.recipients + ' recipients): see the look-back on the audit page.'));
+    pendingTests();  // a recalled lot's pending tests leave the list
   });
 }
 

@@ -179,6 +179,11 @@ def main():
         except Exception:
             failures.append("qa: no recall answer: "
                             + driver.find_element(By.ID, "recall-result").text)
+        try:
+            wait.until(lambda d: "No pending tests." in d.find_element(By.ID, "pending").text)
+        except Exception:
+            failures.append("qa: the recalled lot's pending test is still listed: "
+                            + driver.find_element(By.ID, "pending").text)
         driver.save_screenshot(os.path.join(out_dir, "qa-recall.png"))
         print("qa page: recall checked")
         driver.get(base + "/audit")
