@@ -44,14 +44,15 @@ int cmd_serve(const Args& args, std::ostream& out, std::ostream& err, const Envi
          "                      [--key KEY.pem|pkcs11:URI [--cert CERT.pem] [--chain CHAIN.pem]\n"
          "                       [--passphrase-file FILE | --pin-file FILE]]",
          "Serves the bedside (/bedside), QA (/qa) and audit (/audit) pages and the JSON API\n"
-         "v1 (/api/v1/confirm, verify, history, trace/DIN, audit, records/NAME.pdf, health)\n"
-         "until SIGTERM or SIGINT; then answers the requests in flight and exits 0. Every\n"
-         "request but /login and /api/v1/health needs a user (dosegate user add) with the\n"
-         "role for it: bedside confirms, qa verifies and reads, auditor reads. The trust\n"
-         "directory is read once and again when its files change (a new CRL). Without TLS\n"
-         "it listens on a loopback address only. With --key the service holds a releaser's\n"
-         "key: a qa user may recall a lot (/qa, POST /api/v1/recall); the recall entry is\n"
-         "signed with that key and its reason names the user.\n",
+         "v1 (/api/v1/confirm, verify, history, trace/DIN, audit, pending, recall,\n"
+         "records/NAME.pdf, health) until SIGTERM or SIGINT; then answers the requests in\n"
+         "flight and exits 0. Every request but /login and /api/v1/health needs a user\n"
+         "(dosegate user add) with the role for it: bedside confirms, qa verifies, reads\n"
+         "and recalls, auditor reads. The trust directory is read once and again when its\n"
+         "files change (a new CRL). Without TLS it listens on a loopback address only.\n"
+         "With --key the service holds a releaser's key, and a qa user may recall a lot\n"
+         "(/qa, POST /api/v1/recall): the entry is signed with that key, and its reason\n"
+         "names the user. Without --key there are no recalls here.\n",
          "stopped after SIGTERM or SIGINT", nullptr,
          "usage error (a non-loopback --listen without TLS), unreadable trust directory,\n"
          "users file, records directory or TLS files, address in use",
