@@ -436,19 +436,35 @@ void Service::Slots::release() {
   turn_.notify_all();
 }
 
-Reply Service::confirm(const Principal& who, const std::string& body) {
-  if (body.size() > kMaxJsonBytes)
-    return error_reply(
-        413, "serve.too-large",
-        "the request body is larger than " + std::to_string(kMaxJsonBytes) + " bytes");
-  json::Value v;
+namespace {
+
+// A request body that must be one JSON object of at most kMaxJsonBytes, read into `v`: its
+// object, or nullptr with the answer (413, or 400 request.malformed) in `error`.
+const json::Value::Object* json_object_body(const std::string& body, json::Value& v, Reply& error) {
+  if (body.size() > kMaxJsonBytes) {
+    error =
+        error_reply(413, "serve.too-large",
+                    "the request body is larger than " + std::to_string(kMaxJsonBytes) + " bytes");
+    return nullptr;
+  }
   try {
     v = json::parse(body);
   } catch (const json::ParseError& e) {
-    return error_reply(400, "request.malformed", e.what(), "body");
+    error = error_reply(400, "request.malformed", e.what(), "body");
+    return nullptr;
   }
   const auto* object = v.object();
-  if (!object) return error_reply(400, "request.malformed", "the body is not a JSON object");
+  if (!object) error = error_reply(400, "request.malformed", "the body is not a JSON object");
+  return object;
+}
+
+}  // namespace
+
+Reply Service::confirm(const Principal& who, const std::string& body) {
+  json::Value v;
+  Reply error;
+  const auto* object = json_object_body(body, v, error);
+  if (!object) return error;
   ConfirmOptions o;
   for (const auto& [key, value] : *object) {
     if (key == "dose") {
@@ -902,18 +918,10 @@ Reply Service::recall(const Principal& who, const std::string& body) {
     return error_reply(501, "serve.recall-unavailable",
                        "this service holds no releaser key to sign a recall with (dosegate "
                        "serve --key ...); recall with dosegate recall");
-  if (body.size() > kMaxJsonBytes)
-    return error_reply(
-        413, "serve.too-large",
-        "the request body is larger than " + std::to_string(kMaxJsonBytes) + " bytes");
   json::Value v;
-  try {
-    v = json::parse(body);
-  } catch (const json::ParseError& e) {
-    return error_reply(400, "request.malformed", e.what(), "body");
-  }
-  const auto* object = v.object();
-  if (!object) return error_reply(400, "request.malformed", "the body is not a JSON object");
+  Reply error;
+  const auto* object = json_object_body(body, v, error);
+  if (!object) return error;
   RecallOptions o;
   for (const auto& [key, value] : *object) {
     const auto s = value.string();
