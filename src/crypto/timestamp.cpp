@@ -184,14 +184,22 @@ void verify_token_as_of(TS_VERIFY_CTX* ctx, PKCS7* token, const TokenFacts& f,
          "/tsa/ (the timestamping authorities whose tokens are accepted)");
 }
 
-// A token read back later, its imprint `d` known: its signature and imprint (OpenSSL's TS check)
-// and its TSA's chain as of its time (verify_token_as_of), with the embedded CRLs (DER; what is
-// not a CRL can prove nothing and is skipped) as candidates from `source`.
+// A token read back later, its imprint `d` known: a SHA-256 imprint equal to `d` (else `fail`
+// says it is not the SHA-256 of `covered`, which names what `d` is the hash of and where a
+// wrong token came from), a time not after `now`, its signature and imprint (OpenSSL's TS
+// check) and its TSA's chain as of its time (verify_token_as_of), with the embedded CRLs (DER;
+// what is not a CRL can prove nothing and is skipped) as candidates from `source`.
 template <typename Fail>
 void verify_read_token(PKCS7* token, const TokenFacts& f, const Sha256Digest& d,
-                       const TrustStore& trust, Instant now,
+                       const char* covered, const TrustStore& trust, Instant now,
                        const std::vector<std::string>& embedded_crls, const std::string& source,
                        std::vector<Finding>& notes, std::vector<CrlUsed>& crls, Fail fail) {
+  if (f.imprint_algorithm != "SHA256" ||
+      f.imprint != std::string(reinterpret_cast<const char*>(d.data()), d.size()))
+    fail(std::string("its message imprint is not the SHA-256 of ") + covered);
+  if (f.time > now)
+    fail("its time " + format_instant(f.time) + " is after the verification time " +
+         format_instant(now));
   TsVerifyCtxPtr ctx(TS_VERIFY_CTX_new());
   auto* imprint = static_cast<unsigned char*>(OPENSSL_malloc(d.size()));
   if (!ctx || !imprint) crypto_fail("cannot set up the timestamp check:");
@@ -534,16 +542,9 @@ VerifiedTimestamped verify_detached_timestamped(std::string_view signature,
     const TokenFacts f = facts_of(token.get(), fail);
     const std::string sig_value = cms_signature_value(signature);
     const Sha256Digest d = digest_of(sig_value);
-    if (f.imprint_algorithm != "SHA256" ||
-        f.imprint != std::string(reinterpret_cast<const char*>(d.data()), d.size()))
-      fail(
-          "its message imprint is not the SHA-256 of this signature's value (a token taken from "
-          "another signature)");
-    if (f.time > now)
-      fail("its time " + format_instant(f.time) + " is after the verification time " +
-           format_instant(now));
-    verify_read_token(token.get(), f, d, trust, now, embedded_crls, embedded_source, out.notes,
-                      out.crls, fail);
+    verify_read_token(token.get(), f, d,
+                      "this signature's value (a token taken from another signature)", trust, now,
+                      embedded_crls, embedded_source, out.notes, out.crls, fail);
     out.timestamp = Timestamp{to_der(token.get()), f.time, describe(f.tsa)};
   } catch (const Error& e) {
     if (e.code() == "tsa.no-crl") {
@@ -591,16 +592,10 @@ Timestamp verify_document_timestamp(std::string_view token_der, std::string_view
     fail("the document timestamp is not a DER CMS structure");
   const TokenFacts f = facts_of(token.get(), fail);
   const Sha256Digest d = digest_of(covered);
-  if (f.imprint_algorithm != "SHA256" ||
-      f.imprint != std::string(reinterpret_cast<const char*>(d.data()), d.size()))
-    fail(
-        "its message imprint is not the SHA-256 of the bytes its /ByteRange covers (a token "
-        "taken from another file)");
-  if (f.time > now)
-    fail("its time " + format_instant(f.time) + " is after the verification time " +
-         format_instant(now));
   std::vector<CrlUsed> used;
-  verify_read_token(token.get(), f, d, trust, now, embedded_crls, "record", notes, used, fail);
+  verify_read_token(token.get(), f, d,
+                    "the bytes its /ByteRange covers (a token taken from another file)", trust, now,
+                    embedded_crls, "record", notes, used, fail);
   for (auto& c : used) {
     c.chain = "document-timestamp";
     crls.push_back(std::move(c));

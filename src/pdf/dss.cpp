@@ -50,6 +50,24 @@ Catalog catalog_of(const Document& doc) {
   return Catalog{num, doc.load(num), info};
 }
 
+// Ends an incremental update of `doc` whose bytes so far are `out` (written from offset `base`
+// of the file, its objects' offsets in `offsets`, `next` the first unused object number): the
+// new catalog, the cross-reference section and a trailer that carries /Info on and names the
+// revision before as /Prev.
+void end_update(std::string& out, std::size_t base, std::map<int, std::size_t>& offsets, int next,
+                int catalog_num, const Object& catalog, const Object* info, const Document& doc) {
+  offsets[catalog_num] = base + out.size();
+  out += obj(catalog_num, serialize(catalog));
+  const std::size_t xref_at = base + out.size();
+  out += xref_section(offsets);
+  Dict trailer{{"Size", Object(static_cast<long long>(next))},
+               {"Root", Object(Ref{catalog_num, 0})},
+               {"Prev", Object(static_cast<long long>(doc.startxref()))}};
+  if (info) trailer.emplace_back("Info", *info);
+  out += "trailer\n" + serialize(Object::dict(trailer)) + "\nstartxref\n" +
+         std::to_string(xref_at) + "\n%%EOF\n";
+}
+
 }  // namespace
 
 std::string dss_update(std::string_view signed_record, const ValidationData& data) {
@@ -80,17 +98,7 @@ std::string dss_update(std::string_view signed_record, const ValidationData& dat
   out += obj(dss, "<< /Type /DSS /Certs [" + certs + "] /CRLs [" + crls + "] >>");
   Dict cat = *catalog.as_dict();
   cat.emplace_back("DSS", Object(Ref{dss, 0}));
-  offsets[catalog_num] = base + out.size();
-  out += obj(catalog_num, serialize(Object::dict(cat)));
-
-  const std::size_t xref_at = base + out.size();
-  out += xref_section(offsets);
-  Dict trailer{{"Size", Object(static_cast<long long>(next))},
-               {"Root", Object(Ref{catalog_num, 0})},
-               {"Prev", Object(static_cast<long long>(doc.startxref()))}};
-  if (info) trailer.emplace_back("Info", *info);
-  out += "trailer\n" + serialize(Object::dict(trailer)) + "\nstartxref\n" +
-         std::to_string(xref_at) + "\n%%EOF\n";
+  end_update(out, base, offsets, next, catalog_num, Object::dict(cat), info, doc);
   return out;
 }
 
@@ -167,16 +175,7 @@ DocTimestampUpdate doc_timestamp_update(std::string_view before, std::size_t roo
   Dict cat = *catalog.as_dict();
   for (auto& [k, v] : cat)
     if (k == "AcroForm") v = Object::dict(new_form);
-  offsets[catalog_num] = base + out.size();
-  out += obj(catalog_num, serialize(Object::dict(cat)));
-  const std::size_t xref_at = base + out.size();
-  out += xref_section(offsets);
-  Dict trailer{{"Size", Object(static_cast<long long>(next))},
-               {"Root", Object(Ref{catalog_num, 0})},
-               {"Prev", Object(static_cast<long long>(doc.startxref()))}};
-  if (info) trailer.emplace_back("Info", *info);
-  out += "trailer\n" + serialize(Object::dict(trailer)) + "\nstartxref\n" +
-         std::to_string(xref_at) + "\n%%EOF\n";
+  end_update(out, base, offsets, next, catalog_num, Object::dict(cat), info, doc);
   char range[64];
   std::snprintf(range, sizeof range, "[0 %010zu %010zu %010zu]", u.contents_at, u.contents_end,
                 base + out.size() - u.contents_end);
